@@ -1,0 +1,5 @@
+import sys
+
+from lecturegen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""Static files the pages load, copied next to them so they open offline from file://.
+
+reveal.js comes from the ``pyreveal`` package (a PyPI package that bundles reveal.js's
+``dist/``), the Korean font from ``koreanize-matplotlib`` (see :mod:`lecturegen.fonts`);
+nothing is committed or fetched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lecturegen.errors import LecturegenError
+from lecturegen.registry import package_templates_dir
+
+REVEAL_FILES = ("reveal.css", "reset.css", "reveal.js", "plugin/notes.js")
+FONT_FILE = "NanumGothic.ttf"
+
+
+def reveal_dist() -> Path:
+    try:
+        import pyreveal
+    except ImportError:
+        raise LecturegenError("reveal.js is missing: install the 'pyreveal' package (pip install pyreveal)") from None
+    dist = Path(pyreveal.__file__).parent / "revealjs" / "dist"
+    if not (dist / "reveal.js").is_file():
+        raise LecturegenError(f"reveal.js not found in the pyreveal package ({dist}); reinstall pyreveal")
+    return dist
+
+
+def korean_font() -> Path:
+    try:
+        import koreanize_matplotlib
+    except ImportError:
+        raise LecturegenError("the Korean font is missing: install koreanize-matplotlib") from None
+    return Path(koreanize_matplotlib.__file__).parent / "fonts" / FONT_FILE
+
+
+def copy_assets(target: Path, highlight_css: str, font_css: str) -> None:
+    """Fill ``target`` (an ``assets/`` folder) with everything the pages reference."""
+    reveal = target / "reveal"
+    dist = reveal_dist()
+    for name in REVEAL_FILES:
+        dest = reveal / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dist / name, dest)
+    own = package_templates_dir() / "assets"
+    for path in own.glob("*.css"):
+        shutil.copyfile(path, target / path.name)
+    (target / "highlight.css").write_text(highlight_css, encoding="utf-8")
+    (target / "fonts.css").write_text(font_css, encoding="utf-8")

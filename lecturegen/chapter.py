@@ -1,0 +1,120 @@
+"""What a chapter declares: experiments (plain functions that build Keras models) and metadata.
+
+A chapter module defines experiments with the :func:`experiment` decorator and exposes a
+module-level ``CHAPTER = chapter(...)``. Nothing here imports TensorFlow: the experiment
+functions import it themselves, inside their bodies, when they are called to train.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+LANGUAGES = ("ko", "en")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Numbers of the original lecture, shown next to this run's, never instead of them."""
+
+    test_accuracy: float | None = None
+    test_loss: float | None = None
+    train_accuracy: tuple[float, ...] = ()
+    params: int | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    build: Callable[[], Any]  # returns a compiled keras.Model
+    title: dict[str, str]
+    epochs: int
+    batch_size: int
+    inputs: str  # "flat": (N, 784) floats; "image": (N, 28, 28) floats
+    labels: str  # "onehot" for categorical_crossentropy, "int" for sparse
+    reference: Reference = Reference()
+    settings: dict[str, Any] = field(default_factory=dict)  # hyper-parameters shown in tables
+
+    @property
+    def source(self) -> str:
+        """The experiment function's own code, without its decorator: the code that runs."""
+        lines = textwrap.dedent(inspect.getsource(self.build)).splitlines()
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
+        return "\n".join(lines[start:]) + "\n"
+
+    def hyper_parameters(self) -> dict[str, Any]:
+        return {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "inputs": self.inputs,
+            "labels": self.labels,
+            **self.settings,
+        }
+
+
+def experiment(
+    *,
+    title: dict[str, str],
+    epochs: int,
+    batch_size: int = 32,
+    inputs: str = "flat",
+    labels: str = "onehot",
+    reference: Reference = Reference(),
+    **settings: Any,
+) -> Callable[[Callable[[], Any]], Experiment]:
+    """Decorator turning a model-building function into an :class:`Experiment`."""
+    if inputs not in ("flat", "image"):
+        raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
+    if labels not in ("onehot", "int"):
+        raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
+
+    def wrap(build: Callable[[], Any]) -> Experiment:
+        return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings)
+
+    return wrap
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: dict[str, str]
+    experiments: tuple[Experiment, ...]
+    content_dir: Path | None = None  # None: templates/chapters/<id> of lecturegen
+    origin: str = ""  # where it was found, for messages
+
+    def experiment(self, name: str) -> Experiment:
+        for exp in self.experiments:
+            if exp.name == name:
+                return exp
+        raise KeyError(name)
+
+
+def chapter(
+    *, id: str, title: dict[str, str], experiments: list[Experiment], content_dir: Path | None = None
+) -> Chapter:
+    names = [e.name for e in experiments]
+    if len(set(names)) != len(names):
+        raise ValueError(f"chapter {id}: experiment names repeat: {names}")
+    return Chapter(id, dict(title), tuple(experiments), content_dir)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much of the chapter's settings a build uses. ``full`` is the lecture as taught."""
+
+    name: str
+    max_train: int | None  # None: the whole training set
+    max_test: int | None
+    max_epochs: int | None
+
+    def epochs(self, exp: Experiment) -> int:
+        return exp.epochs if self.max_epochs is None else min(exp.epochs, self.max_epochs)
+
+
+PROFILES = {
+    "full": Profile("full", None, None, None),
+    "quick": Profile("quick", 2000, 500, 2),
+}

@@ -1,0 +1,1 @@
+"""Built-in chapters: one module each, exposing ``CHAPTER``."""

@@ -1,0 +1,52 @@
+"""The Korean web font: NanumGothic (from koreanize-matplotlib), cut down to the characters
+the pages use and embedded in a style sheet, so Hangul renders from file:// and in print
+without any font request (browsers refuse file:// font loads as cross-origin)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from pathlib import Path
+
+from lecturegen.assets import korean_font
+
+FAMILY = "NanumGothic"
+
+
+def _subset(font_path: Path, text: str) -> bytes:
+    import logging
+
+    from fontTools import subset
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    font = subset.load_font(str(font_path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    subset.save_font(font, buffer, options)
+    return buffer.getvalue()
+
+
+def font_css(text: str, cache_dir: Path) -> str:
+    """A @font-face rule with the font's glyphs for ``text`` (plus printable ASCII) inlined."""
+    chars = "".join(sorted(set(text) | {chr(c) for c in range(32, 127)}))
+    key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:24]
+    cached = cache_dir / "fonts" / f"{FAMILY}-{key}.css"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    data = base64.b64encode(_subset(korean_font(), chars)).decode("ascii")
+    css = (
+        f'@font-face {{ font-family: "{FAMILY}"; font-style: normal; font-weight: 100 900;\n'
+        f'  src: url("data:font/woff;base64,{data}") format("woff"); }}\n'
+    )
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_text(css, encoding="utf-8")
+    tmp.replace(cached)
+    return css

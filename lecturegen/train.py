@@ -1,0 +1,120 @@
+"""Training: the only module that imports TensorFlow, and only when a run is not cached."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+
+from lecturegen.chapter import Experiment, Profile
+from lecturegen.data import Dataset
+from lecturegen.errors import TrainingError
+from lecturegen.prep import prepare
+from lecturegen.progress import Reporter
+from lecturegen.results import LayerRow, ModelSummary, RunResult
+from lecturegen.versions import library_versions
+
+log = logging.getLogger(__name__)
+
+
+def fit_and_evaluate(model, data, *, batch_size, epochs, callbacks=()):
+    history = model.fit(
+        data.x_train, data.y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(data.x_test, data.y_test),
+        callbacks=list(callbacks),
+        verbose=0,
+    )
+    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=batch_size, verbose=0)
+    return history.history, test_loss, test_accuracy
+
+
+def _import_tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    from tensorflow import keras
+
+    return tf, keras
+
+
+def _summary(model) -> ModelSummary:
+    rows = tuple(
+        LayerRow(layer.name, type(layer).__name__, str(tuple(layer.output.shape)), int(layer.count_params()))
+        for layer in model.layers
+    )
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    total = int(model.count_params())
+    return ModelSummary(rows, total, trainable, total - trainable)
+
+
+def _optimizer_config(model) -> dict:
+    config = model.optimizer.get_config()
+    keep = ("learning_rate", "momentum", "nesterov", "rho", "epsilon", "beta_1", "beta_2", "initial_accumulator_value")
+    values = {k: float(config[k]) if isinstance(config[k], (int, float)) and not isinstance(config[k], bool) else config[k]
+              for k in keep if k in config}
+    return {"name": type(model.optimizer).__name__, **values}
+
+
+def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, epoch_times: list[float]):
+    class ProgressCallback(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_times.append(time.perf_counter() - self.started)
+            metrics = {k: float(v) for k, v in (logs or {}).items()}
+            if any(math.isnan(v) or math.isinf(v) for v in metrics.values()):
+                self.model.stop_training = True
+            reporter.epoch_done(exp_name, epoch + 1, epochs, metrics)
+
+    return ProgressCallback()
+
+
+def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, reporter: Reporter) -> RunResult:
+    """Build, fit and evaluate one experiment; return its results as plain data."""
+    data = prepare(dataset.arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+    epochs = profile.epochs(exp)
+    tf, keras = _import_tensorflow()
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    try:
+        model = exp.build()
+    except Exception as exc:
+        raise TrainingError(f"experiment '{exp.name}' failed to build its model: {type(exc).__name__}: {exc}") from None
+    epoch_times: list[float] = []
+    reporter.start_run(exp.name, epochs)
+    started = time.perf_counter()
+    callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times)
+    history, test_loss, test_accuracy = fit_and_evaluate(
+        model, data, batch_size=exp.batch_size, epochs=epochs, callbacks=[callback]
+    )
+    wall = time.perf_counter() - started
+    history = {k: [float(v) for v in values] for k, values in history.items()}
+    if not all(math.isfinite(v) for values in history.values() for v in values) or not math.isfinite(test_loss):
+        raise TrainingError(
+            f"experiment '{exp.name}': the loss became NaN or infinite during training; "
+            "lower the learning rate or check the data scaling"
+        )
+    devices = [d.device_type for d in tf.config.list_physical_devices() if d.device_type != "CPU"]
+    result = RunResult(
+        experiment=exp.name,
+        history=history,
+        test_loss=float(test_loss),
+        test_accuracy=float(test_accuracy),
+        summary=_summary(model),
+        epochs=epochs,
+        batch_size=exp.batch_size,
+        train_size=len(data.x_train),
+        test_size=len(data.x_test),
+        seed=seed,
+        wall_time_s=round(wall, 3),
+        epoch_times_s=[round(t, 3) for t in epoch_times],
+        versions=library_versions(),
+        device=devices[0] if devices else "CPU",
+        optimizer=_optimizer_config(model),
+        loss=str(getattr(model.loss, "__name__", model.loss)),
+    )
+    reporter.end_run(exp.name, f"test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f} ({wall:.1f}s)")
+    return result
