@@ -18,7 +18,7 @@ from lecturegen.context import RenderContext
 from lecturegen.errors import UsageError
 from lecturegen.fonts import font_css
 from lecturegen.notebook import build_notebook
-from lecturegen.figures import activation_figures, render_figures, result_figures
+from lecturegen.figures import chapter_figures, render_figures
 from lecturegen.progress import Reporter
 from lecturegen.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
@@ -41,6 +41,8 @@ class BuildOptions:
     force: bool = False
     seed: int = 0
     cache_dir: Path | None = None
+    chapters_dirs: tuple[Path, ...] = ()  # searched after the built-in and entry-point chapters
+    templates_dirs: tuple[Path, ...] = ()  # searched before the built-in templates, first wins
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
         raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
-    chapter = registry.get(opts.chapter)
+    chapter = registry.get(opts.chapter, opts.chapters_dirs)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
         raise UsageError(f"chapter {chapter.id} has no '{opts.lang}' content ({content.name} missing); choose another --lang")
@@ -123,13 +125,13 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     prov = provenance(dataset, profile, opts.seed, runs)
     data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
     with staged_output(final.parent, final.name) as staged:
-        specs = activation_figures() + result_figures(chapter, runs, fp.is_sample)
+        specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label})
         slides = split_slides(render_markdown(ctx))
         files = {
-            "slides.html": render_page("slides.html.j2", ctx, slides),
-            "handout.html": render_page("handout.html.j2", ctx, slides),
+            "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
+            "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
             f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
         }
         outputs = sorted([*files, "report.json"])
@@ -137,7 +139,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = files["slides.html"] + files["handout.html"]
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir))
+        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
     seconds = time.perf_counter() - started
     return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs)
 

@@ -1,19 +1,31 @@
 """What a chapter declares: experiments (plain functions that build Keras models) and metadata.
 
-A chapter module defines experiments with the :func:`experiment` decorator and exposes a
-module-level ``CHAPTER = chapter(...)``. Nothing here imports TensorFlow: the experiment
-functions import it themselves, inside their bodies, when they are called to train.
+This module is the public chapter interface: an instructor's chapter module imports
+``chapter``, ``experiment`` and ``Reference`` from here (or from ``lecturegen``), defines
+experiments with the :func:`experiment` decorator and exposes a module-level
+``CHAPTER = chapter(...)``. Nothing here imports TensorFlow: the experiment functions import
+it themselves, inside their bodies, when they are called to train. See docs/authoring.md.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 LANGUAGES = ("ko", "en")
+CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
+
+FIGURE_SETS = ("activations", "curves", "comparison", "params")
+"""Figures a chapter can ask for (``chapter(figures=...)``), drawn by :mod:`lecturegen.figures`:
+``activations`` the six activation functions, ``curves`` one training-curve figure per
+experiment (``curves_<name>``), ``comparison`` test accuracy per experiment next to the
+references (``accuracy_comparison``), ``params`` test accuracy against parameter count
+(``accuracy_vs_params``)."""
+DEFAULT_FIGURES = ("curves", "comparison")
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,9 @@ class Chapter:
     id: str
     title: dict[str, str]
     experiments: tuple[Experiment, ...]
-    content_dir: Path | None = None  # None: templates/chapters/<id> of lecturegen
+    content_dir: Path | None = None  # None: found by the registry (see docs/authoring.md)
     origin: str = ""  # where it was found, for messages
+    figures: tuple[str, ...] = DEFAULT_FIGURES  # figure sets to draw, from FIGURE_SETS
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
@@ -93,12 +106,30 @@ class Chapter:
 
 
 def chapter(
-    *, id: str, title: dict[str, str], experiments: list[Experiment], content_dir: Path | None = None
+    *,
+    id: str,
+    title: dict[str, str],
+    experiments: list[Experiment],
+    content_dir: str | Path | None = None,
+    figures: tuple[str, ...] | list[str] = DEFAULT_FIGURES,
 ) -> Chapter:
+    """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
+    relative to the chapter module's folder. Without it, the registry looks next to the module."""
+    if not CHAPTER_ID.match(id):
+        raise ValueError(f"chapter id {id!r} must be lowercase letters, digits and _, starting with a letter")
     names = [e.name for e in experiments]
     if len(set(names)) != len(names):
         raise ValueError(f"chapter {id}: experiment names repeat: {names}")
-    return Chapter(id, dict(title), tuple(experiments), content_dir)
+    if not experiments or not all(isinstance(e, Experiment) for e in experiments):
+        raise ValueError(f"chapter {id}: experiments must be a non-empty list of @experiment functions")
+    missing = [lang for lang in LANGUAGES if lang not in title]
+    if missing:
+        raise ValueError(f"chapter {id}: title has no {', '.join(missing)} entry")
+    unknown = [f for f in figures if f not in FIGURE_SETS]
+    if unknown:
+        raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)}")
+    folder = Path(content_dir) if content_dir is not None else None
+    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lecturegen import registry
+from lecturegen.config import course_config
 from lecturegen.errors import LecturegenError
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
@@ -21,6 +22,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+ChaptersDirs = Annotated[list[Path] | None, typer.Option(
+    "--chapters-dir", help="A folder of your own chapter modules (repeatable); also chapters_dirs in lecturegen.toml.")]
 
 
 class ProfileName(str, Enum):
@@ -49,13 +54,21 @@ def build(
     seed: Annotated[int, typer.Option(help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
+    chapters_dir: ChaptersDirs = None,
+    templates: Annotated[Path | None, typer.Option(
+        help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")] = None,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build import BuildOptions
     from lecturegen.build import build as run_build
     from lecturegen.progress import make_reporter
 
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir)
+    try:
+        course = course_config(tuple(chapters_dir or ()), templates)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
+                        course.chapters_dirs, course.templates_dirs)
     reporter = make_reporter(quiet)
     try:
         outcome = run_build(opts, reporter)
@@ -78,14 +91,32 @@ def build(
 
 
 @app.command("list")
-def list_chapters() -> None:
-    """The chapters lecturegen knows, with their titles."""
+def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
+    """The chapters lecturegen knows: id, where it was found, title."""
     try:
-        chapters = registry.available()
+        chapters = registry.available(course_config(tuple(chapters_dir or ())).chapters_dirs)
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Chapter id: lowercase letters, digits and _, e.g. ch7.")],
+    dir: Annotated[Path, typer.Option("--dir", help="Folder to write the chapter into.")] = Path("chapters"),
+) -> None:
+    """Write a chapter skeleton (module + ko/en content) that builds as it is."""
+    from lecturegen.scaffold import scaffold
+
+    try:
+        known = registry.available(course_config((dir,) if dir.is_dir() else ()).chapters_dirs)
+        written = scaffold(name, dir, known)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"build it with: lecturegen build {name} --chapters-dir {dir} --profile quick")
 
 
 def main(argv: list[str] | None = None) -> int:

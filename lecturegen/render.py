@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -60,8 +61,9 @@ def _environment(search_path: list[Path]) -> jinja2.Environment:
     return env
 
 
-def layout_environment() -> jinja2.Environment:
-    return _environment([package_templates_dir()])
+def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
+    """Page layouts: an instructor's templates folders first, then lecturegen's own."""
+    return _environment([*overrides, package_templates_dir()])
 
 
 def _template_error(exc: Exception, path: Path) -> ChapterError:
@@ -131,6 +133,7 @@ UI = {
 }
 
 
-def render_page(template_name: str, ctx: RenderContext, slides: list[Slide], **extra) -> str:
-    template = layout_environment().get_template(template_name)
+def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
+                templates: Sequence[Path] = (), **extra) -> str:
+    template = layout_environment(templates).get_template(template_name)
     return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang], **extra)

@@ -96,4 +96,5 @@ CHAPTER = chapter(
         "en": "AI with TensorFlow, chapter 4: activation functions and better MNIST accuracy",
     },
     experiments=[sigmoid, relu, quickstart],
+    figures=["activations", "curves", "comparison"],
 )
