@@ -88,9 +88,7 @@ def render_markdown(ctx: RenderContext) -> str:
     try:
         template = env.get_template(path.name)
         return template.render(Helpers(ctx).namespace())
-    except ChapterError:
-        raise
-    except jinja2.TemplateError as exc:
+    except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
         raise _template_error(exc, path) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _template_error(exc, path) from None

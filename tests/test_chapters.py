@@ -202,3 +202,18 @@ def test_chapter_declares_its_figures():
     with pytest.raises(ValueError, match="unknown figure set"):
         chapter(id="x", title={"ko": "x", "en": "x"}, experiments=[a], figures=["histogram"])
     assert "activations" in registry.get("ch4").figures and "activations" not in registry.get("ch5").figures
+
+
+@pytest.mark.slow
+def test_mistake_in_own_content_names_file_and_line(capsys, tmp_path, cache_dir):
+    course = tmp_path / "course"
+    _scaffold(capsys, "ch7", course)
+    content = course / "ch7" / "en.md"
+    content.write_text(content.read_text().replace('code("baseline")', 'code("basline")'))
+    code, output = _cli(capsys, "build", "ch7", "--chapters-dir", str(course), "--profile", "quick", "--data", "sample",
+                        "--lang", "en", "--out", str(tmp_path / "o"), "--cache-dir", str(cache_dir), "--quiet")
+    assert code == 1
+    line = next(i for i, text in enumerate(content.read_text().splitlines(), 1) if "basline" in text)
+    assert output.strip().splitlines()[-1] == (
+        f"error: en.md line {line} (ch7): no experiment 'basline' in chapter ch7; known: baseline; fix the content file")
+    assert not (tmp_path / "o" / "ch7-en").exists()
