@@ -11,6 +11,7 @@ import typer
 
 from lecturegen import registry
 from lecturegen.config import course_config
+from lecturegen.cli_check import register as register_check
 from lecturegen.errors import LecturegenError
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
@@ -117,6 +118,9 @@ def new(
     for path in written:
         typer.echo(f"wrote {path}")
     typer.echo(f"build it with: lecturegen build {name} --chapters-dir {dir} --profile quick")
+
+
+register_check(app)
 
 
 def main(argv: list[str] | None = None) -> int:
