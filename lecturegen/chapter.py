@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from lecturegen.claims import Claim, names_used
+from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: part of the chapter interface)
 
 LANGUAGES = ("ko", "en")
 CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _

@@ -4,8 +4,7 @@ Each experiment below is the exact code that builds and compiles its model; the 
 and the notebook show these function bodies as they are.
 """
 
-from lecturegen.chapter import Reference, chapter, experiment
-from lecturegen.claims import claim
+from lecturegen.chapter import Reference, chapter, claim, experiment
 
 
 @experiment(
