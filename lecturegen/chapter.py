@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: part of the chapter interface)
+
 LANGUAGES = ("ko", "en")
 CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
 
@@ -97,6 +99,7 @@ class Chapter:
     content_dir: Path | None = None  # None: found by the registry (see docs/authoring.md)
     origin: str = ""  # where it was found, for messages
     figures: tuple[str, ...] = DEFAULT_FIGURES  # figure sets to draw, from FIGURE_SETS
+    claims: tuple[Claim, ...] = ()  # the prose's statements about the results, checked by every build
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
@@ -112,6 +115,7 @@ def chapter(
     experiments: list[Experiment],
     content_dir: str | Path | None = None,
     figures: tuple[str, ...] | list[str] = DEFAULT_FIGURES,
+    claims: list[Claim] | tuple[Claim, ...] = (),
 ) -> Chapter:
     """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
     relative to the chapter module's folder. Without it, the registry looks next to the module."""
@@ -129,7 +133,14 @@ def chapter(
     if unknown:
         raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)}")
     folder = Path(content_dir) if content_dir is not None else None
-    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures))
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"chapter {id}: claim ids repeat: {ids}")
+    for c in claims:
+        unknown = names_used(c.check) - set(names)
+        if unknown:
+            raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
+    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from enum import Enum
 from pathlib import Path
@@ -58,6 +59,8 @@ def build(
     chapters_dir: ChaptersDirs = None,
     templates: Annotated[Path | None, typer.Option(
         help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")] = None,
+    seeds: Annotated[int, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd.")] = 1,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build import BuildOptions
@@ -69,7 +72,7 @@ def build(
     except LecturegenError as exc:
         raise _fail(exc) from None
     opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
-                        course.chapters_dirs, course.templates_dirs)
+                        course.chapters_dirs, course.templates_dirs, seeds, strict)
     reporter = make_reporter(quiet)
     try:
         outcome = run_build(opts, reporter)
@@ -87,8 +90,39 @@ def build(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
+    from lecturegen.context import fixed, pct
+
     for name, run in outcome.runs.items():
-        typer.echo(f"  {name:<12} test accuracy {run.test_accuracy * 100:6.2f} %  loss {run.test_loss:.4f}")
+        typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
+    if outcome.claims:
+        failing = [c for c in outcome.claims if not c.holds]
+        typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
+                   + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Earlier build folder (e.g. output/ch4) or its report.json.")],
+    new: Annotated[Path, typer.Argument(help="Later build folder or report.json.")],
+    tolerance: Annotated[float, typer.Option(min=0, help="Largest allowed change of test accuracy, in percentage points.")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
+
+    Exits 1 when a test accuracy moved by more than --tolerance points (for CI), 2 on unreadable input.
+    """
+    from lecturegen.diff import compare, load_report, print_table
+
+    try:
+        result = compare(load_report(old), load_report(new), tolerance)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_table(result)
+    if result.exceeded:
+        raise typer.Exit(code=1)
 
 
 @app.command("list")

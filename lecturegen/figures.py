@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
+from lecturegen.results import spread
+
 log = logging.getLogger(__name__)
 
 X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
@@ -137,7 +139,8 @@ def draw_comparison(fig, inputs: dict, lang: str) -> None:
     # a run with a reference gets two bars side by side, one without gets a single centred bar
     mine = [p - 0.2 if ref is not None else p for p, ref in zip(pos, refs)]
     label = w["this_run"] + (f" ({w['sample']})" if inputs["sample"] else "")
-    bars = ax.bar(mine, ours, 0.4, label=label)
+    errors = [run.get("sd", 0) * 100 for run in inputs["runs"]]  # ± sd over seeds (--seeds N)
+    bars = ax.bar(mine, ours, 0.4, label=label, yerr=errors if any(errors) else None, capsize=4)
     if any(ref is not None for ref in refs):
         ax.bar([p + 0.2 for p, ref in zip(pos, refs) if ref is not None], [r for r in refs if r is not None], 0.4,
                label=w["reference"], color="lightgray", edgecolor="gray")
@@ -178,7 +181,8 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     comparison = {
         "runs": [
-            {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy}
+            {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
+             **({"sd": sd} if (sd := spread(runs[e.name].test_accuracy)) is not None else {})}
             for e in chapter.experiments
         ],
         "sample": is_sample,

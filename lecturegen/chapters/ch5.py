@@ -5,7 +5,7 @@ instructor's own chapter. The MLP is chapter 4's ``quickstart`` experiment itsel
 rather than retyped, so both chapters show the same code and train it with the same settings.
 """
 
-from lecturegen.chapter import chapter, experiment
+from lecturegen.chapter import chapter, claim, experiment
 from lecturegen.chapters.ch4 import quickstart
 
 
@@ -46,4 +46,12 @@ CHAPTER = chapter(
     },
     experiments=[quickstart, cnn],
     figures=["curves", "comparison", "params"],
+    claims=[
+        claim("cnn-beats-mlp", "cnn.test_accuracy > quickstart.test_accuracy",
+              ko="CNN의 테스트 정확도가 퀵스타트 MLP보다 높다",
+              en="The CNN reaches a higher test accuracy than the quickstart MLP"),
+        claim("cnn-trains-longer", "cnn.wall_time_s > quickstart.wall_time_s",
+              ko="CNN은 퀵스타트 MLP보다 학습 시간이 길다",
+              en="The CNN takes longer to train than the quickstart MLP"),
+    ],
 )
