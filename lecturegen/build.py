@@ -13,7 +13,7 @@ import nbformat
 
 from lecturegen import assets, data, registry
 from lecturegen.cache import ResultCache, default_cache_dir, key_parts
-from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Profile
+from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
 from lecturegen.context import RenderContext
 from lecturegen.errors import UsageError
 from lecturegen.fonts import font_css
@@ -41,6 +41,7 @@ class BuildOptions:
     force: bool = False
     seed: int = 0
     cache_dir: Path | None = None
+    jobs: int = 1  # experiments trained at the same time, each in its own process
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
         raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
+    if opts.jobs < 1:
+        raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
@@ -71,10 +74,16 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
 
 
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seed: int, cache: ResultCache,
-              force: bool, reporter: Reporter) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
-    """Each experiment's result: from the cache when its key matches, else trained now."""
+              force: bool, reporter: Reporter, jobs: int = 1,
+              data_spec: str | None = None) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
+    """Each experiment's result: from the cache when its key matches, else trained now.
+
+    With ``jobs`` > 1 and ``data_spec`` given, the experiments to train run in that many worker
+    processes at once; otherwise one after the other in this process.
+    """
     runs: dict[str, RunResult] = {}
     status: dict[str, dict[str, Any]] = {}
+    todo: list[tuple[Experiment, dict, list[str]]] = []
     for exp in chapter.experiments:
         parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
         cached = None if force else cache.load(parts)
@@ -85,13 +94,26 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seed: i
             continue
         reasons = ["--force"] if force else cache.why_stale(parts)
         reporter.info(f"[{exp.name}] training: {'; '.join(reasons)}")
-        from lecturegen.train import train  # imports TensorFlow only when something must train
+        todo.append((exp, parts, reasons))
 
-        result = train(exp, dataset, profile, seed, reporter)
+    def finished(exp: Experiment, result: RunResult) -> None:
+        _, parts, reasons = next(item for item in todo if item[0] is exp)
         cache.store(parts, result)
         runs[exp.name] = result
         status[exp.name] = {"status": "trained", "reasons": reasons}
-    return runs, status
+
+    if jobs > 1 and len(todo) > 1 and data_spec is not None:
+        from lecturegen.parallel import train_concurrently
+
+        train_concurrently(chapter.id, [exp for exp, _, _ in todo], data_spec, dataset.fingerprint.sha256, profile,
+                           seed, min(jobs, len(todo)), reporter, finished)
+    else:
+        for exp, _, _ in todo:
+            from lecturegen.train import train  # imports TensorFlow only when something must train
+
+            finished(exp, train(exp, dataset, profile, seed, reporter))
+    ordered = [exp.name for exp in chapter.experiments]
+    return ({name: runs[name] for name in ordered}, {name: status[name] for name in ordered})
 
 
 def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[str, RunResult]) -> dict[str, Any]:
@@ -117,7 +139,8 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
     reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
     cache_dir = opts.cache_dir or default_cache_dir()
-    runs, status = train_all(chapter, dataset, profile, opts.seed, ResultCache(cache_dir), opts.force, reporter)
+    runs, status = train_all(chapter, dataset, profile, opts.seed, ResultCache(cache_dir), opts.force, reporter,
+                             opts.jobs, opts.data)
 
     final = output_dir(opts.out, chapter.id, opts.lang)
     prov = provenance(dataset, profile, opts.seed, runs)

@@ -49,13 +49,14 @@ def build(
     seed: Annotated[int, typer.Option(help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process.")] = 1,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build import BuildOptions
     from lecturegen.build import build as run_build
     from lecturegen.progress import make_reporter
 
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir)
+    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir, jobs)
     reporter = make_reporter(quiet)
     try:
         outcome = run_build(opts, reporter)
