@@ -34,6 +34,7 @@ class Silent:
 def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
     import tensorflow as tf
     from tensorflow import keras
+    from tensorflow.python.framework import config as tf_config  # the public API has no disable_...
 
     from lecturegen import train as lgtrain
     from lecturegen.chapter import Profile
@@ -52,7 +53,7 @@ def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
             self.times.append(time.perf_counter() - self.started)
 
     def plain(exp):
-        tf.config.experimental.disable_op_determinism()
+        tf_config.disable_op_determinism()
         d = prepare(dataset.arrays, exp.inputs, exp.labels)
         keras.utils.set_random_seed(0)
         model = exp.build()
