@@ -15,7 +15,7 @@ import nbformat
 from lecturegen import assets, data, registry
 from lecturegen.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
-from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Profile
+from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
 from lecturegen.context import RenderContext
 from lecturegen.errors import ClaimError, UsageError
 from lecturegen.fonts import font_css
@@ -47,6 +47,7 @@ class BuildOptions:
     templates_dirs: tuple[Path, ...] = ()  # searched before the built-in templates, first wins
     seeds: int = 1  # train each experiment with seeds seed .. seed + seeds - 1; report mean ± sd
     strict: bool = False  # a claim that does not hold fails the build; the previous output stays
+    jobs: int = 1  # experiments trained at the same time, each in its own process
 
 
 def seed_list(seed: int, count: int) -> list[int]:
@@ -76,6 +77,8 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
         raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
+    if opts.jobs < 1:
+        raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
@@ -83,39 +86,53 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     return chapter, PROFILES[opts.profile]
 
 
-def _train_one(chapter: Chapter, exp, dataset: data.Dataset, profile: Profile, seed: int, cache: ResultCache,
-               force: bool, reporter: Reporter, label: str) -> tuple[RunResult, dict[str, Any]]:
-    parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
-    cached = None if force else cache.load(parts)
-    if cached is not None:
-        reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
-        return cached, {"status": "cached", "reasons": []}
-    reasons = ["--force"] if force else cache.why_stale(parts)
-    reporter.info(f"[{label}] training: {'; '.join(reasons)}")
-    from lecturegen.train import train  # imports TensorFlow only when something must train
-
-    result = train(exp, dataset, profile, seed, reporter)
-    cache.store(parts, result)
-    return result, {"status": "trained", "reasons": reasons}
-
-
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
-              force: bool, reporter: Reporter) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
+              force: bool, reporter: Reporter, jobs: int = 1, data_spec: str | None = None,
+              chapters_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
     """Each experiment's result: from the cache when its key matches, else trained now.
 
     With several seeds each (experiment, seed) is its own cache entry, and the experiment's
-    result is their mean (:func:`lecturegen.results.aggregate`).
+    result is their mean (:func:`lecturegen.results.aggregate`). With ``jobs`` > 1 and
+    ``data_spec`` given, the runs to train go to that many worker processes at once.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
+    todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
+    for exp in chapter.experiments:
+        for seed in seeds:
+            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
+            parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
+            cached = None if force else cache.load(parts)
+            if cached is not None:
+                reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
+                done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
+                continue
+            reasons = ["--force"] if force else cache.why_stale(parts)
+            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
+            todo.setdefault(seed, []).append((exp, parts, reasons))
+
+    for seed, items in todo.items():
+        def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
+            _, parts, reasons = next(item for item in items if item[0] is exp)
+            cache.store(parts, result)
+            done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
+
+        if jobs > 1 and len(items) > 1 and data_spec is not None:
+            from lecturegen.parallel import train_concurrently
+
+            train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
+                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs)
+        else:
+            from lecturegen.train import train  # imports TensorFlow only when something must train
+
+            for exp, _, _ in items:
+                finished(exp, train(exp, dataset, profile, seed, reporter))
+
     runs: dict[str, RunResult] = {}
     status: dict[str, dict[str, Any]] = {}
     for exp in chapter.experiments:
-        results, states = [], []
-        for seed in seeds:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
-            result, state = _train_one(chapter, exp, dataset, profile, seed, cache, force, reporter, label)
-            results.append(result)
-            states.append({"seed": seed, **state})
+        results = [done[exp.name, seed][0] for seed in seeds]
+        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
         runs[exp.name] = aggregate(results)
         if len(seeds) == 1:
             status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
@@ -169,7 +186,8 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
     cache_dir = opts.cache_dir or default_cache_dir()
     seeds = seed_list(opts.seed, opts.seeds)
-    runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter)
+    runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+                             opts.jobs, opts.data, opts.chapters_dirs)
 
     final = output_dir(opts.out, chapter.id, opts.lang)
     claims = check_claims(chapter, runs, final, reporter)
