@@ -19,6 +19,7 @@ from lecturegen.errors import UsageError
 from lecturegen.fonts import font_css
 from lecturegen.notebook import build_notebook
 from lecturegen.figures import activation_figures, render_figures, result_figures
+from lecturegen.figures_teaching import study_figures, theory_figures
 from lecturegen.progress import Reporter
 from lecturegen.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
@@ -123,9 +124,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     prov = provenance(dataset, profile, opts.seed, runs)
     data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
     with staged_output(final.parent, final.name) as staged:
-        specs = activation_figures() + result_figures(chapter, runs, fp.is_sample)
+        specs = (activation_figures() + theory_figures() + result_figures(chapter, runs, fp.is_sample)
+                 + study_figures(chapter, runs, fp.is_sample))
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
-        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label})
+        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
+                            out_dir=staged, cache_dir=cache_dir)
         slides = split_slides(render_markdown(ctx))
         files = {
             "slides.html": render_page("slides.html.j2", ctx, slides),

@@ -37,6 +37,8 @@ class FigureSpec:
     alt: dict[str, str]  # per language
     draw: Callable[[Any, dict, str], None]  # (matplotlib Figure, inputs, lang)
     inputs: dict = field(default_factory=dict)
+    size: tuple[float, float] = (6, 4)  # inches
+    depends: tuple[Callable[..., Any], ...] = ()  # other functions the drawing calls (hashed into the key)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class RenderedFigure:
 # ---------------------------------------------------------------- activation functions
 
 
-def _activation_values(name: str, x, a: float = 0.1):
+def activation_values(name: str, x, a: float = 0.1):
     import numpy as np
 
     if name == "step":
@@ -73,7 +75,7 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
     x = np.arange(*X_RANGE)
     name = inputs["function"]
     ax = fig.add_subplot()
-    ax.plot(x, _activation_values(name, x, inputs.get("a", 0.1)), linewidth=2)
+    ax.plot(x, activation_values(name, x, inputs.get("a", 0.1)), linewidth=2)
     if name in ("sigmoid", "tanh"):
         ax.axvline(0, linestyle=":", color="gray")
     if name == "tanh":
@@ -145,16 +147,18 @@ def draw_comparison(fig, inputs: dict, lang: str) -> None:
 
 
 def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    """Training curves per run of the main comparison, and their accuracies next to the reference."""
     specs = []
-    for exp in chapter.experiments:
+    main = chapter.group()
+    for exp in main:
         run = runs[exp.name]
         alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}" for lang in WORDS}
         inputs = {"history": run.history, "title": exp.name, "sample": is_sample}
-        specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs))
+        specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     comparison = {
         "runs": [
             {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy}
-            for e in chapter.experiments
+            for e in main
         ],
         "sample": is_sample,
     }
@@ -171,9 +175,11 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
         mpl = metadata.version("matplotlib")
     except metadata.PackageNotFoundError:
         mpl = "?"
-    parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True)]
+    parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
+             json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False)]
+    parts += [inspect.getsource(fn) for fn in spec.depends]
     if spec.draw is draw_activation:
-        parts.append(inspect.getsource(_activation_values))
+        parts.append(inspect.getsource(activation_values))
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -184,8 +190,7 @@ def _draw_svg(spec: FigureSpec, lang: str, target: Path) -> None:
     import koreanize_matplotlib  # noqa: F401  (sets NanumGothic, so Hangul renders)
     from matplotlib.figure import Figure
 
-    size = (9, 3.6) if spec.draw is draw_curves else (6, 4)
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=spec.size, layout="constrained")
     spec.draw(fig, spec.inputs, lang)
     with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path"}):
         fig.savefig(target, format="svg", metadata={"Date": None})

@@ -115,6 +115,6 @@ def test_english_build_uses_cached_results(quick_build, cache_dir, runner, tmp_p
     result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--lang", "en",
                                  "--out", str(tmp_path), "--cache-dir", str(cache_dir), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "trained 0, cached 3" in result.output
+    assert f"trained 0, cached {len(ch4.CHAPTER.experiments)}" in result.output
     slides = (tmp_path / "ch4-en" / "slides.html").read_text()
     assert 'lang="en"' in slides and "sample data" in slides.lower()
