@@ -203,7 +203,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
-                            tuple(claims))
+                            tuple(claims), out_dir=staged, cache_dir=cache_dir)
         slides = split_slides(render_markdown(ctx))
         files = {
             "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),

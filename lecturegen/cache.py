@@ -53,7 +53,7 @@ def key_parts(chapter: Chapter, exp: Experiment, fingerprint: Fingerprint, profi
         "schema": SCHEMA,
         "chapter": chapter.id,
         "experiment": exp.name,
-        "code": sha256_text(exp.source),
+        "code": sha256_text(exp.code_for_key),
         "trainer": sha256_text(trainer_source()),
         "hyper_parameters": exp.hyper_parameters(),
         "dataset": {"name": fingerprint.name, "sha256": fingerprint.sha256},

@@ -21,9 +21,10 @@ from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: pa
 LANGUAGES = ("ko", "en")
 CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
 
-FIGURE_SETS = ("activations", "curves", "comparison", "params")
+FIGURE_SETS = ("activations", "theory", "curves", "comparison", "params", "studies")
 """Figures a chapter can ask for (``chapter(figures=...)``), drawn by :mod:`lecturegen.figures`:
-``activations`` the six activation functions, ``curves`` one training-curve figure per
+``activations`` the six activation functions, ``theory`` derivatives and MSE vs cross-entropy,
+``studies`` the optimizer and batching side studies (groups ``optimizers``/``batching``), ``curves`` one training-curve figure per
 experiment (``curves_<name>``), ``comparison`` test accuracy per experiment next to the
 references (``accuracy_comparison``), ``params`` test accuracy against parameter count
 (``accuracy_vs_params``)."""
@@ -40,29 +41,47 @@ class Reference:
     params: int | None = None
 
 
+MAIN_GROUP = "main"
+
+
+def function_source(fn: Callable[..., Any]) -> str:
+    """A function's own code, without decorators."""
+    lines = textwrap.dedent(inspect.getsource(fn)).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
+    return "\n".join(lines[start:]) + "\n"
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
     build: Callable[[], Any]  # returns a compiled keras.Model
     title: dict[str, str]
     epochs: int
-    batch_size: int
+    batch_size: int | None  # None: the whole training set in one batch (batch gradient descent)
     inputs: str  # "flat": (N, 784) floats; "image": (N, 28, 28) floats
     labels: str  # "onehot" for categorical_crossentropy, "int" for sparse
     reference: Reference = Reference()
     settings: dict[str, Any] = field(default_factory=dict)  # hyper-parameters shown in tables
+    group: str = MAIN_GROUP  # "main": the chapter's headline comparison; other groups are side studies
+    uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
 
     @property
     def source(self) -> str:
         """The experiment function's own code, without its decorator: the code that runs."""
-        lines = textwrap.dedent(inspect.getsource(self.build)).splitlines()
-        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
-        return "\n".join(lines[start:]) + "\n"
+        return function_source(self.build)
+
+    @property
+    def code_for_key(self) -> str:
+        """Everything of the chapter's code that decides this run: its function and the helpers it uses."""
+        return self.source + "".join(function_source(fn) for fn in self.uses)
+
+    def batch_size_for(self, train_size: int) -> int:
+        return train_size if self.batch_size is None else self.batch_size
 
     def hyper_parameters(self) -> dict[str, Any]:
         return {
             "epochs": self.epochs,
-            "batch_size": self.batch_size,
+            "batch_size": "all" if self.batch_size is None else self.batch_size,
             "inputs": self.inputs,
             "labels": self.labels,
             **self.settings,
@@ -73,20 +92,28 @@ def experiment(
     *,
     title: dict[str, str],
     epochs: int,
-    batch_size: int = 32,
+    batch_size: int | None = 32,
     inputs: str = "flat",
     labels: str = "onehot",
     reference: Reference = Reference(),
+    group: str = MAIN_GROUP,
+    uses: tuple[Callable[..., Any], ...] = (),
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
-    """Decorator turning a model-building function into an :class:`Experiment`."""
+    """Decorator turning a model-building function into an :class:`Experiment`.
+
+    ``batch_size=None`` trains on the whole training set per update (batch gradient descent).
+    ``group`` keeps side studies (optimizers, batch sizes) out of the chapter's main comparison.
+    ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
+    """
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
     if labels not in ("onehot", "int"):
         raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
 
     def wrap(build: Callable[[], Any]) -> Experiment:
-        return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings)
+        return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
+                          group, tuple(uses))
 
     return wrap
 
@@ -106,6 +133,17 @@ class Chapter:
             if exp.name == name:
                 return exp
         raise KeyError(name)
+
+    def group(self, name: str = MAIN_GROUP) -> tuple[Experiment, ...]:
+        return tuple(exp for exp in self.experiments if exp.group == name)
+
+    def helpers(self) -> tuple[Callable[..., Any], ...]:
+        """Chapter functions experiments use, each once, in order of first use."""
+        seen: dict[str, Callable[..., Any]] = {}
+        for exp in self.experiments:
+            for fn in exp.uses:
+                seen.setdefault(fn.__name__, fn)
+        return tuple(seen.values())
 
 
 def chapter(

@@ -33,7 +33,7 @@ _NODES = (
     ast.Constant, ast.Load, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.Div,
     ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq, ast.Call,
 )
-_FUNCTIONS = {"abs": abs, "min": min, "max": max}
+_FUNCTIONS = {"abs": abs, "min": min, "max": max, "mean": lambda values: sum(values) / len(values)}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from lecturegen import prep, train
-from lecturegen.chapter import Chapter, Profile
+from lecturegen import maths, prep, train
+from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_source
 from lecturegen.data import Fingerprint
 from lecturegen.errors import ChapterError
 from lecturegen.figures import RenderedFigure
@@ -33,6 +34,8 @@ class RenderContext:
     provenance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
+    out_dir: Path | None = None  # where math SVGs go (None: only the <img> tags are made)
+    cache_dir: Path | None = None  # cache of typeset formulas
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -72,6 +75,10 @@ def seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} s"
 
 
+def mean(values: list[float] | tuple[float, ...]) -> float:
+    return sum(values) / len(values)
+
+
 def fenced(code: str, language: str = "python") -> Markup:
     """A fenced Markdown code block; markdown-it escapes its content."""
     fence = "````" if "```" in code else "```"
@@ -109,18 +116,84 @@ class Helpers:
         lines = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---:|", *rows, f"| **{total}** | | **{s.total_params:,}** |"]
         return Markup("\n".join(lines) + "\n")
 
-    def results_table(self) -> Markup:
-        """This run's test accuracy and loss next to the original lecture's, per experiment."""
+    def helper_code(self, name: str) -> Markup:
+        """The source of a chapter function experiments use (e.g. the shared network)."""
+        for fn in self.ctx.chapter.helpers():
+            if fn.__name__ == name:
+                return fenced(function_source(fn))
+        raise ChapterError(f"no helper function '{name}' used by the experiments of chapter {self.ctx.chapter.id}")
+
+    def experiments(self, group: str = MAIN_GROUP) -> tuple[Experiment, ...]:
+        exps = self.ctx.chapter.group(group)
+        if not exps:
+            raise ChapterError(f"chapter {self.ctx.chapter.id} has no experiments in group '{group}'")
+        return exps
+
+    def ranked(self, group: str, metric: str = "val_accuracy") -> list[Experiment]:
+        """A group's experiments ordered best first by the last epoch's value of a history metric
+        (highest first for accuracies, lowest first for losses)."""
+        exps = list(self.experiments(group))
+        lower_is_better = "loss" in metric
+        return sorted(exps, key=lambda e: self.ctx.runs[e.name].history[metric][-1], reverse=not lower_is_better)
+
+    def math(self, tex: str, alt: str = "") -> Markup:
+        """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
+        height = None
+        if self.ctx.out_dir is None:
+            path = f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
+        else:
+            try:
+                path, height = maths.write_math(tex, self.ctx.out_dir, self.ctx.cache_dir)
+            except ValueError as exc:
+                raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}") from None
+        style = f' style="height:{height * maths.DISPLAY_SCALE:.3f}em"' if height else ""
+        return Markup(f'<img class="math" src="{escape(path)}" alt="{escape(alt or tex)}"{style}>')
+
+    def results_table(self, group: str = MAIN_GROUP) -> Markup:
+        """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
         head = {
             "ko": ("실험", "파라미터 수", "이번 실행 정확도", "이번 실행 손실", "원래 강의 정확도 (참고)"),
             "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
         }[self.ctx.lang]
         lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|"]
-        for exp in self.ctx.chapter.experiments:
+        for exp in self.experiments(group):
             run = self.ctx.runs[exp.name]
             lines.append(
                 f"| `{exp.name}` | {run.params:,} | **{pct(run.test_accuracy)}** | {fixed(run.test_loss)} "
                 f"| {pct(exp.reference.test_accuracy)} |"
+            )
+        return Markup("\n".join(lines) + "\n")
+
+    def optimizer_table(self, group: str = "optimizers") -> Markup:
+        """Per optimizer run: the settings read back from the compiled model, final validation numbers, time."""
+        head = {
+            "ko": ("실험", "옵티마이저 (실제 설정)", "최종 검증 정확도", "최종 검증 손실", "에포크당 시간"),
+            "en": ("run", "optimizer (as compiled)", "final val. accuracy", "final val. loss", "time per epoch"),
+        }[self.ctx.lang]
+        lines = ["| " + " | ".join(head) + " |", "|---|---|---:|---:|---:|"]
+        for exp in self.experiments(group):
+            run = self.ctx.runs[exp.name]
+            opt = dict(run.optimizer)
+            name = opt.pop("name", "?")
+            settings = ", ".join(f"{k}={_short(v)}" for k, v in opt.items() if v not in (None, False))
+            lines.append(
+                f"| `{exp.name}` | {escape(name)} ({escape(settings)}) | **{pct(run.history['val_accuracy'][-1])}** "
+                f"| {fixed(run.history['val_loss'][-1])} | {seconds(mean(run.epoch_times_s))} |"
+            )
+        return Markup("\n".join(lines) + "\n")
+
+    def batching_table(self, group: str = "batching") -> Markup:
+        """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
+        head = {
+            "ko": ("실험", "배치 크기", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
+            "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
+        }[self.ctx.lang]
+        lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|"]
+        for exp in self.experiments(group):
+            run = self.ctx.runs[exp.name]
+            lines.append(
+                f"| `{exp.name}` | {run.batch_size:,} | {run.iterations_per_epoch:,} | {seconds(mean(run.epoch_times_s))} "
+                f"| {run.iterations_per_epoch * run.epochs:,} | **{pct(run.test_accuracy)}** |"
             )
         return Markup("\n".join(lines) + "\n")
 
@@ -150,8 +223,18 @@ class Helpers:
             "summary": self.summary,
             "figure": self.figure,
             "results_table": self.results_table,
+            "optimizer_table": self.optimizer_table,
+            "batching_table": self.batching_table,
+            "experiments": self.experiments,
+            "ranked": self.ranked,
+            "helper_code": self.helper_code,
+            "math": self.math,
             **ctx.extra,
         }
 
 
-FILTERS = {"pct": pct, "num": num, "fixed": fixed, "seconds": seconds}
+def _short(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+FILTERS = {"pct": pct, "num": num, "fixed": fixed, "seconds": seconds, "mean": mean}

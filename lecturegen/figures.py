@@ -39,6 +39,8 @@ class FigureSpec:
     alt: dict[str, str]  # per language
     draw: Callable[[Any, dict, str], None]  # (matplotlib Figure, inputs, lang)
     inputs: dict = field(default_factory=dict)
+    size: tuple[float, float] = (6, 4)  # inches
+    depends: tuple[Callable[..., Any], ...] = ()  # other functions the drawing calls (hashed into the key)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class RenderedFigure:
 # ---------------------------------------------------------------- activation functions
 
 
-def _activation_values(name: str, x, a: float = 0.1):
+def activation_values(name: str, x, a: float = 0.1):
     import numpy as np
 
     if name == "step":
@@ -75,7 +77,7 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
     x = np.arange(*X_RANGE)
     name = inputs["function"]
     ax = fig.add_subplot()
-    ax.plot(x, _activation_values(name, x, inputs.get("a", 0.1)), linewidth=2)
+    ax.plot(x, activation_values(name, x, inputs.get("a", 0.1)), linewidth=2)
     if name in ("sigmoid", "tanh"):
         ax.axvline(0, linestyle=":", color="gray")
     if name == "tanh":
@@ -169,12 +171,14 @@ def draw_params(fig, inputs: dict, lang: str) -> None:
 
 
 def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    """Training curves per run of the main comparison (side studies draw their own)."""
     specs = []
-    for exp in chapter.experiments:
+    main = chapter.group()
+    for exp in main:
         run = runs[exp.name]
         alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}" for lang in WORDS}
         inputs = {"history": run.history, "title": exp.name, "sample": is_sample}
-        specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs))
+        specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     return specs
 
 
@@ -183,7 +187,7 @@ def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         "runs": [
             {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
              **({"sd": sd} if (sd := spread(runs[e.name].test_accuracy)) is not None else {})}
-            for e in chapter.experiments
+            for e in chapter.group()
         ],
         "sample": is_sample,
     }
@@ -194,7 +198,7 @@ def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     inputs = {
         "runs": [{"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "params": runs[e.name].params}
-                 for e in chapter.experiments],
+                 for e in chapter.group()],
         "sample": is_sample,
     }
     alt = {"ko": "실험별 파라미터 수와 테스트 정확도", "en": "Parameter count and test accuracy per run"}
@@ -206,8 +210,22 @@ def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     return curve_figures(chapter, runs, is_sample) + comparison_figure(chapter, runs, is_sample)
 
 
+def _theory(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    from lecturegen.figures_teaching import theory_figures
+
+    return theory_figures()
+
+
+def _studies(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    from lecturegen.figures_teaching import study_figures
+
+    return study_figures(chapter, runs, is_sample)
+
+
 FIGURE_BUILDERS = {
     "activations": lambda chapter, runs, is_sample: activation_figures(),
+    "theory": _theory,
+    "studies": _studies,
     "curves": curve_figures,
     "comparison": comparison_figure,
     "params": params_figure,
@@ -227,9 +245,11 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
         mpl = metadata.version("matplotlib")
     except metadata.PackageNotFoundError:
         mpl = "?"
-    parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True)]
+    parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
+             json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False)]
+    parts += [inspect.getsource(fn) for fn in spec.depends]
     if spec.draw is draw_activation:
-        parts.append(inspect.getsource(_activation_values))
+        parts.append(inspect.getsource(activation_values))
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -240,8 +260,7 @@ def _draw_svg(spec: FigureSpec, lang: str, target: Path) -> None:
     import koreanize_matplotlib  # noqa: F401  (sets NanumGothic, so Hangul renders)
     from matplotlib.figure import Figure
 
-    size = (9, 3.6) if spec.draw is draw_curves else (6, 4)
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=spec.size, layout="constrained")
     spec.draw(fig, spec.inputs, lang)
     with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path"}):
         fig.savefig(target, format="svg", metadata={"Date": None})

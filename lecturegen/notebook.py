@@ -8,6 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from lecturegen import prep, train
+from lecturegen.chapter import function_source
 from lecturegen.context import RenderContext
 from lecturegen.results import SeededResult
 
@@ -73,6 +74,9 @@ def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
         "raw = Arrays(x_train, y_train, x_test, y_test)\n\n" + inspect.getsource(prep.prepare)
     ))
     cells.append(new_code_cell(inspect.getsource(train.fit_and_evaluate)))
+    helpers = ctx.chapter.helpers()
+    if helpers:
+        cells.append(new_code_cell("\n\n".join(function_source(fn) for fn in helpers)))
     for exp in ctx.chapter.experiments:
         mean = ctx.runs[exp.name]
         run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cells show one real run

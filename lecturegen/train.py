@@ -84,6 +84,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     """Build, fit and evaluate one experiment; return its results as plain data."""
     data = prepare(dataset.arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
     epochs = profile.epochs(exp)
+    batch_size = exp.batch_size_for(len(data.x_train))
     tf, keras = _import_tensorflow()
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
@@ -96,7 +97,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     started = time.perf_counter()
     callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times)
     history, test_loss, test_accuracy = fit_and_evaluate(
-        model, data, batch_size=exp.batch_size, epochs=epochs, callbacks=[callback]
+        model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
     )
     wall = time.perf_counter() - started
     history = {k: [float(v) for v in values] for k, values in history.items()}
@@ -113,7 +114,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         test_accuracy=float(test_accuracy),
         summary=_summary(model),
         epochs=epochs,
-        batch_size=exp.batch_size,
+        batch_size=batch_size,
         train_size=len(data.x_train),
         test_size=len(data.x_test),
         seed=seed,

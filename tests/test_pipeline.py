@@ -21,7 +21,8 @@ def test_outputs_exist(quick_build):
     for name in ("slides.html", "handout.html", "ch4.ipynb", "report.json",
                  "assets/reveal/reveal.js", "assets/reveal/reveal.css", "assets/reveal/plugin/notes.js",
                  "assets/fonts.css", "figures/accuracy_comparison.svg", "figures/activation_tanh.svg",
-                 "figures/curves_relu.svg"):
+                 "figures/curves_relu.svg", "figures/activation_derivatives.svg", "figures/loss_comparison.svg",
+                 "figures/optimizer_curves.svg", "figures/batching_comparison.svg"):
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
 
@@ -30,9 +31,19 @@ def test_report_has_measured_results(quick_build):
     out, result = quick_build
     report = json.loads((out / "report.json").read_text())
     assert report["sample_data"] is True and report["dataset"]["source"] == "sample"
-    assert set(report["runs"]) == {"sigmoid", "relu", "quickstart"}
-    params = {name: run["summary"]["total_params"] for name, run in report["runs"].items()}
+    main = {name: run for name, run in report["runs"].items() if run["group"] == "main"}
+    assert set(main) == {"sigmoid", "relu", "quickstart"}
+    params = {name: run["summary"]["total_params"] for name, run in main.items()}
     assert params == {"sigmoid": 134_794, "relu": 167_818, "quickstart": 101_770}
+    groups = {run["group"] for run in report["runs"].values()}
+    assert groups == {"main", "optimizers", "batching"}
+    batching = {name: (run["batch_size"], run["iterations_per_epoch"]) for name, run in report["runs"].items()
+                if run["group"] == "batching"}
+    train = report["runs"]["mini_batch"]["train_size"]
+    assert batching == {"full_batch": (train, 1), "single_sample": (1, train), "mini_batch": (32, -(-train // 32))}
+    optimizers = {run["optimizer"]["name"] for run in report["runs"].values() if run["group"] == "optimizers"}
+    assert optimizers == {"SGD", "Adagrad", "RMSprop", "Adam"}
+    assert report["runs"]["opt_momentum"]["optimizer"]["momentum"] == pytest.approx(0.9)
     for name, run in report["runs"].items():
         assert 0.0 <= run["test_accuracy"] <= 1.0
         assert len(run["history"]["val_accuracy"]) == run["epochs"] == 2
@@ -110,11 +121,12 @@ def test_speaker_notes_on_slides(quick_build):
 
 
 def test_english_build_uses_cached_results(quick_build, cache_dir, runner, tmp_path):
+    from lecturegen.chapters import ch4
     from lecturegen.cli import app
 
     result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--lang", "en",
                                  "--out", str(tmp_path), "--cache-dir", str(cache_dir), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "trained 0, cached 3" in result.output
+    assert f"trained 0, cached {len(ch4.CHAPTER.experiments)}" in result.output
     slides = (tmp_path / "ch4-en" / "slides.html").read_text()
     assert 'lang="en"' in slides and "sample data" in slides.lower()

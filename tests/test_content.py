@@ -1,0 +1,162 @@
+"""The chapter's prose is driven by results: render ch4 from fabricated results, no training.
+
+Every run gets distinctive numbers no template could contain by accident; each must show up in the
+rendered slides and handout, in Korean and in English. Also: the six sections of the outline are
+present in both outputs of both languages, and the side studies stay out of the main comparison.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from lecturegen import registry
+from lecturegen.chapter import PROFILES
+from lecturegen.context import RenderContext, fixed, mean, pct, seconds
+from lecturegen.data import Fingerprint
+from lecturegen.figures import RenderedFigure, activation_figures, result_figures
+from lecturegen.figures_teaching import study_figures, theory_figures
+from lecturegen.render import render_markdown, render_page, split_slides
+from lecturegen.results import LayerRow, ModelSummary, RunResult
+
+CHAPTER = registry.get("ch4")
+SECTIONS = {
+    "ko": ("1. MNIST 숫자 인식", "2. 신경망은 어떻게 배우는가", "3. 활성화 함수", "4. 옵티마이저",
+           "5. 에포크, 배치 크기, 반복 횟수", "6. MNIST 숫자 인식, 세 번째 이야기"),
+    "en": ("1. MNIST digits, part 2", "2. How a network learns", "3. Activation functions", "4. Optimizers",
+           "5. Epochs, batch size, iterations", "6. MNIST digits, part 3"),
+}
+BATCH = {"full_batch": 54_321, "single_sample": 1, "mini_batch": 32}
+
+
+def fabricated_run(index: int, name: str) -> RunResult:
+    """A result with numbers unlike anything a template could hold: 0.1234xx accuracies and so on."""
+    exp = CHAPTER.experiment(name)
+    epochs = 4 if name == "quickstart" else 3
+    base = 0.1234 + index * 0.0411
+    history = {
+        "accuracy": [round(base + 0.001 * e + 0.000017, 6) for e in range(epochs)],
+        "loss": [round(2.2 - 0.1 * e - index * 0.0131, 6) for e in range(epochs)],
+        "val_accuracy": [round(base + 0.002 * e + 0.000031, 6) for e in range(epochs)],
+        "val_loss": [round(1.9 - 0.1 * e - index * 0.0173, 6) for e in range(epochs)],
+    }
+    total = 111_111 + 7 * index
+    layers = (LayerRow("dense", "Dense", "(None, 128)", total - 1_290), LayerRow("dense_1", "Dense", "(None, 10)", 1_290))
+    batch = BATCH.get(name, 32)
+    train_size = 54_321
+    return RunResult(
+        experiment=name, history=history,
+        test_loss=round(0.4321 + index * 0.0119, 6), test_accuracy=round(base + 0.0567, 6),
+        summary=ModelSummary(layers, total, total, 0), epochs=epochs,
+        batch_size=exp.batch_size_for(train_size) if exp.batch_size is None else batch,
+        train_size=train_size, test_size=9_876, seed=0,
+        wall_time_s=round(77.7 + index * 3.3, 3),
+        epoch_times_s=[round(11.11 + index * 1.37 + 0.2 * e, 3) for e in range(epochs)],
+        versions={"tensorflow": "9.9.9", "keras": "9.8.7", "numpy": "9.7.6"}, device="CPU",
+        optimizer={"name": "SGD", "learning_rate": 0.0123 + index / 10_000}, loss="categorical_crossentropy",
+    )
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, RunResult]:
+    return {exp.name: fabricated_run(i, exp.name) for i, exp in enumerate(CHAPTER.experiments)}
+
+
+def context(runs, lang: str) -> RenderContext:
+    fp = Fingerprint("idx", "Fabricated-MNIST", "0" * 64, 54_321, 9_876, False)
+    specs = activation_figures() + theory_figures() + result_figures(CHAPTER, runs, False) + study_figures(CHAPTER, runs, False)
+    figures = {s.name: RenderedFigure(s.name, f"figures/{s.name}.svg", s.alt[lang]) for s in specs}
+    prov = {"lecturegen": "0.0.0", "tensorflow": "9.9.9", "keras": "9.8.7", "numpy": "9.7.6", "python": "3.11",
+            "device": "CPU", "dataset": fp.name, "dataset_sha256": fp.sha256, "sample_data": False, "seed": 0,
+            "profile": "full", "build_date": "2099-01-01 00:00 UTC"}
+    return RenderContext(CHAPTER, lang, runs, figures, fp, PROFILES["full"], prov, {"data_label": "fabricated"})
+
+
+def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:
+    """What the chapter must show for each run, formatted as the pages format it."""
+    values: dict[str, list[str]] = {}
+    for exp in CHAPTER.experiments:
+        run = runs[exp.name]
+        if exp.group == "main":
+            shown = [pct(run.test_accuracy), fixed(run.test_loss), f"{run.params:,}"]
+        elif exp.group == "optimizers":
+            shown = [pct(run.history["val_accuracy"][-1]), fixed(run.history["val_loss"][-1]),
+                     seconds(mean(run.epoch_times_s)), "learning_rate=" + f"{run.optimizer['learning_rate']:g}"]
+        else:
+            shown = [f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
+                     f"{run.iterations_per_epoch * run.epochs:,}", pct(run.test_accuracy)]
+        values[exp.name] = shown
+    relu = runs["relu"]
+    values["relu"] += [f"{relu.iterations_per_epoch:,}", f"{relu.iterations_per_epoch * relu.epochs:,}",
+                       seconds(relu.wall_time_s), seconds(mean(relu.epoch_times_s)), f"{relu.train_size:,}"]
+    values["quickstart"] += [fixed(a) for a in runs["quickstart"].history["accuracy"]]
+    return values
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_measured_value_reaches_the_pages(runs, lang):
+    ctx = context(runs, lang)
+    slides = split_slides(render_markdown(ctx))
+    for page in ("slides.html.j2", "handout.html.j2"):
+        html = render_page(page, ctx, slides)
+        missing = {name: [v for v in shown if v not in html] for name, shown in expected_values(runs).items()}
+        assert not any(missing.values()), (page, missing)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_prose_follows_the_results(runs, lang):
+    """Comparative sentences flip with the numbers: fabricate the opposite outcome and look."""
+    ctx = context(runs, lang)
+    text = render_markdown(ctx)
+    best = max(CHAPTER.group("optimizers"), key=lambda e: runs[e.name].history["val_accuracy"][-1])
+    assert f"`{best.name}`" in text and pct(runs[best.name].history["val_accuracy"][-1]) in text
+    worse = dict(runs)
+    sig, rel = runs["sigmoid"], runs["relu"]
+    ahead = "**" + fixed((rel.test_accuracy - sig.test_accuracy) * 100, 2)  # the bold gap of section 1
+    assert ahead in text
+    worse["relu"] = dataclasses.replace(rel, test_accuracy=round(sig.test_accuracy - 0.0543, 6))
+    flipped = render_markdown(context(worse, lang))
+    behind = fixed((sig.test_accuracy - worse["relu"].test_accuracy) * 100, 2)
+    assert behind in flipped and behind not in text and ahead not in flipped
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_six_sections_in_slides_and_handout(runs, lang):
+    ctx = context(runs, lang)
+    slides = split_slides(render_markdown(ctx))
+    for page in ("slides.html.j2", "handout.html.j2"):
+        html = render_page(page, ctx, slides)
+        headings = re.findall(r"<h1>(.*?)</h1>", html)
+        for section in SECTIONS[lang]:
+            assert any(h.startswith(section) for h in headings), (page, section, headings)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_side_studies_stay_out_of_the_main_comparison(runs, lang):
+    ctx = context(runs, lang)
+    text = render_markdown(ctx)
+    table = text[text.index("| `sigmoid` |") - 300:]
+    table = table[: table.index("\n\n", 300)]
+    assert "`relu`" in table and "`quickstart`" in table
+    assert "opt_adam" not in table and "mini_batch" not in table
+
+
+def test_every_figure_and_formula_the_content_names_exists(runs):
+    for lang in ("ko", "en"):
+        text = render_markdown(context(runs, lang))
+        assert text.count('<img class="math"') >= 12
+        for exp in CHAPTER.experiments:  # every experiment's code is on a slide
+            assert f"def {exp.name}():" in text, exp.name
+        assert "def dense_network():" in text
+
+
+def test_math_renders_offline_to_svg(tmp_path):
+    from lecturegen.maths import write_math
+
+    path, height = write_math("\\sigma(x) = \\frac{1}{1+e^{-x}}", tmp_path, tmp_path / "cache")
+    svg = (tmp_path / path).read_text()
+    assert svg.lstrip().startswith("<?xml") and "<path" in svg and "<text" not in svg
+    assert height and 1 < height < 3
+    assert (tmp_path / "cache" / "math" / path.split("/")[-1]).is_file()
