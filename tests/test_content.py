@@ -16,8 +16,8 @@ from lecturegen import registry
 from lecturegen.chapter import PROFILES
 from lecturegen.context import RenderContext, fixed, mean, pct, seconds
 from lecturegen.data import Fingerprint
-from lecturegen.figures import RenderedFigure, activation_figures, result_figures
-from lecturegen.figures_teaching import study_figures, theory_figures
+from lecturegen.claims import evaluate_all
+from lecturegen.figures import RenderedFigure, chapter_figures
 from lecturegen.render import render_markdown, render_page, split_slides
 from lecturegen.results import LayerRow, ModelSummary, RunResult
 
@@ -66,12 +66,13 @@ def runs() -> dict[str, RunResult]:
 
 def context(runs, lang: str) -> RenderContext:
     fp = Fingerprint("idx", "Fabricated-MNIST", "0" * 64, 54_321, 9_876, False)
-    specs = activation_figures() + theory_figures() + result_figures(CHAPTER, runs, False) + study_figures(CHAPTER, runs, False)
+    specs = chapter_figures(CHAPTER, runs, False)
     figures = {s.name: RenderedFigure(s.name, f"figures/{s.name}.svg", s.alt[lang]) for s in specs}
     prov = {"lecturegen": "0.0.0", "tensorflow": "9.9.9", "keras": "9.8.7", "numpy": "9.7.6", "python": "3.11",
             "device": "CPU", "dataset": fp.name, "dataset_sha256": fp.sha256, "sample_data": False, "seed": 0,
             "profile": "full", "build_date": "2099-01-01 00:00 UTC"}
-    return RenderContext(CHAPTER, lang, runs, figures, fp, PROFILES["full"], prov, {"data_label": "fabricated"})
+    claims = tuple(evaluate_all(CHAPTER.claims, runs))
+    return RenderContext(CHAPTER, lang, runs, figures, fp, PROFILES["full"], prov, {"data_label": "fabricated"}, claims)
 
 
 def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:

@@ -55,7 +55,7 @@ def test_jobs_gives_the_results_of_a_sequential_build(quick_build, runner, tmp_p
     result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--jobs", "2",
                                  "--out", str(tmp_path), "--cache-dir", str(tmp_path / "cache"), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "trained 3, cached 0" in result.output
+    assert f"trained {len(ch4.CHAPTER.experiments)}, cached 0" in result.output
     parallel = json.loads((tmp_path / "ch4" / "report.json").read_text())["runs"]
     for name, run in sequential.items():
         assert parallel[name]["test_accuracy"] == pytest.approx(run["test_accuracy"], abs=ACCURACY_TOLERANCE), name

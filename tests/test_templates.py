@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from lecturegen.chapters import ch4
+
 from lecturegen.cli import main
 
 pytestmark = pytest.mark.slow
@@ -24,7 +26,7 @@ def test_course_templates_override_only_what_they_name(quick_build, cache_dir, c
                  "--cache-dir", str(cache_dir), "--quiet", "--templates", str(look)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert "trained 0, cached 3" in printed.out
+    assert f"trained 0, cached {len(ch4.CHAPTER.experiments)}" in printed.out
     folder = out / "ch4"
     for page in ("slides.html", "handout.html"):
         text = (folder / page).read_text()
