@@ -170,6 +170,13 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
     )
 
 
+def _check(staged: Path) -> None:
+    problems = check_site(staged)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise LecturegenError(f"the site did not pass its checks: {problems[0]}{more}; nothing was published")
+
+
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     from lecturegen.cache import default_cache_dir
     from lecturegen.pdf import write_handout_pdf
@@ -194,14 +201,12 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
+        _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
             pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
-        problems = check_site(staged)
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise LecturegenError(f"the site did not pass its checks: {problems[0]}{more}; nothing was published")
+        _check(staged)
         version = staged.with_suffix("")
     return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)

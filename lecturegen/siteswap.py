@@ -69,6 +69,7 @@ def staged_site(site: Path) -> Iterator[Path]:
     """Yield an empty folder; when the block succeeds, ``site`` points to it (atomically)."""
     site = Path(os.path.abspath(site))
     versions = versions_dir(site)
+    current_version(site)  # refuse a folder that is not ours before writing anything next to it
     try:
         versions.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
