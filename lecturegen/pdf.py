@@ -48,11 +48,12 @@ def _inputs_digest(page: Path, site_root: Path, engine_version: str) -> str:
     """Hash of the page, every local file it references (transitively through CSS), and the engine."""
     digest = hashlib.sha256(f"lecturegen-pdf {PDF_SCHEMA} weasyprint {engine_version}\n".encode())
     seen: set[Path] = set()
-    todo = [page]
+    site_root = site_root.resolve()
+    todo = [page.resolve()]
     while todo:
         path = todo.pop()
-        if path in seen or not path.is_file():
-            continue
+        if path in seen or not path.is_file() or not path.is_relative_to(site_root):
+            continue  # files outside the site are refused by the fetcher, not hashed
         seen.add(path)
         digest.update(str(path.relative_to(site_root)).encode() + b"\0" + path.read_bytes() + b"\0")
         if path.suffix in (".html", ".css"):
@@ -72,11 +73,11 @@ def _site_fetcher(weasyprint, site_root: Path):
             if parts.scheme == "file":
                 target = Path(unquote(parts.path)).resolve()
                 if not target.is_relative_to(root) or not target.is_file():
-                    self.refused.append(url)
-                    raise ValueError(f"not a file of the published site: {url}")
+                    self.refused.append(f"not a file of the published site: {url}")
+                    raise ValueError(self.refused[-1])
             elif parts.scheme != "data":
-                self.refused.append(url)
-                raise ValueError(f"external resource refused: {url}")
+                self.refused.append(f"external resource refused: {url}")
+                raise ValueError(self.refused[-1])
             return super().fetch(url, headers)
 
     fetcher = SiteFetcher(allowed_protocols=("file", "data"))

@@ -201,3 +201,24 @@ def test_publish_refuses_to_replace_a_plain_folder(built_both, tmp_path, runner)
     assert result.exit_code == 1
     assert "is not a site published by lecturegen" in result.output
     assert (site / "mine.txt").read_text() == "not lecturegen's"
+
+
+def test_pdf_refuses_resources_outside_the_site(tmp_path):
+    from lecturegen.pdf import PdfError, write_handout_pdf
+
+    site = tmp_path / "site"
+    (site / "ch").mkdir(parents=True)
+    (tmp_path / "secret.css").write_text("body { color: red }")
+    page = site / "ch" / "handout.html"
+    page.write_text('<!doctype html><html lang="en"><head><title>t</title>'
+                    '<link rel="stylesheet" href="../../secret.css"></head><body><p>hello</p></body></html>')
+    with pytest.raises(PdfError, match="not a file of the published site"):
+        write_handout_pdf(page, site / "ch" / "handout.pdf", site, tmp_path / "cache")
+    page.write_text('<!doctype html><html lang="en"><head><title>t</title></head>'
+                    '<body><img src="http://example.invalid/x.png" alt="x"></body></html>')
+    with pytest.raises(PdfError, match="external resource refused"):
+        write_handout_pdf(page, site / "ch" / "handout.pdf", site, tmp_path / "cache")
+    page.write_text('<!doctype html><html lang="en"><head><title>t</title></head><body><p>hello</p></body></html>')
+    assert write_handout_pdf(page, site / "ch" / "handout.pdf", site, tmp_path / "cache") is False
+    assert write_handout_pdf(page, site / "ch" / "handout2.pdf", site, tmp_path / "cache") is True
+    assert (site / "ch" / "handout2.pdf").read_bytes() == (site / "ch" / "handout.pdf").read_bytes()
