@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Sequence
 
 from lecturegen.errors import LecturegenError
 from lecturegen.registry import package_templates_dir
@@ -36,8 +37,11 @@ def korean_font() -> Path:
     return Path(koreanize_matplotlib.__file__).parent / "fonts" / FONT_FILE
 
 
-def copy_assets(target: Path, highlight_css: str, font_css: str) -> None:
-    """Fill ``target`` (an ``assets/`` folder) with everything the pages reference."""
+def copy_assets(target: Path, highlight_css: str, font_css: str, overrides: Sequence[Path] = ()) -> None:
+    """Fill ``target`` (an ``assets/`` folder) with everything the pages reference.
+
+    Each override templates folder's ``assets/`` (a ``course.css``, a logo...) is copied over
+    lecturegen's own, lowest priority first, so the first folder wins."""
     reveal = target / "reveal"
     dist = reveal_dist()
     for name in REVEAL_FILES:
@@ -47,5 +51,11 @@ def copy_assets(target: Path, highlight_css: str, font_css: str) -> None:
     own = package_templates_dir() / "assets"
     for path in own.glob("*.css"):
         shutil.copyfile(path, target / path.name)
+    for folder in reversed(overrides):
+        for path in sorted((folder / "assets").rglob("*")):
+            if path.is_file():
+                dest = target / path.relative_to(folder / "assets")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
     (target / "highlight.css").write_text(highlight_css, encoding="utf-8")
     (target / "fonts.css").write_text(font_css, encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -13,16 +14,17 @@ import nbformat
 
 from lecturegen import assets, data, registry
 from lecturegen.cache import ResultCache, default_cache_dir, key_parts
-from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Profile
+from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
+from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
 from lecturegen.context import RenderContext
-from lecturegen.errors import UsageError
+from lecturegen.errors import ClaimError, UsageError
 from lecturegen.fonts import font_css
 from lecturegen.notebook import build_notebook
-from lecturegen.figures import activation_figures, render_figures, result_figures
+from lecturegen.figures import chapter_figures, render_figures
 from lecturegen.progress import Reporter
 from lecturegen.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
-from lecturegen.results import RunResult
+from lecturegen.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
 from lecturegen.writer import staged_output
 
@@ -41,6 +43,15 @@ class BuildOptions:
     force: bool = False
     seed: int = 0
     cache_dir: Path | None = None
+    chapters_dirs: tuple[Path, ...] = ()  # searched after the built-in and entry-point chapters
+    templates_dirs: tuple[Path, ...] = ()  # searched before the built-in templates, first wins
+    seeds: int = 1  # train each experiment with seeds seed .. seed + seeds - 1; report mean ± sd
+    strict: bool = False  # a claim that does not hold fails the build; the previous output stays
+    jobs: int = 1  # experiments trained at the same time, each in its own process
+
+
+def seed_list(seed: int, count: int) -> list[int]:
+    return list(range(seed, seed + count))
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class BuildOutcome:
     seconds: float
     is_sample: bool
     files: list[str] = field(default_factory=list)
+    claims: list[ClaimResult] = field(default_factory=list)
 
 
 def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
@@ -61,41 +73,96 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
 def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if opts.lang not in LANGUAGES:
         raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
+    if opts.seeds < 1:
+        raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
-    chapter = registry.get(opts.chapter)
+    if opts.jobs < 1:
+        raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
+    chapter = registry.get(opts.chapter, opts.chapters_dirs)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
         raise UsageError(f"chapter {chapter.id} has no '{opts.lang}' content ({content.name} missing); choose another --lang")
     return chapter, PROFILES[opts.profile]
 
 
-def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seed: int, cache: ResultCache,
-              force: bool, reporter: Reporter) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
-    """Each experiment's result: from the cache when its key matches, else trained now."""
+def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
+              force: bool, reporter: Reporter, jobs: int = 1, data_spec: str | None = None,
+              chapters_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
+    """Each experiment's result: from the cache when its key matches, else trained now.
+
+    With several seeds each (experiment, seed) is its own cache entry, and the experiment's
+    result is their mean (:func:`lecturegen.results.aggregate`). With ``jobs`` > 1 and
+    ``data_spec`` given, the runs to train go to that many worker processes at once.
+    """
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
+    todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
+    for exp in chapter.experiments:
+        for seed in seeds:
+            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
+            parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
+            cached = None if force else cache.load(parts)
+            if cached is not None:
+                reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
+                done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
+                continue
+            reasons = ["--force"] if force else cache.why_stale(parts)
+            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
+            todo.setdefault(seed, []).append((exp, parts, reasons))
+
+    for seed, items in todo.items():
+        def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
+            _, parts, reasons = next(item for item in items if item[0] is exp)
+            cache.store(parts, result)
+            done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
+
+        if jobs > 1 and len(items) > 1 and data_spec is not None:
+            from lecturegen.parallel import train_concurrently
+
+            train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
+                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs)
+        else:
+            from lecturegen.train import train  # imports TensorFlow only when something must train
+
+            for exp, _, _ in items:
+                finished(exp, train(exp, dataset, profile, seed, reporter))
+
     runs: dict[str, RunResult] = {}
     status: dict[str, dict[str, Any]] = {}
     for exp in chapter.experiments:
-        parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
-        cached = None if force else cache.load(parts)
-        if cached is not None:
-            runs[exp.name] = cached
-            status[exp.name] = {"status": "cached", "reasons": []}
-            reporter.info(f"[{exp.name}] cached: test accuracy {cached.test_accuracy:.4f}")
-            continue
-        reasons = ["--force"] if force else cache.why_stale(parts)
-        reporter.info(f"[{exp.name}] training: {'; '.join(reasons)}")
-        from lecturegen.train import train  # imports TensorFlow only when something must train
-
-        result = train(exp, dataset, profile, seed, reporter)
-        cache.store(parts, result)
-        runs[exp.name] = result
-        status[exp.name] = {"status": "trained", "reasons": reasons}
+        results = [done[exp.name, seed][0] for seed in seeds]
+        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
+        runs[exp.name] = aggregate(results)
+        if len(seeds) == 1:
+            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
+        else:
+            trained = [st for st in states if st["status"] == "trained"]
+            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
+            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
     return runs, status
 
 
-def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[str, RunResult]) -> dict[str, Any]:
+def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter) -> list[ClaimResult]:
+    """Evaluate the chapter's claims on this build's runs; say on the terminal which fail."""
+    results = evaluate_all(chapter.claims, runs, previous_outcomes(_previous_report(final)))
+    for result in results:
+        if not result.holds:
+            reporter.warn(result.failure_message())
+    return results
+
+
+def _previous_report(final: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((final / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[str, RunResult],
+               seeds: int = 1) -> dict[str, Any]:
     devices = sorted({run.device for run in runs.values()}) or ["CPU"]
+    extra = {"seeds": seed_list(seed, seeds)} if seeds > 1 else {}
     return {
         **tool_versions(),
         "device": ", ".join(devices),
@@ -105,6 +172,7 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
         "seed": seed,
         "profile": profile.name,
         "build_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        **extra,
     }
 
 
@@ -117,19 +185,29 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
     reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
     cache_dir = opts.cache_dir or default_cache_dir()
-    runs, status = train_all(chapter, dataset, profile, opts.seed, ResultCache(cache_dir), opts.force, reporter)
+    seeds = seed_list(opts.seed, opts.seeds)
+    runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+                             opts.jobs, opts.data, opts.chapters_dirs)
 
     final = output_dir(opts.out, chapter.id, opts.lang)
-    prov = provenance(dataset, profile, opts.seed, runs)
+    claims = check_claims(chapter, runs, final, reporter)
+    failing = [c.id for c in claims if not c.holds]
+    if opts.strict and failing:
+        raise ClaimError(
+            f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
+            f"previous output in {final}. Fix the claims or the prose, or build without --strict"
+        )
+    prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
     data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
     with staged_output(final.parent, final.name) as staged:
-        specs = activation_figures() + result_figures(chapter, runs, fp.is_sample)
+        specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
-        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label})
+        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
+                            tuple(claims))
         slides = split_slides(render_markdown(ctx))
         files = {
-            "slides.html": render_page("slides.html.j2", ctx, slides),
-            "handout.html": render_page("handout.html.j2", ctx, slides),
+            "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
+            "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
             f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
         }
         outputs = sorted([*files, "report.json"])
@@ -137,7 +215,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = files["slides.html"] + files["handout.html"]
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir))
+        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
     seconds = time.perf_counter() - started
-    return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs)
+    return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)
 

@@ -117,11 +117,20 @@ class ResultCache:
             path.unlink(missing_ok=True)
             return None
 
+    def _latest(self, parts: dict) -> list[Path]:
+        """The key parts last trained for this experiment: with this seed first, then with any."""
+        folder = self._dir(parts)
+        return [folder / f"latest-seed{parts['seed']}.json", folder / "latest.json"]
+
     def why_stale(self, parts: dict) -> list[str]:
-        latest = self._dir(parts) / "latest.json"
-        try:
-            old = json.loads(latest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        old = None
+        for latest in self._latest(parts):
+            try:
+                old = json.loads(latest.read_text(encoding="utf-8"))
+                break
+            except (OSError, ValueError):
+                continue
+        if old is None:
             return ["not trained before"]
         if self._entry(parts).exists() or old == parts:
             return ["cache entry missing or damaged"]
@@ -133,7 +142,8 @@ class ResultCache:
         folder = self._dir(parts)
         folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(self._entry(parts), json.dumps(entry, indent=1, ensure_ascii=False))
-        _write_atomic(folder / "latest.json", json.dumps(parts, indent=1, ensure_ascii=False))
+        for latest in self._latest(parts):
+            _write_atomic(latest, json.dumps(parts, indent=1, ensure_ascii=False))
 
 
 def _write_atomic(path: Path, text: str) -> None:

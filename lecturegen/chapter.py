@@ -1,19 +1,33 @@
 """What a chapter declares: experiments (plain functions that build Keras models) and metadata.
 
-A chapter module defines experiments with the :func:`experiment` decorator and exposes a
-module-level ``CHAPTER = chapter(...)``. Nothing here imports TensorFlow: the experiment
-functions import it themselves, inside their bodies, when they are called to train.
+This module is the public chapter interface: an instructor's chapter module imports
+``chapter``, ``experiment`` and ``Reference`` from here (or from ``lecturegen``), defines
+experiments with the :func:`experiment` decorator and exposes a module-level
+``CHAPTER = chapter(...)``. Nothing here imports TensorFlow: the experiment functions import
+it themselves, inside their bodies, when they are called to train. See docs/authoring.md.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: part of the chapter interface)
+
 LANGUAGES = ("ko", "en")
+CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
+
+FIGURE_SETS = ("activations", "curves", "comparison", "params")
+"""Figures a chapter can ask for (``chapter(figures=...)``), drawn by :mod:`lecturegen.figures`:
+``activations`` the six activation functions, ``curves`` one training-curve figure per
+experiment (``curves_<name>``), ``comparison`` test accuracy per experiment next to the
+references (``accuracy_comparison``), ``params`` test accuracy against parameter count
+(``accuracy_vs_params``)."""
+DEFAULT_FIGURES = ("curves", "comparison")
 
 
 @dataclass(frozen=True)
@@ -82,8 +96,10 @@ class Chapter:
     id: str
     title: dict[str, str]
     experiments: tuple[Experiment, ...]
-    content_dir: Path | None = None  # None: templates/chapters/<id> of lecturegen
+    content_dir: Path | None = None  # None: found by the registry (see docs/authoring.md)
     origin: str = ""  # where it was found, for messages
+    figures: tuple[str, ...] = DEFAULT_FIGURES  # figure sets to draw, from FIGURE_SETS
+    claims: tuple[Claim, ...] = ()  # the prose's statements about the results, checked by every build
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
@@ -93,12 +109,38 @@ class Chapter:
 
 
 def chapter(
-    *, id: str, title: dict[str, str], experiments: list[Experiment], content_dir: Path | None = None
+    *,
+    id: str,
+    title: dict[str, str],
+    experiments: list[Experiment],
+    content_dir: str | Path | None = None,
+    figures: tuple[str, ...] | list[str] = DEFAULT_FIGURES,
+    claims: list[Claim] | tuple[Claim, ...] = (),
 ) -> Chapter:
+    """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
+    relative to the chapter module's folder. Without it, the registry looks next to the module."""
+    if not CHAPTER_ID.match(id):
+        raise ValueError(f"chapter id {id!r} must be lowercase letters, digits and _, starting with a letter")
     names = [e.name for e in experiments]
     if len(set(names)) != len(names):
         raise ValueError(f"chapter {id}: experiment names repeat: {names}")
-    return Chapter(id, dict(title), tuple(experiments), content_dir)
+    if not experiments or not all(isinstance(e, Experiment) for e in experiments):
+        raise ValueError(f"chapter {id}: experiments must be a non-empty list of @experiment functions")
+    missing = [lang for lang in LANGUAGES if lang not in title]
+    if missing:
+        raise ValueError(f"chapter {id}: title has no {', '.join(missing)} entry")
+    unknown = [f for f in figures if f not in FIGURE_SETS]
+    if unknown:
+        raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)}")
+    folder = Path(content_dir) if content_dir is not None else None
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"chapter {id}: claim ids repeat: {ids}")
+    for c in claims:
+        unknown = names_used(c.check) - set(names)
+        if unknown:
+            raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
+    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from enum import Enum
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Annotated
 import typer
 
 from lecturegen import registry
+from lecturegen.config import course_config
+from lecturegen.cli_check import register as register_check
 from lecturegen.errors import LecturegenError
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
@@ -21,6 +24,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+ChaptersDirs = Annotated[list[Path] | None, typer.Option(
+    "--chapters-dir", help="A folder of your own chapter modules (repeatable); also chapters_dirs in lecturegen.toml.")]
 
 
 class ProfileName(str, Enum):
@@ -49,13 +56,24 @@ def build(
     seed: Annotated[int, typer.Option(help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
+    chapters_dir: ChaptersDirs = None,
+    templates: Annotated[Path | None, typer.Option(
+        help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")] = None,
+    seeds: Annotated[int, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd.")] = 1,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process.")] = 1,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build import BuildOptions
     from lecturegen.build import build as run_build
     from lecturegen.progress import make_reporter
 
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir)
+    try:
+        course = course_config(tuple(chapters_dir or ()), templates)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
+                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs)
     reporter = make_reporter(quiet)
     try:
         outcome = run_build(opts, reporter)
@@ -73,8 +91,39 @@ def build(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
+    from lecturegen.context import fixed, pct
+
     for name, run in outcome.runs.items():
-        typer.echo(f"  {name:<12} test accuracy {run.test_accuracy * 100:6.2f} %  loss {run.test_loss:.4f}")
+        typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
+    if outcome.claims:
+        failing = [c for c in outcome.claims if not c.holds]
+        typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
+                   + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Earlier build folder (e.g. output/ch4) or its report.json.")],
+    new: Annotated[Path, typer.Argument(help="Later build folder or report.json.")],
+    tolerance: Annotated[float, typer.Option(min=0, help="Largest allowed change of test accuracy, in percentage points.")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
+
+    Exits 1 when a test accuracy moved by more than --tolerance points (for CI), 2 on unreadable input.
+    """
+    from lecturegen.diff import compare, load_report, print_table
+
+    try:
+        result = compare(load_report(old), load_report(new), tolerance)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_table(result)
+    if result.exceeded:
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -107,14 +156,35 @@ def publish(
 
 
 @app.command("list")
-def list_chapters() -> None:
-    """The chapters lecturegen knows, with their titles."""
+def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
+    """The chapters lecturegen knows: id, where it was found, title."""
     try:
-        chapters = registry.available()
+        chapters = registry.available(course_config(tuple(chapters_dir or ())).chapters_dirs)
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Chapter id: lowercase letters, digits and _, e.g. ch7.")],
+    dir: Annotated[Path, typer.Option("--dir", help="Folder to write the chapter into.")] = Path("chapters"),
+) -> None:
+    """Write a chapter skeleton (module + ko/en content) that builds as it is."""
+    from lecturegen.scaffold import scaffold
+
+    try:
+        known = registry.available(course_config((dir,) if dir.is_dir() else ()).chapters_dirs)
+        written = scaffold(name, dir, known)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"build it with: lecturegen build {name} --chapters-dir {dir} --profile quick")
+
+
+register_check(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,8 @@ from lecturegen.chapter import Chapter, Profile
 from lecturegen.data import Fingerprint
 from lecturegen.errors import ChapterError
 from lecturegen.figures import RenderedFigure
-from lecturegen.results import RunResult
+from lecturegen.claims import ClaimResult, content_namespace
+from lecturegen.results import RunResult, spread
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class RenderContext:
     profile: Profile
     provenance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
+    claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
+
+    @property
+    def failing_claims(self) -> list[ClaimResult]:
+        return [c for c in self.claims if not c.holds]
 
     @property
     def is_sample(self) -> bool:
@@ -42,8 +48,11 @@ class RenderContext:
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    """0.95193 -> '95.19 %'."""
-    return "–" if value is None else f"{value * 100:.{digits}f} %"
+    """0.95193 -> '95.19 %'; a mean over seeds -> '95.19 % ± 0.21' (the sd in points)."""
+    if value is None:
+        return "–"
+    sd = spread(value)
+    return f"{value * 100:.{digits}f} %" + ("" if sd is None else f" ± {sd * 100:.{digits}f}")
 
 
 def num(value: float | int | None) -> str:
@@ -52,7 +61,11 @@ def num(value: float | int | None) -> str:
 
 
 def fixed(value: float | None, digits: int = 4) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+    """0.18021 -> '0.1802'; a mean over seeds -> '0.1802 ± 0.0031'."""
+    if value is None:
+        return "–"
+    sd = spread(value)
+    return f"{value:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
 
 
 def seconds(value: float | None) -> str:
@@ -130,6 +143,7 @@ class Helpers:
             "profile": ctx.profile,
             "is_sample": ctx.is_sample,
             "provenance": ctx.provenance,
+            "claims": content_namespace(list(ctx.claims), ctx.lang),
             "code": self.code,
             "fit_code": self.fit_code,
             "prep_code": self.prep_code,

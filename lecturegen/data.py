@@ -14,11 +14,12 @@ import socket
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from lecturegen.errors import DataError
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where arrays are read: a cached rebuild never needs numpy
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ def _idx_files(folder: Path) -> dict[str, Path]:
 
 def read_idx(path: Path) -> np.ndarray:
     """Read one IDX file (optionally gzipped) into a numpy array."""
+    import numpy as np
+
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
@@ -162,6 +165,8 @@ def _idx_count(path: Path) -> int:
 
 
 def npz_dataset(path: Path, source: str = "npz", name: str | None = None) -> Dataset:
+    import numpy as np
+
     try:
         with np.load(path, allow_pickle=False) as npz:
             keys = set(npz.files)
@@ -237,6 +242,8 @@ def sample_dataset() -> Dataset:
     data_file = Path(mlx_mnist.DATA_PATH)
 
     def load() -> Arrays:
+        import numpy as np
+
         x, y = mlx_mnist.mnist_data()
         train_idx, test_idx = _stratified_split(y, SAMPLE_TEST_SIZE, SAMPLE_SPLIT_SEED)
         images = x.reshape(-1, *IMAGE_SHAPE).astype(np.uint8)
@@ -255,6 +262,8 @@ def sample_dataset() -> Dataset:
 
 
 def _stratified_split(y: np.ndarray, test_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     classes = np.unique(y)
     per_class = test_size // len(classes)

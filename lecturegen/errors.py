@@ -27,3 +27,7 @@ class ChapterError(LecturegenError):
 
 class TrainingError(LecturegenError):
     """Training failed in a way the chapter author can fix (e.g. NaN loss)."""
+
+
+class ClaimError(LecturegenError):
+    """Under --strict: a claim of the lecture does not hold on this build's results."""

@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
+from lecturegen.results import spread
+
 log = logging.getLogger(__name__)
 
 X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
@@ -24,10 +26,10 @@ X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
 WORDS = {
     "ko": {"epoch": "에포크", "accuracy": "정확도", "loss": "손실", "train": "훈련", "val": "검증",
            "this_run": "이번 실행", "reference": "원래 강의 (참고)", "test_acc": "테스트 정확도",
-           "sample": "샘플 데이터"},
+           "sample": "샘플 데이터", "params": "파라미터 수"},
     "en": {"epoch": "epoch", "accuracy": "accuracy", "loss": "loss", "train": "training", "val": "validation",
            "this_run": "this run", "reference": "original lecture (reference)", "test_acc": "test accuracy",
-           "sample": "sample data"},
+           "sample": "sample data", "params": "parameters"},
 }
 
 
@@ -131,11 +133,17 @@ def draw_comparison(fig, inputs: dict, lang: str) -> None:
     w = WORDS[lang]
     names = [run["name"] for run in inputs["runs"]]
     ours = [run["test_accuracy"] * 100 for run in inputs["runs"]]
-    refs = [(run["reference"] or 0) * 100 for run in inputs["runs"]]
+    refs = [None if run["reference"] is None else run["reference"] * 100 for run in inputs["runs"]]
     ax = fig.add_subplot()
     pos = np.arange(len(names))
-    bars = ax.bar(pos - 0.2, ours, 0.4, label=w["this_run"] + (f" ({w['sample']})" if inputs["sample"] else ""))
-    ax.bar(pos + 0.2, refs, 0.4, label=w["reference"], color="lightgray", edgecolor="gray")
+    # a run with a reference gets two bars side by side, one without gets a single centred bar
+    mine = [p - 0.2 if ref is not None else p for p, ref in zip(pos, refs)]
+    label = w["this_run"] + (f" ({w['sample']})" if inputs["sample"] else "")
+    errors = [run.get("sd", 0) * 100 for run in inputs["runs"]]  # ± sd over seeds (--seeds N)
+    bars = ax.bar(mine, ours, 0.4, label=label, yerr=errors if any(errors) else None, capsize=4)
+    if any(ref is not None for ref in refs):
+        ax.bar([p + 0.2 for p, ref in zip(pos, refs) if ref is not None], [r for r in refs if r is not None], 0.4,
+               label=w["reference"], color="lightgray", edgecolor="gray")
     ax.bar_label(bars, fmt="%.2f")
     ax.set_xticks(pos, names)
     ax.set_ylabel(w["test_acc"] + " (%)")
@@ -144,23 +152,71 @@ def draw_comparison(fig, inputs: dict, lang: str) -> None:
     ax.grid(axis="y", alpha=0.3)
 
 
-def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+def draw_params(fig, inputs: dict, lang: str) -> None:
+    w = WORDS[lang]
+    ax = fig.add_subplot()
+    for run in inputs["runs"]:
+        x, y = run["params"], run["test_accuracy"] * 100
+        ax.scatter([x], [y], s=60, zorder=3)
+        ax.annotate(f"{run['name']}\n{y:.2f} %", (x, y), textcoords="offset points", xytext=(8, -4), fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlabel(w["params"] + " (log)")
+    ax.set_ylabel(w["test_acc"] + " (%)")
+    ax.margins(x=0.35, y=0.25)
+    ax.grid(alpha=0.3, which="both")
+    if inputs["sample"]:
+        ax.set_title(w["sample"])
+
+
+def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     specs = []
     for exp in chapter.experiments:
         run = runs[exp.name]
         alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}" for lang in WORDS}
         inputs = {"history": run.history, "title": exp.name, "sample": is_sample}
         specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs))
+    return specs
+
+
+def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     comparison = {
         "runs": [
-            {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy}
+            {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
+             **({"sd": sd} if (sd := spread(runs[e.name].test_accuracy)) is not None else {})}
             for e in chapter.experiments
         ],
         "sample": is_sample,
     }
     alt = {"ko": "실험별 테스트 정확도: 이번 실행과 원래 강의", "en": "Test accuracy per run: this run and the original lecture"}
-    specs.append(FigureSpec("accuracy_comparison", alt, draw_comparison, comparison))
-    return specs
+    return [FigureSpec("accuracy_comparison", alt, draw_comparison, comparison)]
+
+
+def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    inputs = {
+        "runs": [{"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "params": runs[e.name].params}
+                 for e in chapter.experiments],
+        "sample": is_sample,
+    }
+    alt = {"ko": "실험별 파라미터 수와 테스트 정확도", "en": "Parameter count and test accuracy per run"}
+    return [FigureSpec("accuracy_vs_params", alt, draw_params, inputs)]
+
+
+def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    """Training curves per experiment and the accuracy comparison."""
+    return curve_figures(chapter, runs, is_sample) + comparison_figure(chapter, runs, is_sample)
+
+
+FIGURE_BUILDERS = {
+    "activations": lambda chapter, runs, is_sample: activation_figures(),
+    "curves": curve_figures,
+    "comparison": comparison_figure,
+    "params": params_figure,
+}
+
+
+def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    """The figure sets the chapter declared (``chapter(figures=...)``), in its order."""
+    return [spec for name in chapter.figures for spec in FIGURE_BUILDERS[name](chapter, runs, is_sample)]
 
 
 # ---------------------------------------------------------------- rendering with a cache

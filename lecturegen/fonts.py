@@ -33,9 +33,24 @@ def _subset(font_path: Path, text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _ks_x_1001_syllables() -> set[str]:
+    """The 2,350 Hangul syllables of the KS X 1001 standard: nearly all of everyday Korean."""
+    return {bytes([high, low]).decode("euc-kr") for high in range(0xB0, 0xC9) for low in range(0xA1, 0xFF)}
+
+
+# Characters every subset holds, so that editing the prose almost never needs a new subset (which
+# costs a second or two): printable ASCII, Latin-1, punctuation, arrows, maths, Hangul jamo and
+# syllables. Characters the font lacks are skipped by the subsetter.
+BASE_RANGES = ((0x20, 0x7F), (0xA0, 0x100), (0x2010, 0x2060), (0x2190, 0x2200), (0x2200, 0x2300), (0x3131, 0x318F))
+
+
+def base_chars() -> set[str]:
+    return {chr(c) for start, stop in BASE_RANGES for c in range(start, stop)} | _ks_x_1001_syllables()
+
+
 def font_css(text: str, cache_dir: Path) -> str:
-    """A @font-face rule with the font's glyphs for ``text`` (plus printable ASCII) inlined."""
-    chars = "".join(sorted(set(text) | {chr(c) for c in range(32, 127)}))
+    """A @font-face rule with the font's glyphs for ``text`` and the common base set inlined."""
+    chars = "".join(sorted(set(text) | base_chars()))
     key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:24]
     cached = cache_dir / "fonts" / f"{FAMILY}-{key}.css"
     if cached.is_file():

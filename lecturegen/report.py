@@ -32,6 +32,7 @@ def build_report(ctx: RenderContext, status: dict[str, dict[str, Any]], outputs:
         "sample_data": ctx.dataset.is_sample,
         "profile": ctx.profile.name,
         "runs": runs,
+        "claims": [c.to_dict(ctx.lang) for c in ctx.claims],
         "figures": [fig.path for fig in ctx.figures.values()],
         "outputs": outputs,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -77,3 +78,80 @@ class RunResult:
         summary["layers"] = tuple(LayerRow(**row) for row in summary["layers"])
         fields["summary"] = ModelSummary(**summary)
         return cls(**fields)
+
+
+class Measured(float):
+    """A mean over several seeds that remembers its spread: behaves as the mean in arithmetic,
+    comparisons and JSON; the ``pct`` / ``fixed`` filters print it as ``95.19 % ± 0.21``."""
+
+    values: tuple[float, ...]
+
+    def __new__(cls, values: list[float] | tuple[float, ...]) -> "Measured":
+        values = tuple(float(v) for v in values)
+        obj = super().__new__(cls, statistics.fmean(values))
+        obj.values = values
+        return obj
+
+    @property
+    def sd(self) -> float:
+        """Sample standard deviation (n - 1); 0 for a single value."""
+        return statistics.stdev(self.values) if len(self.values) > 1 else 0.0
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    def __reduce__(self):
+        return (Measured, (self.values,))
+
+
+def spread(value: Any) -> float | None:
+    """The standard deviation carried by a :class:`Measured` value, else None."""
+    return value.sd if isinstance(value, Measured) and value.n > 1 else None
+
+
+@dataclass(frozen=True)
+class SeededResult(RunResult):
+    """One experiment trained with several seeds: the fields hold the means (test metrics as
+    :class:`Measured`, history per epoch, times), ``per_seed`` the individual runs."""
+
+    per_seed: tuple[RunResult, ...] = ()
+
+    @property
+    def seeds(self) -> list[int]:
+        return [run.seed for run in self.per_seed]
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.per_seed[0].to_dict()
+        data = {**first, "history": self.history, "test_loss": float(self.test_loss),
+                "test_accuracy": float(self.test_accuracy), "wall_time_s": self.wall_time_s,
+                "epoch_times_s": self.epoch_times_s, "seed": self.seed}
+        data["seeds"] = self.seeds
+        data["test_accuracy_sd"] = self.test_accuracy.sd
+        data["test_loss_sd"] = self.test_loss.sd
+        data["per_seed"] = [
+            {"seed": r.seed, "test_accuracy": r.test_accuracy, "test_loss": r.test_loss,
+             "wall_time_s": r.wall_time_s, "history": r.history}
+            for r in self.per_seed
+        ]
+        return data
+
+
+def aggregate(results: list[RunResult]) -> RunResult:
+    """One result per experiment: itself for a single seed, else the mean of the seeds' results."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    mean = lambda values: statistics.fmean(values)  # noqa: E731
+    history = {k: [mean(r.history[k][i] for r in results) for i in range(len(first.history[k]))] for k in first.history}
+    epoch_times = [round(mean(r.epoch_times_s[i] for r in results), 3) for i in range(len(first.epoch_times_s))]
+    base = asdict(first)
+    base.update(
+        history=history,
+        test_loss=Measured([r.test_loss for r in results]),
+        test_accuracy=Measured([r.test_accuracy for r in results]),
+        wall_time_s=round(mean(r.wall_time_s for r in results), 3),
+        epoch_times_s=epoch_times,
+        summary=first.summary,
+    )
+    return SeededResult(**base, per_seed=tuple(results))

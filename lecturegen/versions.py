@@ -5,8 +5,6 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
-import numpy
-
 from lecturegen import __version__
 
 TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tf-nightly", "tensorflow-macos")
@@ -26,7 +24,7 @@ def library_versions() -> dict[str, str]:
     return {
         "tensorflow": _dist_version(*TF_DISTRIBUTIONS),
         "keras": _dist_version("keras"),
-        "numpy": numpy.__version__,
+        "numpy": _dist_version("numpy"),  # read from metadata: no numpy import on a cached rebuild
         "python": platform.python_version(),
     }
 

@@ -37,6 +37,18 @@ def quick_build(tmp_path_factory, cache_dir, runner):
     return out / "ch4", result
 
 
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory, cache_dir, runner, quick_build):
+    """The same quick build with `--seeds 2`: seed 0 comes from the cache, seed 1 trains."""
+    out = tmp_path_factory.mktemp("out-seeds")
+    result = runner.invoke(
+        app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
+              "--cache-dir", str(cache_dir), "--quiet", "--seeds", "2"],
+    )
+    assert result.exit_code == 0, result.output
+    return out / "ch4", result
+
+
 def write_idx(path: Path, array: np.ndarray) -> None:
     """Write an unsigned-byte IDX file (the MNIST format)."""
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)

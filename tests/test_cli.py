@@ -73,7 +73,7 @@ def test_error_through_real_console_script_has_no_traceback(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert lines == ["error: unknown chapter 'nope'; known chapters: ch4 (see 'lecturegen list')"]
+    assert lines == ["error: unknown chapter 'nope'; known chapters: ch4, ch5 (see 'lecturegen list')"]
 
 
 def test_list_shows_chapters(runner):

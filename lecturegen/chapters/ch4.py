@@ -4,7 +4,7 @@ Each experiment below is the exact code that builds and compiles its model; the 
 and the notebook show these function bodies as they are.
 """
 
-from lecturegen.chapter import Reference, chapter, experiment
+from lecturegen.chapter import Reference, chapter, claim, experiment
 
 
 @experiment(
@@ -96,4 +96,24 @@ CHAPTER = chapter(
         "en": "AI with TensorFlow, chapter 4: activation functions and better MNIST accuracy",
     },
     experiments=[sigmoid, relu, quickstart],
+    figures=["activations", "curves", "comparison"],
+    # Every comparative sentence of the prose, checked against this build's results
+    # (content files read them as {% if claims.relu_beats_sigmoid.holds %}).
+    claims=[
+        claim("relu-beats-sigmoid", "relu.test_accuracy > sigmoid.test_accuracy",
+              ko="ReLU + 소프트맥스 모델의 테스트 정확도가 시그모이드 모델보다 높다",
+              en="The ReLU + softmax network reaches a higher test accuracy than the sigmoid network"),
+        claim("relu-more-params", "relu.params > sigmoid.params",
+              ko="ReLU 모델은 시그모이드 모델보다 파라미터가 많다",
+              en="The ReLU network has more parameters than the sigmoid network"),
+        claim("quickstart-passes-97", "quickstart.test_accuracy > 0.97",
+              ko="퀵스타트 모델은 다섯 에포크 만에 테스트 정확도 97 %를 넘는다",
+              en="The quickstart model passes 97 % test accuracy in five epochs"),
+        claim("quickstart-best", "quickstart.test_accuracy > relu.test_accuracy and quickstart.test_accuracy > sigmoid.test_accuracy",
+              ko="퀵스타트 모델이 세 모델 가운데 가장 정확하다",
+              en="The quickstart model is the most accurate of the three"),
+        claim("quickstart-fewest-params", "quickstart.params < relu.params and quickstart.params < sigmoid.params",
+              ko="퀵스타트 모델은 세 모델 가운데 파라미터가 가장 적다",
+              en="The quickstart model has the fewest parameters of the three"),
+    ],
 )

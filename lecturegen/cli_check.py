@@ -1,0 +1,77 @@
+"""The ``lecturegen check PATH...`` command: audit existing lecture code snippets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from lecturegen.check import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, CheckInputError, CheckResult,
+                              check_snippets, collect_snippets)
+
+logger = logging.getLogger(__name__)
+
+VERDICT_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "timeout": "magenta"}
+FAILING = {"error", "timeout"}
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def render_table(results: list[CheckResult], console: Console) -> None:
+    """Print results as a rich table plus a one-line summary."""
+    table = Table(show_lines=True, title="lecturegen check")
+    for column in ("file:line", "snippet", "verdict", "message", "suggested fix"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        message = f"{r.error_type}: {_first_line(r.message)}" if r.error_type else _first_line(r.message)
+        fix = r.fix or ("; ".join(r.hints[:2]) if r.hints else "")
+        if r.fix and r.hints:
+            fix += f" (also {'; '.join(r.hints[:2])})"
+        style = VERDICT_STYLE.get(r.verdict, "")
+        table.add_row(Text(f"{r.path}:{r.line}"), Text(r.snippet), Text(r.verdict, style=style),
+                      Text(message), Text(fix))
+    console.print(table)
+    counts = Counter(r.verdict for r in results)
+    console.print(f"{len(results)} snippets: " + ", ".join(
+        f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout")))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``check`` command to ``app``."""
+
+    @app.command("check")
+    def check(
+        paths: Annotated[list[Path], typer.Argument(metavar="PATH",
+            help=".py, .ipynb, .md or .html files, or folders searched recursively.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of results.")] = False,
+        timeout: Annotated[float, typer.Option(
+            help="Seconds allowed per snippet (per cell for notebooks).")] = DEFAULT_TIMEOUT,
+        memory_mb: Annotated[int, typer.Option(
+            help="Address-space limit per snippet process, in MiB.")] = DEFAULT_MEMORY_MB,
+        jobs: Annotated[int, typer.Option(help="Snippet processes run at the same time.")] = 2,
+    ) -> None:
+        """Run existing lecture code against the installed TensorFlow/Keras/NumPy and
+        report errors, deprecation warnings and suggested fixes."""
+        try:
+            snippets = collect_snippets(paths)
+            results = check_snippets(snippets, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
+        except CheckInputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+        if as_json:
+            typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+        else:
+            render_table(results, Console(soft_wrap=False))
+        if any(r.verdict in FAILING for r in results):
+            raise typer.Exit(code=1)

@@ -1,0 +1,46 @@
+"""`lecturegen new NAME`: write a chapter skeleton that builds as it is.
+
+The skeleton's three files come from ``templates/scaffold/``; ``__NAME__`` in them becomes the
+chapter id (the content files are Jinja themselves, so the skeleton does not use Jinja).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Mapping
+
+from lecturegen.chapter import CHAPTER_ID, LANGUAGES, Chapter
+from lecturegen.errors import UsageError
+from lecturegen.registry import package_templates_dir
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER = "__NAME__"
+
+
+def skeleton_files(name: str, folder: Path) -> dict[Path, str]:
+    """What the skeleton writes: ``folder/NAME.py`` and ``folder/NAME/{ko,en}.md``."""
+    source = package_templates_dir() / "scaffold"
+    files = {folder / f"{name}.py": (source / "chapter.py.tmpl").read_text(encoding="utf-8")}
+    for lang in LANGUAGES:
+        files[folder / name / f"{lang}.md"] = (source / f"{lang}.md").read_text(encoding="utf-8")
+    return {path: text.replace(PLACEHOLDER, name) for path, text in files.items()}
+
+
+def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path]:
+    """Write the skeleton; refuse a bad name, a taken id or any existing file."""
+    if not CHAPTER_ID.match(name):
+        raise UsageError(f"chapter name '{name}' must be lowercase letters, digits and _, starting with a "
+                         "letter (e.g. ch7)")
+    if name in known:
+        raise UsageError(f"chapter '{name}' already exists ({known[name].origin}); choose another name")
+    files = skeleton_files(name, folder)
+    taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists()]
+    if taken:
+        raise UsageError(f"{taken[0]} already exists; lecturegen new never overwrites, choose another name or --dir")
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        log.debug("wrote %s", path)
+    return list(files)

@@ -1,0 +1,92 @@
+"""`lecturegen diff OLD NEW`: per-experiment changes, version changes, and a CI gate on accuracy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from lecturegen.cli import main
+from lecturegen.diff import Report, compare
+
+
+def _report(acc: dict[str, float], tf: str = "2.20.0", claims=()) -> dict:
+    runs = {name: {"test_accuracy": a, "test_loss": 1 - a, "summary": {"total_params": 10}, "epochs": 2,
+                   "wall_time_s": 1.0} for name, a in acc.items()}
+    prov = {"lecturegen": "0.1.0", "tensorflow": tf, "keras": "3.15.1", "seed": 0}
+    return {"provenance": prov, "runs": runs, "claims": [{"id": i, "holds": h} for i, h in claims]}
+
+
+def test_compare_counts_points_and_names_changes():
+    old = Report("old", _report({"a": 0.950, "b": 0.800, "gone": 0.5}, claims=[("x", True)]))
+    new = Report("new", _report({"a": 0.9595, "b": 0.805, "fresh": 0.7}, tf="2.21.0", claims=[("x", False)]))
+    result = compare(old, new, tolerance=0.9)
+    by_name = {e.name: e for e in result.experiments}
+    assert by_name["a"].accuracy_points == pytest.approx(0.95) and by_name["a"].exceeds
+    assert not by_name["b"].exceeds
+    assert by_name["gone"].status == "removed" and by_name["fresh"].status == "added"
+    assert result.exceeded
+    assert [(c.name, c.old, c.new) for c in result.settings] == [("tensorflow", "2.20.0", "2.21.0")]
+    assert [(c.name, c.old, c.new) for c in result.claims] == [("x", True, False)]
+    assert not compare(old, new, tolerance=1.0).exceeded
+
+
+@pytest.mark.slow
+def test_diff_between_two_real_builds(quick_build, seeds_build, capsys):
+    old, new = str(quick_build[0]), str(seeds_build[0])
+    assert main(["diff", old, new, "--json", "--tolerance", "100"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    moves = [abs(e["accuracy_change_points"]) for e in data["experiments"]]
+    assert {e["name"] for e in data["experiments"]} == {"sigmoid", "relu", "quickstart"}
+    assert {"name": "seeds", "old": [0], "new": [0, 1]} in data["changed"]
+    biggest = max(moves)
+    assert biggest > 0  # a second seed moves the mean of at least one experiment
+    assert main(["diff", old, new, "--tolerance", str(biggest / 2)]) == 1
+    table = capsys.readouterr().out
+    for name in ("sigmoid", "relu", "quickstart", "Δ points", "seeds 0 -> 0,1", "more than"):
+        assert name in table, name
+    assert main(["diff", old, new + "/report.json", "--tolerance", str(biggest + 0.01)]) == 0
+    assert "within" in capsys.readouterr().out
+
+
+def test_diff_bad_paths_are_one_line_exit_2(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "other.json").write_text('{"a": 1}')
+    for bad in (tmp_path / "missing", tmp_path / "notes.txt", tmp_path / "other.json", tmp_path):
+        assert main(["diff", str(bad), str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.slow
+def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runner, tmp_path):
+    """Record relu's cached result as if TensorFlow 2.20.0 had produced it: the build must retrain
+    exactly relu and say why, on the terminal and in report.json."""
+    from lecturegen.cache import ResultCache, key_parts
+    from lecturegen.chapter import PROFILES
+    from lecturegen.chapters import ch4
+    from lecturegen.cli import app
+    from lecturegen.data import resolve
+
+    cache_copy = tmp_path / "cache"
+    shutil.copytree(cache_dir / "runs", cache_copy / "runs")
+    cache = ResultCache(cache_copy)
+    parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), resolve("sample").fingerprint, PROFILES["quick"], 0)
+    result = cache.load(parts)
+    assert result is not None
+    old_parts = json.loads(json.dumps(parts))
+    old_parts["versions"]["tensorflow"] = "2.20.0"
+    for entry in (cache_copy / "runs" / "ch4" / "relu").glob("*.json"):
+        entry.unlink()
+    cache.store(old_parts, result)
+
+    run = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
+                              "--cache-dir", str(cache_copy), "--quiet"])
+    assert run.exit_code == 0, run.output
+    now = parts["versions"]["tensorflow"]
+    assert f"[relu] training: tensorflow 2.20.0 -> {now}" in run.output
+    assert "trained 1, cached 2" in run.output
+    report = json.loads((tmp_path / "o" / "ch4" / "report.json").read_text())
+    assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": [f"tensorflow 2.20.0 -> {now}"]}
+    assert report["runs"]["sigmoid"]["cache"]["status"] == "cached"

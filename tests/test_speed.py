@@ -1,0 +1,71 @@
+"""The accelerated training path learns what plain `model.fit` learns; `--jobs` gives the same results."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lecturegen.chapters import ch4
+from lecturegen.data import resolve
+from lecturegen.prep import prepare
+
+# Tolerance of the agreement test: the same batches and updates, only executed differently, so the
+# per-epoch losses agree to floating-point rounding and the accuracies to within one test image.
+LOSS_TOLERANCE = 1e-4
+ACCURACY_TOLERANCE = 1 / 500
+
+
+@pytest.mark.slow
+def test_accelerated_fit_agrees_with_plain_fit():
+    from lecturegen.train import _import_tensorflow, fit_and_evaluate
+
+    tf, keras = _import_tensorflow()
+    tf.config.experimental.enable_op_determinism()
+    exp = ch4.CHAPTER.experiment("relu")
+    data = prepare(resolve("sample").arrays, exp.inputs, exp.labels, 512, 500)
+
+    keras.utils.set_random_seed(0)
+    model = exp.build()
+    plain = model.fit(data.x_train, data.y_train, batch_size=32, epochs=2,
+                      validation_data=(data.x_test, data.y_test), verbose=0).history
+    plain_loss, plain_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=32, verbose=0)
+
+    keras.utils.set_random_seed(0)
+    model = exp.build()
+    fast, fast_loss, fast_accuracy = fit_and_evaluate(model, data, batch_size=32, epochs=2)
+
+    assert model.steps_per_execution > 1  # the accelerated path really ran
+    assert set(fast) == set(plain)
+    for key in ("loss", "val_loss"):
+        assert fast[key] == pytest.approx(plain[key], abs=LOSS_TOLERANCE), key
+    for key in ("accuracy", "val_accuracy"):
+        assert fast[key] == pytest.approx(plain[key], abs=ACCURACY_TOLERANCE), key
+    assert fast_loss == pytest.approx(plain_loss, abs=LOSS_TOLERANCE)
+    assert fast_accuracy == pytest.approx(plain_accuracy, abs=ACCURACY_TOLERANCE)
+    assert plain["loss"][1] < plain["loss"][0]  # it learned something, so the comparison means something
+
+
+@pytest.mark.slow
+def test_jobs_gives_the_results_of_a_sequential_build(quick_build, runner, tmp_path):
+    from lecturegen.cli import app
+
+    out, _ = quick_build
+    sequential = json.loads((out / "report.json").read_text())["runs"]
+    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--jobs", "2",
+                                 "--out", str(tmp_path), "--cache-dir", str(tmp_path / "cache"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "trained 3, cached 0" in result.output
+    parallel = json.loads((tmp_path / "ch4" / "report.json").read_text())["runs"]
+    for name, run in sequential.items():
+        assert parallel[name]["test_accuracy"] == pytest.approx(run["test_accuracy"], abs=ACCURACY_TOLERANCE), name
+        assert parallel[name]["history"]["loss"] == pytest.approx(run["history"]["loss"], abs=LOSS_TOLERANCE), name
+
+
+def test_jobs_must_be_positive(runner, tmp_path):
+    from lecturegen.cli import app
+
+    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--jobs", "0",
+                                 "--out", str(tmp_path), "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 2
+    assert "--jobs 0" in result.output
