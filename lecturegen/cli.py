@@ -126,6 +126,35 @@ def diff(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def publish(
+    chapters: Annotated[list[str] | None, typer.Argument(help="Chapter ids (all languages) or built folder names, e.g. ch4 or ch4-en; default: every built chapter.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder 'lecturegen build' wrote to.")] = Path("output"),
+    site: Annotated[Path, typer.Option(help="The site to create or update (a symlink to a versioned folder).")] = Path("site"),
+    title: Annotated[str | None, typer.Option(help="Title of the site's index page.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
+) -> None:
+    """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
+    from lecturegen.publish import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish import publish as run_publish
+
+    opts = PublishOptions(out, site, tuple(chapters or ()), title or DEFAULT_TITLE, cache_dir)
+    try:
+        outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: the previous site was left as it was", err=True)
+        raise typer.Exit(code=130) from None
+    rendered = sum(not cached for cached in outcome.pdf_cached.values())
+    typer.echo(f"published {outcome.site}/index.html -> {outcome.version.parent.name}/{outcome.version.name} "
+               f"in {outcome.seconds:.1f}s: {len(outcome.chapters)} chapter folder(s), "
+               f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
+    for chap in outcome.chapters:
+        note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
+        typer.echo(f"  {chap.name:<10} {chap.report['chapter'].get('title', '')}{note}")
+
+
 @app.command("list")
 def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""

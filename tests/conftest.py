@@ -66,3 +66,23 @@ def tiny_idx(tmp_path) -> Path:
     write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (50, 28, 28)))
     write_idx(folder / "t10k-labels-idx1-ubyte", rng.integers(0, 10, 50))
     return folder
+
+
+@pytest.fixture(scope="session")
+def built_both(quick_build, cache_dir, runner) -> Path:
+    """The quick build's output folder with the English build next to the Korean one (cached results)."""
+    out = quick_build[0].parent
+    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--lang", "en",
+                                 "--out", str(out), "--cache-dir", str(cache_dir), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def published_site(built_both, cache_dir, runner, tmp_path_factory) -> Path:
+    """`lecturegen publish` of ch4 (Korean and English) into a fresh site."""
+    site = tmp_path_factory.mktemp("web") / "site"
+    result = runner.invoke(app, ["publish", "--out", str(built_both), "--site", str(site),
+                                 "--cache-dir", str(cache_dir)])
+    assert result.exit_code == 0, result.output
+    return site

@@ -1,0 +1,124 @@
+"""handout.pdf: the handout page printed by WeasyPrint (a real HTML/CSS-to-PDF engine).
+
+The page's print stylesheet (templates/assets/handout.css) gives A4 pages with page numbers, a
+title page with the provenance, and figures, tables and code kept whole. Hangul comes from the
+NanumGothic subset inlined in fonts.css, which WeasyPrint embeds in the PDF, so the PDF does not
+depend on the fonts of the machine that opens it (or of the one that made it).
+
+Only files inside the published site (and ``data:`` URLs) may be loaded: the fetcher refuses
+anything else, and a resource that fails to load fails the publish instead of leaving a hole.
+The PDF is cached by the hash of the page and every file it loads, so re-publishing an unchanged
+chapter costs a file copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lecturegen.errors import LecturegenError
+from lecturegen.sitecheck import local_refs
+
+log = logging.getLogger(__name__)
+
+PDF_SCHEMA = 1
+
+
+class PdfError(LecturegenError):
+    """The handout could not be printed to PDF."""
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except ImportError:
+        raise PdfError("WeasyPrint is missing: install it with 'pip install weasyprint'") from None
+    except OSError as exc:  # the Pango/HarfBuzz shared libraries are missing
+        raise PdfError(
+            f"WeasyPrint cannot load its system libraries ({exc}); "
+            "install them with 'apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0'"
+        ) from None
+    return weasyprint
+
+
+def _inputs_digest(page: Path, site_root: Path, engine_version: str) -> str:
+    """Hash of the page, every local file it references (transitively through CSS), and the engine."""
+    digest = hashlib.sha256(f"lecturegen-pdf {PDF_SCHEMA} weasyprint {engine_version}\n".encode())
+    seen: set[Path] = set()
+    site_root = site_root.resolve()
+    todo = [page.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file() or not path.is_relative_to(site_root):
+            continue  # files outside the site are refused by the fetcher, not hashed
+        seen.add(path)
+        digest.update(str(path.relative_to(site_root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        if path.suffix in (".html", ".css"):
+            todo.extend(local_refs(path))
+    return digest.hexdigest()
+
+
+def _site_fetcher(weasyprint, site_root: Path):
+    """WeasyPrint's own fetcher, limited to ``data:`` URLs and files under the site root."""
+    root = site_root.resolve()
+
+    class SiteFetcher(weasyprint.URLFetcher):
+        refused: list[str] = []
+
+        def fetch(self, url: str, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "file":
+                target = Path(unquote(parts.path)).resolve()
+                if not target.is_relative_to(root) or not target.is_file():
+                    self.refused.append(f"not a file of the published site: {url}")
+                    raise ValueError(self.refused[-1])
+            elif parts.scheme != "data":
+                self.refused.append(f"external resource refused: {url}")
+                raise ValueError(self.refused[-1])
+            return super().fetch(url, headers)
+
+    fetcher = SiteFetcher(allowed_protocols=("file", "data"))
+    fetcher.refused = []
+    return fetcher
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def write_handout_pdf(page: Path, target: Path, site_root: Path, cache_dir: Path) -> bool:
+    """Print ``page`` to ``target``; returns True when it came from the cache."""
+    weasyprint = _weasyprint()
+    key = _inputs_digest(page, site_root, weasyprint.__version__)
+    cached = cache_dir / "pdf" / f"{key}.pdf"
+    if cached.is_file():
+        shutil.copyfile(cached, target)
+        return True
+    fetcher = _site_fetcher(weasyprint, site_root)
+    collect = _Collect()
+    wlog = logging.getLogger("weasyprint")
+    wlog.addHandler(collect)
+    propagate, wlog.propagate = wlog.propagate, False  # its CSS notes are not the user's business
+    try:
+        weasyprint.HTML(filename=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
+    finally:
+        wlog.removeHandler(collect)
+        wlog.propagate = propagate
+    for message in collect.messages:
+        log.debug("weasyprint: %s", message)
+    failed = fetcher.refused + [m for m in collect.messages if m.startswith(("Failed to load", "Failed to"))]
+    if failed:
+        raise PdfError(f"{page.parent.name}/{page.name} could not be printed: {failed[0]}; rebuild the chapter")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    shutil.copyfile(target, tmp)
+    tmp.replace(cached)
+    return False

@@ -1,0 +1,212 @@
+"""`lecturegen publish`: built chapter folders -> one static course site, swapped in atomically.
+
+The site holds ``index.html``, one folder per built chapter (``ch4/``, ``ch4-en/``: slides,
+handout in HTML and PDF, notebook, report, figures) and one ``assets/`` folder shared by every
+page. Only relative links are written, so the site works from ``file://`` and from any static web
+server. Before the new version goes live every page is parsed and every link checked
+(:mod:`lecturegen.sitecheck`); the switch itself is :mod:`lecturegen.siteswap`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import json
+import logging
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from lecturegen import __version__
+from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.fonts import font_css
+from lecturegen.registry import package_templates_dir
+from lecturegen.siteswap import staged_site
+from lecturegen.sitecheck import check_site
+
+log = logging.getLogger(__name__)
+
+SHARED = "assets"
+PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
+ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
+DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    out: Path = Path("output")
+    site: Path = Path("site")
+    chapters: tuple[str, ...] = ()
+    title: str = DEFAULT_TITLE
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class BuiltChapter:
+    """One built folder (OUT/ch4, OUT/ch4-en) as report.json describes it."""
+
+    folder: Path
+    report: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def chapter_id(self) -> str:
+        return self.report["chapter"]["id"]
+
+    @property
+    def lang(self) -> str:
+        return self.report["chapter"]["lang"]
+
+    @property
+    def notebook(self) -> str:
+        return next(name for name in self.report["outputs"] if name.endswith(".ipynb"))
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    site: Path
+    version: Path
+    chapters: list[BuiltChapter]
+    pdf_cached: dict[str, bool]
+    seconds: float
+
+
+def _read_built(folder: Path) -> BuiltChapter | None:
+    report_path = folder / "report.json"
+    if not report_path.is_file():
+        return None
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
+    for name in ("slides.html", "handout.html", *report.get("outputs", [])):
+        if not (folder / name).is_file():
+            raise LecturegenError(f"{folder / name} is missing; rebuild the chapter with 'lecturegen build'")
+    return BuiltChapter(folder, report)
+
+
+def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
+    """Built chapters under ``out``; a selector is a chapter id (all its languages) or a folder name."""
+    if not out.is_dir():
+        raise UsageError(f"the output folder {out} does not exist; run 'lecturegen build ch4' first or pass --out")
+    built = [b for d in sorted(out.iterdir()) if d.is_dir() and not d.name.startswith(".")
+             if (b := _read_built(d)) is not None]
+    if not built:
+        raise UsageError(f"no built chapters in {out}; run 'lecturegen build ch4' first")
+    if not selectors:
+        return built
+    chosen: list[BuiltChapter] = []
+    for sel in selectors:
+        matches = [b for b in built if sel in (b.name, b.chapter_id)]
+        if not matches:
+            names = ", ".join(b.name for b in built)
+            raise UsageError(f"'{sel}' is not built in {out} (built: {names}); run 'lecturegen build {sel}' first")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def _merge_assets(chapter: BuiltChapter, shared: Path) -> None:
+    """Copy the chapter's assets into the shared folder; the same name must mean the same bytes."""
+    source = chapter.folder / SHARED
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source)
+        if rel.as_posix() in PER_SITE_ASSETS:
+            continue
+        dest = shared / rel
+        if dest.exists():
+            if not filecmp.cmp(path, dest, shallow=False):
+                raise LecturegenError(
+                    f"{chapter.name}/{SHARED}/{rel.as_posix()} differs from another chapter's copy; "
+                    "rebuild all chapters with the same lecturegen version before publishing"
+                )
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+
+
+def _copy_chapter(chapter: BuiltChapter, dest: Path) -> None:
+    shutil.copytree(chapter.folder, dest, ignore=lambda d, names: [SHARED] if Path(d) == chapter.folder else [])
+    for page in dest.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(ASSET_LINK.sub(rf"\1../{SHARED}/", text), encoding="utf-8")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.2f} %"
+
+
+def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
+    report = chapter.report
+    pdf = site / chapter.name / "handout.pdf"
+    runs = [{"name": name, "title": run.get("title", ""), "accuracy": run.get("test_accuracy"),
+             "reference": (run.get("reference") or {}).get("test_accuracy")}
+            for name, run in report.get("runs", {}).items()]
+    return {
+        "name": chapter.name, "lang": chapter.lang, "title": report["chapter"].get("title", chapter.name),
+        "sample": bool(report.get("sample_data")), "report": report, "prov": report["provenance"],
+        "notebook": chapter.notebook, "runs": runs,
+        "pdf_kib": round(pdf.stat().st_size / 1024) if pdf.is_file() else 0,
+    }
+
+
+def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["pct"] = _pct
+    published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return env.get_template("index.html.j2").render(
+        site={"title": title, "lecturegen": __version__, "published": published},
+        chapters=[_index_entry(c, site) for c in chapters],
+        labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
+    )
+
+
+def _check(staged: Path) -> None:
+    problems = check_site(staged)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise LecturegenError(f"the site did not pass its checks: {problems[0]}{more}; nothing was published")
+
+
+def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
+    from lecturegen.cache import default_cache_dir
+    from lecturegen.pdf import write_handout_pdf
+
+    started = time.perf_counter()
+    chapters = find_built(opts.out, opts.chapters)
+    cache_dir = opts.cache_dir or default_cache_dir()
+    names = [c.name for c in chapters]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
+    pdf_cached: dict[str, bool] = {}
+    with staged_site(opts.site) as staged:
+        shared = staged / SHARED
+        shared.mkdir()
+        for chapter in chapters:
+            say(f"copying {chapter.name}")
+            _merge_assets(chapter, shared)
+            _copy_chapter(chapter, staged / chapter.name)
+        shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
+        # one font subset for the whole site: every character of every page, the index included (its
+        # draft differs from the final page only in the PDF sizes, which are ASCII digits)
+        pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
+        draft = render_index(chapters, staged, opts.title)
+        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
+        _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
+        for chapter in chapters:
+            say(f"printing {chapter.name}/handout.pdf")
+            page = staged / chapter.name / "handout.html"
+            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+        (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
+        _check(staged)
+        version = staged.with_suffix("")
+    return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)
