@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from lecturegen import assets, data, registry
 from lecturegen.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Profile
 from lecturegen.context import RenderContext
-from lecturegen.errors import UsageError
+from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.fonts import font_css
 from lecturegen.notebook import build_notebook
 from lecturegen.figures import activation_figures, render_figures, result_figures
@@ -108,21 +109,35 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
     }
 
 
+def _cache_folder(opts: BuildOptions) -> Path:
+    """The cache folder, checked before anything trains: a bad one must not cost a training run."""
+    cache_dir = opts.cache_dir or default_cache_dir()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=cache_dir).close()
+    except OSError as exc:
+        raise LecturegenError(
+            f"cannot use the cache folder {cache_dir} ({exc.strerror or exc}); choose another with --cache-dir"
+        ) from None
+    return cache_dir
+
+
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     started = time.perf_counter()
     chapter, profile = _validate(opts)
     dataset = data.resolve(opts.data)
+    cache_dir = _cache_folder(opts)
     fp = dataset.fingerprint
-    if fp.is_sample:
-        reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-    reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
-    cache_dir = opts.cache_dir or default_cache_dir()
-    runs, status = train_all(chapter, dataset, profile, opts.seed, ResultCache(cache_dir), opts.force, reporter)
-
     final = output_dir(opts.out, chapter.id, opts.lang)
-    prov = provenance(dataset, profile, opts.seed, runs)
-    data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
+    # the lock and the staging folder cover training too: a second build into the same folder
+    # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
     with staged_output(final.parent, final.name) as staged:
+        if fp.is_sample:
+            reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
+        reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
+        runs, status = train_all(chapter, dataset, profile, opts.seed, ResultCache(cache_dir), opts.force, reporter)
+        prov = provenance(dataset, profile, opts.seed, runs)
+        data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = activation_figures() + result_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label})
@@ -140,4 +155,3 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir))
     seconds = time.perf_counter() - started
     return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs)
-

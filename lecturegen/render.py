@@ -86,8 +86,8 @@ def render_markdown(ctx: RenderContext) -> str:
     try:
         template = env.get_template(path.name)
         return template.render(Helpers(ctx).namespace())
-    except ChapterError:
-        raise
+    except ChapterError as exc:  # a helper such as code("nope") refused: say where it was called
+        raise _template_error(exc, path) from None
     except jinja2.TemplateError as exc:
         raise _template_error(exc, path) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
