@@ -96,6 +96,7 @@ def explain(old: dict, new: dict) -> list[str]:
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.damaged: set[str] = set()  # keys whose entry failed its checksum in this build
 
     def _dir(self, parts: dict) -> Path:
         return self.root / "runs" / parts["chapter"] / parts["experiment"]
@@ -114,10 +115,13 @@ class ResultCache:
             return RunResult.from_dict(entry["result"])
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", path.name, exc)
+            self.damaged.add(cache_key(parts))
             path.unlink(missing_ok=True)
             return None
 
     def why_stale(self, parts: dict) -> list[str]:
+        if cache_key(parts) in self.damaged:
+            return ["cache entry damaged (checksum mismatch)"]
         latest = self._dir(parts) / "latest.json"
         try:
             old = json.loads(latest.read_text(encoding="utf-8"))

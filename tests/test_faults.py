@@ -87,7 +87,7 @@ def test_truncated_cache_entry_is_retrained(tmp_path, quick_build, cache_dir):
     assert proc.returncode == 0, proc.stderr
     assert "is damaged" in proc.stderr and "retraining" in proc.stderr
     report = json.loads((tmp_path / "out" / "ch4" / "report.json").read_text())
-    assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": ["cache entry missing or damaged"]}
+    assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": ["cache entry damaged (checksum mismatch)"]}
     assert report["runs"]["sigmoid"]["cache"]["status"] == "cached"
     # retrained with the same seed: the very same numbers (see the determinism test)
     assert report["runs"]["relu"]["history"] == original["history"]
@@ -129,8 +129,10 @@ def test_damaged_figure_and_font_caches_are_made_again(tmp_path, quick_build, ca
     new = tmp_path / "out" / "ch4"
     for name in ["assets/fonts.css", *(f"figures/{p.name}" for p in (out_dir / "figures").glob("*.svg"))]:
         assert (new / name).read_bytes() == (out_dir / name).read_bytes(), name
-    for path in damaged:
-        assert path.stat().st_size > 100, path
+    # the 10 figures and the font sheet this build uses were made again (entries of other
+    # builds sharing the cache, e.g. other seeds or languages, stay as they were until used)
+    remade = [p for p in damaged if p.stat().st_size > 100]
+    assert len([p for p in remade if p.suffix == ".svg"]) >= 10 and [p for p in remade if p.suffix == ".css"]
 
 
 def _tree(root: Path) -> dict[str, str]:
