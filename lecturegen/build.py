@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from lecturegen.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
 from lecturegen.context import RenderContext
-from lecturegen.errors import ClaimError, UsageError
+from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.fonts import font_css
 from lecturegen.notebook import build_notebook
 from lecturegen.figures import chapter_figures, render_figures
@@ -176,30 +177,44 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
     }
 
 
+def _cache_folder(opts: BuildOptions) -> Path:
+    """The cache folder, checked before anything trains: a bad one must not cost a training run."""
+    cache_dir = opts.cache_dir or default_cache_dir()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=cache_dir).close()
+    except OSError as exc:
+        raise LecturegenError(
+            f"cannot use the cache folder {cache_dir} ({exc.strerror or exc}); choose another with --cache-dir"
+        ) from None
+    return cache_dir
+
+
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     started = time.perf_counter()
     chapter, profile = _validate(opts)
     dataset = data.resolve(opts.data)
+    cache_dir = _cache_folder(opts)
     fp = dataset.fingerprint
-    if fp.is_sample:
-        reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-    reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
-    cache_dir = opts.cache_dir or default_cache_dir()
-    seeds = seed_list(opts.seed, opts.seeds)
-    runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
-                             opts.jobs, opts.data, opts.chapters_dirs)
-
     final = output_dir(opts.out, chapter.id, opts.lang)
-    claims = check_claims(chapter, runs, final, reporter)
-    failing = [c.id for c in claims if not c.holds]
-    if opts.strict and failing:
-        raise ClaimError(
-            f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
-            f"previous output in {final}. Fix the claims or the prose, or build without --strict"
-        )
-    prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
-    data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
+    # the lock and the staging folder cover training too: a second build into the same folder
+    # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
     with staged_output(final.parent, final.name) as staged:
+        if fp.is_sample:
+            reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
+        reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
+        seeds = seed_list(opts.seed, opts.seeds)
+        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+                                 opts.jobs, opts.data, opts.chapters_dirs)
+        claims = check_claims(chapter, runs, final, reporter)
+        failing = [c.id for c in claims if not c.holds]
+        if opts.strict and failing:
+            raise ClaimError(
+                f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
+                f"previous output in {final}. Fix the claims or the prose, or build without --strict"
+            )
+        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
+        data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},

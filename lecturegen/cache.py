@@ -96,6 +96,7 @@ def explain(old: dict, new: dict) -> list[str]:
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.damaged: set[str] = set()  # keys whose entry failed its checksum in this build
 
     def _dir(self, parts: dict) -> Path:
         return self.root / "runs" / parts["chapter"] / parts["experiment"]
@@ -114,6 +115,7 @@ class ResultCache:
             return RunResult.from_dict(entry["result"])
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", path.name, exc)
+            self.damaged.add(cache_key(parts))
             path.unlink(missing_ok=True)
             return None
 
@@ -123,6 +125,8 @@ class ResultCache:
         return [folder / f"latest-seed{parts['seed']}.json", folder / "latest.json"]
 
     def why_stale(self, parts: dict) -> list[str]:
+        if cache_key(parts) in self.damaged:
+            return ["cache entry damaged (checksum mismatch)"]
         old = None
         for latest in self._latest(parts):
             try:

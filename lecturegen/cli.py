@@ -53,7 +53,7 @@ def build(
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
     lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed for every experiment.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
     chapters_dir: ChaptersDirs = None,

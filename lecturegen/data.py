@@ -180,7 +180,7 @@ def npz_dataset(path: Path, source: str = "npz", name: str | None = None) -> Dat
     if missing:
         raise DataError(
             f"--data {path}: the .npz has no {', '.join(missing)}; "
-            "it must hold x_train, y_train, x_test, y_test like keras.datasets.mnist"
+            "give one that holds x_train, y_train, x_test, y_test like keras.datasets.mnist"
         )
 
     def load() -> Arrays:
@@ -310,7 +310,8 @@ def _check_arrays(arrays: Arrays, name: str) -> None:
             raise DataError(f"{name}: {split} images have shape {x.shape[1:]}, expected 28x28; use MNIST-shaped data")
         if y.shape != (x.shape[0],):
             raise DataError(
-                f"{name}: {x.shape[0]} {split} images but labels of shape {y.shape}; the files do not belong together"
+                f"{name}: {x.shape[0]} {split} images but labels of shape {y.shape}; the files do not belong "
+                "together, use the matching image and label files"
             )
         if y.size and (y.min() < 0 or y.max() > 9):
             raise DataError(f"{name}: {split} labels run from {y.min()} to {y.max()}, expected 0-9; use MNIST labels")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import io
 import json
 import logging
-import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
+from lecturegen import blobs
 from lecturegen.results import spread
 
 log = logging.getLogger(__name__)
@@ -253,7 +254,7 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def _draw_svg(spec: FigureSpec, lang: str, target: Path) -> None:
+def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -275,11 +276,13 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache_dir:
     rendered = []
     for spec in specs:
         cached = store / f"{_figure_key(spec, lang)}.svg"
-        if not cached.is_file():
+        svg = blobs.load(cached)  # checksummed: a damaged SVG is drawn again, never copied
+        if svg is None:
             log.debug("drawing figure %s", spec.name)
-            tmp = cached.with_suffix(".tmp")
-            _draw_svg(spec, lang, tmp)
-            tmp.replace(cached)
-        shutil.copyfile(cached, figures_dir / f"{spec.name}.svg")
+            buffer = io.BytesIO()
+            _draw_svg(spec, lang, buffer)
+            svg = buffer.getvalue()
+            blobs.store(cached, svg)
+        (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang]))
     return rendered

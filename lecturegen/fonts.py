@@ -9,6 +9,7 @@ import hashlib
 import io
 from pathlib import Path
 
+from lecturegen import blobs
 from lecturegen.assets import korean_font
 
 FAMILY = "NanumGothic"
@@ -53,15 +54,13 @@ def font_css(text: str, cache_dir: Path) -> str:
     chars = "".join(sorted(set(text) | base_chars()))
     key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:24]
     cached = cache_dir / "fonts" / f"{FAMILY}-{key}.css"
-    if cached.is_file():
-        return cached.read_text(encoding="utf-8")
+    hit = blobs.load(cached)  # checksummed: a truncated font sheet is made again
+    if hit is not None:
+        return hit.decode("utf-8")
     data = base64.b64encode(_subset(korean_font(), chars)).decode("ascii")
     css = (
         f'@font-face {{ font-family: "{FAMILY}"; font-style: normal; font-weight: 100 900;\n'
         f'  src: url("data:font/woff;base64,{data}") format("woff"); }}\n'
     )
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_text(css, encoding="utf-8")
-    tmp.replace(cached)
+    blobs.store(cached, css.encode("utf-8"))
     return css

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from html import escape
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -61,12 +62,13 @@ def _stream(text: str):
 def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
     t = TEXT[ctx.lang]
     ds = ctx.dataset
-    cells = [new_markdown_cell(f"# {ctx.title}\n\n{t['intro']}")]
+    # Jupyter renders Markdown cells as HTML: text that is not lecturegen's own is escaped
+    cells = [new_markdown_cell(f"# {escape(ctx.title)}\n\n{t['intro']}")]
     if ds.is_sample:
         cells.append(new_markdown_cell(f"> ⚠️ {t['sample']}"))
-    prov = "\n".join(f"- {k}: `{v}`" for k, v in ctx.provenance.items() if isinstance(v, (str, int, float)))
+    prov = "\n".join(f"- {k}: {escape(str(v))}" for k, v in ctx.provenance.items() if isinstance(v, (str, int, float)))
     cells.append(new_markdown_cell(f"## {t['prov']}\n\n{prov}"))
-    cells.append(new_markdown_cell(f"## {t['data']}: {ds.name}"))
+    cells.append(new_markdown_cell(f"## {t['data']}: {escape(ds.name)}"))
     cells.append(new_code_cell("import numpy as np\nfrom collections import namedtuple\n"))
     cells.append(new_code_cell(LOADERS[ds.source].format(path=ctx.extra.get("data_label", "mnist.npz"))))
     cells.append(new_code_cell(
@@ -80,7 +82,7 @@ def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
     for exp in ctx.chapter.experiments:
         mean = ctx.runs[exp.name]
         run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cells show one real run
-        cells.append(new_markdown_cell(f"## {exp.title[ctx.lang]} (`{exp.name}`)"))
+        cells.append(new_markdown_cell(f"## {escape(exp.title[ctx.lang])} (`{exp.name}`)"))
         cells.append(new_code_cell(
             "from tensorflow import keras\nimport tensorflow as tf\n\n"
             f"keras.utils.set_random_seed({run.seed})\ntf.config.experimental.enable_op_determinism()\n\n"

@@ -6,7 +6,8 @@
 3. folders: ``chapters_dirs`` of ``lecturegen.toml``, then each ``--chapters-dir``; every
    ``*.py`` file not starting with ``_`` is a chapter module, imported by its path.
 
-A module exposes ``CHAPTER = chapter(...)``. The same id found twice is an error naming both
+For tests and local experiments, the folder named by ``$LECTUREGEN_CHAPTERS_DIR`` is searched
+like a ``--chapters-dir``. A module exposes ``CHAPTER = chapter(...)``. The same id found twice is an error naming both
 places. Outside the package, content files sit next to the module (see :func:`_content_dir`).
 """
 
@@ -15,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import os
 import pkgutil
+import re
 import sys
 import traceback
 from dataclasses import replace
@@ -29,6 +32,10 @@ from lecturegen.chapter import Chapter
 from lecturegen.errors import ChapterError, UsageError
 
 ENTRY_POINT_GROUP = "lecturegen.chapters"
+CHAPTERS_DIR_ENV = "LECTUREGEN_CHAPTERS_DIR"
+# chapter ids and experiment names become folder and file names: nothing that can leave a folder
+SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def package_templates_dir() -> Path:
@@ -70,6 +77,13 @@ def _as_chapter(found: object, origin: str, module_file: Path | None) -> Chapter
     if not isinstance(found, Chapter):
         raise ChapterError(f"chapter module {origin} defines no CHAPTER = chapter(...); "
                            "add one (helper modules in a chapters folder must start with _)")
+    if not SAFE_ID.match(found.id):
+        raise ChapterError(
+            f"chapter module {origin} has the id {found.id!r}; rename it: ids are lowercase letters, digits, '-' and '_'"
+        )
+    for exp in found.experiments:
+        if not SAFE_NAME.match(exp.name):
+            raise ChapterError(f"chapter {found.id}: experiment name {exp.name!r} is not a plain name; rename it")
     return replace(found, content_dir=_content_dir(found, module_file), origin=origin)
 
 
@@ -137,11 +151,20 @@ def _collect(chapters: Iterable[Chapter]) -> dict[str, Chapter]:
 
 def available(chapters_dirs: Sequence[Path] = ()) -> dict[str, Chapter]:
     """All chapters, keyed by id, in discovery order."""
-    folders = dict.fromkeys(Path(d).resolve() for d in chapters_dirs)  # a folder given twice counts once
+    extra = os.environ.get(CHAPTERS_DIR_ENV)
+    if extra and not Path(extra).is_dir():
+        raise ChapterError(f"${CHAPTERS_DIR_ENV} is {extra}, which is not a folder; fix or unset it")
+    dirs = [*chapters_dirs, *([Path(extra)] if extra else [])]
+    folders = dict.fromkeys(Path(d).resolve() for d in dirs)  # a folder given twice counts once
     return _collect([*_builtin(), *_from_entry_points(), *(c for d in folders for c in _from_folder(d))])
 
 
 def get(chapter_id: str, chapters_dirs: Sequence[Path] = ()) -> Chapter:
+    if not SAFE_ID.match(chapter_id):
+        raise UsageError(
+            f"invalid chapter id {chapter_id!r}: ids are lowercase letters, digits, '-' and '_' "
+            "(see 'lecturegen list')"
+        )
     chapters = available(chapters_dirs)
     if chapter_id not in chapters:
         known = ", ".join(sorted(chapters)) or "none"

@@ -39,6 +39,14 @@ def fit_and_evaluate(model, data, *, batch_size, epochs, callbacks=(), steps_per
     return history.history, test_loss, test_accuracy
 
 
+def _first_line(exc: BaseException) -> str:
+    """An exception as one short line: Keras messages span many lines of context."""
+    lines = [" ".join(line.split()) for line in str(exc).splitlines()]
+    useful = [line for line in lines if line and not line.startswith(("Exception encountered", "Arguments received"))]
+    text = useful[0] if useful else type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
 def _import_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
@@ -91,14 +99,20 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     try:
         model = exp.build()
     except Exception as exc:
-        raise TrainingError(f"experiment '{exp.name}' failed to build its model: {type(exc).__name__}: {exc}") from None
+        raise TrainingError(f"experiment '{exp.name}' failed to build its model: {_first_line(exc)}; fix its code") from None
     epoch_times: list[float] = []
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
     callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times)
-    history, test_loss, test_accuracy = fit_and_evaluate(
-        model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
-    )
+    try:
+        history, test_loss, test_accuracy = fit_and_evaluate(
+            model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
+        )
+    except Exception as exc:  # e.g. a model whose input shape does not fit the chapter's data
+        raise TrainingError(
+            f"experiment '{exp.name}' failed during training: {_first_line(exc)}; "
+            "check the model's input shape, layers and loss against the data"
+        ) from None
     wall = time.perf_counter() - started
     history = {k: [float(v) for v in values] for k, values in history.items()}
     if not all(math.isfinite(v) for values in history.values() for v in values) or not math.isfinite(test_loss):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,127 @@ def published_site(built_both, cache_dir, runner, tmp_path_factory) -> Path:
                                  "--cache-dir", str(cache_dir)])
     assert result.exit_code == 0, result.output
     return site
+
+
+# ---------------------------------------------------------------- the real command in a subprocess
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for `python -m lecturegen`: this checkout, offline, TF quiet."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LECTUREGEN_")}
+    env.update(PYTHONPATH=str(REPO), LECTUREGEN_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2")
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "lecturegen", *args], capture_output=True, text=True,
+                          env=env or cli_env(), timeout=timeout, cwd=cwd)
+
+
+TINY_MODULE = '''"""A one-experiment chapter for tests."""
+from lecturegen.chapter import chapter, experiment
+
+
+@experiment(title={{"ko": {title!r}, "en": {title!r}}}, epochs=1, batch_size=64, inputs="flat", labels="int")
+def tiny():
+    from tensorflow import keras
+
+    model = keras.Sequential([
+        keras.Input(shape=(784,)),
+        {layer}
+    ])
+    model.compile(optimizer={optimizer}, loss={loss!r}, metrics=["accuracy"])
+    return model
+
+
+CHAPTER = chapter(id={chapter_id!r}, title={{"ko": {title!r}, "en": {title!r}}}, experiments=[tiny])
+'''
+TINY_CONTENT = "# 작은 장\n\n정확도 {{ runs.tiny.test_accuracy | pct }}, 데이터 {{ dataset.name }}\n\n---\n\n{{ summary(\"tiny\") }}\n"
+
+
+def write_chapter(folder: Path, *, chapter_id: str = "tiny", title: str = "Tiny chapter",
+                  layer: str = 'keras.layers.Dense(10, activation="softmax"),', optimizer: str = '"adam"', loss: str = "sparse_categorical_crossentropy",
+                  content: str | None = TINY_CONTENT, source: str | None = None) -> dict[str, str]:
+    """A chapter module in ``folder`` (content in folder/<id>/ko.md); returns the env that finds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = source if source is not None else TINY_MODULE.format(
+        title=title, layer=layer, optimizer=optimizer, loss=loss, chapter_id=chapter_id)
+    (folder / f"{re.sub(r'[^a-z0-9]', '', chapter_id) or 'x'}.py").write_text(text, encoding="utf-8")
+    if content is not None:
+        (folder / chapter_id).mkdir(parents=True, exist_ok=True)
+        (folder / chapter_id / "ko.md").write_text(content, encoding="utf-8")
+    return cli_env(LECTUREGEN_CHAPTERS_DIR=str(folder))
+
+
+TF_NOISE = re.compile(r"^([IWEF]\d{4} \d|WARNING: All log messages before absl)")
+
+
+def error_lines(stderr: str) -> list[str]:
+    """stderr without progress lines, warnings and TensorFlow's own C++ log lines."""
+    return [line for line in stderr.splitlines()
+            if line.strip() and not TF_NOISE.match(line) and not line.startswith(("warning:", "[", "data:"))]
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file under root, by relative path: equal digests mean byte-identical trees."""
+    import hashlib
+
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def start_cli(*args: str, env: dict[str, str] | None = None):
+    """`python -m lecturegen ...` running in the background; stderr lines collected as they come."""
+    import subprocess
+    import sys
+    import threading
+
+    proc = subprocess.Popen([sys.executable, "-m", "lecturegen", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env or cli_env())
+    proc.lines = []  # type: ignore[attr-defined]
+
+    def pump() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            proc.lines.append(line.rstrip("\n"))  # type: ignore[attr-defined]
+
+    proc.pump = threading.Thread(target=pump, daemon=True)  # type: ignore[attr-defined]
+    proc.pump.start()  # type: ignore[attr-defined]
+    return proc
+
+
+def wait_for_line(proc, needle: str, timeout: float = 240) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(needle in line for line in proc.lines):
+            return
+        if proc.poll() is not None and not proc.pump.is_alive():
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"never saw {needle!r}; stderr:\n" + "\n".join(proc.lines))
+
+
+@pytest.fixture(scope="session")
+def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
+    """A cold quick build of ch4 (own cache) and, while it trains, a second build into the same folder.
+
+    Used by the lock test and by the determinism test (this is the second cold build with seed 0).
+    """
+    out = tmp_path_factory.mktemp("concurrent")
+    cold_cache = tmp_path_factory.mktemp("cold-cache")
+    first = start_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
+                      "--cache-dir", str(cold_cache), "--quiet")
+    wait_for_line(first, "[sigmoid] training,")
+    second = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
+                     "--cache-dir", str(cache_dir), "--quiet")
+    first.wait(timeout=600)
+    first.pump.join(timeout=10)
+    return out, first, second

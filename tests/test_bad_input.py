@@ -1,0 +1,206 @@
+"""The bad-input matrix: every case runs the real command (`python -m lecturegen`) in a subprocess
+and must end with exactly one line `error: <problem>; <fix>` on stderr, a non-zero exit code, no
+traceback, and no output folder or temporary folder left behind."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from conftest import cli_env, error_lines, run_cli, write_chapter, write_idx
+
+FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|build into)\b")
+
+
+def _npz(path: Path, n_train: int = 60, n_test: int = 20, shape=(28, 28), **override) -> Path:
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (n_train, *shape), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (n_test, *shape), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    arrays.update(override)
+    np.savez(path, **arrays)
+    return path
+
+
+def _idx_folder(tmp: Path) -> Path:
+    rng = np.random.default_rng(1)
+    folder = tmp / "idx"
+    folder.mkdir()
+    write_idx(folder / "train-images-idx3-ubyte", rng.integers(0, 256, (60, 28, 28)))
+    write_idx(folder / "train-labels-idx1-ubyte", rng.integers(0, 10, 60))
+    write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (20, 28, 28)))
+    write_idx(folder / "t10k-labels-idx1-ubyte", rng.integers(0, 10, 20))
+    return folder
+
+
+# Each case: tmp folder -> (arguments after `build`/the command, environment or None); needle in the message.
+Case = Callable[[Path], tuple[list[str], dict | None]]
+
+
+def _data(make: Callable[[Path], Path]) -> Case:
+    return lambda tmp: (["build", "ch4", "--profile", "quick", "--data", str(make(tmp))], None)
+
+
+def _truncated_npz(tmp: Path) -> Path:
+    good = _npz(tmp / "full.npz")
+    bad = tmp / "mnist.npz"
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    return bad
+
+
+def _pickled_npz(tmp: Path) -> Path:
+    path = tmp / "mnist.npz"
+    objects = np.empty(3, dtype=object)
+    objects[:] = [1, "two", None]
+    np.savez(path, x_train=objects, y_train=objects, x_test=objects, y_test=objects)
+    return path
+
+
+def _text_file(name: str, text: str = "hello") -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        (tmp / name).write_text(text)
+        return tmp / name
+    return make
+
+
+def _idx_broken(kind: str) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        folder = _idx_folder(tmp)
+        target = folder / "train-images-idx3-ubyte"
+        raw = target.read_bytes()
+        if kind == "truncated":
+            target.write_bytes(raw[: len(raw) - 500])
+        elif kind == "magic":
+            target.write_bytes(b"\x1f\x8b\x08\x08" + raw[4:])
+        elif kind == "gzip":
+            target.unlink()
+            (folder / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(raw)[:200] + b"garbage")
+        elif kind == "shape":
+            write_idx(target, np.zeros((60, 28, 27)))
+        return folder
+    return make
+
+
+def _empty_folder(tmp: Path) -> Path:
+    (tmp / "empty").mkdir()
+    return tmp / "empty"
+
+
+def _chapter(args: list[str] | None = None, **params) -> Case:
+    """A case with an extra chapter module (see conftest.write_chapter), built on the sample data."""
+    def case(tmp: Path):
+        default = ["build", params.get("chapter_id", "tiny"), "--profile", "quick", "--data", "sample"]
+        return list(args or default), write_chapter(tmp / "chapters", **params)
+    return case
+
+
+CASES: dict[str, tuple[Case, str]] = {
+    # the command line
+    "unknown chapter": (lambda t: (["build", "ch99"], None), "unknown chapter 'ch99'"),
+    "chapter id with ..": (lambda t: (["build", "../evil"], None), "invalid chapter id '../evil'"),
+    "chapter id with /": (lambda t: (["build", "ch4/x"], None), "invalid chapter id 'ch4/x'"),
+    "unknown profile": (lambda t: (["build", "ch4", "--profile", "huge"], None), "'huge' is not one of"),
+    "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "'fr' is not one of"),
+    "seed not a number": (lambda t: (["build", "ch4", "--seed", "abc"], None), "Invalid value for '--seed'"),
+    "negative seed": (lambda t: (["build", "ch4", "--seed", "-1"], None), "--seed"),
+    "unknown option": (lambda t: (["build", "ch4", "--bogus"], None), "No such option: --bogus"),
+    "unknown command": (lambda t: (["bild", "ch4"], None), "No such command 'bild'"),
+    # data: the path
+    "data path missing": (_data(lambda t: t / "nowhere" / "mnist.npz"), "no such file or folder"),
+    "data neither npz nor folder": (_data(_text_file("digits.csv", "1,2,3")), "not a .npz file or a folder"),
+    "data folder without IDX files": (_data(_empty_folder), "no MNIST IDX files"),
+    "keras data offline": (lambda t: (["build", "ch4", "--data", "keras"], cli_env(KERAS_HOME=str(t))),
+                           "network is unreachable"),
+    # data: the files
+    "npz that is text": (_data(_text_file("mnist.npz")), "not a readable .npz"),
+    "npz truncated": (_data(_truncated_npz), "not a readable .npz"),
+    "npz with pickled objects": (_data(_pickled_npz), "not a readable .npz"),
+    "npz without x_train": (_data(lambda t: (np.savez(t / "m.npz", images=np.zeros((3, 28, 28))), t / "m.npz")[1]),
+                            "has no x_test, x_train, y_test, y_train"),
+    "npz images 32x32": (_data(lambda t: _npz(t / "m.npz", shape=(32, 32))), "expected 28x28"),
+    "npz labels 0-11": (_data(lambda t: _npz(t / "m.npz", y_train=np.arange(60) % 12)), "expected 0-9"),
+    "npz labels do not match images": (_data(lambda t: _npz(t / "m.npz", y_test=np.zeros(7, np.uint8))),
+                                       "do not belong together"),
+    "IDX truncated": (_data(_idx_broken("truncated")), "truncated or corrupt"),
+    "IDX wrong magic": (_data(_idx_broken("magic")), "not an unsigned-byte IDX file"),
+    "IDX gzip unreadable": (_data(_idx_broken("gzip")), "cannot read train-images-idx3-ubyte.gz"),
+    "IDX images 28x27": (_data(_idx_broken("shape")), "expected 28x28"),
+    # where things are written
+    "output folder is a file": (lambda t: (["build", "ch4", "--data", "sample", "--out", str(_text_file("out")(t))],
+                                           None), "is a file, not a folder"),
+    "output folder under a file": (lambda t: (["build", "ch4", "--data", "sample", "--out",
+                                               str(_text_file("f")(t) / "out")], None), "cannot write to the output"),
+    "cache folder is a file": (lambda t: (["build", "ch4", "--data", "sample", "--cache-dir",
+                                           str(_text_file("cache")(t))], None), "cannot use the cache folder"),
+    # chapter modules
+    "chapter module syntax error": (_chapter(source="def broken(:\n"), "failed to import: SyntaxError"),
+    "chapter module raises on import": (_chapter(source="raise RuntimeError('no GPU here')\n"),
+                                        "failed to import: RuntimeError: no GPU here"),
+    "chapter module without CHAPTER": (_chapter(source="X = 1\n"), "defines no CHAPTER"),
+    "chapter id that leaves the folder": (_chapter(["build", "ch4"], chapter_id="../evil", content=None),
+                                          "has the id '../evil'"),
+    "chapter id taken": (_chapter(["build", "ch4"], chapter_id="ch4", content=None), "reuses the id 'ch4'"),
+    "chapters dir not a folder": (lambda t: (["list"], cli_env(LECTUREGEN_CHAPTERS_DIR=str(t / "nope"))),
+                                  "which is not a folder"),
+    "list with a broken chapter": (_chapter(["list"], source="import no_such_module_xyz\n"),
+                                   "ModuleNotFoundError"),
+    "chapter without the language": (lambda t: (["build", "tiny", "--lang", "en", "--data", "sample"],
+                                                 write_chapter(t / "chapters")), "no 'en' content"),
+    # content files
+    "content with an undefined name": (_chapter(content="# T\n\nline two\n{{ runz.tiny }}\n"),
+                                       "ko.md line 4 (tiny): 'runz' is undefined"),
+    "content with a syntax error": (_chapter(content="# T\n\n{% if %}\n"), "ko.md line 3 (tiny)"),
+    "content naming an unknown experiment": (_chapter(content="# T\n\n\n\n{{ code('nope') }}\n"),
+                                             "ko.md line 5 (tiny): no experiment 'nope'"),
+    # experiments
+    "experiment fails to build its model": (_chapter(layer="keras.layers.Dense(-3),"),
+                                            "experiment 'tiny' failed to build its model"),
+    "experiment fails during training": (_chapter(loss="categorical_crossentropy"),
+                                         "experiment 'tiny' failed during training: ValueError: Arguments `target` and `output`"),
+    "loss becomes NaN": (_chapter(layer='keras.layers.Dense(10, activation="softmax"),',
+                                  optimizer="keras.optimizers.SGD(learning_rate=1e38)"),
+                         "the loss became NaN or infinite"),
+}
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("bad-input-cache")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input(name, tmp_path, shared_cache):
+    make, needle = CASES[name]
+    args, env = make(tmp_path)
+    out = tmp_path / "out"
+    if args[0] == "build":
+        if "--out" not in args:
+            args += ["--out", str(out)]
+        for option, safe in (("--profile", "quick"), ("--data", "sample")):  # never a full-size run
+            if option not in args:
+                args += [option, safe]
+        if "--cache-dir" not in args:
+            args += ["--cache-dir", str(shared_cache)]
+        args += ["--quiet"]
+    proc = run_cli(*args, env=env)
+    lines = error_lines(proc.stderr)
+    assert proc.returncode in (1, 2), proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert needle in lines[0], lines[0]
+    assert FIX_WORDS.search(lines[0].split(";", 1)[-1] if ";" in lines[0] else lines[0]), f"no fix named: {lines[0]}"
+    if out.is_dir():
+        assert not [p.name for p in out.iterdir() if not p.name.endswith(".lock")], "a failed build left files"
+
+
+def test_matrix_is_large_enough():
+    assert len(CASES) >= 20

@@ -1,0 +1,175 @@
+"""Faults: Ctrl-C and a hard kill mid-training, two builds at once, damaged cache entries.
+Whatever happens, the previous output stays byte-for-byte as it was and the next build works."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line
+from lecturegen.cache import ResultCache, key_parts
+from lecturegen.chapter import PROFILES
+from lecturegen.chapters import ch4
+from lecturegen.data import resolve
+from lecturegen.errors import LecturegenError
+from lecturegen.writer import staged_output
+
+QUICK = ("--profile", "quick", "--data", "sample", "--quiet")
+
+
+def _previous_output(tmp_path: Path, cache_dir: Path) -> tuple[Path, dict[str, str]]:
+    """A finished build (from the warm session cache: no training) and the digest of its files."""
+    out = tmp_path / "out"
+    proc = run_cli("build", "ch4", *QUICK, "--out", str(out), "--cache-dir", str(cache_dir))
+    assert proc.returncode == 0, proc.stderr
+    return out, tree_digest(out / "ch4")
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_interrupted_build_keeps_previous_output(sig, tmp_path, quick_build, cache_dir):
+    out, before = _previous_output(tmp_path, cache_dir)
+    proc = start_cli("build", "ch4", *QUICK, "--out", str(out), "--cache-dir", str(tmp_path / "cold"),
+                     env=cli_env())
+    wait_for_line(proc, "[sigmoid] epoch 1/2")  # mid-training: relu and quickstart are still to come
+    proc.send_signal(sig)
+    code = proc.wait(timeout=120)
+    proc.pump.join(timeout=10)
+    assert tree_digest(out / "ch4") == before
+    if sig == signal.SIGINT:
+        assert code == 130, proc.lines
+        assert error_lines("\n".join(proc.lines)) == ["interrupted: the previous output was left as it was"]
+        assert "Traceback" not in "\n".join(proc.lines)
+        assert _leftovers(out) == []  # cleaned up on the way out
+    else:
+        assert code == -signal.SIGKILL
+        assert [n for n in _leftovers(out) if n.startswith(".ch4.tmp-")], "a killed build leaves its staging folder"
+    # the next build is not blocked by the lock file and clears what the killed build left
+    again = run_cli("build", "ch4", *QUICK, "--out", str(out), "--cache-dir", str(cache_dir))
+    assert again.returncode == 0, again.stderr
+    assert _leftovers(out) == []
+    assert (out / "ch4" / "slides.html").is_file()
+    assert json.loads((out / "ch4" / "report.json").read_text())["runs"]["relu"]["cache"]["status"] == "cached"
+
+
+@pytest.mark.slow
+def test_two_builds_into_one_folder(concurrent_builds):
+    out, first, second = concurrent_builds
+    assert second.returncode == 1
+    assert error_lines(second.stderr) == [
+        f"error: another lecturegen build is writing {out / 'ch4'} right now; "
+        "wait for it to finish or build into another --out"
+    ]
+    assert first.returncode == 0, "\n".join(first.lines)
+    assert json.loads((out / "ch4" / "report.json").read_text())["runs"].keys() == {"sigmoid", "relu", "quickstart"}
+    assert _leftovers(out) == []
+
+
+@pytest.mark.slow
+def test_truncated_cache_entry_is_retrained(tmp_path, quick_build, cache_dir):
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir, cache)
+    fp = resolve("sample").fingerprint
+    parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), fp, PROFILES["quick"], 0)
+    entry = ResultCache(cache)._entry(parts)
+    original = json.loads(entry.read_text())["result"]
+    entry.write_bytes(entry.read_bytes()[:300])  # a half-written file
+    proc = run_cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(cache))
+    assert proc.returncode == 0, proc.stderr
+    assert "is damaged" in proc.stderr and "retraining" in proc.stderr
+    report = json.loads((tmp_path / "out" / "ch4" / "report.json").read_text())
+    assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": ["cache entry damaged (checksum mismatch)"]}
+    assert report["runs"]["sigmoid"]["cache"]["status"] == "cached"
+    # retrained with the same seed: the very same numbers (see the determinism test)
+    assert report["runs"]["relu"]["history"] == original["history"]
+    assert json.loads(entry.read_text())["result"]["test_accuracy"] == original["test_accuracy"]
+
+
+def test_truncated_and_tampered_entries_are_never_trusted(tmp_path, quick_build, cache_dir):
+    fp = resolve("sample").fingerprint
+    parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("sigmoid"), fp, PROFILES["quick"], 0)
+    good = ResultCache(cache_dir).load(parts)
+    assert good is not None
+    damaged = {
+        "truncated": lambda raw: raw[: len(raw) // 2],
+        "empty": lambda raw: b"",
+        "binary garbage": lambda raw: b"\xff\xfe\x00" * 50,
+        "checksum removed": lambda raw: json.dumps({**json.loads(raw), "checksum": None}).encode(),
+        "number changed": lambda raw: raw.replace(b'"seed": 0', b'"seed": 1', 1),
+    }
+    for name, damage in damaged.items():
+        copy = ResultCache(tmp_path / name)
+        copy.store(parts, good)
+        entry = copy._entry(parts)
+        entry.write_bytes(damage(entry.read_bytes()))
+        assert copy.load(parts) is None, name
+        assert not entry.exists(), name
+
+
+def test_damaged_figure_and_font_caches_are_made_again(tmp_path, quick_build, cache_dir):
+    out_dir, _ = quick_build
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir, cache)
+    damaged = sorted((cache / "figures").glob("*.svg")) + sorted((cache / "fonts").glob("*.css"))
+    assert len(damaged) >= 10
+    for path in damaged:
+        path.write_bytes(path.read_bytes()[:100])
+    proc = run_cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(cache))
+    assert proc.returncode == 0, proc.stderr
+    assert "is damaged (checksum mismatch)" in proc.stderr
+    new = tmp_path / "out" / "ch4"
+    for name in ["assets/fonts.css", *(f"figures/{p.name}" for p in (out_dir / "figures").glob("*.svg"))]:
+        assert (new / name).read_bytes() == (out_dir / name).read_bytes(), name
+    # the 10 figures and the font sheet this build uses were made again (entries of other
+    # builds sharing the cache, e.g. other seeds or languages, stay as they were until used)
+    remade = [p for p in damaged if p.stat().st_size > 100]
+    assert len([p for p in remade if p.suffix == ".svg"]) >= 10 and [p for p in remade if p.suffix == ".css"]
+
+
+def _tree(root: Path) -> dict[str, str]:
+    (root / "ch4" / "figures").mkdir(parents=True)
+    (root / "ch4" / "slides.html").write_text("previous slides")
+    (root / "ch4" / "figures" / "a.svg").write_text("<svg/>")
+    return tree_digest(root / "ch4")
+
+
+def test_failed_build_leaves_previous_output(tmp_path):
+    before = _tree(tmp_path)
+    with pytest.raises(LecturegenError):
+        with staged_output(tmp_path, "ch4") as staged:
+            (staged / "slides.html").write_text("half-written")
+            raise LecturegenError("content error")
+    assert tree_digest(tmp_path / "ch4") == before
+    assert _leftovers(tmp_path) == []
+
+
+def test_kill_between_the_two_renames_is_recovered(tmp_path):
+    """A kill after `ch4 -> .ch4.old-N` and before `staged -> ch4`: the next build puts it back."""
+    before = _tree(tmp_path)
+    os.replace(tmp_path / "ch4", tmp_path / ".ch4.old-4242")
+    (tmp_path / ".ch4.tmp-dead").mkdir()
+    with pytest.raises(RuntimeError):
+        with staged_output(tmp_path, "ch4"):
+            assert tree_digest(tmp_path / "ch4") == before  # restored before the build even starts
+            raise RuntimeError("this build fails too")
+    assert tree_digest(tmp_path / "ch4") == before
+    assert _leftovers(tmp_path) == []
+
+
+def test_lock_is_held_for_the_whole_build(tmp_path):
+    with staged_output(tmp_path, "ch4"):
+        with pytest.raises(LecturegenError, match="another lecturegen build is writing"):
+            with staged_output(tmp_path, "ch4"):
+                pass
+    with staged_output(tmp_path, "ch4") as staged:  # released afterwards
+        (staged / "x").write_text("ok")
+    assert (tmp_path / "ch4" / "x").read_text() == "ok"

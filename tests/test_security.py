@@ -1,0 +1,130 @@
+"""Security: text from data, chapters and results is escaped in every page; ids cannot leave the
+output folder; generated files hold no path of the build machine and no environment value."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from conftest import cli_env, run_cli, write_chapter, write_idx
+from lecturegen import registry
+from lecturegen.errors import ChapterError
+
+EVIL_DATA = "evil<img src=x onerror=alert(1)>"
+EVIL_LAYER = "dense->out"  # TensorFlow allows no '<', '&' or quote in a layer name; '>' it does
+EVIL_TITLE = '<script>alert("title")</script>'
+RAW = ("<img src=x onerror", "<script>alert")
+SECRET = "hunter2-not-for-the-slides"
+
+
+def _tiny_data(tmp: Path, kind: str) -> Path:
+    rng = np.random.default_rng(2)
+    x_tr, y_tr = rng.integers(0, 256, (200, 28, 28)), rng.integers(0, 10, 200)
+    x_te, y_te = rng.integers(0, 256, (50, 28, 28)), rng.integers(0, 10, 50)
+    if kind == "npz":
+        path = tmp / f"{EVIL_DATA}.npz"
+        np.savez(path, x_train=x_tr.astype(np.uint8), y_train=y_tr, x_test=x_te.astype(np.uint8), y_test=y_te)
+        return path
+    folder = tmp / EVIL_DATA
+    folder.mkdir()
+    for name, arr in (("train-images-idx3-ubyte", x_tr), ("train-labels-idx1-ubyte", y_tr),
+                      ("t10k-images-idx3-ubyte", x_te), ("t10k-labels-idx1-ubyte", y_te)):
+        write_idx(folder / name, arr)
+    return folder
+
+
+@pytest.fixture(scope="module", params=["idx", "npz"])
+def evil_build(request, tmp_path_factory):
+    """A chapter whose title, layer name and data set name all carry HTML, built for real."""
+    tmp = tmp_path_factory.mktemp(f"evil-{request.param}")
+    env = write_chapter(tmp / "chapters", title=EVIL_TITLE,
+                        layer=f'keras.layers.Dense(10, activation="softmax", name={EVIL_LAYER!r}),')
+    env["LECTUREGEN_SECRET_FOR_TESTS"] = SECRET
+    data = _tiny_data(tmp, request.param)
+    proc = run_cli("build", "tiny", "--profile", "quick", "--data", str(data), "--out", str(tmp / "out"),
+                   "--cache-dir", str(tmp / "cache"), "--quiet", env=env, cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    return tmp / "out" / "tiny", env, tmp
+
+
+@pytest.mark.slow
+def test_untrusted_text_is_escaped_in_pages(evil_build):
+    out, _, _ = evil_build
+    for page in ("slides.html", "handout.html"):
+        html = (out / page).read_text()
+        for raw in RAW:
+            assert raw not in html, (page, raw)
+        assert "evil&lt;img src=x onerror=alert(1)&gt;" in html, page  # the data set's name, escaped
+        assert "dense-&gt;out" in html and EVIL_LAYER not in html, page  # the layer name, escaped
+        assert "&lt;script&gt;alert(" in html, page  # the chapter title, escaped
+        assert "<script>" not in html.replace('<script src="assets/reveal/', "").replace("<script>\nReveal.", "")
+
+
+@pytest.mark.slow
+def test_untrusted_text_is_escaped_in_notebook_markdown(evil_build):
+    out, _, _ = evil_build
+    nb = nbformat.read(out / "tiny.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for raw in RAW:
+        assert raw not in markdown
+    assert "evil&lt;img" in markdown and "&lt;script&gt;" in markdown
+    summary = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert EVIL_LAYER in summary  # plain-text outputs show the real name; Jupyter escapes stream text
+
+
+def _forbidden(env: dict[str, str], *paths: Path) -> set[str]:
+    values = {str(Path.home()), os.getcwd(), sys.prefix, sys.exec_prefix, *(str(p) for p in paths)}
+    values |= {v for v in env.values() if len(v) > 6}
+    return {v for v in values if v not in ("/", "")}
+
+
+def _generated(out: Path) -> list[Path]:
+    return [out / "slides.html", out / "handout.html", *out.glob("*.ipynb"), out / "report.json",
+            *(out / "figures").glob("*.svg")]
+
+
+@pytest.mark.slow
+def test_no_machine_paths_or_environment_in_outputs(evil_build, quick_build):
+    out, env, tmp = evil_build
+    ch4_out, _ = quick_build
+    forbidden = _forbidden(env, tmp, out, ch4_out, Path(__file__).resolve().parent.parent)
+    assert SECRET in forbidden
+    for path in _generated(out) + _generated(ch4_out):
+        text = path.read_text(encoding="utf-8")
+        leaks = [v for v in forbidden if v in text]
+        assert not leaks, f"{path.name} holds {leaks}"
+    assert json.loads((out / "report.json").read_text())["dataset"]["name"].startswith("evil")
+
+
+def test_chapter_id_cannot_leave_the_output_folder(tmp_path):
+    out = tmp_path / "a" / "b"
+    for bad in ("../evil", "..", "ch4/../../x", "/etc", "Ch4", ".hidden", "ch4\\x"):
+        proc = run_cli("build", bad, "--out", str(out), "--cache-dir", str(tmp_path / "c"), "--quiet")
+        assert proc.returncode == 2, bad
+        assert "invalid chapter id" in proc.stderr, bad
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_experiment_name_cannot_leave_the_cache_folder(tmp_path, monkeypatch):
+    source = (
+        "from dataclasses import replace\n"
+        "from lecturegen.chapter import chapter, experiment\n"
+        "@experiment(title={'ko': 't', 'en': 't'}, epochs=1)\n"
+        "def fine():\n    pass\n"
+        "CHAPTER = chapter(id='sneaky', title={'ko': 't', 'en': 't'}, experiments=[replace(fine, name='../../x')])\n"
+    )
+    env = write_chapter(tmp_path / "chapters", chapter_id="sneaky", source=source, content=None)
+    monkeypatch.setenv("LECTUREGEN_CHAPTERS_DIR", env["LECTUREGEN_CHAPTERS_DIR"])
+    with pytest.raises(ChapterError, match="experiment name '../../x' is not a plain name"):
+        registry.available()
+
+
+def test_cli_env_is_what_the_subprocess_sees():
+    env = cli_env(X="1")
+    assert env["LECTUREGEN_OFFLINE"] == "1" and env["X"] == "1"
