@@ -56,7 +56,8 @@ def _failure(origin: str, exc: BaseException, path: Path | None = None) -> Chapt
                 line = frame.lineno
     message = str(exc.msg if isinstance(exc, SyntaxError) else exc).splitlines()[0] if str(exc) else ""
     where = f"{origin}{f' line {line}' if line else ''}"
-    return ChapterError(f"chapter module {where} failed to import: {type(exc).__name__}: {message}")
+    return ChapterError(f"chapter module {where} failed to import: {type(exc).__name__}: {message}; "
+                        "fix the module or move it out of the chapters folder")
 
 
 def _content_dir(chap: Chapter, module_file: Path | None) -> Path:
