@@ -77,7 +77,7 @@ def _as_chapter(found: object, origin: str, module_file: Path | None) -> Chapter
         found = getattr(found, "CHAPTER", None)
     if not isinstance(found, Chapter):
         raise ChapterError(f"chapter module {origin} defines no CHAPTER = chapter(...); "
-                           "add one (helper modules in a chapters folder must start with _)")
+                           "add one, or rename it to start with _ if it is a helper module")
     if not SAFE_ID.match(found.id):
         raise ChapterError(
             f"chapter module {origin} has the id {found.id!r}; rename it: ids are lowercase letters, digits, '-' and '_'"
