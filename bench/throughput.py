@@ -69,8 +69,9 @@ def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
         result = lgtrain.train(exp, dataset, profile, 0, Silent())
         return result.wall_time_s, result.epoch_times_s, result.test_accuracy
 
+    main = ch4.CHAPTER.group() if hasattr(ch4.CHAPTER, "group") else ch4.CHAPTER.experiments
     for exp in ch4.CHAPTER.experiments:
-        if only and exp.name not in only:
+        if exp.name not in (only or [e.name for e in main]):
             continue
         for i in range(repeat):
             order = [("plain", plain), ("lecturegen", lecturegen)]
@@ -85,7 +86,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(FASHION))
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--only", nargs="*", default=[], help="experiment names (default: all of ch4)")
+    parser.add_argument("--only", nargs="*", default=[], help="experiment names (default: ch4's section-1 runs, its main group)")
     parser.add_argument("--worker", action="store_true", help=argparse_hidden())
     args = parser.parse_args()
     if args.worker:
