@@ -149,53 +149,49 @@ class Helpers:
         style = f' style="height:{height * maths.DISPLAY_SCALE:.3f}em"' if height else ""
         return Markup(f'<img class="math" src="{escape(path)}" alt="{escape(alt or tex)}"{style}>')
 
+    def _table(self, heads: dict[str, tuple[str, ...]], align: str, group: str, row) -> Markup:
+        """A Markdown table: one row per experiment of ``group``, ``row(exp, run)`` giving its cells;
+        ``align`` has one letter per column, ``l`` or ``r``."""
+        rule = "|" + "|".join("---" if a == "l" else "---:" for a in align) + "|"
+        lines = ["| " + " | ".join(heads[self.ctx.lang]) + " |", rule]
+        lines += ["| " + " | ".join(row(exp, self.ctx.runs[exp.name])) + " |" for exp in self.experiments(group)]
+        return Markup("\n".join(lines) + "\n")
+
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
-        head = {
+        heads = {
             "ko": ("실험", "파라미터 수", "이번 실행 정확도", "이번 실행 손실", "원래 강의 정확도 (참고)"),
             "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
-        }[self.ctx.lang]
-        lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|"]
-        for exp in self.experiments(group):
-            run = self.ctx.runs[exp.name]
-            lines.append(
-                f"| `{exp.name}` | {run.params:,} | **{pct(run.test_accuracy)}** | {fixed(run.test_loss)} "
-                f"| {pct(exp.reference.test_accuracy)} |"
-            )
-        return Markup("\n".join(lines) + "\n")
+        }
+        return self._table(heads, "lrrrr", group, lambda exp, run: (
+            f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
+            pct(exp.reference.test_accuracy)))
 
     def optimizer_table(self, group: str = "optimizers") -> Markup:
         """Per optimizer run: the settings read back from the compiled model, final validation numbers, time."""
-        head = {
+        heads = {
             "ko": ("실험", "옵티마이저 (실제 설정)", "최종 검증 정확도", "최종 검증 손실", "에포크당 시간"),
             "en": ("run", "optimizer (as compiled)", "final val. accuracy", "final val. loss", "time per epoch"),
-        }[self.ctx.lang]
-        lines = ["| " + " | ".join(head) + " |", "|---|---|---:|---:|---:|"]
-        for exp in self.experiments(group):
-            run = self.ctx.runs[exp.name]
+        }
+
+        def row(exp, run):
             opt = dict(run.optimizer)
             name = opt.pop("name", "?")
             settings = ", ".join(f"{k}={_short(v)}" for k, v in opt.items() if v not in (None, False))
-            lines.append(
-                f"| `{exp.name}` | {escape(name)} ({escape(settings)}) | **{pct(run.history['val_accuracy'][-1])}** "
-                f"| {fixed(run.history['val_loss'][-1])} | {seconds(mean(run.epoch_times_s))} |"
-            )
-        return Markup("\n".join(lines) + "\n")
+            return (f"`{exp.name}`", f"{escape(name)} ({escape(settings)})", f"**{pct(run.history['val_accuracy'][-1])}**",
+                    fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
+
+        return self._table(heads, "llrrr", group, row)
 
     def batching_table(self, group: str = "batching") -> Markup:
         """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
-        head = {
+        heads = {
             "ko": ("실험", "배치 크기", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
             "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
-        }[self.ctx.lang]
-        lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|"]
-        for exp in self.experiments(group):
-            run = self.ctx.runs[exp.name]
-            lines.append(
-                f"| `{exp.name}` | {run.batch_size:,} | {run.iterations_per_epoch:,} | {seconds(mean(run.epoch_times_s))} "
-                f"| {run.iterations_per_epoch * run.epochs:,} | **{pct(run.test_accuracy)}** |"
-            )
-        return Markup("\n".join(lines) + "\n")
+        }
+        return self._table(heads, "lrrrrr", group, lambda exp, run: (
+            f"`{exp.name}`", f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
+            f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**"))
 
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
