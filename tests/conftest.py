@@ -56,17 +56,21 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
+def make_idx_folder(folder: Path, train: int, test: int) -> Path:
+    """A folder with the four MNIST IDX files, holding ``train`` + ``test`` random 28x28 images."""
+    rng = np.random.default_rng(1)
+    folder.mkdir()
+    write_idx(folder / "train-images-idx3-ubyte", rng.integers(0, 256, (train, 28, 28)))
+    write_idx(folder / "train-labels-idx1-ubyte", rng.integers(0, 10, train))
+    write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (test, 28, 28)))
+    write_idx(folder / "t10k-labels-idx1-ubyte", rng.integers(0, 10, test))
+    return folder
+
+
 @pytest.fixture()
 def tiny_idx(tmp_path) -> Path:
     """A folder with the four MNIST IDX files, holding 200 + 50 random 28x28 images."""
-    rng = np.random.default_rng(1)
-    folder = tmp_path / "tiny-idx"
-    folder.mkdir()
-    write_idx(folder / "train-images-idx3-ubyte", rng.integers(0, 256, (200, 28, 28)))
-    write_idx(folder / "train-labels-idx1-ubyte", rng.integers(0, 10, 200))
-    write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (50, 28, 28)))
-    write_idx(folder / "t10k-labels-idx1-ubyte", rng.integers(0, 10, 50))
-    return folder
+    return make_idx_folder(tmp_path / "tiny-idx", 200, 50)
 
 
 @pytest.fixture(scope="session")

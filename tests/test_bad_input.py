@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from conftest import cli_env, error_lines, run_cli, write_chapter, write_idx
+from conftest import cli_env, error_lines, make_idx_folder, run_cli, write_chapter, write_idx
 
 FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|build into)\b")
 
@@ -32,14 +32,7 @@ def _npz(path: Path, n_train: int = 60, n_test: int = 20, shape=(28, 28), **over
 
 
 def _idx_folder(tmp: Path) -> Path:
-    rng = np.random.default_rng(1)
-    folder = tmp / "idx"
-    folder.mkdir()
-    write_idx(folder / "train-images-idx3-ubyte", rng.integers(0, 256, (60, 28, 28)))
-    write_idx(folder / "train-labels-idx1-ubyte", rng.integers(0, 10, 60))
-    write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (20, 28, 28)))
-    write_idx(folder / "t10k-labels-idx1-ubyte", rng.integers(0, 10, 20))
-    return folder
+    return make_idx_folder(tmp / "idx", 60, 20)
 
 
 # Each case: tmp folder -> (arguments after `build`/the command, environment or None); needle in the message.
