@@ -22,7 +22,7 @@ LANGUAGES = ("ko", "en")
 CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
 
 FIGURE_SETS = ("activations", "theory", "curves", "comparison", "params", "studies")
-"""Figures a chapter can ask for (``chapter(figures=...)``), drawn by :mod:`lecturegen.figures`:
+"""Figures a chapter can ask for (``chapter(figures=...)``), drawn by :mod:`lecturegen.build.figures`:
 ``activations`` the six activation functions, ``theory`` derivatives and MSE vs cross-entropy,
 ``studies`` the optimizer and batching side studies (groups ``optimizers``/``batching``), ``curves`` one training-curve figure per
 experiment (``curves_<name>``), ``comparison`` test accuracy per experiment next to the

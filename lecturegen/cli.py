@@ -12,7 +12,7 @@ import typer
 
 from lecturegen import registry
 from lecturegen.config import course_config
-from lecturegen.cli_check import register as register_check
+from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
@@ -64,9 +64,9 @@ def build(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process.")] = 1,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
-    from lecturegen.build import BuildOptions
-    from lecturegen.build import build as run_build
-    from lecturegen.progress import make_reporter
+    from lecturegen.build.pipeline import BuildOptions
+    from lecturegen.build.pipeline import build as run_build
+    from lecturegen.build.progress import make_reporter
 
     try:
         course = course_config(tuple(chapters_dir or ()), templates)
@@ -91,7 +91,7 @@ def build(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
-    from lecturegen.context import fixed, pct
+    from lecturegen.build.context import fixed, pct
 
     for name, run in outcome.runs.items():
         typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
@@ -135,8 +135,8 @@ def publish(
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
-    from lecturegen.publish import DEFAULT_TITLE, PublishOptions
-    from lecturegen.publish import publish as run_publish
+    from lecturegen.publish.site import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish.site import publish as run_publish
 
     opts = PublishOptions(out, site, tuple(chapters or ()), title or DEFAULT_TITLE, cache_dir)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lecturegen.context import RenderContext
+from lecturegen.build.context import RenderContext
 
 REPORT_SCHEMA = 1
 

@@ -9,16 +9,16 @@ from dataclasses import replace
 
 import pytest
 
-from lecturegen.cache import ResultCache, explain, key_parts
+from lecturegen.build.cache import ResultCache, explain, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
-from lecturegen.data import resolve
+from lecturegen.build.data import resolve
 
 CODE = """
 import sys
 from pathlib import Path
-from lecturegen.build import BuildOptions, build
-from lecturegen.progress import LineReporter
+from lecturegen.build.pipeline import BuildOptions, build
+from lecturegen.build.progress import LineReporter
 outcome = build(BuildOptions("ch4", Path(sys.argv[1]), "quick", "sample", cache_dir=Path(sys.argv[2])), LineReporter())
 print(json.dumps({"tf": "tensorflow" in sys.modules, "status": outcome.status}))
 """

@@ -19,9 +19,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lecturegen.check import CheckInputError, Snippet, check_snippets, collect_snippets
-from lecturegen.check_rules import match_message, static_hits
-from lecturegen.cli_check import register
+from lecturegen.check.audit import CheckInputError, Snippet, check_snippets, collect_snippets
+from lecturegen.check.rules import match_message, static_hits
+from lecturegen.check.cli import register
 
 FIXTURES = Path(__file__).parent / "legacy_snippets"
 RESULT_KEYS = {"path", "line", "snippet", "kind", "verdict", "message", "error_type", "fix",

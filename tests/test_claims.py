@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import pytest
 
-from lecturegen.cache import ResultCache, key_parts
+from lecturegen.build.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES, chapter
 from lecturegen.chapters import ch4
 from lecturegen.claims import claim, evaluate, evaluate_all, previous_outcomes
-from lecturegen.context import fixed, pct
-from lecturegen.data import resolve
-from lecturegen.results import Measured, aggregate
+from lecturegen.build.context import fixed, pct
+from lecturegen.build.data import resolve
+from lecturegen.build.results import Measured, aggregate
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,12 @@ import pytest
 
 from lecturegen import registry
 from lecturegen.chapter import PROFILES
-from lecturegen.context import RenderContext, fixed, mean, pct, seconds
-from lecturegen.data import Fingerprint
+from lecturegen.build.context import RenderContext, fixed, mean, pct, seconds
+from lecturegen.build.data import Fingerprint
 from lecturegen.claims import evaluate_all
-from lecturegen.figures import RenderedFigure, chapter_figures
-from lecturegen.render import render_markdown, render_page, split_slides
-from lecturegen.results import LayerRow, ModelSummary, RunResult
+from lecturegen.build.figures import RenderedFigure, chapter_figures
+from lecturegen.build.render import render_markdown, render_page, split_slides
+from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 
 CHAPTER = registry.get("ch4")
 SECTIONS = {
@@ -154,7 +154,7 @@ def test_every_figure_and_formula_the_content_names_exists(runs):
 
 
 def test_math_renders_offline_to_svg(tmp_path):
-    from lecturegen.maths import write_math
+    from lecturegen.build.maths import write_math
 
     path, height = write_math("\\sigma(x) = \\frac{1}{1+e^{-x}}", tmp_path, tmp_path / "cache")
     svg = (tmp_path / path).read_text()

@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from lecturegen import data
+from lecturegen.build import data
 from lecturegen.errors import DataError
 from conftest import write_idx
 

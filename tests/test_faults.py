@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line
-from lecturegen.cache import ResultCache, key_parts
+from lecturegen.build.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
-from lecturegen.data import resolve
+from lecturegen.build.data import resolve
 from lecturegen.errors import LecturegenError
-from lecturegen.writer import staged_output
+from lecturegen.build.writer import staged_output
 
 QUICK = ("--profile", "quick", "--data", "sample", "--quiet")
 

@@ -17,7 +17,7 @@ import html5lib
 import pytest
 
 from lecturegen.cli import app
-from lecturegen.sitecheck import check_site
+from lecturegen.publish.sitecheck import check_site
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
@@ -204,7 +204,7 @@ def test_publish_refuses_to_replace_a_plain_folder(built_both, tmp_path, runner)
 
 
 def test_pdf_refuses_resources_outside_the_site(tmp_path):
-    from lecturegen.pdf import PdfError, write_handout_pdf
+    from lecturegen.publish.pdf import PdfError, write_handout_pdf
 
     site = tmp_path / "site"
     (site / "ch").mkdir(parents=True)

@@ -14,13 +14,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from lecturegen import maths, prep, train
+from lecturegen.build import maths, prep, train
 from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_source
-from lecturegen.data import Fingerprint
+from lecturegen.build.data import Fingerprint
 from lecturegen.errors import ChapterError
-from lecturegen.figures import RenderedFigure
+from lecturegen.build.figures import RenderedFigure
 from lecturegen.claims import ClaimResult, content_namespace
-from lecturegen.results import RunResult, spread
+from lecturegen.build.results import RunResult, spread
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from lecturegen import blobs
-from lecturegen.results import spread
+from lecturegen.build import blobs
+from lecturegen.build.results import spread
 
 log = logging.getLogger(__name__)
 
@@ -212,13 +212,13 @@ def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 
 
 def _theory(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    from lecturegen.figures_teaching import theory_figures
+    from lecturegen.build.figures_teaching import theory_figures
 
     return theory_figures()
 
 
 def _studies(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    from lecturegen.figures_teaching import study_figures
+    from lecturegen.build.figures_teaching import study_figures
 
     return study_figures(chapter, runs, is_sample)
 

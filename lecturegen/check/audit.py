@@ -2,7 +2,7 @@
 
 Snippets: whole ``.py`` files, notebook code cells (all cells of a notebook run in
 one subprocess), ```` ```python ```` blocks in Markdown, ``<pre><code
-class="language-python">`` blocks in HTML.  Each job runs ``check_runner.py`` in a
+class="language-python">`` blocks in HTML.  Each job runs ``runner.py`` in a
 fresh interpreter under time and address-space limits; ``check_rules`` suggests
 fixes.  Result lines are file lines (for notebooks: lines of the named cell).
 """
@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from lecturegen.errors import UsageError
-from lecturegen.check_rules import match_message, static_hits
+from lecturegen.check.rules import match_message, static_hits
 
 logger = logging.getLogger(__name__)
 
-RUNNER = Path(__file__).with_name("check_runner.py")
+RUNNER = Path(__file__).with_name("runner.py")
 DEFAULT_TIMEOUT = 60.0
 # Address space, not RSS: TF 2.21 + Keras 3 fitting a tiny model peaks at 1.9 GiB VmPeak
 # (RSS 0.75 GiB) with MALLOC_ARENA_MAX=2 (set below), 2.9 GiB without it.

@@ -9,14 +9,14 @@ import time
 from typing import TYPE_CHECKING
 
 from lecturegen.chapter import Experiment, Profile
-from lecturegen.data import Dataset
+from lecturegen.build.data import Dataset
 from lecturegen.errors import TrainingError
-from lecturegen.prep import prepare
-from lecturegen.results import LayerRow, ModelSummary, RunResult
+from lecturegen.build.prep import prepare
+from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
 if TYPE_CHECKING:
-    from lecturegen.progress import Reporter
+    from lecturegen.build.progress import Reporter
 
 log = logging.getLogger(__name__)
 

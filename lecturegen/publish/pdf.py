@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from lecturegen.errors import LecturegenError
-from lecturegen.sitecheck import local_refs
+from lecturegen.publish.sitecheck import local_refs
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from lecturegen.figures import X_RANGE, FigureSpec, activation_values
+from lecturegen.build.figures import X_RANGE, FigureSpec, activation_values
 
 TEXT = {
     "ko": {

@@ -8,10 +8,10 @@ from html import escape
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lecturegen import prep, train
+from lecturegen.build import prep, train
 from lecturegen.chapter import function_source
-from lecturegen.context import RenderContext
-from lecturegen.results import SeededResult
+from lecturegen.build.context import RenderContext
+from lecturegen.build.results import SeededResult
 
 TEXT = {
     "ko": {

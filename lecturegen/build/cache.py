@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from lecturegen import prep, train
+from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
-from lecturegen.data import Fingerprint
-from lecturegen.results import RunResult
+from lecturegen.build.data import Fingerprint
+from lecturegen.build.results import RunResult
 from lecturegen.versions import library_versions
 
 log = logging.getLogger(__name__)

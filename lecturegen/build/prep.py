@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lecturegen.data import Arrays
+from lecturegen.build.data import Arrays
 
 if TYPE_CHECKING:
     import numpy as np

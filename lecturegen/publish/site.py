@@ -4,7 +4,7 @@ The site holds ``index.html``, one folder per built chapter (``ch4/``, ``ch4-en/
 handout in HTML and PDF, notebook, report, figures) and one ``assets/`` folder shared by every
 page. Only relative links are written, so the site works from ``file://`` and from any static web
 server. Before the new version goes live every page is parsed and every link checked
-(:mod:`lecturegen.sitecheck`); the switch itself is :mod:`lecturegen.siteswap`.
+(:mod:`lecturegen.publish.sitecheck`); the switch itself is :mod:`lecturegen.publish.siteswap`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ import jinja2
 
 from lecturegen import __version__
 from lecturegen.errors import LecturegenError, UsageError
-from lecturegen.fonts import font_css
+from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
-from lecturegen.siteswap import staged_site
-from lecturegen.sitecheck import check_site
+from lecturegen.publish.siteswap import staged_site
+from lecturegen.publish.sitecheck import check_site
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,8 @@ def _check(staged: Path) -> None:
 
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
-    from lecturegen.cache import default_cache_dir
-    from lecturegen.pdf import write_handout_pdf
+    from lecturegen.build.cache import default_cache_dir
+    from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()
     chapters = find_built(opts.out, opts.chapters)

@@ -1,6 +1,6 @@
 """`--jobs N`: train independent experiments at the same time, one worker process each.
 
-Each worker imports TensorFlow itself (only lecturegen.train does), gets an equal share of the
+Each worker imports TensorFlow itself (only lecturegen.build.train does), gets an equal share of the
 CPU threads, and trains with exactly the code a sequential build uses (:func:`train.train`).
 Progress events travel back through a queue to the build's reporter.
 """
@@ -15,8 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Callable
 
 from lecturegen.chapter import Experiment, Profile
-from lecturegen.progress import Reporter
-from lecturegen.results import RunResult
+from lecturegen.build.progress import Reporter
+from lecturegen.build.results import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +52,15 @@ def _init_worker(threads: int, events) -> None:
     global _EVENTS
     _EVENTS = events
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from lecturegen import train
+    from lecturegen.build import train
 
     train.limit_threads(threads)
 
 
 def _train_in_worker(chapter_id: str, exp_name: str, data_spec: str, sha256: str, profile: Profile, seed: int,
                      chapters_dirs: tuple = ()) -> RunResult:
-    from lecturegen import data, registry, train
+    from lecturegen.build import data, train
+    from lecturegen import registry
 
     exp = registry.get(chapter_id, chapters_dirs).experiment(exp_name)
     dataset = data.resolve(data_spec)

@@ -9,8 +9,8 @@ import hashlib
 import io
 from pathlib import Path
 
-from lecturegen import blobs
-from lecturegen.assets import korean_font
+from lecturegen.build import blobs
+from lecturegen.build.assets import korean_font
 
 FAMILY = "NanumGothic"
 

@@ -13,21 +13,22 @@ from typing import Any
 
 import nbformat
 
-from lecturegen import assets, data, registry
-from lecturegen.cache import ResultCache, default_cache_dir, key_parts
+from lecturegen.build import assets, data
+from lecturegen import registry
+from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
-from lecturegen.context import RenderContext
+from lecturegen.build.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
-from lecturegen.fonts import font_css
-from lecturegen.notebook import build_notebook
-from lecturegen.figures import chapter_figures, render_figures
-from lecturegen.progress import Reporter
-from lecturegen.render import pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.fonts import font_css
+from lecturegen.build.notebook import build_notebook
+from lecturegen.build.figures import chapter_figures, render_figures
+from lecturegen.build.progress import Reporter
+from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
-from lecturegen.results import RunResult, aggregate
+from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
-from lecturegen.writer import staged_output
+from lecturegen.build.writer import staged_output
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     """Each experiment's result: from the cache when its key matches, else trained now.
 
     With several seeds each (experiment, seed) is its own cache entry, and the experiment's
-    result is their mean (:func:`lecturegen.results.aggregate`). With ``jobs`` > 1 and
+    result is their mean (:func:`lecturegen.build.results.aggregate`). With ``jobs`` > 1 and
     ``data_spec`` given, the runs to train go to that many worker processes at once.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
@@ -119,12 +120,12 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
             done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
 
         if jobs > 1 and len(items) > 1 and data_spec is not None:
-            from lecturegen.parallel import train_concurrently
+            from lecturegen.build.parallel import train_concurrently
 
             train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
                                profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs)
         else:
-            from lecturegen.train import train  # imports TensorFlow only when something must train
+            from lecturegen.build.train import train  # imports TensorFlow only when something must train
 
             for exp, _, _ in items:
                 finished(exp, train(exp, dataset, profile, seed, reporter))

@@ -1,6 +1,6 @@
 """Subprocess side of ``lecturegen check``: execute snippets and report a verdict.
 
-Run as ``python -P path/to/check_runner.py JOB.json RESULT.json``.  This file is
+Run as ``python -P path/to/runner.py JOB.json RESULT.json``.  This file is
 deliberately self-contained (standard library only, no ``lecturegen`` imports)
 so it can be executed by path inside an isolated interpreter.
 
@@ -148,7 +148,7 @@ def _write(path: str, cells: list[dict[str, Any]], done: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: ``check_runner.py JOB.json RESULT.json``."""
+    """Entry point: ``runner.py JOB.json RESULT.json``."""
     job_path, result_path = argv[1], argv[2]
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)

@@ -1,0 +1,1 @@
+"""The build pipeline: data, training, cache, figures, rendering and the atomic writer."""

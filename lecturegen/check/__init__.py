@@ -1,0 +1,1 @@
+"""`lecturegen check`: audit legacy lecture snippets against the installed libraries."""

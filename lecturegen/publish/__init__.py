@@ -1,0 +1,1 @@
+"""Publishing built chapters as a static course site (with the PDF handout)."""
