@@ -102,7 +102,7 @@ CASES: dict[str, tuple[Case, str]] = {
     "chapter id with ..": (lambda t: (["build", "../evil"], None), "invalid chapter id '../evil'"),
     "chapter id with /": (lambda t: (["build", "ch4/x"], None), "invalid chapter id 'ch4/x'"),
     "unknown profile": (lambda t: (["build", "ch4", "--profile", "huge"], None), "'huge' is not one of"),
-    "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "'fr' is not one of"),
+    "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "unknown language 'fr'; use one of: ko, en"),
     "seed not a number": (lambda t: (["build", "ch4", "--seed", "abc"], None), "Invalid value for '--seed'"),
     "negative seed": (lambda t: (["build", "ch4", "--seed", "-1"], None), "--seed"),
     "unknown option": (lambda t: (["build", "ch4", "--bogus"], None), "No such option: --bogus"),

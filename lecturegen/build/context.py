@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from lecturegen import messages
 from lecturegen.build import maths, prep, train
 from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_source
 from lecturegen.build.data import Fingerprint
@@ -89,8 +90,8 @@ class Helpers:
     def summary(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
-        head = {"ko": ("층 (종류)", "출력 모양", "파라미터 수"), "en": ("Layer (type)", "Output shape", "Params")}[self.ctx.lang]
-        total = {"ko": "전체 파라미터", "en": "Total params"}[self.ctx.lang]
+        words = messages.section(self.ctx.lang, "tables")
+        head, total = words["summary"], words["summary_total"]
         rows = [f"| {escape(r.name)} ({escape(r.type)}) | `{escape(r.output_shape)}` | {r.params:,} |" for r in s.layers]
         lines = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---:|", *rows, f"| **{total}** | | **{s.total_params:,}** |"]
         return Markup("\n".join(lines) + "\n")
@@ -131,10 +132,7 @@ class Helpers:
 
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
-        heads = {
-            "ko": ("실험", "파라미터 수", "이번 실행 정확도", "이번 실행 손실", "원래 강의 정확도 (참고)"),
-            "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
-        }
+        heads = {self.ctx.lang: tuple(messages.section(self.ctx.lang, "tables")["results"])}
         return self._table(heads, "lrrrr", group, lambda exp, run: (
             f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))

@@ -6,17 +6,17 @@ import json
 import logging
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from lecturegen.build import assets, data
-from lecturegen import clock, registry
+from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
-from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
+from lecturegen.chapter import PROFILES, Chapter, Experiment, Profile
 from lecturegen.build.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
@@ -40,7 +40,7 @@ class BuildOptions:
     out: Path = Path("output")
     profile: str = "full"
     data: str = "auto"
-    lang: str = DEFAULT_LANG
+    lang: str | None = None  # None: the chapter's first language
     force: bool = False
     seed: int = 0
     cache_dir: Path | None = None
@@ -71,9 +71,9 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
     return out / (chapter_id if lang == DEFAULT_LANG else f"{chapter_id}-{lang}")
 
 
-def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
-    if opts.lang not in LANGUAGES:
-        raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
+def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
+    if opts.lang is not None:
+        messages.catalog(opts.lang)  # a language lecturegen has no words for is refused before anything runs
     if opts.seeds < 1:
         raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
     if opts.profile not in PROFILES:
@@ -82,10 +82,15 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if opts.jobs < 1:
         raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
-    content = chapter.content_dir / f"{opts.lang}.md"
+    lang = opts.lang or chapter.languages[0]
+    if lang not in chapter.languages:
+        raise UsageError(f"chapter {chapter.id} is written in {', '.join(chapter.languages)}, not '{lang}'; "
+                         "choose another --lang")
+    messages.catalog(lang)
+    content = chapter.content_dir / f"{lang}.md"
     if not content.is_file():
-        raise UsageError(f"chapter {chapter.id} has no '{opts.lang}' content ({content.name} missing); choose another --lang")
-    return chapter, PROFILES[opts.profile]
+        raise UsageError(f"chapter {chapter.id} has no '{lang}' content ({content.name} missing); choose another --lang")
+    return chapter, PROFILES[opts.profile], lang
 
 
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
@@ -193,7 +198,8 @@ def _cache_folder(opts: BuildOptions) -> Path:
 
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     started = time.perf_counter()
-    chapter, profile = _validate(opts)
+    chapter, profile, lang = _validate(opts)
+    opts = replace(opts, lang=lang)
     dataset = data.resolve(opts.data)
     cache_dir = _cache_folder(opts)
     fp = dataset.fingerprint

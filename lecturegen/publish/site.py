@@ -21,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from lecturegen import __version__, clock
+from lecturegen import __version__, clock, messages
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 SHARED = "assets"
 PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
 ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
-DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class PublishOptions:
     out: Path = Path("output")
     site: Path = Path("site")
     chapters: tuple[str, ...] = ()
-    title: str = DEFAULT_TITLE
+    title: str | None = None  # None: the catalogs' site title in the site's languages
     cache_dir: Path | None = None
 
 
@@ -157,15 +156,27 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
     }
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
+def site_languages(chapters: list[BuiltChapter]) -> tuple[str, ...]:
+    """The index's languages: those of the published chapters that lecturegen has words for, the
+    course's original language first. The first is the page's; the others follow each label."""
+    found = {c.lang for c in chapters}
+    return tuple(lang for lang in messages.languages() if lang in found) or (messages.FALLBACK,)
+
+
+def render_index(chapters: list[BuiltChapter], site: Path, title: str | None) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = clock.stamp()
+    langs = site_languages(chapters)
+    words = [messages.section(lang, "site") for lang in langs]
+    names = {lang: " · ".join(messages.section(other, "languages").get(lang, lang) for other in langs)
+             for lang in {c.lang for c in chapters}}
+    default_title = " · ".join(w["title"] for w in words)
     return env.get_template("index.html.j2").render(
-        site={"title": title, "lecturegen": __version__, "published": published},
+        site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
+              "lang": langs[0]},
         chapters=[_index_entry(c, site) for c in chapters],
-        labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
+        words=words, others=langs[1:], language_names=names,
     )
 
 
