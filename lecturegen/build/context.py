@@ -38,8 +38,7 @@ class RenderContext:
     provenance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
-    out_dir: Path | None = None  # where math SVGs go (None: only the <img> tags are made)
-    cache_dir: Path | None = None  # cache of typeset formulas
+    formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -69,6 +68,7 @@ class Helpers:
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
+        self.formulas_used: list[str] = []  # every formula the content asked for, in order
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
@@ -111,14 +111,10 @@ class Helpers:
 
     def math(self, tex: str, alt: str = "") -> Markup:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
-        height = None
-        if self.ctx.out_dir is None:
-            path = f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
-        else:
-            try:
-                path, height = maths.write_math(tex, self.ctx.out_dir, self.ctx.cache_dir)
-            except ValueError as exc:
-                raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}") from None
+        self.formulas_used.append(tex)
+        formula = self.ctx.formulas.get(tex)  # typeset before rendering; rendering reads and writes no file
+        path = formula.path if formula else f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
+        height = formula.height if formula else None
         style = f' style="height:{height * maths.DISPLAY_SCALE:.3f}em"' if height else ""
         return Markup(f'<img class="math" src="{escape(path)}" alt="{escape(alt or tex)}"{style}>')
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from lecturegen import messages
-from lecturegen.build import blobs
+from lecturegen.build.store import CacheStore
 from lecturegen.build.results import spread
 from lecturegen.errors import ChapterError
 from lecturegen.plugins import FigureSpec
@@ -261,22 +261,21 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
         fig.savefig(target, format="svg", metadata={"Date": None})
 
 
-def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache_dir: Path) -> list[RenderedFigure]:
+def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: CacheStore | Path) -> list[RenderedFigure]:
     """Write each figure as ``out_dir/figures/NAME.svg``, drawing only those not cached."""
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    store = cache_dir / "figures"
-    store.mkdir(parents=True, exist_ok=True)
+    store = CacheStore.of(cache)
     rendered = []
     for spec in specs:
-        cached = store / f"{_figure_key(spec, lang)}.svg"
-        svg = blobs.load(cached)  # checksummed: a damaged SVG is drawn again, never copied
+        name = f"{_figure_key(spec, lang)}.svg"
+        svg = store.get("figures", name)  # checksummed: a damaged SVG is drawn again, never copied
         if svg is None:
             log.debug("drawing figure %s", spec.name)
             buffer = io.BytesIO()
             _draw_svg(spec, lang, buffer)
             svg = buffer.getvalue()
-            blobs.store(cached, svg)
+            store.put("figures", name, svg)
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         if lang not in spec.alt:
             raise ChapterError(f"figure {spec.name} has no alt text in '{lang}'; give FigureSpec(alt=...) one")

@@ -12,7 +12,7 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.build import assets, data
+from lecturegen.build import assets, data, maths
 from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
@@ -23,7 +23,8 @@ from lecturegen.build.fonts import font_css
 from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
 from lecturegen.build.progress import Reporter
-from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.store import CacheStore
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
@@ -201,7 +202,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     chapter, profile, lang = _validate(opts)
     opts = replace(opts, lang=lang)
     dataset = data.resolve(opts.data)
-    cache_dir = _cache_folder(opts)
+    store = CacheStore(_cache_folder(opts))
     fp = dataset.fingerprint
     final = output_dir(opts.out, chapter.id, opts.lang)
     # the lock and the staging folder cover training too: a second build into the same folder
@@ -211,7 +212,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
         seeds = seed_list(opts.seed, opts.seeds)
-        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
                                  opts.jobs, opts.data, opts.chapters_dirs)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
@@ -223,9 +224,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
-        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
+        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
-                            tuple(claims), out_dir=staged, cache_dir=cache_dir)
+                            tuple(claims))
+        ctx = replace(ctx, formulas=maths.typeset_all(formulas_in(ctx), store))  # drawn before rendering
+        maths.write_formulas(ctx.formulas, staged)
         slides = split_slides(render_markdown(ctx))
         files = {
             "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
@@ -237,7 +240,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = files["slides.html"] + files["handout.html"]
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
+        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, store), opts.templates_dirs)
     seconds = time.perf_counter() - started
     return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)
 

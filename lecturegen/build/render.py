@@ -81,6 +81,19 @@ def _template_error(exc: Exception, path: Path) -> ChapterError:
 
 def render_markdown(ctx: RenderContext) -> str:
     """Fill the chapter's content file for this language with the build's values."""
+    return _render(Helpers(ctx))
+
+
+def formulas_in(ctx: RenderContext) -> list[str]:
+    """The formulas the content file typesets with ``math(...)``, found by rendering it once
+    (before the formulas exist), so they are drawn before the real rendering, like figures."""
+    helpers = Helpers(ctx)
+    _render(helpers)
+    return list(dict.fromkeys(helpers.formulas_used))
+
+
+def _render(helpers: Helpers) -> str:
+    ctx = helpers.ctx
     content_dir = ctx.chapter.content_dir
     path = content_dir / f"{ctx.lang}.md"
     if not path.is_file():
@@ -88,7 +101,7 @@ def render_markdown(ctx: RenderContext) -> str:
     env = _environment([content_dir])
     try:
         template = env.get_template(path.name)
-        return template.render(Helpers(ctx).namespace())
+        return template.render(helpers.namespace())
     except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
         raise _template_error(exc, path) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:

@@ -189,11 +189,12 @@ def _check(staged: Path) -> None:
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     from lecturegen.build.cache import default_cache_dir
+    from lecturegen.build.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()
     chapters = find_built(opts.out, opts.chapters)
-    cache_dir = opts.cache_dir or default_cache_dir()
+    cache = CacheStore(opts.cache_dir or default_cache_dir())
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
         raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
@@ -210,12 +211,12 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
-        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
+        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
         _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
-            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache)
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
         _check(staged)
         version = staged.with_suffix("")
