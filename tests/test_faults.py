@@ -17,7 +17,7 @@ from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.build.data import resolve
 from lecturegen.errors import LecturegenError
-from lecturegen.build.writer import staged_output
+from lecturegen.build.writer import MARKER, staged_output, write_marker
 
 QUICK = ("--profile", "quick", "--data", "sample", "--quiet")
 
@@ -139,6 +139,7 @@ def _tree(root: Path) -> dict[str, str]:
     (root / "ch4" / "figures").mkdir(parents=True)
     (root / "ch4" / "slides.html").write_text("previous slides")
     (root / "ch4" / "figures" / "a.svg").write_text("<svg/>")
+    write_marker(root / "ch4")
     return tree_digest(root / "ch4")
 
 
@@ -173,3 +174,79 @@ def test_lock_is_held_for_the_whole_build(tmp_path):
     with staged_output(tmp_path, "ch4") as staged:  # released afterwards
         (staged / "x").write_text("ok")
     assert (tmp_path / "ch4" / "x").read_text() == "ok"
+
+
+# ---------------------------------------------------------------- a build replaces only its own folder
+
+
+def _foreign(kind: str, root: Path) -> Path:
+    """OUT/ch4 as something lecturegen did not write; returns the user's file that must survive."""
+    final = root / "ch4"
+    if kind == "user folder":
+        final.mkdir()
+        (final / "thesis.tex").write_text("mine")
+        return final / "thesis.tex"
+    if kind == "added file":
+        _tree(root)
+        (final / "figures" / "notes.txt").write_text("mine")
+        return final / "figures" / "notes.txt"
+    if kind == "added link":
+        _tree(root)
+        (root / "elsewhere.txt").write_text("mine")
+        (final / "link.txt").symlink_to(root / "elsewhere.txt")
+        return root / "elsewhere.txt"
+    if kind == "folder link":
+        (root / "mine").mkdir()
+        (root / "mine" / "data.csv").write_text("mine")
+        final.symlink_to(root / "mine")
+        return root / "mine" / "data.csv"
+    if kind == "file":
+        final.write_text("mine")
+        return final
+    if kind == "damaged marker":
+        _tree(root)
+        (final / MARKER).write_text("[" * 100_000)
+        (final / "mine.txt").write_text("mine")
+        return final / "mine.txt"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["user folder", "added file", "added link", "folder link", "file", "damaged marker"])
+def test_build_refuses_to_replace_what_it_did_not_write(kind, tmp_path):
+    mine = _foreign(kind, tmp_path)
+    with pytest.raises(LecturegenError) as info:
+        with staged_output(tmp_path, "ch4") as staged:
+            raise AssertionError("refused before the build starts")
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'ch4'} ") and "--force" in message and "\n" not in message
+    assert mine.read_text() == "mine"
+    assert _leftovers(tmp_path) == []
+    with staged_output(tmp_path, "ch4", force=True) as staged:
+        (staged / "slides.html").write_text("new")
+    assert (tmp_path / "ch4" / "slides.html").read_text() == "new"
+
+
+def test_build_replaces_its_own_and_earlier_versions_folders(tmp_path):
+    for _ in range(2):  # the second build replaces the first one's folder, marker and all
+        with staged_output(tmp_path, "ch4") as staged:
+            (staged / "figures").mkdir()
+            (staged / "figures" / "a.svg").write_text("<svg/>")
+            (staged / "slides.html").write_text("slides")
+    assert json.loads((tmp_path / "ch4" / MARKER).read_text())["files"] == ["figures/a.svg", "slides.html"]
+    legacy = tmp_path / "legacy"
+    (legacy / "ch4").mkdir(parents=True)
+    (legacy / "ch4" / "report.json").write_text(json.dumps({"provenance": {"lecturegen": "0.1.0"}, "runs": {}}))
+    with staged_output(legacy, "ch4") as staged:
+        (staged / "slides.html").write_text("new")
+    assert (legacy / "ch4" / "slides.html").is_file() and not (legacy / "ch4" / "report.json").exists()
+
+
+def test_build_command_names_the_folder_and_force(tmp_path):
+    (tmp_path / "out" / "ch4").mkdir(parents=True)
+    (tmp_path / "out" / "ch4" / "mine.txt").write_text("mine")
+    proc = run_cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
+    assert proc.returncode == 1
+    assert error_lines(proc.stderr) == [f"error: {tmp_path / 'out' / 'ch4'} was not written by lecturegen (it has no "
+                                        "lecturegen marker or report); move it away, build into another --out, "
+                                        "or pass --force to replace the folder"]
+    assert (tmp_path / "out" / "ch4" / "mine.txt").read_text() == "mine"
