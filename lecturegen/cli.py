@@ -110,7 +110,8 @@ def diff(
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
 
-    Exits 1 when a test accuracy moved by more than --tolerance points (for CI), 2 on unreadable input.
+    Exits 1 when a test accuracy moved by more than --tolerance points, a run was removed, a build has
+    no runs, or a result is missing or not a number (for CI); 2 on unreadable input.
     """
     from lecturegen.diff import compare, load_report, print_table
 
@@ -122,7 +123,7 @@ def diff(
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         print_table(result)
-    if result.exceeded:
+    if result.failed:
         raise typer.Exit(code=1)
 
 
