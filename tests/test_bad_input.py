@@ -83,6 +83,44 @@ def _idx_broken(kind: str) -> Callable[[Path], Path]:
     return make
 
 
+def _idx_bomb(kind: str) -> Callable[[Path], Path]:
+    """An IDX folder whose training images lie about their size: too big to hold, or a gzip bomb."""
+    def make(tmp: Path) -> Path:
+        folder = _idx_folder(tmp)
+        target = folder / "train-images-idx3-ubyte"
+        if kind == "overflow":  # 4,294,967,295 ** 3 bytes: wraps around in 64-bit arithmetic
+            target.write_bytes(bytes([0, 0, 8, 3]) + b"\xff\xff\xff\xff" * 3 + b"\0" * 100)
+        else:  # the header says 60 images; the gzip stream holds 64 MiB more
+            raw = target.read_bytes()
+            target.unlink()
+            with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as fh:
+                fh.write(raw)
+                for _ in range(64):
+                    fh.write(bytes(1 << 20))
+        return folder
+    return make
+
+
+def npz_declaring(path: Path, shape: tuple[int, ...], descr: str = "|u1") -> Path:
+    """A .npz whose x_train header declares ``shape`` but holds no data (the others are fine)."""
+    import zipfile
+
+    np.savez(path, y_train=np.zeros(60, np.uint8), x_test=np.zeros((20, 28, 28), np.uint8),
+             y_test=np.zeros(20, np.uint8))
+    with zipfile.ZipFile(path, "a") as zf:
+        buf = io.BytesIO()
+        np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
+        zf.writestr("x_train.npy", buf.getvalue())
+    return path
+
+
+def _fifo(tmp: Path) -> Path:
+    import os
+
+    os.mkfifo(tmp / "mnist.npz")
+    return tmp / "mnist.npz"
+
+
 def _empty_folder(tmp: Path) -> Path:
     (tmp / "empty").mkdir()
     return tmp / "empty"
@@ -127,6 +165,27 @@ CASES: dict[str, tuple[Case, str]] = {
     "IDX wrong magic": (_data(_idx_broken("magic")), "not an unsigned-byte IDX file"),
     "IDX gzip unreadable": (_data(_idx_broken("gzip")), "cannot read train-images-idx3-ubyte.gz"),
     "IDX images 28x27": (_data(_idx_broken("shape")), "expected 28x28"),
+    # data: sizes that lie (read only what the header declares, and at most MAX_DATA_BYTES)
+    "IDX dimensions that overflow": (_data(_idx_bomb("overflow")), "more than lecturegen reads"),
+    "IDX gzip bomb": (_data(_idx_bomb("gzip")), "holds more bytes of data but its header says 47040"),
+    "npz declaring 8 GB of images": (_data(lambda t: npz_declaring(t / "m.npz", (10_000_000, 28, 28))),
+                                     "more than lecturegen reads"),
+    "npz declaring a 1-D float64 of 2**40": (_data(lambda t: npz_declaring(t / "m.npz", (1 << 40,), "<f8")),
+                                             "more than lecturegen reads"),
+    "data is a FIFO": (_data(_fifo), "a FIFO, device or socket"),
+    # data: values (pixels 0-255 as numbers, labels integers 0-9, something to train on)
+    "npz labels NaN": (_data(lambda t: _npz(t / "m.npz", y_train=np.full(60, np.nan))), "NaN, infinite or fractional"),
+    "npz labels fractional": (_data(lambda t: _npz(t / "m.npz", y_test=np.full(20, 2.5))), "fractional"),
+    "npz labels text": (_data(lambda t: _npz(t / "m.npz", y_train=np.array(["7"] * 60))), "not integers 0-9"),
+    "npz images text": (_data(lambda t: _npz(t / "m.npz", x_test=np.full((20, 28, 28), "x"))), "not numbers 0-255"),
+    "npz images complex": (_data(lambda t: _npz(t / "m.npz", x_train=np.ones((60, 28, 28), np.complex64))),
+                           "of type complex64"),
+    "npz images boolean": (_data(lambda t: _npz(t / "m.npz", x_train=np.ones((60, 28, 28), bool))), "type bool"),
+    "npz pixels int64 over 255": (_data(lambda t: _npz(t / "m.npz", x_train=np.full((60, 28, 28), 4096))),
+                                  "run from 4096 to 4096, outside 0-255"),
+    "npz pixels negative": (_data(lambda t: _npz(t / "m.npz", x_test=np.full((20, 28, 28), -1.0))), "outside 0-255"),
+    "npz pixels NaN": (_data(lambda t: _npz(t / "m.npz", x_test=np.full((20, 28, 28), np.nan))), "NaN or infinite"),
+    "npz without training images": (_data(lambda t: _npz(t / "m.npz", n_train=0)), "there are no train images"),
     # where things are written
     "output folder is a file": (lambda t: (["build", "ch4", "--data", "sample", "--out", str(_text_file("out")(t))],
                                            None), "is a file, not a folder"),
