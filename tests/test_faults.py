@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line
+from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 from lecturegen.build.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
@@ -250,3 +250,55 @@ def test_build_command_names_the_folder_and_force(tmp_path):
                                         "lecturegen marker or report); move it away, build into another --out, "
                                         "or pass --force to replace the folder"]
     assert (tmp_path / "out" / "ch4" / "mine.txt").read_text() == "mine"
+
+
+# ---------------------------------------------------------------- a full disk is a one-line error
+
+
+def test_disk_full_while_writing_leaves_the_previous_output(tmp_path):
+    import errno
+
+    from lecturegen.build.writer import disk_full_is_an_error
+
+    before = _tree(tmp_path)
+    with pytest.raises(LecturegenError) as info:
+        with disk_full_is_an_error(tmp_path / "ch4", tmp_path / "cache"), staged_output(tmp_path, "ch4") as staged:
+            (staged / "slides.html").write_text("half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(staged / "handout.html"))
+    assert str(info.value).startswith("No space left on device writing ") and "free some space" in str(info.value)
+    assert tree_digest(tmp_path / "ch4") == before and _leftovers(tmp_path) == []
+    with pytest.raises(PermissionError):  # other errors are not dressed up as a full disk
+        with disk_full_is_an_error(tmp_path / "ch4", tmp_path / "cache"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+
+def _file_size_limit(limit: int):
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["output", "cache"])
+def test_build_on_a_full_disk_is_one_line_and_keeps_the_previous_output(where, tmp_path):
+    """A real build whose process may write no file larger than a few KB (RLIMIT_FSIZE: writes fail
+    with EFBIG as on a full disk): one line, exit 1, the previous output byte for byte."""
+    import subprocess
+    import sys
+
+    env = write_chapter(tmp_path / "chapters")
+    args = [sys.executable, "-m", "lecturegen", "build", "tiny", *QUICK, "--out", str(tmp_path / "out"),
+            "--cache-dir", str(tmp_path / "cache")]
+    first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = tree_digest(tmp_path / "out" / "tiny")
+    if where == "cache":  # a new seed: only the cache entry is written before the output
+        args += ["--seed", "1"]
+    limit = 600 if where == "cache" else 20_000
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300,
+                          preexec_fn=_file_size_limit(limit))
+    assert proc.returncode == 1, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: File too large"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree_digest(tmp_path / "out" / "tiny") == before and _leftovers(tmp_path / "out") == []

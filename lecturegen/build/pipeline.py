@@ -28,7 +28,7 @@ from lecturegen.build.render import pygments_css, render_markdown, render_page, 
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
-from lecturegen.build.writer import staged_output
+from lecturegen.build.writer import disk_full_is_an_error, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     final = output_dir(opts.out, chapter.id, opts.lang)
     # the lock and the staging folder cover training too: a second build into the same folder
     # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
-    with staged_output(final.parent, final.name, opts.force) as staged:
+    with disk_full_is_an_error(final, cache_dir), staged_output(final.parent, final.name, opts.force) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")

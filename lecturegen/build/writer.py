@@ -16,6 +16,7 @@ build was given ``--force``.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -87,6 +88,28 @@ def _refuse_foreign(final: Path) -> None:
     if reason:
         raise LecturegenError(f"{final} {reason}; move it away, build into another --out, "
                               "or pass --force to replace the folder")
+
+
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@contextmanager
+def disk_full_is_an_error(out: Path, cache_dir: Path) -> Iterator[None]:
+    """A full disk (or quota, or file size limit) while building is a one-line error, not a traceback.
+
+    Used around :func:`staged_output`, whose clean-up has then already left the previous output as it was.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        where = f" writing {exc.filename}" if exc.filename else ""
+        raise LecturegenError(
+            f"{exc.strerror or 'disk full'}{where}: the previous output in {out} was left as it was; "
+            f"free some space on the disks holding {out} and the cache {cache_dir} (or choose another "
+            "--out / --cache-dir) and build again"
+        ) from None
 
 
 def _swap(staged: Path, final: Path) -> None:
