@@ -34,8 +34,8 @@ from lecturegen.errors import ChapterError, UsageError
 ENTRY_POINT_GROUP = "lecturegen.chapters"
 CHAPTERS_DIR_ENV = "LECTUREGEN_CHAPTERS_DIR"
 # chapter ids and experiment names become folder and file names: nothing that can leave a folder
-SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+SAFE_ID = re.compile(r"\A[a-z0-9][a-z0-9_-]*\Z")
+SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
 def package_templates_dir() -> Path:

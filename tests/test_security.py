@@ -217,3 +217,38 @@ def test_site_check_catches_files_that_publish_did_not_write(tmp_path):
     assert "index.html" not in problems.replace("ch4/", "")
     assert "x.txt" not in "\n".join(check_site(site, {"index.html", "ch4/x.txt"}))
     assert "was not written" not in "\n".join(check_site(site))  # without the list: links only
+
+
+# ---------------------------------------------------------------- names with control characters
+
+
+CONTROL_NAMES = ("ch4\n", "ch7\n", "ch4\r", "ch4\t", "ch\x1b[31mred", "ch4\x7f", "ch4 ")
+
+
+def test_ids_with_control_characters_or_a_trailing_newline_are_refused(tmp_path):
+    from lecturegen.chapter import CHAPTER_ID
+    from lecturegen.registry import SAFE_ID, SAFE_NAME
+
+    for name in CONTROL_NAMES:
+        assert not CHAPTER_ID.match(name) and not SAFE_ID.match(name) and not SAFE_NAME.match(name), repr(name)
+    for name in ("ch4\n", "ch\x1b[31mred"):
+        proc = run_cli("build", name, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--quiet")
+        assert proc.returncode == 2 and "invalid chapter id" in proc.stderr, repr(name)
+        proc = run_cli("new", name.replace("ch4", "ch7"), "--dir", str(tmp_path / "chapters"))
+        assert proc.returncode == 2 and "must be lowercase letters" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["fine\n", "fine\x1b[2J", "fine\r"])
+def test_experiment_names_with_control_characters_are_refused(name, tmp_path, monkeypatch):
+    source = (
+        "from dataclasses import replace\n"
+        "from lecturegen.chapter import chapter, experiment\n"
+        "@experiment(title={'ko': 't', 'en': 't'}, epochs=1)\n"
+        "def fine():\n    pass\n"
+        f"CHAPTER = chapter(id='sneaky', title={{'ko': 't', 'en': 't'}}, experiments=[replace(fine, name={name!r})])\n"
+    )
+    env = write_chapter(tmp_path / "chapters", chapter_id="sneaky", source=source, content=None)
+    monkeypatch.setenv("LECTUREGEN_CHAPTERS_DIR", env["LECTUREGEN_CHAPTERS_DIR"])
+    with pytest.raises(ChapterError, match="is not a plain name"):
+        registry.available()
