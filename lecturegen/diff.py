@@ -43,7 +43,8 @@ class Report:
 def load_report(path: Path) -> Report:
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
-        where = f"{path} has no report.json" if path.is_dir() else f"{path} does not exist"
+        where = (f"{path} has no report.json" if path.is_dir() else
+                 f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
         raise ReportError(f"{where}; give a build folder (e.g. output/ch4) or its report.json")
     try:
         data = loads(file.read_text(encoding="utf-8"))

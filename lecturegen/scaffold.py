@@ -36,7 +36,7 @@ def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path
     if name in known:
         raise UsageError(f"chapter '{name}' already exists ({known[name].origin}); choose another name")
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--dir {folder} is a file, not a folder; choose another --dir")
+        raise UsageError(f"--dir {folder} exists and is not a folder; choose another --dir")
     files = skeleton_files(name, folder)
     taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists() or p.is_symlink()]
     if taken:

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import cli_env, error_lines, make_idx_folder, run_cli, write_chapter, write_idx
 
-FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|build into)\b")
+FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|remove|build into)\b")
 
 
 def _npz(path: Path, n_train: int = 60, n_test: int = 20, shape=(28, 28), **override) -> Path:
@@ -114,11 +114,17 @@ def npz_declaring(path: Path, shape: tuple[int, ...], descr: str = "|u1") -> Pat
     return path
 
 
-def _fifo(tmp: Path) -> Path:
+def _fifo(tmp: Path, name: str = "mnist.npz") -> Path:
     import os
 
-    os.mkfifo(tmp / "mnist.npz")
-    return tmp / "mnist.npz"
+    os.mkfifo(tmp / name)
+    return tmp / name
+
+
+def _fifo_module(tmp: Path):
+    env = write_chapter(tmp / "chapters")
+    _fifo(tmp / "chapters", "evil.py")
+    return ["list"], env
 
 
 def _empty_folder(tmp: Path) -> Path:
@@ -173,6 +179,17 @@ CASES: dict[str, tuple[Case, str]] = {
     "npz declaring a 1-D float64 of 2**40": (_data(lambda t: npz_declaring(t / "m.npz", (1 << 40,), "<f8")),
                                              "more than lecturegen reads"),
     "data is a FIFO": (_data(_fifo), "a FIFO, device or socket"),
+    # FIFOs (and devices) wherever a path goes: refused at once, never waited on
+    "output folder is a FIFO": (lambda t: (["build", "ch4", "--out", str(_fifo(t, "out"))], None),
+                                "is a file, not a folder"),
+    "cache folder is a FIFO": (lambda t: (["build", "ch4", "--cache-dir", str(_fifo(t, "cache"))], None),
+                               "cannot use the cache folder"),
+    "chapter module is a FIFO": (_fifo_module, "is a FIFO or device, not a file"),
+    "diff of a FIFO": (lambda t: (["diff", str(_fifo(t, "old.json")), "/dev/null"], None), "is not a regular file"),
+    "diff of a device": (lambda t: (["diff", "/dev/zero", "/dev/zero"], None), "is not a regular file"),
+    "new into a FIFO": (lambda t: (["new", "ch7", "--dir", str(_fifo(t, "course"))], None), "is not a folder"),
+    "templates folder is a FIFO": (lambda t: (["build", "ch4", "--templates", str(_fifo(t, "tpl"))], None),
+                                   "templates folder"),
     # data: values (pixels 0-255 as numbers, labels integers 0-9, something to train on)
     "npz labels NaN": (_data(lambda t: _npz(t / "m.npz", y_train=np.full(60, np.nan))), "NaN, infinite or fractional"),
     "npz labels fractional": (_data(lambda t: _npz(t / "m.npz", y_test=np.full(20, 2.5))), "fractional"),
