@@ -114,6 +114,16 @@ def npz_declaring(path: Path, shape: tuple[int, ...], descr: str = "|u1") -> Pat
     return path
 
 
+def _reports(tmp: Path) -> list[str]:
+    """Two intact report.json files for diff."""
+    import json
+
+    report = {"provenance": {"lecturegen": "0.1.0"}, "runs": {"a": {"test_accuracy": 0.9, "test_loss": 0.3}}}
+    for name in ("old.json", "new.json"):
+        (tmp / name).write_text(json.dumps(report))
+    return [str(tmp / "old.json"), str(tmp / "new.json")]
+
+
 def _fifo(tmp: Path, name: str = "mnist.npz") -> Path:
     import os
 
@@ -149,6 +159,15 @@ CASES: dict[str, tuple[Case, str]] = {
     "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "'fr' is not one of"),
     "seed not a number": (lambda t: (["build", "ch4", "--seed", "abc"], None), "Invalid value for '--seed'"),
     "negative seed": (lambda t: (["build", "ch4", "--seed", "-1"], None), "--seed"),
+    # numeric options: bounded, finite
+    "too many seeds": (lambda t: (["build", "ch4", "--seeds", "1000000"], None), "--seeds 1000000: give 1 to 100"),
+    "seed range past 2**32": (lambda t: (["build", "ch4", "--seed", str(2**32 - 1), "--seeds", "2"], None),
+                              "runs past the largest seed"),
+    "seed past 2**32": (lambda t: (["build", "ch4", "--seed", str(2**32)], None), "--seed"),
+    "too many jobs": (lambda t: (["build", "ch4", "--jobs", "100000"], None), "--jobs 100000: give 1 to 64"),
+    "no jobs": (lambda t: (["build", "ch4", "--jobs", "0"], None), "--jobs 0: give 1 to 64"),
+    "tolerance NaN": (lambda t: (["diff", *_reports(t), "--tolerance", "nan"], None), "--tolerance"),
+    "tolerance infinite": (lambda t: (["diff", *_reports(t), "--tolerance", "inf"], None), "--tolerance"),
     "unknown option": (lambda t: (["build", "ch4", "--bogus"], None), "No such option: --bogus"),
     "unknown command": (lambda t: (["bild", "ch4"], None), "No such command 'bild'"),
     # data: the path

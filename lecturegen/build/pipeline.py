@@ -32,6 +32,9 @@ from lecturegen.build.writer import disk_full_is_an_error, staged_output
 log = logging.getLogger(__name__)
 
 DEFAULT_LANG = "ko"
+MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed takes 32-bit seeds
+MAX_SEEDS = 100
+MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,16 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
 def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if opts.lang not in LANGUAGES:
         raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
-    if opts.seeds < 1:
-        raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
+    if not 1 <= opts.seeds <= MAX_SEEDS:
+        raise UsageError(f"--seeds {opts.seeds}: give 1 to {MAX_SEEDS} (each seed trains every experiment once more)")
+    if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
+        raise UsageError(f"--seed {opts.seed} with --seeds {opts.seeds} runs past the largest seed {MAX_SEED}; "
+                         "give a smaller --seed")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
-    if opts.jobs < 1:
-        raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
+    if not 1 <= opts.jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
