@@ -302,3 +302,49 @@ def test_build_on_a_full_disk_is_one_line_and_keeps_the_previous_output(where, t
     assert len(lines) == 1 and lines[0].startswith("error: File too large"), proc.stderr
     assert "Traceback" not in proc.stderr
     assert tree_digest(tmp_path / "out" / "tiny") == before and _leftovers(tmp_path / "out") == []
+
+
+# ---------------------------------------------------------------- JSON nested too deeply, metadata damaged
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tmp_path):
+    from lecturegen.build.results import RunResult  # noqa: F401  (the entry type the cache returns)
+
+    cache = ResultCache(tmp_path)
+    exp = ch4.CHAPTER.experiments[0]
+    parts = key_parts(ch4.CHAPTER, exp, resolve("sample").fingerprint, PROFILES["quick"], 0)
+    entry = cache._entry(parts)
+    entry.parent.mkdir(parents=True)
+    for text in (DEEP, "[1, 2]", '{"checksum": 1, "result": [], "parts": {}}'):
+        entry.write_text(text)
+        assert cache.load(parts) is None and not entry.exists()
+    for latest in (DEEP, "[1]", '{"versions": 5, "dataset": "x"}', '{"hyper_parameters": [1]}'):
+        for path in cache._latest(parts):
+            path.write_text(latest)
+        reasons = cache.why_stale(parts)
+        assert isinstance(reasons, list) and reasons and all(isinstance(r, str) for r in reasons), latest
+
+
+def test_deeply_nested_or_damaged_previous_report_is_ignored_by_the_build(tmp_path):
+    from lecturegen.build.pipeline import _previous_report
+    from lecturegen.claims import previous_outcomes
+
+    for text in (DEEP, "[1]", '{"claims": 5}', '{"claims": [{"id": ["x"]}, {"id": "a"}, 3]}'):
+        (tmp_path / "report.json").write_text(text)
+        assert previous_outcomes(_previous_report(tmp_path)) in ({}, {"a": False}), text
+
+
+def test_deeply_nested_report_is_one_line_in_diff_and_publish(tmp_path, capsys):
+    from lecturegen.cli import main
+
+    (tmp_path / "deep.json").write_text(DEEP)
+    assert main(["diff", str(tmp_path / "deep.json"), str(tmp_path / "deep.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "not a lecturegen report" in err
+    (tmp_path / "out" / "ch4").mkdir(parents=True)
+    (tmp_path / "out" / "ch4" / "report.json").write_text(DEEP)
+    assert main(["publish", "--out", str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "not a lecturegen report" in err

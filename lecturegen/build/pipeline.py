@@ -12,6 +12,7 @@ from typing import Any
 
 import nbformat
 
+from lecturegen.safefs import loads
 from lecturegen.build import assets, data
 from lecturegen import clock, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
@@ -162,7 +163,7 @@ def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, repo
 
 def _previous_report(final: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((final / "report.json").read_text(encoding="utf-8"))
+        return loads((final / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from lecturegen.safefs import loads
 from lecturegen import __version__, clock
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
@@ -85,7 +86,7 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     if not report_path.is_file():
         return None
     try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report = loads(report_path.read_text(encoding="utf-8"))
         report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
     except (ValueError, KeyError, TypeError) as exc:
         raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
