@@ -153,7 +153,9 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        typer.echo(f"  {chap.name:<10} {chap.report['chapter'].get('title', '')}{note}")
+        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+
+        typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
 @app.command("list")

@@ -235,16 +235,22 @@ def _claim_word(holds: Any) -> str:
     return {True: "holds", False: "fails", None: "absent"}.get(holds, str(holds))
 
 
+def plain(value: Any) -> str:
+    """Text from a report made safe for a terminal: control characters (escape sequences) shown as
+    escapes (``\\x1b``), never sent to the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+
+
 def print_table(result: DiffResult, console=None) -> None:
-    """The comparison as a terminal table. Text from the reports (experiment names, paths) is
-    never read as rich markup: every cell is a plain ``Text`` and every line is printed with
-    ``markup=False`` unless lecturegen wrote all of it."""
+    """The comparison as a terminal table. Text from the reports (experiment names, paths, versions)
+    is never read as rich markup and never carries control characters: every cell is a plain
+    ``Text`` of :func:`plain` text, every other line is printed with ``markup=False``."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     console = console or Console(highlight=False, width=None if Console().is_terminal else 120)
-    table = Table(title=Text(f"{result.old} → {result.new}"), title_justify="left")
+    table = Table(title=Text(plain(f"{result.old} → {result.new}")), title_justify="left")
     for col, justify in (("experiment", "left"), ("test accuracy", "right"), ("Δ points", "right"),
                          ("test loss", "right"), ("Δ loss", "right"), ("params", "right"), ("epochs", "right"),
                          ("time (s)", "right")):
@@ -265,21 +271,21 @@ def print_table(result: DiffResult, console=None) -> None:
             _pair(old and old.epochs, new and new.epochs),
             _pair(old and old.wall_time_s, new and new.wall_time_s, lambda v: f"{v:.1f}"),
         ]
-        table.add_row(*(Text(str(c)) for c in cells[:2]), delta, *(Text(str(c)) for c in cells[2:]))
+        table.add_row(*(Text(plain(c)) for c in cells[:2]), delta, *(Text(plain(c)) for c in cells[2:]))
     console.print(table)
     if result.settings:
-        console.print("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
-                                               for c in result.settings), markup=False)
+        console.print(plain("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
+                                                     for c in result.settings)), markup=False)
     else:
         console.print("changed: no versions or settings")
     for c in result.claims:
-        console.print(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}", markup=False)
+        console.print(plain(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}"), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
     if over:
-        console.print(Text(f"test accuracy moved by more than {result.tolerance:g} points: {', '.join(over)}",
+        console.print(Text(plain(f"test accuracy moved by more than {result.tolerance:g} points: {', '.join(over)}"),
                            style="bold red"))
     for problem in result.problems:
-        console.print(Text(f"gate fails: {problem}", style="bold red"))
+        console.print(Text(plain(f"gate fails: {problem}"), style="bold red"))
     if not result.failed:
         console.print(f"every test accuracy within {result.tolerance:g} points")
 

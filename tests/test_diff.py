@@ -166,3 +166,19 @@ def test_names_from_a_report_are_never_terminal_markup(tmp_path):
     text = console.export_text()
     assert MARKUP in text and f"{MARKUP}-old" in text  # shown as written, not interpreted
     assert "evil.example" not in console.export_html(inline_styles=True).split("<body>")[-1].replace(MARKUP, "")
+
+
+def test_control_characters_from_a_report_never_reach_the_terminal(capsys):
+    import io
+
+    from rich.console import Console
+
+    from lecturegen.diff import print_table
+
+    evil = "a\x1b]0;pwned\x07\x1b[2J"
+    old, new = _report({evil: 0.9}, tf="2.20.0\x1b[31m"), _report({evil: 0.9}, claims=[(evil, True)])
+    buf = io.StringIO()
+    print_table(compare(Report(evil, old), Report("new", new)), Console(file=buf, width=300, force_terminal=False))
+    text = buf.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "a\\x1b]0;pwned\\x07\\x1b[2J" in text and "2.20.0\\x1b[31m" in text
