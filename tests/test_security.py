@@ -14,7 +14,7 @@ import pytest
 
 from conftest import cli_env, error_lines, run_cli, write_chapter, write_idx
 from lecturegen import registry
-from lecturegen.errors import ChapterError
+from lecturegen.errors import ChapterError, LecturegenError
 
 EVIL_DATA = "evil<img src=x onerror=alert(1)>"
 EVIL_LAYER = "dense->out"  # TensorFlow allows no '<', '&' or quote in a layer name; '>' it does
@@ -252,3 +252,15 @@ def test_experiment_names_with_control_characters_are_refused(name, tmp_path, mo
     monkeypatch.setenv("LECTUREGEN_CHAPTERS_DIR", env["LECTUREGEN_CHAPTERS_DIR"])
     with pytest.raises(ChapterError, match="is not a plain name"):
         registry.available()
+
+
+def test_publish_refuses_a_file_the_build_did_not_write(tmp_path):
+    from lecturegen.build.writer import write_marker
+    from lecturegen.publish.site import PublishOptions, publish
+
+    folder = _fake_built(tmp_path / "out")
+    write_marker(folder)
+    (folder / "figures" / "passwd.svg").write_text(SECRET)  # a plain copy dropped in after the build
+    with pytest.raises(LecturegenError, match=r"figures/passwd.svg was not written by 'lecturegen build'"):
+        publish(PublishOptions(tmp_path / "out", tmp_path / "site", cache_dir=tmp_path / "c"))
+    assert not (tmp_path / "site").exists()

@@ -73,14 +73,20 @@ def foreign(final: Path) -> str | None:
         return None
     if final.is_symlink() or not final.is_dir():
         return "is not a folder lecturegen wrote"
-    listed = _listed(final)
-    if listed is None:
+    extra = unlisted(final)
+    if extra is None:
         return None if _legacy(final) else "was not written by lecturegen (it has no lecturegen marker or report)"
-    for rel, mode in entries(final):
-        name = rel.as_posix()
-        if name != MARKER and (name not in listed or not stat.S_ISREG(mode)):
-            return f"holds {name}, which lecturegen did not write"
-    return None
+    return f"holds {extra[0]}, which lecturegen did not write" if extra else None
+
+
+def unlisted(folder: Path) -> list[str] | None:
+    """Entries of a built folder that its marker does not list as files the build wrote (links and
+    special files included); None when the folder has no readable marker (an earlier version's)."""
+    listed = _listed(folder)
+    if listed is None:
+        return None
+    return [rel.as_posix() for rel, mode in entries(folder)
+            if rel.as_posix() != MARKER and (rel.as_posix() not in listed or not stat.S_ISREG(mode))]
 
 
 def _refuse_foreign(final: Path) -> None:

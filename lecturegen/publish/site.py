@@ -27,7 +27,7 @@ from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
-from lecturegen.build.writer import MARKER
+from lecturegen.build.writer import MARKER, unlisted
 from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
 
@@ -136,6 +136,16 @@ def _merge_assets(chapter: BuiltChapter, shared: Path, written: set[str]) -> Non
         written.add(f"{SHARED}/{rel.as_posix()}")
 
 
+def _only_built_files(chapter: BuiltChapter) -> None:
+    """Refuse a chapter folder holding a link, a special file, or a file its build marker does not
+    list (a folder built before the marker existed is checked for links and special files only)."""
+    regular_files(chapter.folder)
+    extra = unlisted(chapter.folder)
+    if extra:
+        raise LecturegenError(f"{chapter.folder / extra[0]} was not written by 'lecturegen build' (it is not "
+                              f"listed in {MARKER}); remove it or rebuild the chapter, then publish again")
+
+
 def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str]) -> None:
     """Copy the chapter's own files (not its assets, which are shared), never following a link."""
     for rel in regular_files(chapter.folder):
@@ -195,8 +205,8 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
         raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
-    for chapter in chapters:  # refuse a link or a special file before anything is written
-        regular_files(chapter.folder)
+    for chapter in chapters:  # refuse a link, a special file or a file the build did not write, up front
+        _only_built_files(chapter)
     pdf_cached: dict[str, bool] = {}
     written: set[str] = set()  # every file this publish writes: the site check refuses any other
     with staged_site(opts.site) as staged:
