@@ -147,7 +147,7 @@ def test_header_sizes_are_bounded_without_overflow(tmp_path):
             data.read_idx(path)
 
 
-def test_pixels_and_labels_are_normalised_or_refused():
+def test_pixels_and_labels_are_normalised_or_refused(caplog):
     from lecturegen.build.data import Arrays, _check_arrays
 
     x = np.full((3, 784), 255, np.int64)
@@ -155,6 +155,7 @@ def test_pixels_and_labels_are_normalised_or_refused():
     arrays = _check_arrays(Arrays(x, y, x[:1].astype(np.float32), y[:1]), "t")
     assert arrays.x_train.dtype == np.uint8 and arrays.x_train.shape == (3, 28, 28)
     assert arrays.y_train.tolist() == [1, 2, 9] and arrays.y_train.dtype == np.uint8
+    assert "t: train images are stored as int64; converted to 8-bit values 0-255" in caplog.text
     for bad_x, needle in ((x.astype(np.complex128), "complex128"), (x * 2, "outside 0-255"),
                           (np.full((3, 784), "a"), "not numbers")):
         with pytest.raises(DataError, match=needle):

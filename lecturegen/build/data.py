@@ -405,6 +405,8 @@ def _pixels(x: np.ndarray, what: str) -> np.ndarray:
                     low, high)
     elif x.dtype.kind == "f" and not np.array_equal(x, np.rint(x)):
         log.warning("%s are fractional (%s); rounded to whole values 0-255", what, x.dtype)
+    else:
+        log.warning("%s are stored as %s; converted to 8-bit values 0-255", what, x.dtype)
     return np.rint(x).astype(np.uint8) if x.dtype.kind == "f" else x.astype(np.uint8)
 
 
