@@ -1,0 +1,88 @@
+"""Snippet audit speed: `lecturegen check` on the legacy fixtures, wall time and load average.
+
+Times ``lecturegen check --json`` over a copy of ``tests/legacy_snippets`` without
+``infinite_loop.py`` (which would only measure the ``--timeout``): 7 files, 10 snippets, 8 jobs
+(the notebook's cells run in one job), four of which import TensorFlow. With ``--before DIR`` it
+also times the lecturegen in DIR, alternating A/B in the same run, and prints the ratio; both
+sides must give the same verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from common import REPO, base_parser, env_for, run_timed
+
+
+def check_cmd(folder: Path, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "lecturegen", "check", str(folder), "--json", "--jobs", str(jobs)]
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def time_once(code: Path, folder: Path, jobs: int) -> tuple[float, list[tuple[str, str, str]]]:
+    res = run_timed(check_cmd(folder, jobs), env_for(code), timeout=900)
+    if res.returncode not in (0, 1):
+        sys.stderr.write(res.stderr[-3000:])
+        raise SystemExit(f"lecturegen check ({code}) failed with exit code {res.returncode}")
+    verdicts = [(Path(r["path"]).name, r["snippet"], r["verdict"]) for r in json.loads(res.stdout)]
+    return res.seconds, verdicts
+
+
+def main() -> None:
+    parser = base_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--before", type=Path, default=None,
+                        help="folder holding the lecturegen to compare against (timed in the same run)")
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="folder to check (default: tests/legacy_snippets without infinite_loop.py)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="check-bench-") as tmp:
+        folder = args.folder
+        if folder is None:
+            folder = Path(tmp, "legacy_snippets")
+            shutil.copytree(REPO / "tests" / "legacy_snippets", folder,
+                            ignore=shutil.ignore_patterns("infinite_loop.py"))
+        files = sorted(p.name for p in folder.iterdir())
+        print(f"machine: {os.cpu_count()} cores, {load()} at start")
+        print(f"command: python -m lecturegen check {folder} --json --jobs {args.jobs}")
+        print(f"files ({len(files)}): {', '.join(files)}")
+        sides = {"after" if args.before else "this": args.code.resolve()}
+        if args.before:
+            sides = {"before": args.before.resolve(), **sides}
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        verdicts: dict[str, list[tuple[str, str, str]]] = {}
+        for round_no in range(1, args.rounds + 1):
+            for name, code in sides.items():
+                before_load = load()
+                seconds, verdicts[name] = time_once(code, folder, args.jobs)
+                times[name].append(seconds)
+                print(f"round {round_no} {name:6s} ({code}): {seconds:6.2f} s wall, "
+                      f"{len(verdicts[name])} snippets; {before_load} before, {load()} after")
+        print()
+        for name, values in times.items():
+            print(f"{name}: median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+                  f" over {len(values)} runs; target <= 10 s: "
+                  f"{'ok' if statistics.median(values) <= 10 else 'OVER'}")
+        if "before" in times:
+            ratio = statistics.median(times["before"]) / statistics.median(times["after"])
+            same = verdicts["before"] == verdicts["after"]
+            print(f"speed-up before/after (medians, same run): {ratio:.2f}x; same verdicts: {same}")
+            if not same:
+                print(f"  before: {verdicts['before']}\n  after:  {verdicts['after']}")
+        print(f"verdicts: {verdicts[list(sides)[-1]]}")
+        print(f"machine: {load()} at end")
+
+
+if __name__ == "__main__":
+    main()
