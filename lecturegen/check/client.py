@@ -87,7 +87,8 @@ class Worker:
                                          env=_environment(str(home)), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=log, start_new_session=True)
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"preload": self.preload}).encode() + b"\n")
+        namespaces = os.environ.get("LECTUREGEN_CHECK_NAMESPACES", "1") != "0"
+        self.proc.stdin.write(json.dumps({"preload": self.preload, "namespaces": namespaces}).encode() + b"\n")
         self.proc.stdin.flush()
         ready: Future[dict[str, Any]] = Future()
         self.pending[0] = ready

@@ -83,8 +83,18 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def new_pid_namespace(iso: Isolation) -> None:
+OFF = "turned off (LECTUREGEN_CHECK_NAMESPACES=0)"
+
+
+def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
     """Make the next child PID 1 of a new PID namespace (in a user namespace when not root)."""
+    try:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # the fallback: orphans come to us, see reap_descendants
+    except OSError:
+        pass
+    if not enabled:
+        iso.steps["pid"] = OFF
+        return
     flags = CLONE_NEWPID
     uid, gid = os.geteuid(), os.getegid()
     if uid != 0:
@@ -98,10 +108,6 @@ def new_pid_namespace(iso: Isolation) -> None:
         iso.steps["pid"] = True
     except OSError as exc:
         iso.steps["pid"] = f"no PID namespace ({exc.strerror})"
-    try:
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    except OSError:
-        pass
 
 
 def _children(parent: int) -> list[int]:
@@ -193,13 +199,15 @@ def close_fds_except(keep: set[int]) -> None:
         low = (fd or 0) + 1
 
 
-def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str]) -> None:
+def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], namespaces: bool = True) -> None:
     """Confine the current (snippet) process; call after fork, before running untrusted code."""
     os.setsid()
-    _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET), failed="network reachable")
-    _step(iso, "files", _read_only_filesystem, work, iso.held("pid"),
-          failed="files writable outside the work folder")
-    if os.geteuid() == 0 or iso.held("pid"):
+    if namespaces:
+        _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET), failed="no network namespace")
+        _step(iso, "files", _read_only_filesystem, work, iso.held("pid"), failed="no read-only mount namespace")
+    else:
+        iso.steps.update(net=OFF, files=OFF, caps=OFF)
+    if namespaces and (os.geteuid() == 0 or iso.held("pid")):
         _step(iso, "caps", _drop_capabilities, failed="capabilities kept")
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     limit = memory_mb << 20 if hard == resource.RLIM_INFINITY else min(memory_mb << 20, hard)

@@ -14,7 +14,7 @@ Three levels of processes, all trusted code until the last step:
 
 Lines on stdin/stdout, one JSON object each::
 
-    in  {"preload": [module, ...]}              out {"ready": true, "preloaded": [module, ...]}
+    in  {"preload": [module, ...], "namespaces": bool}   out {"ready": true, "preloaded": [module, ...]}
     in  {"id": int, "job": {...}, "work": dir, "out": file, "err": file,
          "memory_mb": int, "deadline": seconds}
     out {"id": int, "cells": [record, ...], "done": bool, "forged": bool, "timed_out": bool,
@@ -39,6 +39,7 @@ from typing import Any
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_STREAM = 8 << 20  # bytes a snippet process may send before it is cut off
 STDERR_TAIL = 4000
+NAMESPACES = True  # from the hello message: False runs without namespaces (the fallback path)
 
 
 def _load(name: str) -> ModuleType:
@@ -102,7 +103,7 @@ def _snippet_process(req: dict[str, Any], iso: Any, key: bytes, fds: tuple[int, 
         for src, dst in ((devnull, 0), (out, 1), (err, 2)):
             os.dup2(src, dst)
         sandbox.close_fds_except({w})
-        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ))
+        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ), NAMESPACES)
         os.write(w, runner.sign(key, 0, {"isolation": iso.steps}))
         runner.serve(req["job"], w, key, first_seq=1)
     except BaseException:  # noqa: BLE001 - report, then leave without running anything else
@@ -132,7 +133,7 @@ def supervise(req: dict[str, Any], report_fd: int) -> None:
     r, w = os.pipe()
     out = os.open(req["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     err = os.open(req["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    sandbox.new_pid_namespace(iso)
+    sandbox.new_pid_namespace(iso, NAMESPACES)
     pid = os.fork()
     if pid == 0:
         os.close(r)
@@ -202,7 +203,9 @@ def _finish(pid: int, req_id: int, data: bytes) -> None:
 
 def main() -> None:
     sandbox.die_with_parent()
+    global NAMESPACES
     hello = json.loads(sys.stdin.buffer.readline())
+    NAMESPACES = hello.get("namespaces", True) is not False
     _reply({"ready": True, "preloaded": _preload(list(hello.get("preload", [])))})
     sel = selectors.DefaultSelector()
     sel.register(0, selectors.EVENT_READ)
