@@ -100,7 +100,10 @@ class Worker:
     def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         for line in self.proc.stdout:
-            msg = json.loads(line)
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
             with self.lock:
                 future = self.pending.pop(0 if msg.get("ready") else msg["id"], None)
             if future is not None:

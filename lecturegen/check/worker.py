@@ -166,8 +166,8 @@ def _start(req: dict[str, Any]) -> tuple[int, int]:
             os.close(r)
             devnull = os.open(os.devnull, os.O_RDWR)
             os.dup2(devnull, 0)
-            os.dup2(devnull, 1)  # W's protocol pipes stay out of reach
-            sandbox.close_fds_except({w})
+            os.dup2(devnull, 1)
+            sandbox.close_fds_except({w})  # W's protocol pipes stay out of reach
             supervise(req, w)
         except BaseException:  # noqa: BLE001
             traceback.print_exc()
@@ -177,8 +177,11 @@ def _start(req: dict[str, Any]) -> tuple[int, int]:
     return pid, r
 
 
+REPLY_FD = 1  # moved off fd 1 in main(), so that nothing printed can break a reply
+
+
 def _reply(obj: dict[str, Any]) -> None:
-    runner._send(1, json.dumps(obj).encode() + b"\n")
+    runner._send(REPLY_FD, json.dumps(obj).encode() + b"\n")
 
 
 def _preload(names: list[str]) -> list[str]:
@@ -201,40 +204,57 @@ def _finish(pid: int, req_id: int, data: bytes) -> None:
     _reply({"id": req_id, **report})
 
 
+Jobs = dict[int, tuple[int, int, bytearray]]  # report pipe fd -> (job id, supervisor pid, report so far)
+
+
+def _accept(inbox: bytes, sel: selectors.BaseSelector, jobs: Jobs) -> bytes:
+    """Start a supervisor for every complete request line in ``inbox``; the rest."""
+    while b"\n" in inbox:
+        line, inbox = inbox.split(b"\n", 1)
+        req = json.loads(line)
+        pid, r = _start(req)
+        jobs[r] = (req["id"], pid, bytearray())
+        sel.register(r, selectors.EVENT_READ)
+    return inbox
+
+
+def _hello() -> tuple[dict[str, Any], bytes]:
+    inbox = b""
+    while b"\n" not in inbox:
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            os._exit(0)
+        inbox += chunk
+    line, inbox = inbox.split(b"\n", 1)
+    return json.loads(line), inbox
+
+
 def main() -> None:
+    global NAMESPACES, REPLY_FD
     sandbox.die_with_parent()
-    global NAMESPACES
-    hello = json.loads(sys.stdin.buffer.readline())
+    REPLY_FD = os.dup(1)
+    os.dup2(2, 1)  # whatever a library prints goes to the worker's log
+    hello, inbox = _hello()
     NAMESPACES = hello.get("namespaces", True) is not False
     _reply({"ready": True, "preloaded": _preload(list(hello.get("preload", [])))})
-    sel = selectors.DefaultSelector()
+    sel, jobs = selectors.DefaultSelector(), {}
     sel.register(0, selectors.EVENT_READ)
-    jobs: dict[int, tuple[int, int, bytearray]] = {}  # report fd -> (id, supervisor pid, data)
-    inbox, reading = b"", True
+    inbox, reading = _accept(inbox, sel, jobs), True
     while reading or jobs:
         for key, _ in sel.select():
+            chunk = os.read(key.fd, 1 << 20)
             if key.fd == 0:
-                data = os.read(0, 1 << 20)
-                reading = bool(data)
+                reading = bool(chunk)
                 if not reading:
                     sel.unregister(0)
-                inbox += data
-                while b"\n" in inbox:
-                    line, inbox = inbox.split(b"\n", 1)
-                    req = json.loads(line)
-                    pid, r = _start(req)
-                    jobs[r] = (req["id"], pid, bytearray())
-                    sel.register(r, selectors.EVENT_READ)
-                continue
-            req_id, pid, buf = jobs[key.fd]
-            chunk = os.read(key.fd, 1 << 20)
-            if chunk:
-                buf += chunk
-                continue
-            sel.unregister(key.fd)
-            os.close(key.fd)
-            del jobs[key.fd]
-            _finish(pid, req_id, bytes(buf))
+                inbox = _accept(inbox + chunk, sel, jobs)
+            elif chunk:
+                jobs[key.fd][2].extend(chunk)
+            else:
+                sel.unregister(key.fd)
+                os.close(key.fd)
+                req_id, pid, buf = jobs.pop(key.fd)
+                _finish(pid, req_id, bytes(buf))
     os._exit(0)
 
 
