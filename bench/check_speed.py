@@ -3,14 +3,16 @@
 Times ``lecturegen check --json`` over a copy of ``tests/legacy_snippets`` without
 ``infinite_loop.py`` (which would only measure the ``--timeout``): 7 files, 10 snippets, 8 jobs
 (the notebook's cells run in one job), four of which import TensorFlow. With ``--before DIR`` it
-also times the lecturegen in DIR, alternating A/B in the same run, and prints the ratio; both
-sides must give the same verdicts.
+also times the lecturegen in DIR, alternating A/B in the same run, and prints the ratios; both
+sides must give the same verdicts. CPU seconds (user + sys of the whole process tree) are printed
+too: on a machine shared with other work, wall time depends on how many processes compete.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -29,13 +31,21 @@ def load() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def time_once(code: Path, folder: Path, jobs: int) -> tuple[float, list[tuple[str, str, str]]]:
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_once(code: Path, folder: Path, jobs: int) -> tuple[float, float, list[tuple[str, str, str]]]:
+    """Wall seconds, CPU seconds of the whole process tree, and the verdicts of one check."""
+    cpu = cpu_of_children()
     res = run_timed(check_cmd(folder, jobs), env_for(code), timeout=900)
+    cpu = cpu_of_children() - cpu
     if res.returncode not in (0, 1):
         sys.stderr.write(res.stderr[-3000:])
         raise SystemExit(f"lecturegen check ({code}) failed with exit code {res.returncode}")
     verdicts = [(Path(r["path"]).name, r["snippet"], r["verdict"]) for r in json.loads(res.stdout)]
-    return res.seconds, verdicts
+    return res.seconds, cpu, verdicts
 
 
 def main() -> None:
@@ -61,23 +71,28 @@ def main() -> None:
         if args.before:
             sides = {"before": args.before.resolve(), **sides}
         times: dict[str, list[float]] = {name: [] for name in sides}
+        cpus: dict[str, list[float]] = {name: [] for name in sides}
         verdicts: dict[str, list[tuple[str, str, str]]] = {}
         for round_no in range(1, args.rounds + 1):
             for name, code in sides.items():
                 before_load = load()
-                seconds, verdicts[name] = time_once(code, folder, args.jobs)
+                seconds, cpu, verdicts[name] = time_once(code, folder, args.jobs)
                 times[name].append(seconds)
-                print(f"round {round_no} {name:6s} ({code}): {seconds:6.2f} s wall, "
+                cpus[name].append(cpu)
+                print(f"round {round_no} {name:6s} ({code}): {seconds:6.2f} s wall, {cpu:6.2f} s CPU, "
                       f"{len(verdicts[name])} snippets; {before_load} before, {load()} after")
         print()
         for name, values in times.items():
-            print(f"{name}: median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
-                  f" over {len(values)} runs; target <= 10 s: "
+            print(f"{name}: median {statistics.median(values):.2f} s wall (min {min(values):.2f}, max {max(values):.2f})"
+                  f", {statistics.median(cpus[name]):.2f} s CPU (user+sys of the whole process tree)"
+                  f" over {len(values)} runs; target <= 10 s wall: "
                   f"{'ok' if statistics.median(values) <= 10 else 'OVER'}")
         if "before" in times:
             ratio = statistics.median(times["before"]) / statistics.median(times["after"])
             same = verdicts["before"] == verdicts["after"]
-            print(f"speed-up before/after (medians, same run): {ratio:.2f}x; same verdicts: {same}")
+            cpu_ratio = statistics.median(cpus["before"]) / statistics.median(cpus["after"])
+            print(f"speed-up before/after (medians, same run): wall {ratio:.2f}x, CPU {cpu_ratio:.2f}x; "
+                  f"same verdicts: {same}")
             if not same:
                 print(f"  before: {verdicts['before']}\n  after:  {verdicts['after']}")
         print(f"verdicts: {verdicts[list(sides)[-1]]}")

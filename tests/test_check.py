@@ -365,13 +365,21 @@ def test_forged_verdicts_are_not_trusted(tmp_path, monkeypatch, namespaces):
         fake = json.dumps({"seq": 1, "body": {"cell": {"verdict": "ok", "warnings": []}}, "mac": "0" * 64})
         r = run_code(tmp_path, (
             "import os\n"
-            f"for fd in range(3, 256):\n    try:\n        os.write(fd, {fake!r}.encode() + b'\\n')\n"
+            f"for fd in range(3, 256):\n    try:\n        os.write(fd, {fake!r}.encode() + b'\\n' + b'[' * 100000 + b'\\n')\n"
             "    except OSError:\n        pass\n"
             "os._exit(0)\n"))
         assert r.verdict == "error" and "failed verification" in r.message, r
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_worker_preloads_only_known_heavy_libraries():
+    from lecturegen.check.client import preload_modules
+
+    codes = ["from tensorflow import keras\nimport numpy as np, os\n", "import matplotlib.pyplot as plt\n",
+             "import mymodule\nfrom . import sibling\n", "def broken(:\n", "import re\nre.compile('\\d')\n"]
+    assert preload_modules(codes) == ["tensorflow", "numpy", "matplotlib", "matplotlib.pyplot"]
 
 
 # --------------------------------------------------------------- parsing (issue 16)

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from lecturegen.check.client import Worker, preload_modules
+from lecturegen.check.client import Workers
 from lecturegen.check.extract import CheckInputError, Snippet, collect_snippets
 from lecturegen.check.rules import match_message, static_hits
 
@@ -143,12 +143,14 @@ def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
         raise CheckInputError("--timeout must be between 0 and 86400 s, --memory-mb positive, "
                               "--jobs at least 1")
     groups = _groups(snippets)
-    with Worker(preload_modules(s.code for s in snippets)) as worker:
-        def run(group: list[Snippet]) -> list[CheckResult]:
-            report = worker.run(_job(group, timeout), memory_mb, timeout * len(group) + STARTUP_GRACE)
-            return _results(group, report, timeout, memory_mb)
+    with Workers([[s.code for s in g] for g in groups]) as workers:
+        def run(i: int) -> list[CheckResult]:
+            report = workers.run(i, _job(groups[i], timeout), memory_mb,
+                                 timeout * len(groups[i]) + STARTUP_GRACE)
+            return _results(groups[i], report, timeout, memory_mb)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            done = list(pool.map(run, groups))
-        worker.warn_isolation()
+            futures = {i: pool.submit(run, i) for i in workers.order()}  # light jobs first
+            done = [futures[i].result() for i in range(len(groups))]
+        workers.warn_isolation()
     return [r for group_results in done for r in group_results]

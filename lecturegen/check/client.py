@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("worker.py")
 # Imported once by the worker when a snippet imports them (TensorFlow alone takes seconds).
 PRELOAD_ROOTS = {"numpy", "tensorflow", "keras", "matplotlib", "pandas", "scipy", "sklearn"}
+HEAVY_ROOTS = {"tensorflow", "keras"}  # seconds to import: their jobs get a worker of their own
 READY_TIMEOUT = 600.0  # importing TensorFlow on a loaded machine
 REPORT_GRACE = 30.0  # on top of the job's own deadline, which the worker enforces
 ISOLATION_STEPS = {"pid": "process tree not confined to a PID namespace (reaped by a subreaper instead)",
@@ -68,7 +69,7 @@ def _environment(home: str) -> dict[str, str]:
 
 
 class Worker:
-    """A running ``worker.py``; ``run`` may be called from several threads at once."""
+    """A ``worker.py`` process: ``start``, then ``run`` (from several threads at once), ``close``."""
 
     def __init__(self, preload: list[str]) -> None:
         self.preload = preload
@@ -78,8 +79,10 @@ class Worker:
         self.pending: dict[int, Future[dict[str, Any]]] = {}
         self.isolation: dict[str, Any] = {}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.ready: Future[dict[str, Any]] = Future()
 
-    def __enter__(self) -> Worker:
+    def start(self) -> None:
+        """Start the worker; it imports its modules while the caller goes on (``run`` waits)."""
         home = self.root / "home"
         home.mkdir()
         with open(self.root / "worker.log", "wb") as log:
@@ -90,12 +93,8 @@ class Worker:
         namespaces = os.environ.get("LECTUREGEN_CHECK_NAMESPACES", "1") != "0"
         self.proc.stdin.write(json.dumps({"preload": self.preload, "namespaces": namespaces}).encode() + b"\n")
         self.proc.stdin.flush()
-        ready: Future[dict[str, Any]] = Future()
-        self.pending[0] = ready
+        self.pending[0] = self.ready
         threading.Thread(target=self._read, daemon=True).start()
-        hello = ready.result(timeout=READY_TIMEOUT)
-        logger.info("check worker ready, preloaded %s", ", ".join(hello.get("preloaded", [])) or "nothing")
-        return self
 
     def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -121,6 +120,9 @@ class Worker:
     def run(self, job: dict[str, Any], memory_mb: int, deadline: float) -> dict[str, Any]:
         """Run one job; its report (see ``worker.py``)."""
         assert self.proc is not None and self.proc.stdin is not None
+        hello = self.ready.result(timeout=READY_TIMEOUT)
+        if hello.get("error"):
+            return hello
         job_id = next(self.ids)
         folder = self.root / f"job-{job_id}"
         (folder / "work").mkdir(parents=True)
@@ -150,7 +152,8 @@ class Worker:
             if self.isolation and state is not True:
                 logger.warning("check: %s for the snippets: %s", what, state or "not attempted")
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Let the worker finish (kill it if it does not) and remove its folder."""
         if self.proc is not None:
             try:
                 assert self.proc.stdin is not None
@@ -160,3 +163,37 @@ class Worker:
                 self.proc.kill()  # the worker we started, by its own pid; its children die with it
                 self.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Workers:
+    """One worker for the jobs that import TensorFlow or Keras, one for the rest, started together:
+    the light jobs run while the heavy worker is still importing TensorFlow."""
+
+    def __init__(self, jobs_codes: list[list[str]]) -> None:
+        preloads = [preload_modules(codes) for codes in jobs_codes]
+        self.kinds = ["heavy" if any(m.split(".")[0] in HEAVY_ROOTS for m in p) else "light" for p in preloads]
+        self.workers = {kind: Worker(list(dict.fromkeys(m for p, k in zip(preloads, self.kinds) if k == kind
+                                                         for m in p)))
+                        for kind in dict.fromkeys(self.kinds)}
+
+    def __enter__(self) -> Workers:
+        for worker in self.workers.values():
+            worker.start()
+        return self
+
+    def order(self) -> list[int]:
+        """Job indices, light jobs first."""
+        return sorted(range(len(self.kinds)), key=lambda i: self.kinds[i] == "heavy")
+
+    def run(self, index: int, job: dict[str, Any], memory_mb: int, deadline: float) -> dict[str, Any]:
+        return self.workers[self.kinds[index]].run(job, memory_mb, deadline)
+
+    def warn_isolation(self) -> None:
+        for worker in self.workers.values():
+            if worker.isolation:
+                worker.warn_isolation()
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self.workers.values():
+            worker.close()
