@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from common import REPO, base_parser, env_for, run_timed
+from common import REPO, base_parser, env_for
 
 
 def check_cmd(folder: Path, jobs: int) -> list[str]:
@@ -31,21 +32,24 @@ def load() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def cpu_of_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def time_once(code: Path, folder: Path, jobs: int) -> tuple[float, float, list[tuple[str, str, str]]]:
-    """Wall seconds, CPU seconds of the whole process tree, and the verdicts of one check."""
-    cpu = cpu_of_children()
-    res = run_timed(check_cmd(folder, jobs), env_for(code), timeout=900)
-    cpu = cpu_of_children() - cpu
-    if res.returncode not in (0, 1):
-        sys.stderr.write(res.stderr[-3000:])
-        raise SystemExit(f"lecturegen check ({code}) failed with exit code {res.returncode}")
-    verdicts = [(Path(r["path"]).name, r["snippet"], r["verdict"]) for r in json.loads(res.stdout)]
-    return res.seconds, cpu, verdicts
+    """Wall seconds, CPU seconds (user + sys, the whole process tree) and the verdicts of one check."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        # cwd outside any checkout: `python -m` puts the cwd first on sys.path, before PYTHONPATH
+        proc = subprocess.Popen(check_cmd(folder, jobs), env=env_for(code), stdout=out, stderr=err,
+                                cwd=folder.parent)
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage of the child and all it waited for
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(stderr[-3000:])
+        raise SystemExit(f"lecturegen check ({code}) failed with exit code {proc.returncode}")
+    verdicts = [(Path(r["path"]).name, r["snippet"], r["verdict"]) for r in json.loads(stdout)]
+    return seconds, usage.ru_utime + usage.ru_stime, verdicts
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ def _from_py(path: Path) -> list[Snippet]:
 
 def _md_lang(info: str) -> str:
     words = info.strip().strip("{}").split()
-    return words[0].strip("{}").lower() if words else ""
+    return words[0].strip("{}").lstrip(".").lower() if words else ""  # python, {python}, {.python}
 
 
 def _from_md(path: Path) -> list[Snippet]:
