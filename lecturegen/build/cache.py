@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lecturegen.safefs import loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.build.data import Fingerprint
@@ -118,11 +119,11 @@ class ResultCache:
                 self.damaged.add(cache_key(parts))
             return None
         try:  # the MAC matched: only a lecturegen bug could make this unreadable
-            entry = json.loads(raw.decode("utf-8"))
+            entry = loads(raw.decode("utf-8"))
             if entry["parts"] != parts:
                 raise ValueError("key parts differ")
             return RunResult.from_dict(entry["result"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", name, exc)
             self.damaged.add(cache_key(parts))
             self._entry(parts).unlink(missing_ok=True)
@@ -139,7 +140,7 @@ class ResultCache:
         for latest in self._latest(parts):
             raw = self.files.get("runs", latest)
             try:
-                old = json.loads(raw.decode("utf-8")) if raw is not None else None
+                old = loads(raw.decode("utf-8")) if raw is not None else None
             except ValueError:
                 old = None
             if old is not None:
@@ -148,7 +149,10 @@ class ResultCache:
             return ["not trained before"]
         if self._entry(parts).exists() or old == parts:
             return ["cache entry missing or damaged"]
-        return explain(old, parts)
+        try:
+            return explain(old, parts)
+        except (AttributeError, TypeError, KeyError):  # a hand-edited or damaged latest*.json
+            return ["cache metadata damaged"]
 
     def store(self, parts: dict, result: RunResult) -> None:
         entry = {"parts": parts, "result": result.to_dict()}
