@@ -73,6 +73,7 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
 
     cache_copy = tmp_path / "cache"
     shutil.copytree(cache_dir / "runs", cache_copy / "runs")
+    shutil.copyfile(cache_dir / ".secret", cache_copy / ".secret")  # the key the entries are sealed with
     cache = ResultCache(cache_copy)
     parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), resolve("sample").fingerprint, PROFILES["quick"], 0)
     result = cache.load(parts)
