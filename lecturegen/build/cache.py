@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lecturegen.build.writer import DISK_FULL
 from lecturegen.safefs import loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
@@ -148,10 +149,17 @@ class ResultCache:
         data = result.to_dict()
         entry = {"parts": parts, "result": data, "checksum": sha256_text(canonical(data))}
         folder = self._dir(parts)
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self._entry(parts), json.dumps(entry, indent=1, ensure_ascii=False))
-        for latest in self._latest(parts):
-            _write_atomic(latest, json.dumps(parts, indent=1, ensure_ascii=False))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self._entry(parts), json.dumps(entry, indent=1, ensure_ascii=False))
+            for latest in self._latest(parts):
+                _write_atomic(latest, json.dumps(parts, indent=1, ensure_ascii=False))
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise  # a full disk stops the build (lecturegen.build.writer.disk_full_is_an_error)
+            # a damaged cache folder (a file where a folder belongs, no permission) must not lose a training run
+            log.warning("cannot store %s in the cache (%s: %s); it is used now and retrained next time",
+                        parts["experiment"], exc.strerror or exc, exc.filename or folder)
 
 
 def _write_atomic(path: Path, text: str) -> None:
