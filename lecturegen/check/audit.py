@@ -140,8 +140,8 @@ def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
                    memory_mb: int = DEFAULT_MEMORY_MB, jobs: int = 2) -> list[CheckResult]:
     """Run every snippet in its own confined process (``jobs`` at a time), in input order."""
     if not (0 < timeout < 86400) or memory_mb <= 0 or jobs < 1:
-        raise CheckInputError("--timeout must be between 0 and 86400 s, --memory-mb positive, "
-                              "--jobs at least 1")
+        raise CheckInputError(f"--timeout {timeout:g}, --memory-mb {memory_mb} or --jobs {jobs} is out of range; "
+                              "give --timeout between 0 and 86400 s, a positive --memory-mb, --jobs at least 1")
     groups = _groups(snippets)
     with Workers([[s.code for s in g] for g in groups]) as workers:
         def run(i: int) -> list[CheckResult]:
