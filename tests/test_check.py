@@ -408,3 +408,26 @@ def test_large_unclosed_input_is_parsed_in_linear_time(tmp_path, opening):
     except CheckInputError:
         pass  # nothing runnable is a fine answer too
     assert time.monotonic() - start < 30
+
+
+@pytest.mark.parametrize("namespaces", ["1", "0"])
+def test_killing_lecturegen_kills_the_snippets(tmp_path, monkeypatch, namespaces):
+    """SIGKILL to `lecturegen check` itself: worker, supervisor and snippet tree die with it."""
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", namespaces)
+    marker = f"{os.getpid() % 1000}.{time.time_ns() % 10**6 + 1}"
+    script = tmp_path / "server.py"
+    script.write_text("import subprocess, time\n"
+                      f"subprocess.Popen(['setsid', 'sleep', '{marker}'])\n"
+                      "time.sleep(120)\n")
+    check = subprocess.Popen([sys.executable, "-m", "lecturegen", "check", str(script), "--timeout", "100"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _alive_with_arg(f"sleep\0{marker}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _alive_with_arg(f"sleep\0{marker}"), "the snippet never started"
+    check.kill()
+    check.wait()
+    deadline = time.monotonic() + 10
+    while _alive_with_arg(f"sleep\0{marker}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _alive_with_arg(f"sleep\0{marker}") == []

@@ -73,9 +73,9 @@ def _prctl(option: int, arg: int) -> None:
           ctypes.c_ulong(0))
 
 
-def die_with_parent() -> None:
-    """SIGKILL this process when the thread that forked it ends (lecturegen killed -> all die)."""
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to this process when the thread that forked it ends (lecturegen killed -> all die)."""
+    _prctl(PR_SET_PDEATHSIG, sig)
 
 
 def _write(path: str, text: str) -> None:

@@ -125,9 +125,16 @@ def _watch(stream: Stream, r: int, pid: int, deadline: float) -> tuple[int, bool
             stream.feed(os.read(r, 65536))
 
 
+def _abandon(pid: int) -> None:
+    """The worker (so lecturegen) is gone: kill the snippet process and all it started, then leave."""
+    os.kill(pid, signal.SIGKILL)
+    sandbox.reap_descendants()  # without a PID namespace its orphans come to us (subreaper)
+    os._exit(1)
+
+
 def supervise(req: dict[str, Any], report_fd: int) -> None:
     """C: run one job in a confined snippet process and write the verified report to ``report_fd``."""
-    sandbox.die_with_parent()
+    sandbox.die_with_parent(signal.SIGTERM)  # the worker died: kill the snippet's tree, see below
     iso = sandbox.Isolation()
     key = os.urandom(32)
     r, w = os.pipe()
@@ -140,6 +147,7 @@ def supervise(req: dict[str, Any], report_fd: int) -> None:
         _snippet_process(req, iso, key, (w, out, err))
     for fd in (w, out, err):
         os.close(fd)
+    signal.signal(signal.SIGTERM, lambda *_: _abandon(pid))
     stream = Stream(key)
     status, timed_out = _watch(stream, r, pid, time.monotonic() + float(req["deadline"]))
     sandbox.reap_descendants()  # no one holds the pipe's write end any more
