@@ -307,6 +307,26 @@ def test_snippet_cannot_write_outside_its_folder(tmp_path):
     assert seen == "EROFS" and not target.exists()
 
 
+@pytest.mark.parametrize("namespaces", ["1", "0"])
+def test_keras_dataset_cache_is_readable(tmp_path, monkeypatch, namespaces):
+    """~/.keras/datasets shows the user's cache, so `mnist.load_data()` works offline; read-only in a namespace."""
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", namespaces)
+    cache = tmp_path / "keras-home" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / "probe.txt").write_text("cached")
+    monkeypatch.setenv("KERAS_HOME", str(cache.parent))
+    seen = observed(run_code(tmp_path, (
+        "import errno, json, os\n"
+        "folder = os.path.expanduser('~/.keras/datasets')\n"
+        "text = open(os.path.join(folder, 'probe.txt')).read()\n"
+        "try:\n    open(os.path.join(folder, 'new.txt'), 'w').write('x'); res = 'written'\n"
+        "except OSError as exc:\n    res = errno.errorcode[exc.errno]\n"
+        "raise RuntimeError(json.dumps([text, res]))\n")))
+    assert seen[0] == "cached"
+    if namespaces == "1" and namespaces_available():
+        assert seen[1] == "EROFS" and not (cache / "new.txt").exists()
+
+
 @needs_namespaces
 def test_snippet_has_no_network(tmp_path):
     import socket

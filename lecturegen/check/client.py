@@ -60,6 +60,12 @@ def preload_modules(codes: Iterable[str]) -> list[str]:
     return list(found)
 
 
+def keras_datasets() -> str | None:
+    """The user's Keras dataset cache (``$KERAS_HOME/datasets`` or ``~/.keras/datasets``), if any."""
+    folder = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+    return str(folder.resolve()) if folder.is_dir() else None
+
+
 def _environment(home: str) -> dict[str, str]:
     env = scrubbed_env(dict(os.environ), home)
     user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
@@ -127,7 +133,8 @@ class Worker:
         folder = self.root / f"job-{job_id}"
         (folder / "work").mkdir(parents=True)
         request = {"id": job_id, "job": job, "work": str(folder / "work"), "out": str(folder / "stdout"),
-                   "err": str(folder / "stderr"), "memory_mb": memory_mb, "deadline": deadline}
+                   "err": str(folder / "stderr"), "memory_mb": memory_mb, "deadline": deadline,
+                   "datasets": keras_datasets()}
         future: Future[dict[str, Any]] = Future()
         with self.lock:
             self.pending[job_id] = future

@@ -199,7 +199,21 @@ def close_fds_except(keep: set[int]) -> None:
         low = (fd or 0) + 1
 
 
-def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], namespaces: bool = True) -> None:
+def _show_datasets(src: str, work: str, bind: bool) -> None:
+    """The user's Keras dataset cache at ``~/.keras/datasets`` (HOME is the work folder), so that
+    ``keras.datasets.mnist.load_data()`` works offline: a bind mount of the read-only tree (so
+    read-only), or a symbolic link without a mount namespace."""
+    target = os.path.join(work, ".keras", "datasets")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if bind:
+        os.mkdir(target)
+        _mount(src, target, None, MS_BIND)
+    else:
+        os.symlink(src, target)
+
+
+def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], namespaces: bool = True,
+            datasets: str | None = None) -> None:
     """Confine the current (snippet) process; call after fork, before running untrusted code."""
     os.setsid()
     if namespaces:
@@ -207,6 +221,11 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
         _step(iso, "files", _read_only_filesystem, work, iso.held("pid"), failed="no read-only mount namespace")
     else:
         iso.steps.update(net=OFF, files=OFF, caps=OFF)
+    if datasets:
+        try:
+            _show_datasets(datasets, work, iso.held("files"))
+        except OSError:
+            pass  # a snippet that needs the cache will say so itself
     if namespaces and (os.geteuid() == 0 or iso.held("pid")):
         _step(iso, "caps", _drop_capabilities, failed="capabilities kept")
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]

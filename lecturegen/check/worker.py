@@ -16,7 +16,7 @@ Lines on stdin/stdout, one JSON object each::
 
     in  {"preload": [module, ...], "namespaces": bool}   out {"ready": true, "preloaded": [module, ...]}
     in  {"id": int, "job": {...}, "work": dir, "out": file, "err": file,
-         "memory_mb": int, "deadline": seconds}
+         "memory_mb": int, "deadline": seconds, "datasets": dir|null}
     out {"id": int, "cells": [record, ...], "done": bool, "forged": bool, "timed_out": bool,
          "status": int|null, "isolation": {step: true|reason}, "stderr": str}
 """
@@ -103,7 +103,7 @@ def _snippet_process(req: dict[str, Any], iso: Any, key: bytes, fds: tuple[int, 
         for src, dst in ((devnull, 0), (out, 1), (err, 2)):
             os.dup2(src, dst)
         sandbox.close_fds_except({w})
-        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ), NAMESPACES)
+        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ), NAMESPACES, req.get("datasets"))
         os.write(w, runner.sign(key, 0, {"isolation": iso.steps}))
         runner.serve(req["job"], w, key, first_seq=1)
     except BaseException:  # noqa: BLE001 - report, then leave without running anything else
