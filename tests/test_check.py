@@ -73,8 +73,12 @@ def test_collect_walks_folder_and_maps_lines():
     (["/no/such/lecture.md"], "path not found: /no/such/lecture.md"),
     (["EMPTY"], "no Python snippets found"),
     (["EMPTY/notes.txt"], "unsupported file type"),
+    (["EMPTY/pipe.py"], "is a FIFO, not a regular file"),
+    ([str(FIXTURES / "numpy_alias.py"), "--timeout", "inf"], "give --timeout between 0 and 86400 s"),
+    ([str(FIXTURES / "numpy_alias.py"), "--memory-mb", "99999999999"], "--memory-mb between 64 and 16777216"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, paths, needle):
+    os.mkfifo(tmp_path / "pipe.py")
     (tmp_path / "notes.txt").write_text("print('not checked')\n")
     (tmp_path / "prose.md").write_text("# Title\n\n```bash\nls\n```\n")
     result = invoke(*(p.replace("EMPTY", str(tmp_path)) for p in paths))
