@@ -455,3 +455,14 @@ def test_killing_lecturegen_kills_the_snippets(tmp_path, monkeypatch, namespaces
     while _alive_with_arg(f"sleep\0{marker}") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _alive_with_arg(f"sleep\0{marker}") == []
+
+
+def test_fallback_says_what_does_not_hold(tmp_path, monkeypatch, caplog):
+    """Printed as `warning: check: ...` by the real CLI (its logging set-up); captured here by caplog."""
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", "0")
+    (tmp_path / "ok.py").write_text("print('fine')\n")
+    result = invoke(tmp_path / "ok.py", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["verdict"] == "ok"
+    for text in ("snippets can reach the network (turned off by LECTUREGEN_CHECK_NAMESPACES=0)",
+                 "snippets can write outside their temporary folder", "snippets run without a PID namespace"):
+        assert text in caplog.text, caplog.text

@@ -33,9 +33,12 @@ PRELOAD_ROOTS = {"numpy", "tensorflow", "keras", "matplotlib", "pandas", "scipy"
 HEAVY_ROOTS = {"tensorflow", "keras"}  # seconds to import: their jobs get a worker of their own
 READY_TIMEOUT = 600.0  # importing TensorFlow on a loaded machine
 REPORT_GRACE = 30.0  # on top of the job's own deadline, which the worker enforces
-ISOLATION_STEPS = {"pid": "process tree not confined to a PID namespace (reaped by a subreaper instead)",
-                   "net": "network reachable", "files": "files writable outside the work folder",
-                   "caps": "capabilities kept"}
+ISOLATION_STEPS = {  # what it means when a confinement step did not hold ({} = why)
+    "pid": "snippets run without a PID namespace ({}); the processes they leave are killed by their supervisor instead",
+    "net": "snippets can reach the network ({})",
+    "files": "snippets can write outside their temporary folder ({})",
+    "caps": "snippets keep the user's capabilities ({})",
+}
 
 
 def preload_modules(codes: Iterable[str]) -> list[str]:
@@ -157,7 +160,7 @@ class Worker:
         for step, what in ISOLATION_STEPS.items():
             state = self.isolation.get(step)
             if self.isolation and state is not True:
-                logger.warning("check: %s for the snippets: %s", what, state or "not attempted")
+                logger.warning("check: %s", what.format(state or "not attempted"))
 
     def close(self) -> None:
         """Let the worker finish (kill it if it does not) and remove its folder."""

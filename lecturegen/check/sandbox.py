@@ -83,7 +83,7 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-OFF = "turned off (LECTUREGEN_CHECK_NAMESPACES=0)"
+OFF = "turned off by LECTUREGEN_CHECK_NAMESPACES=0"
 
 
 def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
@@ -107,7 +107,7 @@ def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
             _write("/proc/self/gid_map", f"{gid} {gid} 1")
         iso.steps["pid"] = True
     except OSError as exc:
-        iso.steps["pid"] = f"no PID namespace ({exc.strerror})"
+        iso.steps["pid"] = f"no PID namespace: {exc.strerror}"
 
 
 def _children(parent: int) -> list[int]:
@@ -188,7 +188,7 @@ def _step(iso: Isolation, name: str, fn, *args: object, failed: str) -> None:  #
         fn(*args)
         iso.steps[name] = True
     except OSError as exc:
-        iso.steps[name] = f"{failed} ({exc.strerror or exc})"
+        iso.steps[name] = f"{failed}: {exc.strerror or exc}"
 
 
 def close_fds_except(keep: set[int]) -> None:
