@@ -82,7 +82,7 @@ class Worker:
 
     def __init__(self, preload: list[str]) -> None:
         self.preload = preload
-        self.root = Path(tempfile.mkdtemp(prefix="lecturegen-check-"))
+        self.root: Path | None = None  # made by start()
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
         self.pending: dict[int, Future[dict[str, Any]]] = {}
@@ -92,9 +92,10 @@ class Worker:
 
     def start(self) -> None:
         """Start the worker; it imports its modules while the caller goes on (``run`` waits)."""
-        home = self.root / "home"
+        root = self.root = Path(tempfile.mkdtemp(prefix="lecturegen-check-"))
+        home = root / "home"
         home.mkdir()
-        with open(self.root / "worker.log", "wb") as log:
+        with open(root / "worker.log", "wb") as log:
             self.proc = subprocess.Popen([sys.executable, "-P", str(WORKER)], cwd=home,
                                          env=_environment(str(home)), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=log, start_new_session=True)
@@ -103,9 +104,9 @@ class Worker:
         self.proc.stdin.write(json.dumps({"preload": self.preload, "namespaces": namespaces}).encode() + b"\n")
         self.proc.stdin.flush()
         self.pending[0] = self.ready
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, args=(root / "worker.log",), daemon=True).start()
 
-    def _read(self) -> None:
+    def _read(self, log_path: Path) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
@@ -117,7 +118,7 @@ class Worker:
             if future is not None:
                 future.set_result(msg)
         try:
-            log = (self.root / "worker.log").read_text(encoding="utf-8", errors="replace").strip()
+            log = log_path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError:  # removed: the check is over
             log = ""
         why = "the check worker stopped unexpectedly" + (f": {log.splitlines()[-1][:200]}" if log else "")
@@ -133,6 +134,7 @@ class Worker:
         if hello.get("error"):
             return hello
         job_id = next(self.ids)
+        assert self.root is not None
         folder = self.root / f"job-{job_id}"
         (folder / "work").mkdir(parents=True)
         request = {"id": job_id, "job": job, "work": str(folder / "work"), "out": str(folder / "stdout"),
@@ -172,7 +174,8 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()  # the worker we started, by its own pid; its children die with it
                 self.proc.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 class Workers:
