@@ -49,7 +49,7 @@ def preload_modules(codes: Iterable[str]) -> list[str]:
             with warnings.catch_warnings():  # e.g. invalid escapes: the runner reports them
                 warnings.simplefilter("ignore")
                 tree = ast.parse(code)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
