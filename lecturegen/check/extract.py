@@ -16,8 +16,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable
 
+from lecturegen import safefs
 from lecturegen.safefs import is_special
-from lecturegen.errors import UsageError
+from lecturegen.errors import LecturegenError, UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +48,10 @@ class Snippet:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckInputError(f"cannot read {path}: {exc}") from exc
+    try:  # a FIFO or a device is refused, not waited on
+        return safefs.read_text(path, "snippet file")
+    except LecturegenError as exc:
+        raise CheckInputError(str(exc)) from None
 
 
 def _from_py(path: Path) -> list[Snippet]:
@@ -182,7 +183,9 @@ def _from_ipynb(path: Path) -> list[Snippet]:
     import nbformat
 
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        nb = nbformat.reads(_read(path), as_version=4)
+    except CheckInputError:
+        raise
     except Exception as exc:  # nbformat raises a zoo of JSON/validation errors
         raise CheckInputError(f"cannot read notebook {path}: {exc}") from exc
     codes = [_strip_magics(c.source) if c.cell_type == "code" else None for c in nb.cells]
