@@ -164,7 +164,7 @@ class Helpers:
             "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
         }
         return self._table(heads, "lrrrr", group, lambda exp, run: (
-            f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
+            escape(exp.display(self.ctx.lang)), f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))
 
     def optimizer_table(self, group: str = "optimizers") -> Markup:
@@ -178,7 +178,7 @@ class Helpers:
             opt = dict(run.optimizer)
             name = opt.pop("name", "?")
             settings = ", ".join(f"{k}={_short(v)}" for k, v in opt.items() if v not in (None, False))
-            return (f"`{exp.name}`", f"{escape(name)} ({escape(settings)})", f"**{pct(run.history['val_accuracy'][-1])}**",
+            return (escape(exp.display(self.ctx.lang)), f"{escape(name)} ({escape(settings)})", f"**{pct(run.history['val_accuracy'][-1])}**",
                     fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
 
         return self._table(heads, "llrrr", group, row)
@@ -190,7 +190,7 @@ class Helpers:
             "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
         }
         return self._table(heads, "lrrrrr", group, lambda exp, run: (
-            f"`{exp.name}`", f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
+            escape(exp.display(self.ctx.lang)), f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
             f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**"))
 
     def figure(self, name: str, width: str = "") -> Markup:
@@ -198,7 +198,8 @@ class Helpers:
         if fig is None:
             raise ChapterError(f"no figure '{name}'; known figures: {', '.join(sorted(self.ctx.figures))}")
         style = f' style="width:{escape(width)}"' if width else ""
-        return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{style}>')
+        size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""
+        return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{size}{style}>')
 
     def namespace(self) -> dict[str, Any]:
         ctx = self.ctx

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from lecturegen.build.figures import X_RANGE, FigureSpec, activation_values
+from lecturegen.build.figures import X_RANGE, FigureSpec, activation_values, display_names
 
 TEXT = {
     "ko": {
@@ -104,8 +104,8 @@ def draw_optimizers(fig, inputs: dict, lang: str) -> None:
     ax_acc, ax_loss = fig.subplots(1, 2)
     for run in inputs["runs"]:
         epochs = range(1, len(run["val_accuracy"]) + 1)
-        ax_acc.plot(epochs, run["val_accuracy"], marker="o", label=run["name"])
-        ax_loss.plot(epochs, run["val_loss"], marker="o", label=run["name"])
+        ax_acc.plot(epochs, run["val_accuracy"], marker="o", label=run["name"][lang])
+        ax_loss.plot(epochs, run["val_loss"], marker="o", label=run["name"][lang])
     for ax, title in ((ax_acc, t["val_acc"]), (ax_loss, t["val_loss"])):
         ax.set_title(title + (f" ({t['sample']})" if inputs["sample"] else ""))
         ax.set_xlabel(t["epoch"])
@@ -117,23 +117,26 @@ def draw_optimizers(fig, inputs: dict, lang: str) -> None:
 def draw_batching(fig, inputs: dict, lang: str) -> None:
     t = TEXT[lang]
     runs = inputs["runs"]
-    names = [f"{r['name']}\n({t['batch']} {r['batch_size']:,})" for r in runs]
+    names = [r["name"][lang] for r in runs]
     axes = fig.subplots(1, 3)
     panels = (
         ("updates", [r["updates_per_epoch"] for r in runs], "{:,.0f}"),
         ("time", [r["time_per_epoch"] for r in runs], "{:.1f}"),
         ("test_acc", [r["test_accuracy"] * 100 for r in runs], "{:.2f}"),
     )
+    colors = ["#8da0cb", "#fc8d62", "#66c2a5"][: len(runs)]
     for ax, (key, values, fmt) in zip(axes, panels):
-        bars = ax.bar(range(len(values)), values, color=["#8da0cb", "#fc8d62", "#66c2a5"][: len(values)])
-        ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=8)
-        ax.set_xticks(range(len(values)), names, fontsize=7)
-        ax.set_title(t[key], fontsize=10)
+        bars = ax.bar(range(len(values)), values, color=colors)
+        ax.bar_label(bars, labels=[fmt.format(v) for v in values])
+        ax.set_xticks([])  # the runs are named once, in the legend below: long names do not fit under bars
+        ax.set_title(t[key])
         ax.grid(axis="y", alpha=0.3)
         if key == "updates":
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(_plain())
-        ax.margins(y=0.15)
+        ax.margins(y=0.18)
+    ncol = len(names) if sum(len(n) for n in names) <= 60 else 1
+    fig.legend(bars, names, loc="outside lower center", ncol=ncol, frameon=False)
     if inputs["sample"]:
         fig.suptitle(t["sample"])
 
@@ -161,7 +164,7 @@ def study_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     optimizers = chapter.group("optimizers")
     if optimizers:
         inputs = {
-            "runs": [{"name": e.name, "val_accuracy": runs[e.name].history["val_accuracy"],
+            "runs": [{"name": display_names(e), "val_accuracy": runs[e.name].history["val_accuracy"],
                       "val_loss": runs[e.name].history["val_loss"]} for e in optimizers],
             "sample": is_sample,
         }
@@ -173,7 +176,7 @@ def study_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         rows = []
         for e in batching:
             run = runs[e.name]
-            rows.append({"name": e.name, "batch_size": run.batch_size, "updates_per_epoch": run.iterations_per_epoch,
+            rows.append({"name": display_names(e), "batch_size": run.batch_size, "updates_per_epoch": run.iterations_per_epoch,
                          "time_per_epoch": sum(run.epoch_times_s) / len(run.epoch_times_s),
                          "test_accuracy": run.test_accuracy})
         alt = {"ko": "배치 경사 하강법, SGD(배치 1), 미니배치(32)의 에포크당 업데이트 수, 에포크당 시간, 테스트 정확도",

@@ -124,6 +124,9 @@ UI = {
         "claims_fail": "강의의 다음 주장은 이번 빌드의 결과에서 성립하지 않습니다. 사실로 가르치지 마세요:",
         "claims_all_hold": "강의의 주장 {n}개가 모두 이번 빌드의 결과에서 성립합니다.",
         "claim_checked": "검사식",
+        "instructor_doc": "강사용 자료", "instructor_warning": "강사용 자료입니다. 학생에게 배포하지 마세요.",
+        "claim": "강의의 주장", "claim_verdict": "이번 빌드", "claim_values": "측정값",
+        "holds": "성립", "fails": "성립하지 않음", "speaker_notes": "슬라이드별 발표자 노트",
     },
     "en": {
         "measured_on": "measured on", "profile": "profile", "provenance": "The run behind this material",
@@ -137,11 +140,31 @@ UI = {
         "claims_fail": "These statements of the lecture do not hold on this build's results; do not teach them as fact:",
         "claims_all_hold": "All {n} statements the lecture makes about its results hold on this build's results.",
         "claim_checked": "checked",
+        "instructor_doc": "instructor's notes", "instructor_warning": "For the instructor. Do not hand out to students.",
+        "claim": "statement of the lecture", "claim_verdict": "this build", "claim_values": "measured",
+        "holds": "holds", "fails": "does not hold", "speaker_notes": "Speaker notes, slide by slide",
     },
 }
 
 
 def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
-                templates: Sequence[Path] = (), **extra) -> str:
+                templates: Sequence[Path] = (), instructor: bool = False, **extra) -> str:
+    """A page layout filled for students, or with ``instructor=True`` for the instructor only
+    (the claims' verdicts in the deck's speaker notes)."""
     template = layout_environment(templates).get_template(template_name)
-    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang], **extra)
+    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang],
+                           instructor=instructor, **extra)
+
+
+STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}
+INSTRUCTOR_PAGES = {"instructor.html": ("instructor.html.j2", True),
+                    "instructor-slides.html": ("slides.html.j2", True)}
+"""Pages only for the instructor: never linked from a student page, published only on request."""
+
+
+def render_pages(ctx: RenderContext, slides: list[Slide], templates: Sequence[Path] = ()) -> dict[str, str]:
+    """The student pages (slides, handout) and the instructor's (notes document, deck with claims)."""
+    pages = {name: render_page(tpl, ctx, slides, templates) for name, tpl in STUDENT_PAGES.items()}
+    pages.update({name: render_page(tpl, ctx, slides, templates, instructor=flag)
+                  for name, (tpl, flag) in INSTRUCTOR_PAGES.items()})
+    return pages

@@ -35,6 +35,8 @@ SHARED = "assets"
 PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
 ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
 DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
+INSTRUCTOR_FILES = ("instructor.html", "instructor-slides.html")  # written by every build, see build.render
+INSTRUCTOR_INDEX = "instructor.html"  # the site's page listing them, only with --instructor
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class PublishOptions:
     chapters: tuple[str, ...] = ()
     title: str = DEFAULT_TITLE
     cache_dir: Path | None = None
+    instructor: bool = False  # also publish the instructor's pages, listed on their own page
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     except (ValueError, KeyError, TypeError) as exc:
         raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
     for name in ("slides.html", "handout.html", *report.get("outputs", [])):
+        if name in INSTRUCTOR_FILES and not (folder / name).is_file():
+            continue  # built before the instructor's pages existed: publishable without --instructor
         if not (folder / name).is_file():
             raise LecturegenError(f"{folder / name} is missing; rebuild the chapter with 'lecturegen build'")
     return BuiltChapter(folder, report)
@@ -133,8 +138,13 @@ def _merge_assets(chapter: BuiltChapter, shared: Path) -> None:
         shutil.copyfile(path, dest)
 
 
-def _copy_chapter(chapter: BuiltChapter, dest: Path) -> None:
-    shutil.copytree(chapter.folder, dest, ignore=lambda d, names: [SHARED] if Path(d) == chapter.folder else [])
+def _copy_chapter(chapter: BuiltChapter, dest: Path, instructor: bool = False) -> None:
+    """The chapter's folder without its assets; the instructor's pages only when asked for."""
+    if instructor and not all((chapter.folder / name).is_file() for name in INSTRUCTOR_FILES):
+        raise UsageError(f"{chapter.folder} has no instructor pages; rebuild it with 'lecturegen build' "
+                         "(this lecturegen writes them) or publish without --instructor")
+    skip = [SHARED] + ([] if instructor else list(INSTRUCTOR_FILES))
+    shutil.copytree(chapter.folder, dest, ignore=lambda d, names: skip if Path(d) == chapter.folder else [])
     for page in dest.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         page.write_text(ASSET_LINK.sub(rf"\1../{SHARED}/", text), encoding="utf-8")
@@ -154,16 +164,18 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
         "name": chapter.name, "lang": chapter.lang, "title": report["chapter"].get("title", chapter.name),
         "sample": bool(report.get("sample_data")), "report": report, "prov": report["provenance"],
         "notebook": chapter.notebook, "runs": runs,
+        "failing": [c["id"] for c in report.get("claims", []) if not c.get("holds", True)],
         "pdf_kib": round(pdf.stat().st_size / 1024) if pdf.is_file() else 0,
     }
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
+def render_index(chapters: list[BuiltChapter], site: Path, title: str, template: str = "index.html.j2") -> str:
+    """The site's index (students) or, with ``template="instructor.html.j2"``, the instructor's page."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
     published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return env.get_template("index.html.j2").render(
+    return env.get_template(template).render(
         site={"title": title, "lecturegen": __version__, "published": published},
         chapters=[_index_entry(c, site) for c in chapters],
         labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
@@ -194,19 +206,28 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         for chapter in chapters:
             say(f"copying {chapter.name}")
             _merge_assets(chapter, shared)
-            _copy_chapter(chapter, staged / chapter.name)
+            _copy_chapter(chapter, staged / chapter.name, opts.instructor)
         shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
         # one font subset for the whole site: every character of every page, the index included (its
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
+        if opts.instructor:
+            draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
         _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
             pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+            if opts.instructor:
+                say(f"printing {chapter.name}/instructor.pdf")
+                notes = page.with_name("instructor.html")
+                write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache_dir)
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
+        if opts.instructor:
+            page = render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
+            (staged / INSTRUCTOR_INDEX).write_text(page, encoding="utf-8")
         _check(staged)
         version = staged.with_suffix("")
     return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)

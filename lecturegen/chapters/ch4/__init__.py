@@ -13,6 +13,7 @@ from lecturegen.chapter import Reference, chapter, claim, experiment
 
 @experiment(
     title={"ko": "시그모이드 신경망 (3장 기준 모델)", "en": "Sigmoid network (the chapter-3 baseline)"},
+    label={"ko": "시그모이드 모델", "en": "sigmoid model"},
     epochs=10,
     batch_size=32,
     inputs="flat",
@@ -39,6 +40,7 @@ def sigmoid():
 
 @experiment(
     title={"ko": "ReLU + 소프트맥스 신경망", "en": "ReLU + softmax network"},
+    label={"ko": "ReLU + 소프트맥스 모델", "en": "ReLU + softmax model"},
     epochs=10,
     batch_size=32,
     inputs="flat",
@@ -67,6 +69,7 @@ def relu():
 
 @experiment(
     title={"ko": "TensorFlow 공식 퀵스타트 모델", "en": "The official TensorFlow quickstart model"},
+    label={"ko": "퀵스타트 모델", "en": "quickstart model"},
     epochs=5,
     batch_size=32,
     inputs="image",
@@ -110,6 +113,7 @@ def dense_network():
 
 @experiment(
     title={"ko": "SGD (학습률 0.01)", "en": "SGD (learning rate 0.01)"},
+    label={"ko": "SGD", "en": "SGD"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_sgd():
@@ -126,6 +130,7 @@ def opt_sgd():
 
 @experiment(
     title={"ko": "모멘텀 (SGD + momentum 0.9)", "en": "Momentum (SGD + momentum 0.9)"},
+    label={"ko": "모멘텀", "en": "momentum"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_momentum():
@@ -142,6 +147,7 @@ def opt_momentum():
 
 @experiment(
     title={"ko": "Adagrad", "en": "Adagrad"},
+    label={"ko": "Adagrad", "en": "Adagrad"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_adagrad():
@@ -158,6 +164,7 @@ def opt_adagrad():
 
 @experiment(
     title={"ko": "RMSprop", "en": "RMSprop"},
+    label={"ko": "RMSprop", "en": "RMSprop"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_rmsprop():
@@ -174,6 +181,7 @@ def opt_rmsprop():
 
 @experiment(
     title={"ko": "Adam", "en": "Adam"},
+    label={"ko": "Adam", "en": "Adam"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_adam():
@@ -195,6 +203,7 @@ BATCHING_EPOCHS = 2  # the fixed budget: every way of batching sees the training
 
 @experiment(
     title={"ko": "배치 경사 하강법 (배치 = 훈련 세트 전체)", "en": "Batch gradient descent (batch = whole training set)"},
+    label={"ko": "전체 배치 경사 하강법", "en": "full-batch gradient descent"},
     epochs=BATCHING_EPOCHS, batch_size=None, group="batching", uses=(dense_network,),
 )
 def full_batch():
@@ -211,6 +220,7 @@ def full_batch():
 
 @experiment(
     title={"ko": "확률적 경사 하강법 (배치 1)", "en": "Stochastic gradient descent (batch 1)"},
+    label={"ko": "확률적 경사 하강법 (배치 1)", "en": "stochastic gradient descent (batch 1)"},
     epochs=BATCHING_EPOCHS, batch_size=1, group="batching", uses=(dense_network,),
 )
 def single_sample():
@@ -227,6 +237,7 @@ def single_sample():
 
 @experiment(
     title={"ko": "미니배치 경사 하강법 (배치 32)", "en": "Mini-batch gradient descent (batch 32)"},
+    label={"ko": "미니배치 경사 하강법 (배치 32)", "en": "mini-batch gradient descent (batch 32)"},
     epochs=BATCHING_EPOCHS, batch_size=32, group="batching", uses=(dense_network,),
 )
 def mini_batch():
