@@ -149,3 +149,52 @@ def test_instructor_set_only_when_asked(built_both, cache_dir, runner, tmp_path,
     page.wait_for_function("window.Reveal && Reveal.isReady()")
     assert failing[0]["id"] in page.evaluate("Reveal.getSlideNotes(Reveal.getSlide(0))")
     context.close()
+
+
+def _words(html: str) -> set[str]:
+    import html as htmllib
+
+    text = htmllib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", html)))
+    return set(text.split())
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_handout_pdf_breaks_korean_between_words(published_site, folder):
+    """A line of the PDF ending inside a word shows as two pieces that only form a word together."""
+    words = _words((published_site / folder / "handout.html").read_text(encoding="utf-8"))
+    lines = [line.strip() for line in _pdf_text(published_site / folder / "handout.pdf").splitlines()]
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    broken = []
+    for line, nxt in zip(lines, lines[1:]):
+        if not line or not nxt or not hangul.search(line[-1]) or not hangul.search(nxt[0]):
+            continue
+        head, tail = line.split()[-1], nxt.split()[0]
+        if head + tail in words and head not in words:
+            broken.append(f"{head}/{tail}")
+    assert broken == [], f"Korean words split across lines in {folder}/handout.pdf: {broken[:20]}"
+
+
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_handout_pdf_never_ends_a_page_on_a_heading_figure_or_formula(published_site, folder):
+    """Laid out by WeasyPrint as publish prints it: the last block of every page but the last is text,
+    a table or code, never a heading left without its content or a figure/formula cut from what follows."""
+    import weasyprint
+
+    from lecturegen.publish.pdf import keep_korean_words
+
+    page = published_site / folder / "handout.html"
+    doc = weasyprint.HTML(string=keep_korean_words(page.read_text(encoding="utf-8")), base_url=str(page),
+                          media_type="print").render()
+    orphans = []
+    for number, pdf_page in enumerate(doc.pages[:-1], 1):
+        last = None
+        for box in pdf_page._page_box.descendants():  # WeasyPrint's laid-out boxes, in document order
+            element = getattr(box, "element", None)
+            if getattr(box, "element_tag", None) in ("h1", "h2", "h3", "p", "pre", "table", "li", "img"):
+                last = element if last is None or element is not last else last
+        tag = last.tag if last is not None else ""
+        only_image = tag == "p" and len(last) == 1 and last[0].tag == "img" and not (last.text or "").strip()
+        if tag in ("h1", "h2", "h3", "img") or only_image:
+            orphans.append(f"page {number} ends with <{tag}> {''.join(last.itertext())[:40]!r}")
+    assert orphans == [], "\n".join(orphans)
