@@ -60,8 +60,28 @@
   }
 
   // 3. Korean words are never split across lines: each run of Hangul-containing characters
-  //    between spaces must lie on one line (Range.getClientRects gives one box per line)
+  //    between spaces must lie on one line (Range.getClientRects gives one box per line). A break
+  //    at punctuation inside it ("학습률 / (0.001)은", "%) / 가") is the line-breaking rules' own
+  //    (CSS Text 3, keep-all); a break between two letters or digits ("결 / 과가") is a broken word.
   const word = /[^\s]*[\uac00-\ud7a3][^\s]*/g;
+  const letter = /[\p{L}\p{N}]/u;
+  const lineOf = (node, i) => {
+    const r = document.createRange();
+    r.setStart(node, i);
+    r.setEnd(node, i + 1);
+    const box = Array.from(r.getClientRects()).find((b) => b.width > 0.5);
+    return box ? box.top : null;
+  };
+  const splitBetweenLetters = (node, start, text) => {
+    let prev = lineOf(node, start);
+    for (let i = 1; i < text.length; i++) {
+      const top = lineOf(node, start + i);
+      if (top === null) continue;
+      if (prev !== null && Math.abs(top - prev) > 2 && letter.test(text[i - 1]) && letter.test(text[i])) return i;
+      prev = top;
+    }
+    return -1;
+  };
   for (const node of words) {
     const text = node.textContent;
     let m;
@@ -73,7 +93,9 @@
       const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0.5);
       const tops = [];
       for (const r of rects) if (!tops.some((t) => Math.abs(t - r.top) < r.height / 2)) tops.push(r.top);
-      if (tops.length > 1) problems.push(`Korean word broken across lines: "${m[0]}"`);
+      if (tops.length < 2) continue;
+      const at = splitBetweenLetters(node, m.index, m[0]);
+      if (at > 0) problems.push(`Korean word broken across lines: "${m[0].slice(0, at)}/${m[0].slice(at)}"`);
     }
   }
   return problems;

@@ -32,7 +32,10 @@ TEXT = {
 }
 
 DERIVED = ("sigmoid", "tanh", "relu", "leaky_relu")
-LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (a = 0.1)"}
+LABELS = {  # legend names per language
+    "ko": {"sigmoid": "시그모이드", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (a = 0.1)"},
+    "en": {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (a = 0.1)"},
+}
 
 
 def _plain():
@@ -56,25 +59,27 @@ def draw_derivatives(fig, inputs: dict, lang: str) -> None:
     t = TEXT[lang]
     x = np.arange(*X_RANGE)
     axes = fig.subplots(1, 3)
+    names = LABELS[lang]
     for name in DERIVED:
-        axes[0].plot(x, activation_values(name, x), label=LABELS[name], linewidth=2)
-        axes[1].plot(x, _derivative(name, x), label=LABELS[name], linewidth=2)
+        axes[0].plot(x, activation_values(name, x), label=names[name], linewidth=2)
+        axes[1].plot(x, _derivative(name, x), label=names[name], linewidth=2)
     axes[0].set_title(t["function"])
     axes[1].set_title(t["derivative"])
     for ax in axes[:2]:
         ax.set_xlabel("x")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    # one legend for the two left panels, under the figure, so no curve is hidden behind it
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(DERIVED), frameon=False)
     depth = np.arange(1, inputs["max_depth"] + 1)
     for name in DERIVED:
         peak = float(np.max(_derivative(name, x)))  # the largest slope anywhere on the grid
-        axes[2].plot(depth, peak ** depth, marker="o", label=f"{LABELS[name]}: ${peak:.2f}^n$")
+        axes[2].plot(depth, peak ** depth, marker="o", label=f"${peak:.2f}^n$")
     axes[2].set_yscale("log")
     axes[2].yaxis.set_major_formatter(_plain())
     axes[2].set_xlabel(t["depth"])
-    axes[2].set_title(t["bound"], fontsize=10)
+    axes[2].set_title(t["bound"])
     axes[2].grid(alpha=0.3)
-    axes[2].legend(fontsize=8)
+    axes[2].legend(loc="lower left")
 
 
 def draw_losses(fig, inputs: dict, lang: str) -> None:
@@ -111,7 +116,9 @@ def draw_optimizers(fig, inputs: dict, lang: str) -> None:
         ax.set_xlabel(t["epoch"])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    # one legend under both panels: five entries inside a panel would cover its curves
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncol=min(len(inputs["runs"]), 5),
+               frameon=False)
 
 
 def draw_batching(fig, inputs: dict, lang: str) -> None:
@@ -153,7 +160,7 @@ def theory_figures() -> list[FigureSpec]:
     }
     return [
         FigureSpec("activation_derivatives", derivatives_alt, draw_derivatives, {"max_depth": 10},
-                   size=(12, 3.8), depends=(_derivative, activation_values)),
+                   size=(11, 4.2), depends=(_derivative, activation_values)),
         FigureSpec("loss_comparison", losses_alt, draw_losses, {"p_min": 0.01}, size=(10, 3.8)),
     ]
 

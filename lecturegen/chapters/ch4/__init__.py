@@ -220,7 +220,7 @@ def full_batch():
 
 @experiment(
     title={"ko": "확률적 경사 하강법 (배치 1)", "en": "Stochastic gradient descent (batch 1)"},
-    label={"ko": "확률적 경사 하강법 (배치 1)", "en": "stochastic gradient descent (batch 1)"},
+    label={"ko": "확률적 경사 하강법 (배치 1)", "en": "stochastic GD (batch 1)"},
     epochs=BATCHING_EPOCHS, batch_size=1, group="batching", uses=(dense_network,),
 )
 def single_sample():
@@ -237,7 +237,7 @@ def single_sample():
 
 @experiment(
     title={"ko": "미니배치 경사 하강법 (배치 32)", "en": "Mini-batch gradient descent (batch 32)"},
-    label={"ko": "미니배치 경사 하강법 (배치 32)", "en": "mini-batch gradient descent (batch 32)"},
+    label={"ko": "미니배치 경사 하강법 (배치 32)", "en": "mini-batch GD (batch 32)"},
     epochs=BATCHING_EPOCHS, batch_size=32, group="batching", uses=(dense_network,),
 )
 def mini_batch():
