@@ -115,7 +115,8 @@ ACTIVATIONS = {  # plot title per language, alt text per language
 
 def activation_figures() -> list[FigureSpec]:
     return [
-        FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key, "label": label, "a": 0.1})
+        FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key, "label": label, "a": 0.1},
+                   size=(7.5, 4.2))
         for key, (label, alt) in ACTIVATIONS.items()
     ]
 
