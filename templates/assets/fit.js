@@ -82,12 +82,9 @@
     });
   }
   window.lecturegenFit = { fit: fit, MIN_PX: MIN_PX };
-  Reveal.on("ready", function () {
-    if (Reveal.isPrintingPDF && Reveal.isPrintingPDF()) {
-      document.querySelectorAll(".reveal .slides section").forEach(fit);
-      return;
-    }
-    whenImagesLoaded(Reveal.getCurrentSlide(), fitCurrent);
-  });
+  var printing = /print-pdf/i.test(window.location.search);  // reveal's own test for its print view
+  // print view: every slide is laid out on its page (pdfMaxPagesPerSlide: 1), then fitted to it
+  Reveal.on("pdf-ready", function () { document.querySelectorAll(".reveal .slides section").forEach(fit); });
+  Reveal.on("ready", function () { if (!printing) whenImagesLoaded(Reveal.getCurrentSlide(), fitCurrent); });
   Reveal.on("slidechanged", function (event) { whenImagesLoaded(event.currentSlide, fitCurrent); });
 })();
