@@ -157,7 +157,7 @@ def _pct(value: float | None) -> str:
 def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
     report = chapter.report
     pdf = site / chapter.name / "handout.pdf"
-    runs = [{"name": name, "title": run.get("title", ""), "accuracy": run.get("test_accuracy"),
+    runs = [{"name": name, "label": run.get("label") or run.get("title") or name, "accuracy": run.get("test_accuracy"),
              "reference": (run.get("reference") or {}).get("test_accuracy")}
             for name, run in report.get("runs", {}).items()]
     return {
