@@ -72,6 +72,11 @@
   }
   function fitCurrent() { fit(Reveal.getCurrentSlide()); Reveal.layout(); }
   function whenImagesLoaded(section, then) {
+    // measure with the real font (inlined, but decoded asynchronously) and the figures' real sizes
+    if (document.fonts && document.fonts.status !== "loaded") {
+      document.fonts.ready.then(function () { whenImagesLoaded(section, then); });
+      return;
+    }
     var pending = Array.prototype.filter.call(section ? section.querySelectorAll("img") : [], function (i) { return !i.complete; });
     if (!pending.length) return then();
     var left = pending.length;
