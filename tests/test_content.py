@@ -149,8 +149,8 @@ def test_tables_show_display_names_not_identifiers(runs):
     """Students read labels in their language; identifiers stay in the code."""
     for lang in ("ko", "en"):
         ctx = context(runs, lang)
-        helpers = Helpers(ctx)
-        tables = helpers.results_table() + helpers.optimizer_table() + helpers.batching_table()
+        ns = Helpers(ctx).namespace()
+        tables = ns["results_table"]() + ns["optimizer_table"]() + ns["batching_table"]()
         for exp in CHAPTER.experiments:
             assert exp.label, f"{exp.name} has no display label"
             assert f"| {exp.display(lang)} |" in tables
