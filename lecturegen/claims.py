@@ -52,15 +52,18 @@ class Claim:
         return self.check if isinstance(self.check, str) else getattr(self.check, "__name__", "check")
 
 
-def claim(id: str, check: Check, *, ko: str, en: str) -> Claim:
-    """Declare a claim in one line (see the module docstring)."""
+def claim(id: str, check: Check, **text: str) -> Claim:
+    """Declare a claim in one line (see the module docstring); its sentence in every language of
+    the chapter, by language code: ``ko="..."``, ``en="..."``."""
     if not id or not all(c.isalnum() or c in "-_" for c in id):
         raise ValueError(f"claim id {id!r}: use letters, digits, '-' and '_'")
     if isinstance(check, str):
         _parse(check, id)
     elif not callable(check):
         raise ValueError(f"claim {id!r}: check must be an expression string or a callable, not {type(check).__name__}")
-    return Claim(id, check, {"ko": ko, "en": en})
+    if not text or not all(isinstance(t, str) for t in text.values()):
+        raise ValueError(f"claim {id!r}: give its sentence per language, e.g. en=\"The CNN is more accurate\"")
+    return Claim(id, check, dict(text))
 
 
 def _parse(expression: str, claim_id: str) -> ast.Expression:
@@ -216,9 +219,10 @@ def evaluate_all(claims: tuple[Claim, ...], runs: dict[str, RunResult],
 
 def previous_outcomes(report: dict[str, Any] | None) -> dict[str, bool]:
     """``{claim id: holds}`` from an earlier report.json, for 'no longer holds'."""
-    if not report:
+    claims = report.get("claims") if isinstance(report, dict) else None  # a damaged report counts as none
+    if not isinstance(claims, list):
         return {}
-    return {c["id"]: bool(c["holds"]) for c in report.get("claims", []) if isinstance(c, dict) and "id" in c}
+    return {c["id"]: bool(c.get("holds")) for c in claims if isinstance(c, dict) and isinstance(c.get("id"), str)}
 
 
 class ClaimView:

@@ -35,11 +35,6 @@ class ProfileName(str, Enum):
     quick = "quick"
 
 
-class Lang(str, Enum):
-    ko = "ko"
-    en = "en"
-
-
 def _fail(exc: LecturegenError) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=exc.exit_code)
@@ -51,8 +46,8 @@ def build(
     out: Annotated[Path, typer.Option(help="Output folder; the chapter goes into OUT/<chapter>.")] = Path("output"),
     profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
-    lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
-    force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match.")] = False,
+    lang: Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
@@ -72,7 +67,7 @@ def build(
         course = course_config(tuple(chapters_dir or ()), templates)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
+    opts = BuildOptions(chapter, out, profile.value, data, lang, force, seed, cache_dir,
                         course.chapters_dirs, course.templates_dirs, seeds, strict, jobs)
     reporter = make_reporter(quiet)
     try:
@@ -91,7 +86,7 @@ def build(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
-    from lecturegen.build.context import fixed, pct
+    from lecturegen.formats import fixed, pct
 
     for name, run in outcome.runs.items():
         typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
@@ -110,7 +105,8 @@ def diff(
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
 
-    Exits 1 when a test accuracy moved by more than --tolerance points (for CI), 2 on unreadable input.
+    Exits 1 when a test accuracy moved by more than --tolerance points, a run was removed, a build has
+    no runs, or a result is missing or not a number (for CI); 2 on unreadable input.
     """
     from lecturegen.diff import compare, load_report, print_table
 
@@ -122,7 +118,7 @@ def diff(
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         print_table(result)
-    if result.exceeded:
+    if result.failed:
         raise typer.Exit(code=1)
 
 
@@ -136,10 +132,10 @@ def publish(
     instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
-    from lecturegen.publish.site import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
-    opts = PublishOptions(out, site, tuple(chapters or ()), title or DEFAULT_TITLE, cache_dir, instructor)
+    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir, instructor)
     try:
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
@@ -153,7 +149,9 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        typer.echo(f"  {chap.name:<10} {chap.report['chapter'].get('title', '')}{note}")
+        from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
+
+        typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
 @app.command("list")
@@ -164,7 +162,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
 @app.command()

@@ -16,33 +16,32 @@ import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
-from lecturegen.build import blobs
+from lecturegen import messages
+from lecturegen.build.store import CacheStore
 from lecturegen.build.results import spread
+from lecturegen.errors import ChapterError
+from lecturegen.plugins import FigureSpec
 
 log = logging.getLogger(__name__)
 
 X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
 
-WORDS = {
-    "ko": {"epoch": "에포크", "accuracy": "정확도", "loss": "손실", "train": "훈련", "val": "검증",
-           "this_run": "이번 실행", "reference": "원래 강의 (참고)", "test_acc": "테스트 정확도",
-           "sample": "샘플 데이터", "params": "파라미터 수"},
-    "en": {"epoch": "epoch", "accuracy": "accuracy", "loss": "loss", "train": "training", "val": "validation",
-           "this_run": "this run", "reference": "original lecture (reference)", "test_acc": "test accuracy",
-           "sample": "sample data", "params": "parameters"},
-}
+class _Words(Mapping):
+    """The figure labels of every catalog language (``messages`` section ``figures``), by language."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        return messages.section(lang, "figures")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(messages.languages())
+
+    def __len__(self) -> int:
+        return len(messages.languages())
 
 
-@dataclass(frozen=True)
-class FigureSpec:
-    name: str
-    alt: dict[str, str]  # per language
-    draw: Callable[[Any, dict, str], None]  # (matplotlib Figure, inputs, lang)
-    inputs: dict = field(default_factory=dict)
-    size: tuple[float, float] = (6, 4)  # inches
-    depends: tuple[Callable[..., Any], ...] = ()  # other functions the drawing calls (hashed into the key)
+WORDS = _Words()
 
 
 @dataclass(frozen=True)
@@ -100,24 +99,15 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
     ax.grid(alpha=0.3)
 
 
-ACTIVATIONS = {  # plot title per language, alt text per language
-    "step": ({"ko": "계단 함수", "en": "step function"}, {"ko": "계단 함수: x > 0이면 1, 아니면 0", "en": "Step function: 1 if x > 0 else 0"}),
-    "sigmoid": ({"ko": "시그모이드", "en": "sigmoid"}, {"ko": "시그모이드: 0과 1 사이의 S자 곡선", "en": "Sigmoid: an S-curve between 0 and 1"}),
-    "tanh": ({"ko": "tanh (쌍곡탄젠트)", "en": "tanh (hyperbolic tangent)"}, {"ko": "tanh: -1과 1 사이, 0을 중심으로 한 S자 곡선",
-                      "en": "tanh: an S-curve between -1 and 1, centred on 0"}),
-    "relu": ({"ko": "ReLU", "en": "ReLU"}, {"ko": "ReLU: 음수는 0, 양수는 그대로", "en": "ReLU: 0 for negative inputs, x otherwise"}),
-    "leaky_relu": ({"ko": "Leaky ReLU (a = 0.1)", "en": "Leaky ReLU (a = 0.1)"}, {"ko": "Leaky ReLU: 음수 쪽 기울기 0.1",
-                                            "en": "Leaky ReLU: slope 0.1 for negative inputs"}),
-    "softmax": ({"ko": "소프트맥스", "en": "softmax"}, {"ko": "소프트맥스: x 격자 전체에 대한 확률 분포",
-                            "en": "Softmax: a probability distribution over the whole x grid"}),
-}
+ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")  # plot titles: catalog figures.title_<name>
 
 
 def activation_figures() -> list[FigureSpec]:
     return [
-        FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key, "label": label, "a": 0.1},
+        FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
+                   {"function": key, "label": messages.per_language("figures", f"title_{key}"), "a": 0.1},
                    size=(7.5, 4.2))
-        for key, (label, alt) in ACTIVATIONS.items()
+        for key in ACTIVATIONS
     ]
 
 
@@ -195,7 +185,8 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     main = chapter.group()
     for exp in main:
         run = runs[exp.name]
-        alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}" for lang in WORDS}
+        alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}"
+               for lang in exp.title if lang in WORDS}
         inputs = {"history": run.history, "title": display_names(exp), "sample": is_sample}
         specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     return specs
@@ -210,8 +201,8 @@ def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         ],
         "sample": is_sample,
     }
-    alt = {"ko": "실험별 테스트 정확도: 이번 실행과 원래 강의", "en": "Test accuracy per run: this run and the original lecture"}
-    return [FigureSpec("accuracy_comparison", alt, draw_comparison, comparison, size=(8.5, 4.6))]
+    return [FigureSpec("accuracy_comparison", messages.per_language("alt", "accuracy_comparison"), draw_comparison,
+                       comparison, size=(8.5, 4.6))]
 
 
 def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
@@ -220,8 +211,7 @@ def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
                  for e in chapter.group()],
         "sample": is_sample,
     }
-    alt = {"ko": "실험별 파라미터 수와 테스트 정확도", "en": "Parameter count and test accuracy per run"}
-    return [FigureSpec("accuracy_vs_params", alt, draw_params, inputs)]
+    return [FigureSpec("accuracy_vs_params", messages.per_language("alt", "accuracy_vs_params"), draw_params, inputs)]
 
 
 def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
@@ -229,31 +219,34 @@ def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     return curve_figures(chapter, runs, is_sample) + comparison_figure(chapter, runs, is_sample)
 
 
-def _theory(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    from lecturegen.build.figures_teaching import theory_figures
-
-    return theory_figures()
-
-
-def _studies(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    from lecturegen.build.figures_teaching import study_figures
-
-    return study_figures(chapter, runs, is_sample)
-
-
 FIGURE_BUILDERS = {
     "activations": lambda chapter, runs, is_sample: activation_figures(),
-    "theory": _theory,
-    "studies": _studies,
     "curves": curve_figures,
     "comparison": comparison_figure,
     "params": params_figure,
 }
+"""The library's figure sets by name (``lecturegen.chapter.FIGURE_SETS``); chapters add theirs as functions."""
 
 
 def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    """The figure sets the chapter declared (``chapter(figures=...)``), in its order."""
-    return [spec for name in chapter.figures for spec in FIGURE_BUILDERS[name](chapter, runs, is_sample)]
+    """The figure sets the chapter declared (``chapter(figures=...)``: library names or the
+    chapter's own functions), in its order; two figures with one name are refused."""
+    specs = []
+    for figure_set in chapter.figures:
+        if not callable(figure_set):
+            specs += FIGURE_BUILDERS[figure_set](chapter, runs, is_sample)
+            continue
+        try:  # the chapter's own code: a mistake in it is the author's to fix, named in one line
+            specs += figure_set(chapter, runs, is_sample)
+        except Exception as exc:
+            name = getattr(figure_set, "__name__", repr(figure_set))
+            raise ChapterError(f"figure set {name} of chapter {chapter.id} failed: {type(exc).__name__}: "
+                               f"{exc}; fix the chapter module") from exc
+    names = [spec.name for spec in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ChapterError(f"chapter {chapter.id}: figure name(s) {', '.join(twice)} made twice; rename one")
+    return specs
 
 
 # ---------------------------------------------------------------- rendering with a cache
@@ -311,22 +304,23 @@ def min_font_pt(svg: bytes) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache_dir: Path) -> list[RenderedFigure]:
+def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: CacheStore | Path) -> list[RenderedFigure]:
     """Write each figure as ``out_dir/figures/NAME.svg``, drawing only those not cached."""
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    store = cache_dir / "figures"
-    store.mkdir(parents=True, exist_ok=True)
+    store = CacheStore.of(cache)
     rendered = []
     for spec in specs:
-        cached = store / f"{_figure_key(spec, lang)}.svg"
-        svg = blobs.load(cached)  # checksummed: a damaged SVG is drawn again, never copied
+        name = f"{_figure_key(spec, lang)}.svg"
+        svg = store.get("figures", name)  # checksummed: a damaged SVG is drawn again, never copied
         if svg is None:
             log.debug("drawing figure %s", spec.name)
             buffer = io.BytesIO()
             _draw_svg(spec, lang, buffer)
             svg = buffer.getvalue()
-            blobs.store(cached, svg)
+            store.put("figures", name, svg)
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
+        if lang not in spec.alt:
+            raise ChapterError(f"figure {spec.name} has no alt text in '{lang}'; give FigureSpec(alt=...) one")
         rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg)))
     return rendered

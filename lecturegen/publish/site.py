@@ -9,7 +9,6 @@ server. Before the new version goes live every page is parsed and every link che
 
 from __future__ import annotations
 
-import datetime as dt
 import filecmp
 import json
 import logging
@@ -22,11 +21,14 @@ from typing import Any
 
 import jinja2
 
-from lecturegen import __version__
+from lecturegen.safefs import loads
+from lecturegen import __version__, clock, messages
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
+from lecturegen.build.writer import MARKER, unlisted
+from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,6 @@ log = logging.getLogger(__name__)
 SHARED = "assets"
 PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
 ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
-DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
 INSTRUCTOR_FILES = ("instructor.html", "instructor-slides.html")  # written by every build, see build.render
 INSTRUCTOR_INDEX = "instructor.html"  # the site's page listing them, only with --instructor
 
@@ -44,7 +45,7 @@ class PublishOptions:
     out: Path = Path("output")
     site: Path = Path("site")
     chapters: tuple[str, ...] = ()
-    title: str = DEFAULT_TITLE
+    title: str | None = None  # None: the catalogs' site title in the site's languages
     cache_dir: Path | None = None
     instructor: bool = False  # also publish the instructor's pages, listed on their own page
 
@@ -87,7 +88,7 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     if not report_path.is_file():
         return None
     try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report = loads(report_path.read_text(encoding="utf-8"))
         report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
     except (ValueError, KeyError, TypeError) as exc:
         raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
@@ -119,32 +120,49 @@ def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
     return chosen
 
 
-def _merge_assets(chapter: BuiltChapter, shared: Path) -> None:
+def _merge_assets(chapter: BuiltChapter, shared: Path, written: set[str]) -> None:
     """Copy the chapter's assets into the shared folder; the same name must mean the same bytes."""
     source = chapter.folder / SHARED
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        rel = path.relative_to(source)
+    if not source.is_dir() or source.is_symlink():
+        return
+    for rel in regular_files(source):
         if rel.as_posix() in PER_SITE_ASSETS:
             continue
         dest = shared / rel
         if dest.exists():
-            if not filecmp.cmp(path, dest, shallow=False):
+            if not filecmp.cmp(source / rel, dest, shallow=False):
                 raise LecturegenError(
                     f"{chapter.name}/{SHARED}/{rel.as_posix()} differs from another chapter's copy; "
                     "rebuild all chapters with the same lecturegen version before publishing"
                 )
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        copy_regular(source, rel, dest)
+        written.add(f"{SHARED}/{rel.as_posix()}")
 
 
-def _copy_chapter(chapter: BuiltChapter, dest: Path, instructor: bool = False) -> None:
-    """The chapter's folder without its assets; the instructor's pages only when asked for."""
+def _only_built_files(chapter: BuiltChapter) -> None:
+    """Refuse a chapter folder holding a link, a special file, or a file its build marker does not
+    list (a folder built before the marker existed is checked for links and special files only)."""
+    regular_files(chapter.folder)
+    extra = unlisted(chapter.folder)
+    if extra:
+        raise LecturegenError(f"{chapter.folder / extra[0]} was not written by 'lecturegen build' (it is not "
+                              f"listed in {MARKER}); remove it or rebuild the chapter, then publish again")
+
+
+def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str], instructor: bool = False) -> None:
+    """Copy the chapter's own files (not its assets, which are shared), never following a link; the
+    instructor's pages only when asked for."""
     if instructor and not all((chapter.folder / name).is_file() for name in INSTRUCTOR_FILES):
         raise UsageError(f"{chapter.folder} has no instructor pages; rebuild it with 'lecturegen build' "
                          "(this lecturegen writes them) or publish without --instructor")
-    skip = [SHARED] + ([] if instructor else list(INSTRUCTOR_FILES))
-    shutil.copytree(chapter.folder, dest, ignore=lambda d, names: skip if Path(d) == chapter.folder else [])
+    for rel in regular_files(chapter.folder):
+        if rel.parts[0] == SHARED or rel.as_posix() == MARKER:
+            continue
+        if rel.as_posix() in INSTRUCTOR_FILES and not instructor:
+            continue
+        copy_regular(chapter.folder, rel, dest / rel)
+        written.add(f"{chapter.name}/{rel.as_posix()}")
     for page in dest.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         page.write_text(ASSET_LINK.sub(rf"\1../{SHARED}/", text), encoding="utf-8")
@@ -169,21 +187,33 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
     }
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str, template: str = "index.html.j2") -> str:
+def site_languages(chapters: list[BuiltChapter]) -> tuple[str, ...]:
+    """The index's languages: those of the published chapters that lecturegen has words for, the
+    course's original language first. The first is the page's; the others follow each label."""
+    found = {c.lang for c in chapters}
+    return tuple(lang for lang in messages.languages() if lang in found) or (messages.FALLBACK,)
+
+
+def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, template: str = "index.html.j2") -> str:
     """The site's index (students) or, with ``template="instructor.html.j2"``, the instructor's page."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    langs = site_languages(chapters)
+    words = [messages.section(lang, "site") for lang in langs]
+    names = {lang: " · ".join(messages.section(other, "languages").get(lang, lang) for other in langs)
+             for lang in {c.lang for c in chapters}}
+    default_title = " · ".join(w["title"] for w in words)
     return env.get_template(template).render(
-        site={"title": title, "lecturegen": __version__, "published": published},
+        site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
+              "lang": langs[0]},
         chapters=[_index_entry(c, site) for c in chapters],
-        labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
+        words=words, others=langs[1:], language_names=names,
     )
 
 
-def _check(staged: Path) -> None:
-    problems = check_site(staged)
+def _check(staged: Path, written: set[str]) -> None:
+    problems = check_site(staged, written)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise LecturegenError(f"the site did not pass its checks: {problems[0]}{more}; nothing was published")
@@ -191,43 +221,51 @@ def _check(staged: Path) -> None:
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     from lecturegen.build.cache import default_cache_dir
+    from lecturegen.build.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()
     chapters = find_built(opts.out, opts.chapters)
-    cache_dir = opts.cache_dir or default_cache_dir()
+    cache = CacheStore(opts.cache_dir or default_cache_dir())
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
         raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
+    for chapter in chapters:  # refuse a link, a special file or a file the build did not write, up front
+        _only_built_files(chapter)
     pdf_cached: dict[str, bool] = {}
+    written: set[str] = set()  # every file this publish writes: the site check refuses any other
     with staged_site(opts.site) as staged:
         shared = staged / SHARED
         shared.mkdir()
         for chapter in chapters:
             say(f"copying {chapter.name}")
-            _merge_assets(chapter, shared)
-            _copy_chapter(chapter, staged / chapter.name, opts.instructor)
+            _merge_assets(chapter, shared, written)
+            _copy_chapter(chapter, staged / chapter.name, written, opts.instructor)
         shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
+        written.update({f"{SHARED}/index.css", f"{SHARED}/fonts.css", "index.html"})
         # one font subset for the whole site: every character of every page, the index included (its
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
         if opts.instructor:
             draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
-        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
-        _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
+        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
+        _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
-            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache)
+            written.add(f"{chapter.name}/handout.pdf")
             if opts.instructor:
                 say(f"printing {chapter.name}/instructor.pdf")
                 notes = page.with_name("instructor.html")
-                write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache_dir)
+                write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache)
+                written.add(f"{chapter.name}/instructor.pdf")
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
         if opts.instructor:
             page = render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
             (staged / INSTRUCTOR_INDEX).write_text(page, encoding="utf-8")
-        _check(staged)
+            written.add(INSTRUCTOR_INDEX)
+        _check(staged, written)
         version = staged.with_suffix("")
     return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)
