@@ -93,7 +93,7 @@ def build(
     if outcome.claims:
         failing = [c for c in outcome.claims if not c.holds]
         typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
-                   + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+                   + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
 
 
 @app.command()
@@ -129,12 +129,13 @@ def publish(
     site: Annotated[Path, typer.Option(help="The site to create or update (a symlink to a versioned folder).")] = Path("site"),
     title: Annotated[str | None, typer.Option(help="Title of the site's index page.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
     from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
-    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir)
+    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir, instructor)
     try:
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:

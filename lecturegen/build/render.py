@@ -126,6 +126,23 @@ def split_slides(text: str) -> list[Slide]:
 
 
 def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
-                templates: Sequence[Path] = (), **extra) -> str:
+                templates: Sequence[Path] = (), instructor: bool = False, **extra) -> str:
+    """A page layout filled for students, or with ``instructor=True`` for the instructor only
+    (the claims' verdicts in the deck's speaker notes)."""
     template = layout_environment(templates).get_template(template_name)
-    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"), **extra)
+    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
+                           instructor=instructor, **extra)
+
+
+STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}
+INSTRUCTOR_PAGES = {"instructor.html": ("instructor.html.j2", True),
+                    "instructor-slides.html": ("slides.html.j2", True)}
+"""Pages only for the instructor: never linked from a student page, published only on request."""
+
+
+def render_pages(ctx: RenderContext, slides: list[Slide], templates: Sequence[Path] = ()) -> dict[str, str]:
+    """The student pages (slides, handout) and the instructor's (notes document, deck with claims)."""
+    pages = {name: render_page(tpl, ctx, slides, templates) for name, tpl in STUDENT_PAGES.items()}
+    pages.update({name: render_page(tpl, ctx, slides, templates, instructor=flag)
+                  for name, (tpl, flag) in INSTRUCTOR_PAGES.items()})
+    return pages
