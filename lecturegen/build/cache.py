@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen.build.writer import DISK_FULL
-from lecturegen.safefs import loads
+from lecturegen.safefs import discard, loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.build.data import Fingerprint
@@ -127,7 +127,7 @@ class ResultCache:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", name, exc)
             self.damaged.add(cache_key(parts))
-            self._entry(parts).unlink(missing_ok=True)
+            discard(self._entry(parts))
             return None
 
     def _latest(self, parts: dict) -> list[str]:
