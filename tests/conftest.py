@@ -215,3 +215,14 @@ def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
     first.wait(timeout=600)
     first.pump.join(timeout=10)
     return out, first, second
+
+
+def report_data(runs: dict[str, dict] | None = None, *, chapter_id: str = "ch4", lang: str = "ko",
+                claims: list[dict] | None = None, outputs: list[str] | None = None, **provenance) -> dict:
+    """A report.json object that passes lecturegen's report schema (for diff and publish tests)."""
+    prov = {"lecturegen": "0.1.0", "tensorflow": "2.20.0", "keras": "3.15.1", "numpy": "2.3.0", "python": "3.11.7",
+            "device": "CPU", "dataset": "MNIST", "dataset_sha256": "0" * 64, "sample_data": False, "seed": 0,
+            "profile": "quick", "build_date": "2026-01-01 00:00 UTC", **provenance}
+    return {"schema": 1, "chapter": {"id": chapter_id, "title": "t", "lang": lang}, "provenance": prov,
+            "dataset": {"name": "MNIST"}, "sample_data": False, "profile": "quick", "runs": runs or {},
+            "claims": claims or [], "figures": [], "outputs": outputs or ["report.json"]}

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from conftest import cli_env, error_lines, make_idx_folder, run_cli, write_chapter, write_idx
+from conftest import cli_env, error_lines, make_idx_folder, report_data, run_cli, write_chapter, write_idx
 
 FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|remove|build into)\b")
 
@@ -118,7 +118,7 @@ def _reports(tmp: Path) -> list[str]:
     """Two intact report.json files for diff."""
     import json
 
-    report = {"provenance": {"lecturegen": "0.1.0"}, "runs": {"a": {"test_accuracy": 0.9, "test_loss": 0.3}}}
+    report = report_data({"a": {"test_accuracy": 0.9, "test_loss": 0.3}})
     for name in ("old.json", "new.json"):
         (tmp / name).write_text(json.dumps(report))
     return [str(tmp / "old.json"), str(tmp / "new.json")]
