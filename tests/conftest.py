@@ -16,6 +16,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from lecturegen.cli import app  # noqa: E402
 
 
+# fixtures that train models, execute a notebook or drive a browser: a test using one is slow
+TRAINING_FIXTURES = {"quick_build", "seeds_build", "built_both", "published_site", "concurrent_builds", "ch5_build",
+                     "cached_runs", "evil_build", "browser", "visit"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every test that trains (through a shared build fixture) carries the slow mark, so that
+    `pytest -m "not slow"` trains nothing."""
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def runner() -> CliRunner:
     return CliRunner()
