@@ -215,7 +215,7 @@ def test_malformed_report_is_one_clear_line_in_diff_and_publish(case, tmp_path, 
     folder = tmp_path / "out" / "ch4"
     folder.mkdir(parents=True)
     (folder / "report.json").write_text(json.dumps(bad))
-    assert main(["publish", "--out", str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 2
+    assert main(["publish", "--out", str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 

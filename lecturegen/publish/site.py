@@ -23,7 +23,7 @@ import jinja2
 
 from lecturegen import __version__, clock, messages
 from lecturegen.errors import LecturegenError, UsageError
-from lecturegen.report import Report
+from lecturegen.report import Report, ReportError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
@@ -84,7 +84,10 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     report_path = folder / "report.json"
     if not report_path.is_file():
         return None
-    report = Report.load(report_path).data  # checked against the report schema: one line when malformed
+    try:
+        report = Report.load(report_path).data  # checked against the report schema: one line when malformed
+    except ReportError as exc:  # a built folder, not a command-line argument: exit 1 like other build problems
+        raise LecturegenError(str(exc)) from None
     for name in ("slides.html", "handout.html", *report.get("outputs", [])):
         if not (folder / name).is_file():
             raise LecturegenError(f"{folder / name} is missing; rebuild the chapter with 'lecturegen build'")
