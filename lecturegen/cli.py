@@ -148,7 +148,7 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+        from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 

@@ -226,3 +226,20 @@ def test_deeply_nested_report_is_one_clear_line(tmp_path, capsys):
     assert main(["diff", str(tmp_path / "good.json"), str(tmp_path / "deep.json")]) == 2
     err = capsys.readouterr().err
     assert "is not a lecturegen report.json" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_check_table_shows_a_snippets_escape_sequences_instead_of_sending_them(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from lecturegen.check.audit import CheckResult
+    from lecturegen.check.cli import render_table
+
+    evil = "boom\x1b]0;pwned\x07\x1b[2J [bold]x[/bold]"
+    buf = io.StringIO()
+    render_table([CheckResult(f"{tmp_path}/a\x1b[31m.py", 1, "script", "py", "error", evil, "RuntimeError")],
+                 Console(file=buf, width=400, force_terminal=False))
+    text = buf.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]0;pwned\\x07\\x1b[2J [bold]x[/bold]" in text

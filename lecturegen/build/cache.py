@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lecturegen.build.writer import DISK_FULL
 from lecturegen.safefs import loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
@@ -159,8 +160,15 @@ class ResultCache:
 
     def store(self, parts: dict, result: RunResult) -> None:
         entry = {"parts": parts, "result": result.to_dict()}
-        self.files.put("runs", self._name(parts, f"{cache_key(parts)}.json"),
-                       json.dumps(entry, indent=1, ensure_ascii=False).encode("utf-8"))
-        for latest in self._latest_names(parts):
-            self.files.put("runs", latest, json.dumps(parts, indent=1, ensure_ascii=False).encode("utf-8"))
+        try:
+            self.files.put("runs", self._name(parts, f"{cache_key(parts)}.json"),
+                           json.dumps(entry, indent=1, ensure_ascii=False).encode("utf-8"))
+            for latest in self._latest_names(parts):
+                self.files.put("runs", latest, json.dumps(parts, indent=1, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise  # a full disk stops the build (lecturegen.build.writer.disk_full_is_an_error)
+            # a damaged cache folder (a file where a folder belongs, no permission) must not lose a training run
+            log.warning("cannot store %s in the cache (%s: %s); it is used now and retrained next time",
+                        parts["experiment"], exc.strerror or exc, exc.filename or "the cache folder")
 
