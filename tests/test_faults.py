@@ -368,6 +368,6 @@ def test_a_damaged_cache_folder_does_not_lose_the_result(tmp_path, caplog, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     (tmp_path / "runs" / "ch4").unlink()
-    monkeypatch.setattr("lecturegen.build.cache._write_atomic", full)
+    monkeypatch.setattr("lecturegen.build.store.write_atomic", full)
     with pytest.raises(OSError):  # a full disk still stops the build (one line, see disk_full_is_an_error)
         cache.store(parts, result)

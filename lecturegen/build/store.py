@@ -12,6 +12,7 @@ secret. What this does not protect against: someone who can read the cache folde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -90,13 +91,13 @@ class CacheStore:
         mac_path = path.with_name(path.name + MAC)
         try:
             data = path.read_bytes()
-        except OSError:
-            mac_path.unlink(missing_ok=True)
+        except OSError:  # missing, or the cache folder is damaged (a file where a folder belongs)
+            _drop(mac_path)
             return None
         try:
             expected = mac_path.read_text(encoding="ascii").strip()
         except FileNotFoundError:  # never finished, or written before entries had a MAC: not cached
-            path.unlink(missing_ok=True)
+            _drop(path)
             return None
         except (OSError, UnicodeDecodeError):
             expected = ""
@@ -105,6 +106,12 @@ class CacheStore:
         again = "retraining" if area == "runs" else "making it again"
         log.warning("cache entry %s/%s is damaged (checksum mismatch); %s", area, name, again)
         self.damaged.add((area, name))
-        path.unlink(missing_ok=True)
-        mac_path.unlink(missing_ok=True)
+        _drop(path)
+        _drop(mac_path)
         return None
+
+
+def _drop(path: Path) -> None:
+    """Remove a cache file if it can be removed; a damaged folder is made again by the next write."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
