@@ -69,3 +69,19 @@ def test_a_failing_run_stops_the_others_and_fails_the_build():
     with pytest.raises(TrainingError, match="'broken' failed to build its model: ValueError: no model here"):
         train_in_threads([long_run, broken], dataset, profile, 0, 2, Silent(), lambda exp, result: finished.append(exp.name))
     assert finished == []  # the long run was stopped, not reported as done
+
+
+def test_the_device_is_named_from_what_tensorflow_sees():
+    """No GPU here: the GPU branch runs against a stand-in for ``tf.config`` (untested on a real GPU)."""
+    from types import SimpleNamespace
+
+    from lecturegen.build.train import _device
+
+    def fake_tf(gpus, details):
+        experimental = SimpleNamespace(get_device_details=lambda device: details)
+        config = SimpleNamespace(list_physical_devices=lambda kind=None: gpus if kind == "GPU" else [], experimental=experimental)
+        return SimpleNamespace(config=config)
+
+    assert _device(fake_tf([], {})) == "CPU"
+    assert _device(fake_tf(["/physical_device:GPU:0"], {"device_name": "NVIDIA T4"})) == "GPU (NVIDIA T4)"
+    assert _device(fake_tf(["/physical_device:GPU:0"], {})) == "GPU"
