@@ -147,6 +147,9 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
                      reporter: Reporter, on_result: Callable[[Experiment, RunResult], None]) -> None:
     """Train `experiments` in threads of this process, `jobs` at a time, most expensive first.
 
+    All runs share one ``seed``: TensorFlow's global seed, which ``fit`` reads when it traces the
+    data pipeline's shuffle, belongs to the process, so runs of different seeds must not overlap
+    (``train_all`` trains one seed's runs at a time).
     Each run gets a new thread (Keras keeps per-thread state such as layer names). When a run
     fails or the build is interrupted, the runs in flight stop at their next graph call and the
     first error is raised here, after they have stopped.
