@@ -35,11 +35,6 @@ class ProfileName(str, Enum):
     quick = "quick"
 
 
-class Lang(str, Enum):
-    ko = "ko"
-    en = "en"
-
-
 def _fail(exc: LecturegenError) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=exc.exit_code)
@@ -51,7 +46,7 @@ def build(
     out: Annotated[Path, typer.Option(help="Output folder; the chapter goes into OUT/<chapter>.")] = Path("output"),
     profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
-    lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
+    lang: Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
@@ -73,7 +68,7 @@ def build(
         course = course_config(tuple(chapters_dir or ()), templates)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
+    opts = BuildOptions(chapter, out, profile.value, data, lang, force, seed, cache_dir,
                         course.chapters_dirs, course.templates_dirs, seeds, strict, jobs, processes)
     reporter = make_reporter(quiet)
     try:
@@ -99,7 +94,7 @@ def build(
     if outcome.claims:
         failing = [c for c in outcome.claims if not c.holds]
         typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
-                   + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+                   + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
 
 
 @app.command()
@@ -135,12 +130,13 @@ def publish(
     site: Annotated[Path, typer.Option(help="The site to create or update (a symlink to a versioned folder).")] = Path("site"),
     title: Annotated[str | None, typer.Option(help="Title of the site's index page.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
-    from lecturegen.publish.site import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
-    opts = PublishOptions(out, site, tuple(chapters or ()), title or DEFAULT_TITLE, cache_dir)
+    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir, instructor)
     try:
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
@@ -154,7 +150,7 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+        from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
@@ -167,7 +163,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
 @app.command()
