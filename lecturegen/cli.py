@@ -56,7 +56,8 @@ def build(
         help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")] = None,
     seeds: Annotated[int, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd.")] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process.")] = 1,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: 2 with 2 cores or more, else 1).", show_default=False)] = None,
+    processes: Annotated[bool, typer.Option("--processes", help="With --jobs: train each run in its own worker process (own TensorFlow, more memory).")] = False,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build.pipeline import BuildOptions
@@ -68,7 +69,7 @@ def build(
     except LecturegenError as exc:
         raise _fail(exc) from None
     opts = BuildOptions(chapter, out, profile.value, data, lang, force, seed, cache_dir,
-                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs)
+                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs, processes)
     reporter = make_reporter(quiet)
     try:
         outcome = run_build(opts, reporter)

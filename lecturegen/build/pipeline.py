@@ -27,6 +27,7 @@ from lecturegen.build.render import formulas_in, pygments_css, render_markdown, 
 from lecturegen.build.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.build.results import RunResult, aggregate
+from lecturegen.build.schedule import default_jobs
 from lecturegen.versions import tool_versions
 from lecturegen.build.writer import disk_full_is_an_error, staged_output
 
@@ -52,7 +53,8 @@ class BuildOptions:
     templates_dirs: tuple[Path, ...] = ()  # searched before the built-in templates, first wins
     seeds: int = 1  # train each experiment with seeds seed .. seed + seeds - 1; report mean ± sd
     strict: bool = False  # a claim that does not hold fails the build; the previous output stays
-    jobs: int = 1  # experiments trained at the same time, each in its own process
+    jobs: int | None = None  # experiments trained at the same time (None: schedule.default_jobs())
+    processes: bool = False  # with jobs > 1: each run in a worker process instead of a thread of the build
 
 
 def seed_list(seed: int, count: int) -> list[int]:
@@ -86,7 +88,7 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
-    if not 1 <= opts.jobs <= MAX_JOBS:
+    if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     lang = opts.lang or chapter.languages[0]
@@ -102,12 +104,14 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
 
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
               force: bool, reporter: Reporter, jobs: int = 1, data_spec: str | None = None,
-              chapters_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
+              chapters_dirs: tuple[Path, ...] = (), processes: bool = False,
+              ) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
     """Each experiment's result: from the cache when its key matches, else trained now.
 
     With several seeds each (experiment, seed) is its own cache entry, and the experiment's
-    result is their mean (:func:`lecturegen.build.results.aggregate`). With ``jobs`` > 1 and
-    ``data_spec`` given, the runs to train go to that many worker processes at once.
+    result is their mean (:func:`lecturegen.build.results.aggregate`). With ``jobs`` > 1, that many
+    runs train at once, most expensive first (:mod:`lecturegen.build.parallel`): in threads of this
+    process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
     done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
@@ -131,11 +135,12 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
             cache.store(parts, result)
             done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
 
-        if jobs > 1 and len(items) > 1 and data_spec is not None:
+        if jobs > 1 and len(items) > 1 and (data_spec is not None or not processes):
             from lecturegen.build.parallel import train_concurrently
 
             train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
-                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs)
+                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs,
+                               dataset=dataset, processes=processes)
         else:
             from lecturegen.build.train import train  # imports TensorFlow only when something must train
 
@@ -219,7 +224,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
         seeds = seed_list(opts.seed, opts.seeds)
         runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
-                                 opts.jobs, opts.data, opts.chapters_dirs)
+                                 opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
         if opts.strict and failing:
