@@ -24,6 +24,8 @@ from lecturegen.build.fonts import font_css
 from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
 from lecturegen.build.progress import Reporter
+from lecturegen.build.tflog import tensorflow_log
+from lecturegen import terminal
 from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
@@ -106,12 +108,18 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
             parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
             cached = None if force else cache.load(parts)
             if cached is not None:
-                reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
                 done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
                 continue
             reasons = ["--force"] if force else cache.why_stale(parts)
-            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
             todo.setdefault(seed, []).append((exp, parts, reasons))
+    to_train = {exp.name: profile.epochs(exp) for items in todo.values() for exp, _, _ in items}
+    reporter.plan(len(chapter.experiments) * len(seeds), to_train)
+    for (name, seed), (result, _) in done.items():
+        reporter.cached(name if len(seeds) == 1 else f"{name} seed {seed}", result.test_accuracy, result.test_loss)
+    for seed, items in todo.items():
+        for exp, _, reasons in items:
+            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
+            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
 
     for seed, items in todo.items():
         def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
@@ -178,6 +186,16 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
     }
 
 
+def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
+    """The sizes training really uses: ``2,000 of 60,000 train / 500 of 10,000 test images, at most 2 epochs (profile quick)``."""
+    def part(used: int | None, size: int, what: str) -> str:
+        return f"{size:,} {what}" if used is None or used >= size else f"{used:,} of {size:,} {what}"
+
+    epochs = f", at most {profile.max_epochs} epochs" if profile.max_epochs else ""
+    return (f"{part(profile.max_train, fp.train_size, 'train')} / {part(profile.max_test, fp.test_size, 'test')} images"
+            f"{epochs} (profile {profile.name})")
+
+
 def _cache_folder(opts: BuildOptions) -> Path:
     """The cache folder, checked before anything trains: a bad one must not cost a training run."""
     cache_dir = opts.cache_dir or default_cache_dir()
@@ -203,10 +221,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     with staged_output(final.parent, final.name) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-        reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
+        reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
         seeds = seed_list(opts.seed, opts.seeds)
-        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
-                                 opts.jobs, opts.data, opts.chapters_dirs)
+        with tensorflow_log(cache_dir, show=terminal.state.verbose):
+            runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+                                     opts.jobs, opts.data, opts.chapters_dirs)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
         if opts.strict and failing:

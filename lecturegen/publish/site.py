@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 
 from lecturegen import __version__
+from lecturegen.config import Course
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 SHARED = "assets"
 PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
 ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
-DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
+DEFAULT_TITLE = "강의 자료 · Course material"  # without a [course] title in lecturegen.toml
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class PublishOptions:
     chapters: tuple[str, ...] = ()
     title: str = DEFAULT_TITLE
     cache_dir: Path | None = None
+    course: Course = Course()  # lecturegen.toml's [course]: instructor and term on the index
 
 
 @dataclass(frozen=True)
@@ -158,13 +160,14 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
     }
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
+def render_index(chapters: list[BuiltChapter], site: Path, title: str, course: Course = Course()) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
     published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return env.get_template("index.html.j2").render(
         site={"title": title, "lecturegen": __version__, "published": published},
+        course=course,
         chapters=[_index_entry(c, site) for c in chapters],
         labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
     )
@@ -199,14 +202,14 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         # one font subset for the whole site: every character of every page, the index included (its
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
-        draft = render_index(chapters, staged, opts.title)
+        draft = render_index(chapters, staged, opts.title, opts.course)
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
         _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
             pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
-        (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
+        (staged / "index.html").write_text(render_index(chapters, staged, opts.title, opts.course), encoding="utf-8")
         _check(staged)
         version = staged.with_suffix("")
     return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)
