@@ -168,12 +168,17 @@ def serve(
     """Build, serve on localhost and rebuild on every save; the open browser reloads at the same slide."""
     from lecturegen.serve import serve as run_serve
 
-    try:
-        opts = build_options(chapter, lang.value, chapters_dir, templates, out=out, profile=profile, data=data,
+    def make_opts():  # read again before every rebuild: lecturegen.toml is watched too
+        return build_options(chapter, lang.value, chapters_dir, templates, out=out, profile=profile, data=data,
                              cache_dir=cache_dir)
-        run_serve(opts, port, open_browser)
+
+    try:
+        run_serve(make_opts(), port, open_browser, make_opts)
     except LecturegenError as exc:
         raise _fail(exc) from None
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+        raise typer.Exit(code=130) from None
 
 
 @app.command()

@@ -23,6 +23,7 @@ from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
+from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
 from lecturegen.build.tflog import tensorflow_log
 from lecturegen import terminal
@@ -239,13 +240,15 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
                             tuple(claims), out_dir=staged, cache_dir=cache_dir)
-        slides = split_slides(render_markdown(ctx))
+        text = render_markdown(ctx)
+        own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
+        slides = split_slides(text)
         files = {
             "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
             "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
             f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
         }
-        outputs = sorted([*files, "report.json"])
+        outputs = sorted([*files, "report.json", *own_files])
         files["report.json"] = dumps(build_report(ctx, status, outputs))
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")

@@ -60,6 +60,7 @@ class Overall:
 
     def __init__(self) -> None:
         self.started = time.monotonic()
+        self.training_since: float | None = None  # the first epoch's start: TensorFlow's import is not training
         self.total = self.done = 0
         self.epochs_total = self.epochs_done = 0
         self.width = 0
@@ -71,10 +72,14 @@ class Overall:
         self.started = time.monotonic()
 
     def left(self) -> float | None:
-        if not self.epochs_done or self.epochs_done >= self.epochs_total:
+        if not self.epochs_done or self.epochs_done >= self.epochs_total or self.training_since is None:
             return None
-        elapsed = time.monotonic() - self.started
+        elapsed = time.monotonic() - self.training_since
         return elapsed / self.epochs_done * (self.epochs_total - self.epochs_done)
+
+    def run_started(self) -> None:
+        if self.training_since is None:
+            self.training_since = time.monotonic()
 
     def line(self) -> str:
         left = self.left()
@@ -111,6 +116,7 @@ class LineReporter:
 
     def start_run(self, name: str, epochs: int) -> None:
         self.started[name] = time.monotonic()
+        self.overall.run_started()
         self._say(f"[{name}] training, {epochs} epochs")
 
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
@@ -132,14 +138,21 @@ class LiveReporter(LineReporter):
 
     def __init__(self) -> None:
         from rich.console import Console  # imported only for a terminal: a piped build starts faster
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
+        from rich.text import Text
 
         super().__init__()
+        reporter = self
+
+        class Status(ProgressColumn):  # the chapter's line is made at each refresh: its clock runs
+            def render(self, task) -> Text:
+                return Text(reporter.overall.line() if task.id == reporter.chapter else task.fields["status"])
+
         self.console = Console(stderr=True)
         self.progress = Progress(
-            TextColumn("{task.fields[label]}"),
+            TextColumn("{task.fields[label]}", markup=False),
             BarColumn(bar_width=24),
-            TextColumn("{task.fields[status]}"),
+            Status(),
             console=self.console,
             transient=True,
             refresh_per_second=4,
@@ -154,7 +167,7 @@ class LiveReporter(LineReporter):
     def _update_overall(self) -> None:
         o = self.overall
         self.progress.update(self.chapter, total=max(o.epochs_total, 1), completed=o.epochs_done,
-                             label="chapter".ljust(o.width + 2), status=o.line())
+                             label="chapter".ljust(o.width + 2))
 
     def plan(self, total: int, to_train: dict[str, int]) -> None:
         super().plan(total, to_train)
@@ -162,6 +175,7 @@ class LiveReporter(LineReporter):
 
     def start_run(self, name: str, epochs: int) -> None:
         self.started[name] = time.monotonic()
+        self.overall.run_started()
         self.tasks[name] = self.progress.add_task(name, total=epochs, label=self._label(name), status="starting")
 
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
