@@ -11,6 +11,8 @@ import sys
 import time
 from typing import Protocol
 
+from lecturegen.formats import fixed, pct
+
 
 class Reporter(Protocol):
     def info(self, message: str) -> None: ...
@@ -21,18 +23,6 @@ class Reporter(Protocol):
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None: ...
     def end_run(self, name: str, summary: str) -> None: ...
     def close(self) -> None: ...
-
-
-def pct(value: float) -> str:
-    from lecturegen.build.context import pct as fmt
-
-    return fmt(value)
-
-
-def fixed(value: float) -> str:
-    from lecturegen.build.context import fixed as fmt
-
-    return fmt(value)
 
 
 def run_line(name: str, test_accuracy: float, test_loss: float, width: int = 0) -> str:

@@ -9,7 +9,6 @@ server. Before the new version goes live every page is parsed and every link che
 
 from __future__ import annotations
 
-import datetime as dt
 import filecmp
 import json
 import logging
@@ -22,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from lecturegen import __version__
+from lecturegen import __version__, clock
 from lecturegen.config import Course
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
@@ -164,7 +163,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str, course: C
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    published = clock.stamp()
     return env.get_template("index.html.j2").render(
         site={"title": title, "lecturegen": __version__, "published": published},
         course=course,
