@@ -119,7 +119,7 @@ def build(
                              cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    reporter = make_reporter(quiet or terminal.state.quiet)
+    reporter = make_reporter(quiet, silent=terminal.state.quiet)
     try:
         outcome = run_build(opts, reporter)
     except LecturegenError as exc:

@@ -103,3 +103,25 @@ def test_own_image_uncommented_claim_and_author_errors(capsys, tmp_path, cache_d
     code, output = _cli(capsys, *args)
     assert code == 1 and re.search(r"error: ko.md line \d+ \(ch7\): image '../diagram.png' points outside", output)
     assert (folder / "diagram.png").is_file(), "the failed build left the previous output"
+
+
+@pytest.mark.slow
+def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path):
+    """A build that trains prints lecturegen's lines only; TensorFlow's go to the cache's log."""
+    from conftest import run_cli, write_chapter
+
+    env = write_chapter(tmp_path / "chapters")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user's shell: TensorFlow at its chattiest
+    cache = tmp_path / "cache"
+    proc = run_cli("build", "tiny", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
+                   "--cache-dir", str(cache), env=env)
+    assert proc.returncode == 0, proc.stderr
+    noise = re.compile(r"^[IWEF]\d{4} |oneDNN|cuInit|NodeDef|absl|retracing|cuda", re.IGNORECASE)
+    assert [line for line in proc.stderr.splitlines() if noise.search(line)] == []
+    assert re.search(r"^\[chapter\] +experiments 1/1, \d+:\d\d elapsed", proc.stderr, re.MULTILINE), proc.stderr
+    assert re.search(r"^\[tiny\] +trained +test accuracy +\d+\.\d\d %  loss \d\.\d{4}", proc.stderr, re.MULTILINE)
+    log = (cache / "logs" / "tensorflow.log").read_text()
+    assert re.search(r"oneDNN|cuInit|NodeDef|absl", log), log
+    verbose = run_cli("-v", "build", "tiny", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
+                      "--cache-dir", str(cache), "--force", env=env)
+    assert verbose.returncode == 0 and "TensorFlow's own messages" in verbose.stderr

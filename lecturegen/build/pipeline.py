@@ -101,11 +101,14 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     ``data_spec`` given, the runs to train go to that many worker processes at once.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+
+    def label(name: str, seed: int) -> str:
+        return name if len(seeds) == 1 else f"{name} seed {seed}"
+
     done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
     todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
     for exp in chapter.experiments:
         for seed in seeds:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
             parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
             cached = None if force else cache.load(parts)
             if cached is not None:
@@ -113,14 +116,13 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
                 continue
             reasons = ["--force"] if force else cache.why_stale(parts)
             todo.setdefault(seed, []).append((exp, parts, reasons))
-    to_train = {exp.name: profile.epochs(exp) for items in todo.values() for exp, _, _ in items}
-    reporter.plan(len(chapter.experiments) * len(seeds), to_train)
+    to_train = {label(exp.name, seed): profile.epochs(exp) for seed, items in todo.items() for exp, _, _ in items}
+    reporter.plan([label(exp.name, seed) for exp in chapter.experiments for seed in seeds], to_train)
     for (name, seed), (result, _) in done.items():
-        reporter.cached(name if len(seeds) == 1 else f"{name} seed {seed}", result.test_accuracy, result.test_loss)
+        reporter.cached(label(name, seed), result.test_accuracy, result.test_loss)
     for seed, items in todo.items():
         for exp, _, reasons in items:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
-            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
+            reporter.info(f"[{label(exp.name, seed)}] training: {'; '.join(reasons)}")
 
     for seed, items in todo.items():
         def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:

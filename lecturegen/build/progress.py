@@ -17,7 +17,7 @@ from lecturegen.formats import fixed, pct
 class Reporter(Protocol):
     def info(self, message: str) -> None: ...
     def warn(self, message: str) -> None: ...
-    def plan(self, total: int, to_train: dict[str, int]) -> None: ...
+    def plan(self, labels: list[str], to_train: dict[str, int]) -> None: ...
     def cached(self, name: str, test_accuracy: float, test_loss: float) -> None: ...
     def start_run(self, name: str, epochs: int) -> None: ...
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None: ...
@@ -97,8 +97,9 @@ class LineReporter:
     def warn(self, message: str) -> None:
         self._say(f"warning: {message}")
 
-    def plan(self, total: int, to_train: dict[str, int]) -> None:
-        self.overall.plan(total, to_train, max((len(n) for n in to_train), default=0))
+    def plan(self, labels: list[str], to_train: dict[str, int]) -> None:
+        """Every run of the build (cached or not) and the epochs of those still to train."""
+        self.overall.plan(len(labels), to_train, max((len(n) for n in labels), default=0))
 
     def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
         self.overall.width = max(self.overall.width, len(name))
@@ -117,7 +118,7 @@ class LineReporter:
     def end_run(self, name: str, summary: str) -> None:
         self.overall.done += 1
         self._say(f"{self._label(name)} trained   {summary}")
-        self._say(self.overall.line())
+        self._say(f"{self._label('chapter')} {self.overall.line()}")
 
     def close(self) -> None:
         pass
@@ -159,8 +160,8 @@ class LiveReporter(LineReporter):
         self.progress.update(self.chapter, total=max(o.epochs_total, 1), completed=o.epochs_done,
                              label="chapter".ljust(o.width + 2))
 
-    def plan(self, total: int, to_train: dict[str, int]) -> None:
-        super().plan(total, to_train)
+    def plan(self, labels: list[str], to_train: dict[str, int]) -> None:
+        super().plan(labels, to_train)
         self._update_overall()
 
     def start_run(self, name: str, epochs: int) -> None:
@@ -183,10 +184,23 @@ class LiveReporter(LineReporter):
     def close(self) -> None:
         self.progress.stop()
         if self.overall.total:
-            self._say(self.overall.line())
+            self._say(f"{self._label('chapter')} {self.overall.line()}")
 
 
-def make_reporter(quiet: bool = False) -> Reporter:
+class WarningsOnly(LineReporter):
+    """``lecturegen -q``: warnings only (errors and the final summary are printed by the CLI)."""
+
+    def _say(self, text: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        print(f"warning: {message}", file=self.stream or sys.stderr, flush=True)
+
+
+def make_reporter(quiet: bool = False, silent: bool = False) -> Reporter:
+    """Live on a terminal, lines otherwise (``quiet``: lines even on a terminal); ``silent``: warnings only."""
+    if silent:
+        return WarningsOnly()
     if not quiet and sys.stderr.isatty():
         return LiveReporter()
     return LineReporter()

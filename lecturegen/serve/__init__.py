@@ -84,7 +84,8 @@ class Rebuilder:
             return False
         trained = [n for n, s in outcome.status.items() if s["status"] == "trained"]
         what = f"trained {', '.join(trained)}" if trained else "nothing retrained"
-        say(f"built in {time.perf_counter() - started:.1f} s ({what}); the browser reloads")
+        reload = "; the browser reloads" if self.state.version else ""
+        say(f"built in {time.perf_counter() - started:.1f} s ({what}){reload}")
         self.state.update(built=True)
         return True
 
