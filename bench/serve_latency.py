@@ -5,8 +5,9 @@ Writes a fresh `lecturegen new` chapter into a temporary folder, starts `lecture
 Chromium and times, from the moment the file is saved until the open page shows the change:
 
 1. a prose edit (a sentence of ko.md): render only;
-2. a one-layer model edit (the skeleton's Dense(32) becomes Dense(48)): that experiment alone
-   retrains, the page shows its new parameter count.
+2. a one-layer model edit (the skeleton's Dense(32) becomes Dense(48), then Dense(64), ...): that
+   experiment alone retrains, the page shows its new parameter count. The first retrain of a
+   server includes TensorFlow's import.
 
     python bench/serve_latency.py [--cache-dir DIR] [--repeat N]
 """
@@ -84,15 +85,15 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(url + "#/1")
                 page.wait_for_function("window.Reveal && Reveal.isReady()")
-                units = ["Dense(32,", "Dense(48,"]
-                for i in range(args.repeat):
-                    prose.append(timed_edit(page, content, "# 작은 신경망" if i % 2 == 0 else "# 작은 신경망 (고침)",
-                                            "# 작은 신경망 (고침)" if i % 2 == 0 else "# 작은 신경망",
-                                            "작은 신경망 (고침)" if i % 2 == 0 else "작은 신경망"))
-                    old, new = units if i % 2 == 0 else units[::-1]
-                    hidden = int(new[6:-1])
-                    params = 784 * hidden + hidden + hidden * 10 + 10
-                    model.append(timed_edit(page, module, old, new, f"{params:,}"))
+                heading, hidden = "# 작은 신경망", 32
+                for i in range(1, args.repeat + 1):
+                    new_heading = f"# 작은 신경망 (고침 {i})"
+                    prose.append(timed_edit(page, content, heading, new_heading, new_heading[2:]))
+                    heading = new_heading
+                    new_hidden = 32 + 16 * i  # a width not trained before: a real retrain each time
+                    params = 784 * new_hidden + new_hidden + new_hidden * 10 + 10
+                    model.append(timed_edit(page, module, f"Dense({hidden},", f"Dense({new_hidden},", f"{params:,}"))
+                    hidden = new_hidden
                 browser.close()
         finally:
             proc.terminate()
