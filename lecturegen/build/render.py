@@ -63,7 +63,7 @@ def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     return _environment([*overrides, package_templates_dir()])
 
 
-def _template_error(exc: Exception, path: Path) -> ChapterError:
+def _template_error(exc: Exception, path: Path, what: str = "the content file") -> ChapterError:
     line = getattr(exc, "lineno", None)
     tb = exc.__traceback__
     while tb is not None:  # Jinja maps template frames to the template's own file and line
@@ -72,7 +72,7 @@ def _template_error(exc: Exception, path: Path) -> ChapterError:
         tb = tb.tb_next
     where = f"{path.name} line {line}" if line else path.name
     message = getattr(exc, "message", None) or str(exc)
-    return ChapterError(f"{where} ({path.parent.name}): {message}; fix the content file")
+    return ChapterError(f"{where} ({path.parent.name}): {message}; fix {what}")
 
 
 def render_markdown(ctx: RenderContext) -> str:
@@ -170,5 +170,12 @@ UI = {
 
 def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
                 templates: Sequence[Path] = (), **extra) -> str:
-    template = layout_environment(templates).get_template(template_name)
-    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang], **extra)
+    env = layout_environment(templates)
+    try:
+        template = env.get_template(template_name)
+    except jinja2.TemplateSyntaxError as exc:  # a layout being edited (lecturegen serve) or a course's own
+        raise _template_error(exc, Path(exc.filename or template_name), "the page template") from None
+    try:
+        return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang], **extra)
+    except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise _template_error(exc, Path(template.filename or template_name), "the page template") from None
