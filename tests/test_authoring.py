@@ -125,3 +125,20 @@ def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path):
     verbose = run_cli("-v", "build", "tiny", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
                       "--cache-dir", str(cache), "--force", env=env)
     assert verbose.returncode == 0 and "TensorFlow's own messages" in verbose.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("<p>ok</p>\n{{ broken( }}\n", "unexpected '}'"),
+    ("<p>ok</p>\n{{ ctx.nothing_here }}\n", "has no attribute 'nothing_here'"),
+])
+def test_page_template_error_names_file_and_line(tmp_path, text, message):
+    from types import SimpleNamespace
+
+    from lecturegen.build.render import render_page
+
+    (tmp_path / "slides.html.j2").write_text(text, encoding="utf-8")
+    ctx = SimpleNamespace(lang="ko", provenance={})
+    with pytest.raises(ChapterError) as caught:
+        render_page("slides.html.j2", ctx, [], [tmp_path])
+    assert str(caught.value).startswith(f"slides.html.j2 line 2 ({tmp_path.name}): ")
+    assert message in str(caught.value) and str(caught.value).endswith("; fix the page template")
