@@ -197,6 +197,17 @@ class WarningsOnly(LineReporter):
         print(f"warning: {message}", file=self.stream or sys.stderr, flush=True)
 
 
+class ChangesOnly(LineReporter):
+    """A rebuild of ``lecturegen serve``: what trains and every warning; no line per cached run."""
+
+    def info(self, message: str) -> None:
+        if message.startswith("["):  # "[relu] training: code of relu changed"
+            super().info(message)
+
+    def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
+        pass
+
+
 def make_reporter(quiet: bool = False, silent: bool = False) -> Reporter:
     """Live on a terminal, lines otherwise (``quiet``: lines even on a terminal); ``silent``: warnings only."""
     if silent:

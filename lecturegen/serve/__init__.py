@@ -64,12 +64,12 @@ class Rebuilder:
 
     def build(self, reason: str) -> bool:
         from lecturegen.build.pipeline import build, output_dir
-        from lecturegen.build.progress import LineReporter
+        from lecturegen.build.progress import ChangesOnly, LineReporter
 
         started = time.perf_counter()
         say(f"{reason}: building...")
         _forget_chapter_modules()
-        reporter = LineReporter()
+        reporter = ChangesOnly() if self.state.version else LineReporter()
         try:
             opts = self.make_opts()
             self.out_dir = output_dir(opts.out, opts.chapter, opts.lang)
@@ -91,7 +91,8 @@ class Rebuilder:
 
 
 def _describe(changes) -> str:
-    names = sorted({Path(path).name for _, path in changes})
+    paths = {Path(path) for _, path in changes}
+    names = sorted({p.name for p in paths if p.exists()} or {p.name for p in paths})  # not an editor's temp file
     return "changed: " + ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
