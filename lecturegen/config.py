@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from lecturegen.chapter import LANGUAGES
 from lecturegen.errors import UsageError
 
 CONFIG_NAME = "lecturegen.toml"
@@ -139,6 +140,9 @@ class _Reader:
         if (table, key) in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise self.fail(table, key, "must be a list of strings")
+            unknown = [v for v in value if (table, key) == ("course", "languages") and v not in LANGUAGES]
+            if unknown:
+                raise self.fail(table, key, f"has '{unknown[0]}'; lecturegen writes {', '.join(LANGUAGES)}")
             return tuple(value)
         if (table, key) in INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

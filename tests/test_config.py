@@ -54,6 +54,7 @@ def test_course_build_and_publish_tables_are_read(tmp_path):
     ('chapters_dirs = []\n\n[bild]\nprofile = "quick"\n', "bild", 3),
     ('[build]\nprofile = "quick"\n\n[publish]\nsite = "s"\ntitel = "t"\n', "publish.titel", 6),
     ('[build]\nseeds = "two"\n', "build.seeds", 2),
+    ('[course]\nlanguages = ["ko", "fr"]\n', "course.languages", 2),
 ])
 def test_unknown_or_bad_key_names_key_file_and_line(capsys, tmp_path, monkeypatch, text, name, line):
     (tmp_path / "lecturegen.toml").write_text(text, encoding="utf-8")
