@@ -37,11 +37,6 @@ class ProfileName(str, Enum):
     quick = "quick"
 
 
-class Lang(str, Enum):
-    ko = "ko"
-    en = "en"
-
-
 def _fail(exc: LecturegenError) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=exc.exit_code)
@@ -74,11 +69,12 @@ OutOpt = Annotated[Path | None, typer.Option(
     help="Output folder; the chapter goes into OUT/<chapter>. Default: [build] out, else output.")]
 CacheOpt = Annotated[Path | None, typer.Option(
     help="Where results are cached. Default: [build] cache_dir, else ~/.cache/lecturegen.")]
+LangOpt = Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")]
 TemplatesOpt = Annotated[Path | None, typer.Option(
     help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")]
 
 
-def build_options(chapter: str, lang: str, chapters_dir: list[Path] | None, templates: Path | None, *,
+def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | None, templates: Path | None, *,
                   out: Path | None = None, profile: ProfileName | None = None, data: str | None = None,
                   cache_dir: Path | None = None, seeds: int | None = None, jobs: int | None = None, **flags):
     """BuildOptions from the command line, falling back to lecturegen.toml's [build], then the defaults."""
@@ -99,7 +95,7 @@ def build(
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
-    lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
+    lang: LangOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: CacheOpt = None,
@@ -115,7 +111,7 @@ def build(
     from lecturegen.build.progress import make_reporter
 
     try:
-        opts = build_options(chapter, lang.value, chapters_dir, templates, out=out, profile=profile, data=data,
+        opts = build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
                              cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict)
     except LecturegenError as exc:
         raise _fail(exc) from None
@@ -155,7 +151,7 @@ def print_summary(outcome) -> None:
 @app.command()
 def serve(
     chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help="Chapter id, e.g. ch4.")],
-    lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
+    lang: LangOpt = None,
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on localhost (0: any free port).")] = 8000,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the slides in the default browser.")] = False,
     out: OutOpt = None,
@@ -169,7 +165,7 @@ def serve(
     from lecturegen.serve import serve as run_serve
 
     def make_opts():  # read again before every rebuild: lecturegen.toml is watched too
-        return build_options(chapter, lang.value, chapters_dir, templates, out=out, profile=profile, data=data,
+        return build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
                              cache_dir=cache_dir)
 
     try:
@@ -216,13 +212,13 @@ def publish(
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
-    from lecturegen.publish.site import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
     try:
         conf = course_config()
         opts = PublishOptions(pick(out, conf.build.out, Path("output")), pick(site, conf.publish.site, Path("site")),
-                              tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title or DEFAULT_TITLE),
+                              tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title),
                               pick(cache_dir, conf.build.cache_dir, None), conf.course)
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
@@ -236,7 +232,7 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+        from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
@@ -249,7 +245,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
 @app.command()

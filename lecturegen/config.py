@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from lecturegen.chapter import LANGUAGES
+from lecturegen import messages
 from lecturegen.errors import UsageError
 
 CONFIG_NAME = "lecturegen.toml"
@@ -140,9 +140,10 @@ class _Reader:
         if (table, key) in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise self.fail(table, key, "must be a list of strings")
-            unknown = [v for v in value if (table, key) == ("course", "languages") and v not in LANGUAGES]
+            known = messages.languages()
+            unknown = [v for v in value if (table, key) == ("course", "languages") and v not in known]
             if unknown:
-                raise self.fail(table, key, f"has '{unknown[0]}'; lecturegen writes {', '.join(LANGUAGES)}")
+                raise self.fail(table, key, f"has '{unknown[0]}'; lecturegen has words for {', '.join(known)}")
             return tuple(value)
         if (table, key) in INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

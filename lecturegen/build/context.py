@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from lecturegen import messages
 from lecturegen.build import maths, prep, train
 from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_source
 from lecturegen.build.data import Fingerprint
@@ -37,8 +38,7 @@ class RenderContext:
     provenance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
-    out_dir: Path | None = None  # where math SVGs go (None: only the <img> tags are made)
-    cache_dir: Path | None = None  # cache of typeset formulas
+    formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -92,6 +92,7 @@ class Helpers:
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
+        self.formulas_used: list[str] = []  # every formula the content asked for, in order
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
@@ -113,8 +114,8 @@ class Helpers:
     def summary(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
-        head = {"ko": ("층 (종류)", "출력 모양", "파라미터 수"), "en": ("Layer (type)", "Output shape", "Params")}[self.ctx.lang]
-        total = {"ko": "전체 파라미터", "en": "Total params"}[self.ctx.lang]
+        words = messages.section(self.ctx.lang, "tables")
+        head, total = words["summary"], words["summary_total"]
         rows = [f"| {escape(r.name)} ({escape(r.type)}) | `{escape(r.output_shape)}` | {r.params:,} |" for r in s.layers]
         lines = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---:|", *rows, f"| **{total}** | | **{s.total_params:,}** |"]
         return Markup("\n".join(lines) + "\n")
@@ -134,14 +135,10 @@ class Helpers:
 
     def math(self, tex: str, alt: str = "") -> Markup:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
-        height = None
-        if self.ctx.out_dir is None:
-            path = f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
-        else:
-            try:
-                path, height = maths.write_math(tex, self.ctx.out_dir, self.ctx.cache_dir)
-            except ValueError as exc:
-                raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}") from None
+        self.formulas_used.append(tex)
+        formula = self.ctx.formulas.get(tex)  # typeset before rendering; rendering reads and writes no file
+        path = formula.path if formula else f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
+        height = formula.height if formula else None
         style = f' style="height:{height * maths.DISPLAY_SCALE:.3f}em"' if height else ""
         return Markup(f'<img class="math" src="{escape(path)}" alt="{escape(alt or tex)}"{style}>')
 
@@ -155,10 +152,7 @@ class Helpers:
 
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
-        heads = {
-            "ko": ("실험", "파라미터 수", "이번 실행 정확도", "이번 실행 손실", "원래 강의 정확도 (참고)"),
-            "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
-        }
+        heads = {self.ctx.lang: tuple(messages.section(self.ctx.lang, "tables")["results"])}
         return self._table(heads, "lrrrr", group, lambda exp, run: (
             f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))

@@ -6,18 +6,18 @@ import json
 import logging
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from lecturegen.safefs import loads
-from lecturegen.build import assets, data
-from lecturegen import clock, registry
+from lecturegen.build import assets, data, maths
+from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
-from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
+from lecturegen.chapter import PROFILES, Chapter, Experiment, Profile
 from lecturegen.build.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
@@ -27,7 +27,8 @@ from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
 from lecturegen.build.tflog import tensorflow_log
 from lecturegen import terminal
-from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.store import CacheStore
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
@@ -47,7 +48,7 @@ class BuildOptions:
     out: Path = Path("output")
     profile: str = "full"
     data: str = "auto"
-    lang: str = DEFAULT_LANG
+    lang: str | None = None  # None: the chapter's first language
     force: bool = False
     seed: int = 0
     cache_dir: Path | None = None
@@ -78,9 +79,9 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
     return out / (chapter_id if lang == DEFAULT_LANG else f"{chapter_id}-{lang}")
 
 
-def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
-    if opts.lang not in LANGUAGES:
-        raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
+def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
+    if opts.lang is not None:
+        messages.catalog(opts.lang)  # a language lecturegen has no words for is refused before anything runs
     if not 1 <= opts.seeds <= MAX_SEEDS:
         raise UsageError(f"--seeds {opts.seeds}: give 1 to {MAX_SEEDS} (each seed trains every experiment once more)")
     if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
@@ -92,10 +93,15 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if not 1 <= opts.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
-    content = chapter.content_dir / f"{opts.lang}.md"
+    lang = opts.lang or chapter.languages[0]
+    if lang not in chapter.languages:
+        raise UsageError(f"chapter {chapter.id} is written in {', '.join(chapter.languages)}, not '{lang}'; "
+                         "choose another --lang")
+    messages.catalog(lang)
+    content = chapter.content_dir / f"{lang}.md"
     if not content.is_file():
-        raise UsageError(f"chapter {chapter.id} has no '{opts.lang}' content ({content.name} missing); choose another --lang")
-    return chapter, PROFILES[opts.profile]
+        raise UsageError(f"chapter {chapter.id} has no '{lang}' content ({content.name} missing); choose another --lang")
+    return chapter, PROFILES[opts.profile], lang
 
 
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
@@ -221,20 +227,21 @@ def _cache_folder(opts: BuildOptions) -> Path:
 
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     started = time.perf_counter()
-    chapter, profile = _validate(opts)
+    chapter, profile, lang = _validate(opts)
+    opts = replace(opts, lang=lang)
     dataset = data.resolve(opts.data)
-    cache_dir = _cache_folder(opts)
+    store = CacheStore(_cache_folder(opts))
     fp = dataset.fingerprint
     final = output_dir(opts.out, chapter.id, opts.lang)
     # the lock and the staging folder cover training too: a second build into the same folder
     # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
-    with disk_full_is_an_error(final, cache_dir), staged_output(final.parent, final.name, opts.force) as staged:
+    with disk_full_is_an_error(final, store.root), staged_output(final.parent, final.name, opts.force) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
         seeds = seed_list(opts.seed, opts.seeds)
-        with tensorflow_log(cache_dir, show=terminal.state.verbose):
-            runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+        with tensorflow_log(store.root, show=terminal.state.verbose):
+            runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
                                      opts.jobs, opts.data, opts.chapters_dirs)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
@@ -246,9 +253,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
-        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
+        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
         ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
-                            tuple(claims), out_dir=staged, cache_dir=cache_dir)
+                            tuple(claims))
+        ctx = replace(ctx, formulas=maths.typeset_all(formulas_in(ctx), store))  # drawn before rendering
+        maths.write_formulas(ctx.formulas, staged)
         text = render_markdown(ctx)
         own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
         slides = split_slides(text)
@@ -262,7 +271,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = files["slides.html"] + files["handout.html"]
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
+        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, store), opts.templates_dirs)
     seconds = time.perf_counter() - started
     return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)
 

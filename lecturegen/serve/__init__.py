@@ -35,6 +35,15 @@ def _forget_chapter_modules() -> None:
         del sys.modules[name]
 
 
+def served_folder(opts) -> Path:
+    """The output folder of the chapter in its language (the chapter's first when none is given)."""
+    from lecturegen import registry
+    from lecturegen.build.pipeline import output_dir
+
+    chapter = registry.get(opts.chapter, opts.chapters_dirs)
+    return output_dir(opts.out, chapter.id, opts.lang or chapter.languages[0])
+
+
 def watched_paths(opts) -> list[Path]:
     """The chapter module, its content folder, every templates folder and lecturegen.toml."""
     from lecturegen import registry
@@ -60,10 +69,9 @@ class Rebuilder:
 
     def __init__(self, make_opts: Callable, state: LiveState) -> None:
         self.make_opts, self.state = make_opts, state
-        self.out_dir: Path | None = None
 
     def build(self, reason: str) -> bool:
-        from lecturegen.build.pipeline import build, output_dir
+        from lecturegen.build.pipeline import build
         from lecturegen.build.progress import ChangesOnly, LineReporter
 
         started = time.perf_counter()
@@ -71,9 +79,7 @@ class Rebuilder:
         _forget_chapter_modules()
         reporter = ChangesOnly() if self.state.version else LineReporter()
         try:
-            opts = self.make_opts()
-            self.out_dir = output_dir(opts.out, opts.chapter, opts.lang)
-            outcome = build(opts, reporter)
+            outcome = build(self.make_opts(), reporter)
         except LecturegenError as exc:
             say(f"error: {exc}")
             self.state.update(built=False, error=str(exc))
@@ -134,7 +140,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
             super().handle_exit(sig, frame)
             self._captured_signals.clear()  # uvicorn would raise the signal again after a clean stop
 
-    config = uvicorn.Config(make_app(rebuilder.out_dir, state), log_level="warning", access_log=False,
+    config = uvicorn.Config(make_app(served_folder(opts), state), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, lifespan="on")
     server = Server(config)
     stop = threading.Event()
