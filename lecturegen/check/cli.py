@@ -44,9 +44,12 @@ def render_table(results: list[CheckResult], console: Console) -> None:
         table.add_row(Text(plain(f"{r.path}:{r.line}")), Text(plain(r.snippet)), Text(r.verdict, style=style),
                       Text(plain(message)), Text(plain(fix)))
     console.print(table)
+    console.print(_summary(results))
+
+
+def _summary(results: list[CheckResult]) -> str:
     counts = Counter(r.verdict for r in results)
-    console.print(f"{len(results)} snippets: " + ", ".join(
-        f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout")))
+    return f"{len(results)} snippets: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout"))
 
 
 def render_text(results: list[CheckResult]) -> None:
@@ -54,9 +57,8 @@ def render_text(results: list[CheckResult]) -> None:
     for r in results:
         message = f"{r.error_type}: {_first_line(r.message)}" if r.error_type else _first_line(r.message)
         fix = f" (fix: {r.fix})" if r.fix else ""
-        typer.echo(f"{r.path}:{r.line}: {r.verdict}: {message or 'runs'}{fix}")
-    counts = Counter(r.verdict for r in results)
-    typer.echo(f"{len(results)} snippets: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout")))
+        typer.echo(plain(f"{r.path}:{r.line}: {r.verdict}: {message or 'runs'}{fix}"))  # no escape sequences
+    typer.echo(_summary(results))
 
 
 def register(app: typer.Typer) -> None:
