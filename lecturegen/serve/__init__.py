@@ -29,8 +29,8 @@ def say(message: str) -> None:
 
 
 def _forget_chapter_modules() -> None:
-    """Built-in and entry-point chapter modules are imported once per process: drop them so a
-    rebuild imports the edited code (chapters from folders are imported from their file anyway)."""
+    """Built-in chapter modules are imported once per process: drop them so a rebuild imports the
+    edited code (chapters from folders are imported from their file at every build anyway)."""
     for name in [n for n in sys.modules if n.startswith("lecturegen.chapters.")]:
         del sys.modules[name]
 
