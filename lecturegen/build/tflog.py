@@ -82,11 +82,6 @@ def tensorflow_log(cache_dir: Path, show: bool = False) -> Iterator[Path]:
             if exc.args and isinstance(exc.args[0], str):
                 exc.args = (f"{exc.args[0]} (TensorFlow's own messages: {path})", *exc.args[1:])
             raise
-        except KeyboardInterrupt:
-            raise
-        except BaseException:
-            terminal.write(f"TensorFlow's own messages are in {path}\n")
-            raise
         finally:
             terminal.flush()
             os.dup2(saved_fd, 2)
