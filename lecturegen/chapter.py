@@ -63,6 +63,11 @@ class Experiment:
     settings: dict[str, Any] = field(default_factory=dict)  # hyper-parameters shown in tables
     group: str = MAIN_GROUP  # "main": the chapter's headline comparison; other groups are side studies
     uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
+    label: dict[str, str] = field(default_factory=dict)  # short display name per language (tables, legends)
+
+    def display(self, lang: str) -> str:
+        """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
+        return self.label.get(lang) or self.title.get(lang) or next(iter(self.title.values()), self.name)
 
     @property
     def source(self) -> str:
@@ -97,6 +102,7 @@ def experiment(
     reference: Reference = Reference(),
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
+    label: dict[str, str] | None = None,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
     """Decorator turning a model-building function into an :class:`Experiment`.
@@ -104,6 +110,8 @@ def experiment(
     ``batch_size=None`` trains on the whole training set per update (batch gradient descent).
     ``group`` keeps side studies out of the chapter's main comparison (``results_table`` and the main figures).
     ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
+    ``label`` is the short name students see in tables, legends and plot titles, per language
+    (``{"ko": "시그모이드 모델", "en": "sigmoid model"}``); without it they see the title.
     """
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
@@ -112,7 +120,7 @@ def experiment(
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses))
+                          group, tuple(uses), dict(label or {}))
 
     return wrap
 

@@ -145,7 +145,7 @@ def print_summary(outcome) -> None:
     if outcome.claims:
         failing = [c for c in outcome.claims if not c.holds]
         typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
-                   + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+                   + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
 
 
 @app.command()
@@ -210,6 +210,7 @@ def publish(
     site: Annotated[Path | None, typer.Option(help="The site to create or update (a symlink to a versioned folder). Default: [publish] site, else site.")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the site's index page. Default: [publish] title, else [course] title.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
     from lecturegen.publish.site import PublishOptions
@@ -219,7 +220,7 @@ def publish(
         conf = course_config()
         opts = PublishOptions(pick(out, conf.build.out, Path("output")), pick(site, conf.publish.site, Path("site")),
                               tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title),
-                              pick(cache_dir, conf.build.cache_dir, None), conf.course)
+                              pick(cache_dir, conf.build.cache_dir, None), instructor, conf.course)
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
         raise _fail(exc) from None

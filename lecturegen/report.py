@@ -15,6 +15,7 @@ def build_report(ctx: RenderContext, status: dict[str, dict[str, Any]], outputs:
     for exp in ctx.chapter.experiments:
         result = ctx.runs[exp.name].to_dict()
         result["title"] = exp.title[ctx.lang]
+        result["label"] = exp.display(ctx.lang)  # the name students see
         result["group"] = exp.group
         result["hyper_parameters"] = exp.hyper_parameters()
         result["reference"] = {

@@ -83,7 +83,7 @@ def test_site_index_shows_the_course_from_the_config(quick_build, tmp_path):
     folder, _ = quick_build
     chapter = BuiltChapter(folder, json.loads((folder / "report.json").read_text(encoding="utf-8")))
     course = Course(title="딥러닝 입문", instructor="김민지", term="2026 봄학기")
-    html = render_index([chapter], tmp_path, course.title, course)
+    html = render_index([chapter], tmp_path, course.title, course=course)
     assert "<title>딥러닝 입문</title>" in html and "김민지 · 2026 봄학기" in html
     assert "lecturegen 강의 자료" not in html
 

@@ -316,13 +316,13 @@ def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tm
     exp = ch4.CHAPTER.experiments[0]
     parts = key_parts(ch4.CHAPTER, exp, resolve("sample").fingerprint, PROFILES["quick"], 0)
     entry = cache._entry(parts)
-    entry.parent.mkdir(parents=True)
+    name = entry.relative_to(cache.files.path("runs", ".")).as_posix()
     for text in (DEEP, "[1, 2]", '{"checksum": 1, "result": [], "parts": {}}'):
-        entry.write_text(text)
+        cache.files.put("runs", name, text.encode())  # with a valid MAC: the content itself is damaged
         assert cache.load(parts) is None and not entry.exists()
     for latest in (DEEP, "[1]", '{"versions": 5, "dataset": "x"}', '{"hyper_parameters": [1]}'):
-        for path in cache._latest(parts):
-            path.write_text(latest)
+        for latest_name in cache._latest(parts):
+            cache.files.put("runs", latest_name, latest.encode())
         reasons = cache.why_stale(parts)
         assert isinstance(reasons, list) and reasons and all(isinstance(r, str) for r in reasons), latest
 
@@ -368,6 +368,6 @@ def test_a_damaged_cache_folder_does_not_lose_the_result(tmp_path, caplog, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     (tmp_path / "runs" / "ch4").unlink()
-    monkeypatch.setattr("lecturegen.build.cache._write_atomic", full)
+    monkeypatch.setattr("lecturegen.build.store.write_atomic", full)
     with pytest.raises(OSError):  # a full disk still stops the build (one line, see disk_full_is_an_error)
         cache.store(parts, result)

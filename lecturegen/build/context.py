@@ -154,7 +154,7 @@ class Helpers:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
         heads = {self.ctx.lang: tuple(messages.section(self.ctx.lang, "tables")["results"])}
         return self._table(heads, "lrrrr", group, lambda exp, run: (
-            f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
+            escape(exp.display(self.ctx.lang)), f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))
 
     def chapter_table(self, table: Table, group: str | None = None) -> Markup:
@@ -162,14 +162,19 @@ class Helpers:
         if self.ctx.lang not in table.heads:
             raise ChapterError(f"table {table.name} of chapter {self.ctx.chapter.id} has no '{self.ctx.lang}' heads")
         return self._table(table.heads, table.align, group or table.group,
-                           lambda exp, run: tuple(escape(cell) for cell in table.row(exp, run)))
+                           lambda exp, run: tuple(self._cell(cell) for cell in table.row(exp, run)))
+
+    def _cell(self, cell: Any) -> str:
+        """A table cell: an experiment shows as its display name in the page's language, text is escaped."""
+        return escape(cell.display(self.ctx.lang) if isinstance(cell, Experiment) else cell)
 
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(f"no figure '{name}'; known figures: {', '.join(sorted(self.ctx.figures))}")
         style = f' style="width:{escape(width)}"' if width else ""
-        return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{style}>')
+        size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""
+        return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{size}{style}>')
 
     def namespace(self) -> dict[str, Any]:
         base = self._builtins()

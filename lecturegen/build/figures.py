@@ -12,6 +12,7 @@ import inspect
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +49,17 @@ class RenderedFigure:
     name: str
     path: str  # relative to the chapter's output folder
     alt: str
+    min_font_pt: float = 0.0  # the smallest text in the figure (the slides keep it >= 18 px on screen)
+
+
+# Text sizes for the projector: a figure is shown at >= 1.1x its natural size (96 px per inch) on a
+# 1280 x 720 slide, so 13 pt text (17.3 px at natural size) is >= 19 px there. No text is smaller:
+# whatever a draw function asks for is raised to MIN_FONT_PT before the figure is saved.
+MIN_FONT_PT = 13.0
+FONT_SIZES = {"font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14, "xtick.labelsize": MIN_FONT_PT,
+              "ytick.labelsize": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT, "figure.titlesize": 16,
+              "lines.linewidth": 2.2, "lines.markersize": 7}
+MIN_FONT_MARK = re.compile(rb"<!-- lecturegen min-font-pt=([0-9.]+) -->")
 
 
 # ---------------------------------------------------------------- activation functions
@@ -82,24 +94,29 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
         ax.axvline(0, linestyle=":", color="gray")
     if name == "tanh":
         ax.axhline(0, linestyle="--", color="gray")
-    ax.set_title(inputs["label"])
+    ax.set_title(inputs["label"][lang])
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
 
 
-ACTIVATIONS = {"step": "step", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU",
-               "leaky_relu": "Leaky ReLU (a = 0.1)", "softmax": "softmax"}  # function -> plot title
+ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")  # plot titles: catalog figures.title_<name>
 
 
 def activation_figures() -> list[FigureSpec]:
     return [
         FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
-                   {"function": key, "label": label, "a": 0.1})
-        for key, label in ACTIVATIONS.items()
+                   {"function": key, "label": messages.per_language("figures", f"title_{key}"), "a": 0.1},
+                   size=(7.5, 4.2))
+        for key in ACTIVATIONS
     ]
 
 
 # ---------------------------------------------------------------- results
+
+
+def display_names(exp) -> dict[str, str]:
+    """What a figure calls an experiment, per language (its label, never its identifier)."""
+    return {lang: exp.display(lang) for lang in WORDS}
 
 
 def draw_curves(fig, inputs: dict, lang: str) -> None:
@@ -117,7 +134,7 @@ def draw_curves(fig, inputs: dict, lang: str) -> None:
         ax.set_title(w[metric])
         ax.grid(alpha=0.3)
         ax.legend()
-    title = inputs["title"] + (f" ({w['sample']})" if inputs["sample"] else "")
+    title = inputs["title"][lang] + (f" ({w['sample']})" if inputs["sample"] else "")
     fig.suptitle(title)
 
 
@@ -125,7 +142,7 @@ def draw_comparison(fig, inputs: dict, lang: str) -> None:
     import numpy as np
 
     w = WORDS[lang]
-    names = [run["name"] for run in inputs["runs"]]
+    names = [run["name"][lang] for run in inputs["runs"]]
     ours = [run["test_accuracy"] * 100 for run in inputs["runs"]]
     refs = [None if run["reference"] is None else run["reference"] * 100 for run in inputs["runs"]]
     ax = fig.add_subplot()
@@ -152,7 +169,7 @@ def draw_params(fig, inputs: dict, lang: str) -> None:
     for run in inputs["runs"]:
         x, y = run["params"], run["test_accuracy"] * 100
         ax.scatter([x], [y], s=60, zorder=3)
-        ax.annotate(f"{run['name']}\n{y:.2f} %", (x, y), textcoords="offset points", xytext=(8, -4), fontsize=9)
+        ax.annotate(f"{run['name'][lang]}\n{y:.2f} %", (x, y), textcoords="offset points", xytext=(8, -4), fontsize=9)
     ax.set_xscale("log")
     ax.set_xlabel(w["params"] + " (log)")
     ax.set_ylabel(w["test_acc"] + " (%)")
@@ -170,7 +187,7 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         run = runs[exp.name]
         alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}"
                for lang in exp.title if lang in WORDS}
-        inputs = {"history": run.history, "title": exp.name, "sample": is_sample}
+        inputs = {"history": run.history, "title": display_names(exp), "sample": is_sample}
         specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     return specs
 
@@ -178,19 +195,19 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     comparison = {
         "runs": [
-            {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
+            {"name": display_names(e), "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
              **({"sd": sd} if (sd := spread(runs[e.name].test_accuracy)) is not None else {})}
             for e in chapter.group()
         ],
         "sample": is_sample,
     }
     return [FigureSpec("accuracy_comparison", messages.per_language("alt", "accuracy_comparison"), draw_comparison,
-                       comparison)]
+                       comparison, size=(8.5, 4.6))]
 
 
 def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     inputs = {
-        "runs": [{"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "params": runs[e.name].params}
+        "runs": [{"name": display_names(e), "test_accuracy": runs[e.name].test_accuracy, "params": runs[e.name].params}
                  for e in chapter.group()],
         "sample": is_sample,
     }
@@ -241,7 +258,8 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
     except metadata.PackageNotFoundError:
         mpl = "?"
     parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
-             json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False)]
+             json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False),
+             json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text)]
     parts += [inspect.getsource(fn) for fn in spec.depends]
     if spec.draw is draw_activation:
         parts.append(inspect.getsource(activation_values))
@@ -255,10 +273,35 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
     import koreanize_matplotlib  # noqa: F401  (sets NanumGothic, so Hangul renders)
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=spec.size, layout="constrained")
-    spec.draw(fig, spec.inputs, lang)
-    with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path"}):
-        fig.savefig(target, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path", **FONT_SIZES}):
+        fig = Figure(figsize=spec.size, layout="constrained")
+        spec.draw(fig, spec.inputs, lang)
+        smallest = raise_small_text(fig)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    mark = f"<!-- lecturegen min-font-pt={smallest:g} -->\n".encode()
+    target.write(svg.replace(b"<svg ", mark + b"<svg ", 1))
+
+
+def raise_small_text(fig) -> float:
+    """Raise every visible text of the figure to at least MIN_FONT_PT; return the smallest size left."""
+    from matplotlib.text import Text
+
+    sizes = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        if text.get_fontsize() < MIN_FONT_PT:
+            text.set_fontsize(MIN_FONT_PT)
+        sizes.append(text.get_fontsize())
+    return min(sizes, default=MIN_FONT_PT)
+
+
+def min_font_pt(svg: bytes) -> float:
+    """The smallest text size recorded in an SVG drawn here (0 for an SVG from elsewhere)."""
+    found = MIN_FONT_MARK.search(svg[:4096])
+    return float(found.group(1)) if found else 0.0
 
 
 def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: CacheStore | Path) -> list[RenderedFigure]:
@@ -279,5 +322,5 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         if lang not in spec.alt:
             raise ChapterError(f"figure {spec.name} has no alt text in '{lang}'; give FigureSpec(alt=...) one")
-        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang]))
+        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg)))
     return rendered

@@ -27,7 +27,7 @@ from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
 from lecturegen.build.tflog import tensorflow_log
 from lecturegen import terminal
-from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_pages, split_slides
 from lecturegen.build.store import CacheStore
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
@@ -261,16 +261,12 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         text = render_markdown(ctx)
         own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
         slides = split_slides(text)
-        files = {
-            "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
-            "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
-            f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
-        }
+        files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx))}
         outputs = sorted([*files, "report.json", *own_files])
         files["report.json"] = dumps(build_report(ctx, status, outputs))
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
-        page_text = files["slides.html"] + files["handout.html"]
+        page_text = "".join(text for name, text in files.items() if name.endswith(".html"))
         assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, store), opts.templates_dirs)
     seconds = time.perf_counter() - started
     return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)

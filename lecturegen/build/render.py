@@ -153,13 +153,30 @@ def split_slides(text: str) -> list[Slide]:
 
 
 def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
-                templates: Sequence[Path] = (), **extra) -> str:
+                templates: Sequence[Path] = (), instructor: bool = False, **extra) -> str:
+    """A page layout filled for students, or with ``instructor=True`` for the instructor only
+    (the claims' verdicts in the deck's speaker notes). A template error names its file and line."""
     env = layout_environment(templates)
     try:
         template = env.get_template(template_name)
     except jinja2.TemplateSyntaxError as exc:  # a layout being edited (lecturegen serve) or a course's own
         raise _template_error(exc, Path(exc.filename or template_name), "the page template") from None
     try:
-        return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"), **extra)
+        return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
+                               instructor=instructor, **extra)
     except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _template_error(exc, Path(template.filename or template_name), "the page template") from None
+
+
+STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}
+INSTRUCTOR_PAGES = {"instructor.html": ("instructor.html.j2", True),
+                    "instructor-slides.html": ("slides.html.j2", True)}
+"""Pages only for the instructor: never linked from a student page, published only on request."""
+
+
+def render_pages(ctx: RenderContext, slides: list[Slide], templates: Sequence[Path] = ()) -> dict[str, str]:
+    """The student pages (slides, handout) and the instructor's (notes document, deck with claims)."""
+    pages = {name: render_page(tpl, ctx, slides, templates) for name, tpl in STUDENT_PAGES.items()}
+    pages.update({name: render_page(tpl, ctx, slides, templates, instructor=flag)
+                  for name, (tpl, flag) in INSTRUCTOR_PAGES.items()})
+    return pages

@@ -90,13 +90,13 @@ class CacheStore:
         mac_path = path.with_name(path.name + MAC)
         try:
             data = path.read_bytes()
-        except OSError:
-            mac_path.unlink(missing_ok=True)
+        except OSError:  # missing, or a file where a folder belongs
+            _discard(mac_path)
             return None
         try:
             expected = mac_path.read_text(encoding="ascii").strip()
         except FileNotFoundError:  # never finished, or written before entries had a MAC: not cached
-            path.unlink(missing_ok=True)
+            _discard(path)
             return None
         except (OSError, UnicodeDecodeError):
             expected = ""
@@ -105,6 +105,14 @@ class CacheStore:
         again = "retraining" if area == "runs" else "making it again"
         log.warning("cache entry %s/%s is damaged (checksum mismatch); %s", area, name, again)
         self.damaged.add((area, name))
-        path.unlink(missing_ok=True)
-        mac_path.unlink(missing_ok=True)
+        _discard(path)
+        _discard(mac_path)
         return None
+
+
+def _discard(path: Path) -> None:
+    """Delete a cache file if it is there; a damaged cache folder is no reason to stop."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
