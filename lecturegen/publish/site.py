@@ -21,10 +21,10 @@ from typing import Any
 
 import jinja2
 
-from lecturegen.safefs import loads
 from lecturegen import __version__, clock, messages
 from lecturegen.config import Course
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.report import Report, ReportError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
@@ -90,10 +90,9 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     if not report_path.is_file():
         return None
     try:
-        report = loads(report_path.read_text(encoding="utf-8"))
-        report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
+        report = Report.load(report_path).data  # checked against the report schema: one line when malformed
+    except ReportError as exc:  # a built folder, not a command-line argument: exit 1 like other build problems
+        raise LecturegenError(str(exc)) from None
     for name in ("slides.html", "handout.html", *report.get("outputs", [])):
         if name in INSTRUCTOR_FILES and not (folder / name).is_file():
             continue  # built before the instructor's pages existed: publishable without --instructor

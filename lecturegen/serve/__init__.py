@@ -88,7 +88,7 @@ class Rebuilder:
             say(f"error: {type(exc).__name__}: {exc}")
             self.state.update(built=False, error=f"{type(exc).__name__}: {exc}")
             return False
-        trained = [n for n, s in outcome.status.items() if s["status"] == "trained"]
+        trained = [n for n, s in outcome.status.items() if s.trained]
         what = f"trained {', '.join(trained)}" if trained else "nothing retrained"
         reload = "; the browser reloads" if self.state.version else ""
         say(f"built in {time.perf_counter() - started:.1f} s ({what}){reload}")
