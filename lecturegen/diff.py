@@ -157,9 +157,19 @@ class DiffResult:
         }
 
 
+def same_lecture(old: Report, new: Report) -> None:
+    """Two builds of different chapters or languages cannot be compared: say so (exit 2)."""
+    a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
+    for key, what in (("id", "chapters"), ("lang", "languages")):
+        if a.get(key) and b.get(key) and a[key] != b[key]:
+            raise ReportError(f"{old.label} and {new.label} are builds of different {what} ({a[key]} vs {b[key]}); "
+                              "compare two builds of the same chapter and language")
+
+
 def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
     if not math.isfinite(tolerance) or tolerance < 0:
         raise UsageError(f"--tolerance {tolerance}: give a finite number of percentage points, 0 or more")
+    same_lecture(old, new)
     old_runs, new_runs = old.data["runs"], new.data["runs"]
     names = list(old_runs) + [n for n in new_runs if n not in old_runs]
     experiments = []

@@ -175,7 +175,7 @@ CASES: dict[str, tuple[Case, str]] = {
     "data neither npz nor folder": (_data(_text_file("digits.csv", "1,2,3")), "not a .npz file or a folder"),
     "data folder without IDX files": (_data(_empty_folder), "no MNIST IDX files"),
     "keras data offline": (lambda t: (["build", "ch4", "--data", "keras"], cli_env(KERAS_HOME=str(t))),
-                           "network is unreachable"),
+                           "MNIST is not in the Keras cache and downloads are off (LECTUREGEN_OFFLINE is set)"),
     # data: the files
     "npz that is text": (_data(_text_file("mnist.npz")), "not a readable .npz"),
     "npz truncated": (_data(_truncated_npz), "not a readable .npz"),

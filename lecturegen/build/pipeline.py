@@ -22,7 +22,10 @@ from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
+from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
+from lecturegen.build.tflog import tensorflow_log
+from lecturegen import terminal
 from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_pages, split_slides
 from lecturegen.build.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
@@ -114,20 +117,28 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+
+    def label(name: str, seed: int) -> str:
+        return name if len(seeds) == 1 else f"{name} seed {seed}"
+
     done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
     todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
     for exp in chapter.experiments:
         for seed in seeds:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
             parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
             cached = None if force else cache.load(parts)
             if cached is not None:
-                reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
                 done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
                 continue
             reasons = ["--force"] if force else cache.why_stale(parts)
-            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
             todo.setdefault(seed, []).append((exp, parts, reasons))
+    to_train = {label(exp.name, seed): profile.epochs(exp) for seed, items in todo.items() for exp, _, _ in items}
+    reporter.plan([label(exp.name, seed) for exp in chapter.experiments for seed in seeds], to_train)
+    for (name, seed), (result, _) in done.items():
+        reporter.cached(label(name, seed), result.test_accuracy, result.test_loss)
+    for seed, items in todo.items():
+        for exp, _, reasons in items:
+            reporter.info(f"[{label(exp.name, seed)}] training: {'; '.join(reasons)}")
 
     for seed, items in todo.items():
         def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
@@ -195,6 +206,16 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
     )
 
 
+def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
+    """The sizes training really uses: ``2,000 of 60,000 train / 500 of 10,000 test images, at most 2 epochs (profile quick)``."""
+    def part(used: int | None, size: int, what: str) -> str:
+        return f"{size:,} {what}" if used is None or used >= size else f"{used:,} of {size:,} {what}"
+
+    epochs = f", at most {profile.max_epochs} epochs" if profile.max_epochs else ""
+    return (f"{part(profile.max_train, fp.train_size, 'train')} / {part(profile.max_test, fp.test_size, 'test')} images"
+            f"{epochs} (profile {profile.name})")
+
+
 def _cache_folder(opts: BuildOptions) -> Path:
     """The cache folder, checked before anything trains: a bad one must not cost a training run."""
     cache_dir = opts.cache_dir or default_cache_dir()
@@ -221,10 +242,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     with disk_full_is_an_error(final, store.root), staged_output(final.parent, final.name, opts.force) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-        reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
+        reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
         seeds = seed_list(opts.seed, opts.seeds)
-        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
-                                 opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
+        with tensorflow_log(store.root, show=terminal.state.verbose):
+            runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
+                                     opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
         if opts.strict and failing:
@@ -240,9 +262,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
                             tuple(claims))
         ctx = replace(ctx, formulas=maths.typeset_all(formulas_in(ctx), store))  # drawn before rendering
         maths.write_formulas(ctx.formulas, staged)
-        slides = split_slides(render_markdown(ctx))
+        text = render_markdown(ctx)
+        own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
+        slides = split_slides(text)
         files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx))}
-        outputs = sorted([*files, "report.json"])
+        outputs = sorted([*files, "report.json", *own_files])
         files["report.json"] = build_report(ctx, status, outputs).dumps()
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
