@@ -158,8 +158,8 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
 
     threads = threads_per_job(jobs)
     if train.limit_threads(threads, inter_op=max(2, jobs)):
-        reporter.info(f"training {len(experiments)} experiments, {jobs} at a time in this process, "
-                      f"{threads} CPU thread(s) per operation")
+        log.info("training %d experiments, %d at a time in this process, %d CPU thread(s) per operation",
+                 len(experiments), jobs, threads)  # shown with -v
     events: queue_module.Queue = queue_module.Queue()
     finished: queue_module.Queue = queue_module.Queue()
     cancel = threading.Event()
