@@ -51,6 +51,14 @@ def function_source(fn: Callable[..., Any]) -> str:
     return "\n".join(lines[start:]) + "\n"
 
 
+def function_body(fn: Callable[..., Any]) -> str:
+    """A function's body as top-level code (its ``def`` line and indentation removed): a snippet
+    the prose shows and the build runs by calling the function."""
+    lines = function_source(fn).splitlines()
+    end = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
+    return textwrap.dedent("\n".join(lines[end + 1:])).strip("\n") + "\n"
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
@@ -64,6 +72,7 @@ class Experiment:
     settings: dict[str, Any] = field(default_factory=dict)  # hyper-parameters shown in tables
     group: str = MAIN_GROUP  # "main": the chapter's headline comparison; other groups are side studies
     uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
+    seeds: int = 1  # at least this many seeds (SEED .. SEED+n-1), whatever --seeds says; mean ± sd
 
     @property
     def source(self) -> str:
@@ -98,6 +107,7 @@ def experiment(
     reference: Reference = Reference(),
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
+    seeds: int = 1,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
     """Decorator turning a model-building function into an :class:`Experiment`.
@@ -105,15 +115,18 @@ def experiment(
     ``batch_size=None`` trains on the whole training set per update (batch gradient descent).
     ``group`` keeps side studies (optimizers, batch sizes) out of the chapter's main comparison.
     ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
+    ``seeds`` trains at least that many seeds where the chapter states a difference (``--seeds`` can ask for more).
     """
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
     if labels not in ("onehot", "int"):
         raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
+    if seeds < 1:
+        raise ValueError(f"seeds must be at least 1, not {seeds!r}")
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses))
+                          group, tuple(uses), seeds)
 
     return wrap
 
@@ -127,6 +140,7 @@ class Chapter:
     origin: str = ""  # where it was found, for messages
     figures: tuple[str, ...] = DEFAULT_FIGURES  # figure sets to draw, from FIGURE_SETS
     claims: tuple[Claim, ...] = ()  # the prose's statements about the results, checked by every build
+    snippets: tuple[Callable[..., Any], ...] = ()  # code the prose shows and runs: {{ snippet("plot_relu") }}
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
@@ -154,6 +168,7 @@ def chapter(
     content_dir: str | Path | None = None,
     figures: tuple[str, ...] | list[str] = DEFAULT_FIGURES,
     claims: list[Claim] | tuple[Claim, ...] = (),
+    snippets: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
 ) -> Chapter:
     """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
     relative to the chapter module's folder. Without it, the registry looks next to the module."""
@@ -178,7 +193,8 @@ def chapter(
         unknown = names_used(c.check) - set(names)
         if unknown:
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
-    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims))
+    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
+                   snippets=tuple(snippets))
 
 
 @dataclass(frozen=True)

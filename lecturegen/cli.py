@@ -96,8 +96,10 @@ def build(
     for name, run in outcome.runs.items():
         typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
     if outcome.claims:
-        failing = [c for c in outcome.claims if not c.holds]
-        typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
+        failing = [c for c in outcome.claims if c.failed]
+        other = [c.id for c in outcome.claims if not c.applicable]
+        typer.echo(f"claims: {len(outcome.claims) - len(failing) - len(other)} of {len(outcome.claims)} hold"
+                   + (f"; not applicable to this data set: {', '.join(other)}" if other else "")
                    + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
 
 

@@ -23,6 +23,7 @@ from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
+from lecturegen.build.prep import keras_loader
 from lecturegen.build.progress import Reporter
 from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
@@ -98,11 +99,13 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     ``data_spec`` given, the runs to train go to that many worker processes at once.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    per_exp = {exp.name: seeds if len(seeds) >= exp.seeds else seed_list(seeds[0], exp.seeds)
+               for exp in chapter.experiments}  # an experiment may ask for more seeds than --seeds
     done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
     todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
     for exp in chapter.experiments:
-        for seed in seeds:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
+        for seed in per_exp[exp.name]:
+            label = exp.name if len(per_exp[exp.name]) == 1 else f"{exp.name} seed {seed}"
             parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
             cached = None if force else cache.load(parts)
             if cached is not None:
@@ -133,10 +136,11 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     runs: dict[str, RunResult] = {}
     status: dict[str, dict[str, Any]] = {}
     for exp in chapter.experiments:
-        results = [done[exp.name, seed][0] for seed in seeds]
-        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
+        exp_seeds = per_exp[exp.name]
+        results = [done[exp.name, seed][0] for seed in exp_seeds]
+        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in exp_seeds]
         runs[exp.name] = aggregate(results)
-        if len(seeds) == 1:
+        if len(exp_seeds) == 1:
             status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
         else:
             trained = [st for st in states if st["status"] == "trained"]
@@ -145,11 +149,12 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     return runs, status
 
 
-def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter) -> list[ClaimResult]:
+def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter,
+                 data: str | None = None) -> list[ClaimResult]:
     """Evaluate the chapter's claims on this build's runs; say on the terminal which fail."""
-    results = evaluate_all(chapter.claims, runs, previous_outcomes(_previous_report(final)))
+    results = evaluate_all(chapter.claims, runs, previous_outcomes(_previous_report(final)), data)
     for result in results:
-        if not result.holds:
+        if result.failed:
             reporter.warn(result.failure_message())
     return results
 
@@ -207,8 +212,8 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         seeds = seed_list(opts.seed, opts.seeds)
         runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
                                  opts.jobs, opts.data, opts.chapters_dirs)
-        claims = check_claims(chapter, runs, final, reporter)
-        failing = [c.id for c in claims if not c.holds]
+        claims = check_claims(chapter, runs, final, reporter, keras_loader(fp.name))
+        failing = [c.id for c in claims if c.failed]
         if opts.strict and failing:
             raise ClaimError(
                 f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "

@@ -34,16 +34,47 @@ class Slide:
     notes: Markup
 
 
-def _highlight(code: str, lang: str, _attrs: str) -> str:
+def fence_options(attrs: str) -> dict[str, str]:
+    """``run=relu hl=3,5 steps=3|5-7`` from a fence's info string (after the language)."""
+    return dict(part.split("=", 1) for part in attrs.split() if "=" in part)
+
+
+def _lines(spec: str) -> list[int]:
+    """``3,5-7`` -> [3, 5, 6, 7]."""
+    out: list[int] = []
+    for part in filter(None, spec.split(",")):
+        first, _, last = part.partition("-")
+        out += range(int(first), int(last or first) + 1)
+    return out
+
+
+def _highlight(code: str, lang: str, attrs: str) -> str:
+    """Pygments HTML; ``hl=`` marks lines (pygments ``hl_lines``), ``steps=`` adds the groups of
+    lines the slides step through, one per click (``data-steps``, read by the deck's script)."""
     try:
         lexer = get_lexer_by_name(lang or "text")
     except ClassNotFound:
         lexer = get_lexer_by_name("text")
-    return highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight"))
+    options = fence_options(attrs)
+    hl = _lines(options.get("hl", "")) if re.fullmatch(r"[\d,-]*", options.get("hl", "")) else []
+    html = highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight", hl_lines=hl))
+    steps = options.get("steps", "")
+    if steps and re.fullmatch(r"[\d,|-]+", steps):
+        html = html.replace('<div class="highlight">', f'<div class="highlight" data-steps="{steps}">', 1)
+    return html
+
+
+def _fragments(state) -> None:
+    """A list written with ``+`` markers appears one item per click (reveal.js fragments)."""
+    for token in state.tokens:
+        if token.type == "list_item_open" and token.markup == "+":
+            token.attrSet("class", "fragment")
 
 
 def markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable("table")
+    md.core.ruler.push("fragments", _fragments)
+    return md
 
 
 def pygments_css() -> str:
@@ -78,8 +109,9 @@ def _template_error(exc: Exception, path: Path) -> ChapterError:
     return ChapterError(f"{where} ({path.parent.name}): {message}; fix the content file")
 
 
-def render_markdown(ctx: RenderContext) -> str:
-    """Fill the chapter's content file for this language with the build's values."""
+def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
+    """Fill the chapter's content file for this language with the build's values
+    (``notebook``: for the notebook's cells, see :class:`~lecturegen.build.context.Helpers`)."""
     content_dir = ctx.chapter.content_dir
     path = content_dir / f"{ctx.lang}.md"
     if not path.is_file():
@@ -87,7 +119,7 @@ def render_markdown(ctx: RenderContext) -> str:
     env = _environment([content_dir])
     try:
         template = env.get_template(path.name)
-        return template.render(Helpers(ctx).namespace())
+        return template.render(Helpers(ctx, notebook).namespace())
     except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
         raise _template_error(exc, path) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -124,6 +156,7 @@ UI = {
         "claims_fail": "강의의 다음 주장은 이번 빌드의 결과에서 성립하지 않습니다. 사실로 가르치지 마세요:",
         "claims_all_hold": "강의의 주장 {n}개가 모두 이번 빌드의 결과에서 성립합니다.",
         "claim_checked": "검사식",
+        "claims_na": "다음 주장은 다른 데이터셋에 관한 것이라 이번 데이터에는 해당하지 않습니다(참고로 값만 적습니다):",
     },
     "en": {
         "measured_on": "measured on", "profile": "profile", "provenance": "The run behind this material",
@@ -137,6 +170,7 @@ UI = {
         "claims_fail": "These statements of the lecture do not hold on this build's results; do not teach them as fact:",
         "claims_all_hold": "All {n} statements the lecture makes about its results hold on this build's results.",
         "claim_checked": "checked",
+        "claims_na": "These statements are about another data set and do not apply to this one (values for reference):",
     },
 }
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from lecturegen.chapter import Experiment, Profile
 from lecturegen.build.data import Dataset
 from lecturegen.errors import TrainingError
-from lecturegen.build.prep import prepare
+from lecturegen.build.prep import keras_loader, load_with_keras, prepare
 from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
@@ -90,7 +90,10 @@ def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, ep
 
 def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, reporter: Reporter) -> RunResult:
     """Build, fit and evaluate one experiment; return its results as plain data."""
-    data = prepare(dataset.arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+    fp = dataset.fingerprint
+    # a Keras source trains on what keras.datasets.<name>.load_data() returns, the loader the slides show
+    arrays = load_with_keras(keras_loader(fp.name)) if fp.source == "keras" else dataset.arrays
+    data = prepare(arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
     epochs = profile.epochs(exp)
     batch_size = exp.batch_size_for(len(data.x_train))
     tf, keras = _import_tensorflow()
