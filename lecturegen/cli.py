@@ -91,7 +91,7 @@ def build(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
-    from lecturegen.build.context import fixed, pct
+    from lecturegen.formats import fixed, pct
 
     for name, run in outcome.runs.items():
         typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")

@@ -7,6 +7,7 @@ below return :class:`markupsafe.Markup` only for what they built and escaped the
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from lecturegen.build.data import Fingerprint
 from lecturegen.errors import ChapterError
 from lecturegen.build.figures import RenderedFigure
 from lecturegen.claims import ClaimResult, content_namespace
-from lecturegen.build.results import RunResult, spread
+from lecturegen.build.results import RunResult
+from lecturegen.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
+from lecturegen.plugins import Table, plugin_name
 
 
 @dataclass(frozen=True)
@@ -49,35 +52,6 @@ class RenderContext:
     @property
     def title(self) -> str:
         return self.chapter.title[self.lang]
-
-
-def pct(value: float | None, digits: int = 2) -> str:
-    """0.95193 -> '95.19 %'; a mean over seeds -> '95.19 % ± 0.21' (the sd in points)."""
-    if value is None:
-        return "–"
-    sd = spread(value)
-    return f"{value * 100:.{digits}f} %" + ("" if sd is None else f" ± {sd * 100:.{digits}f}")
-
-
-def num(value: float | int | None) -> str:
-    """167818 -> '167,818'."""
-    return "–" if value is None else f"{value:,}"
-
-
-def fixed(value: float | None, digits: int = 4) -> str:
-    """0.18021 -> '0.1802'; a mean over seeds -> '0.1802 ± 0.0031'."""
-    if value is None:
-        return "–"
-    sd = spread(value)
-    return f"{value:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
-
-
-def seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} s"
-
-
-def mean(values: list[float] | tuple[float, ...]) -> float:
-    return sum(values) / len(values)
 
 
 def fenced(code: str, language: str = "python", options: str = "") -> Markup:
@@ -137,12 +111,17 @@ DATA_SETS = {
 
 
 class Helpers:
-    """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}..."""
+    """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}...
+
+    Also the page a chapter's own content helper gets as first argument
+    (:class:`lecturegen.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
+    ``experiments(group)`` and every built-in helper."""
 
     def __init__(self, ctx: RenderContext, notebook: bool = False) -> None:
         self.ctx = ctx
         self.notebook = notebook  # render for the notebook: formulas as LaTeX, code blocks become cells
         self.shown: set[str] = set()
+        self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
         try:
@@ -238,13 +217,6 @@ class Helpers:
             raise ChapterError(f"chapter {self.ctx.chapter.id} has no experiments in group '{group}'")
         return exps
 
-    def ranked(self, group: str, metric: str = "val_accuracy") -> list[Experiment]:
-        """A group's experiments ordered best first by the last epoch's value of a history metric
-        (highest first for accuracies, lowest first for losses)."""
-        exps = list(self.experiments(group))
-        lower_is_better = "loss" in metric
-        return sorted(exps, key=lambda e: self.ctx.runs[e.name].history[metric][-1], reverse=not lower_is_better)
-
     def math(self, tex: str, alt: str = "") -> Markup:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
         if self.notebook:
@@ -278,31 +250,12 @@ class Helpers:
             f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))
 
-    def optimizer_table(self, group: str = "optimizers") -> Markup:
-        """Per optimizer run: the settings read back from the compiled model, final validation numbers, time."""
-        heads = {
-            "ko": ("실험", "옵티마이저 (실제 설정)", "최종 검증 정확도", "최종 검증 손실", "에포크당 시간"),
-            "en": ("run", "optimizer (as compiled)", "final val. accuracy", "final val. loss", "time per epoch"),
-        }
-
-        def row(exp, run):
-            opt = dict(run.optimizer)
-            name = opt.pop("name", "?")
-            settings = ", ".join(f"{k}={_short(v)}" for k, v in opt.items() if v not in (None, False))
-            return (f"`{exp.name}`", f"{escape(name)} ({escape(settings)})", f"**{pct(run.history['val_accuracy'][-1])}**",
-                    fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
-
-        return self._table(heads, "llrrr", group, row)
-
-    def batching_table(self, group: str = "batching") -> Markup:
-        """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
-        heads = {
-            "ko": ("실험", "배치 크기", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
-            "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
-        }
-        return self._table(heads, "lrrrrr", group, lambda exp, run: (
-            f"`{exp.name}`", f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
-            f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**"))
+    def chapter_table(self, table: Table, group: str | None = None) -> Markup:
+        """One of the chapter's own tables (``chapter(tables=...)``); plain-text cells are escaped."""
+        if self.ctx.lang not in table.heads:
+            raise ChapterError(f"table {table.name} of chapter {self.ctx.chapter.id} has no '{self.ctx.lang}' heads")
+        return self._table(table.heads, table.align, group or table.group,
+                           lambda exp, run: tuple(escape(cell) for cell in table.row(exp, run)))
 
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
@@ -316,6 +269,15 @@ class Helpers:
         return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{style}>')
 
     def namespace(self) -> dict[str, Any]:
+        base = self._builtins()
+        own = self.chapter_functions()
+        clash = sorted(set(own) & set(base))
+        if clash:
+            raise ChapterError(f"chapter {self.ctx.chapter.id}: table or helper {', '.join(clash)} hides a built-in "
+                               "name of the content files; rename it")
+        return {**base, **own}
+
+    def _builtins(self) -> dict[str, Any]:
         ctx = self.ctx
         return {
             "chapter": ctx.chapter,
@@ -340,44 +302,17 @@ class Helpers:
             "summary": self.summary,
             "figure": self.figure,
             "results_table": self.results_table,
-            "optimizer_table": self.optimizer_table,
-            "batching_table": self.batching_table,
             "experiments": self.experiments,
-            "ranked": self.ranked,
             "helper_code": self.helper_code,
             "math": self.math,
             **ctx.extra,
         }
 
-
-PAIRS = {"을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"), "은": ("은", "는"),
-         "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"), "으로": ("으로", "로"), "로": ("으로", "로"),
-         "이라": ("이라", "라"), "라": ("이라", "라")}
-_DIGIT_CODA = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}  # 영 일 이 삼...
-_LETTER_CODA = {"l": 8, "m": 16, "n": 4, "r": 8}  # 엘 엠 엔 알; other letter names end in a vowel
-
-
-def _coda(word: str) -> int:
-    """The final consonant of how the word is read (0: none, 8: ㄹ), for Hangul, digits and Latin letters."""
-    last = next((c for c in reversed(word) if c.isalnum()), "")
-    if "가" <= last <= "힣":
-        return (ord(last) - 0xAC00) % 28
-    return _DIGIT_CODA.get(last, _LETTER_CODA.get(last.lower(), 0))
-
-
-def josa(word: Any, particle: str) -> str:
-    """The word with the particle that fits its last syllable: ``{{ name | josa("으로") }}``
-    gives 'MNIST로', 'Fashion-MNIST로', '데이터셋으로'."""
-    word = str(word)
-    with_coda, without = PAIRS[particle]
-    coda = _coda(word)
-    if with_coda == "으로":
-        return word + ("로" if coda in (0, 8) else "으로")
-    return word + (with_coda if coda else without)
-
-
-def _short(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-FILTERS = {"pct": pct, "num": num, "fixed": fixed, "seconds": seconds, "mean": mean, "josa": josa}
+    def chapter_functions(self) -> dict[str, Any]:
+        """The chapter's own tables and content helpers, by name, bound to this page."""
+        found: dict[str, Any] = {}
+        for table in self.ctx.chapter.tables:
+            found[table.name] = functools.partial(self.chapter_table, table)
+        for helper in self.ctx.chapter.template_helpers:
+            found[plugin_name(helper)] = functools.partial(helper, self)
+        return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import tempfile
@@ -14,7 +13,7 @@ from typing import Any
 import nbformat
 
 from lecturegen.build import assets, data
-from lecturegen import registry
+from lecturegen import clock, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
@@ -80,6 +79,7 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
         raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
+    clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
     if opts.jobs < 1:
         raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
@@ -178,7 +178,7 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
         "sample_data": dataset.fingerprint.is_sample,
         "seed": seed,
         "profile": profile.name,
-        "build_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "build_date": clock.stamp(),
         **extra,
     }
 

@@ -16,17 +16,17 @@ if TYPE_CHECKING:
 Data = namedtuple("Data", "x_train y_train x_test y_test")
 
 
-def prepare_data(x_train, y_train, x_test, y_test, inputs="flat", labels="onehot"):
+def prepare_data(x_train, y_train, x_test, y_test, inputs="flat", labels="onehot", classes=10):
     from tensorflow import keras
 
     x_train = x_train.astype("float32") / 255.0
     x_test = x_test.astype("float32") / 255.0
     if inputs == "flat":
-        x_train = x_train.reshape(len(x_train), 784)
-        x_test = x_test.reshape(len(x_test), 784)
+        x_train = x_train.reshape(len(x_train), -1)
+        x_test = x_test.reshape(len(x_test), -1)
     if labels == "onehot":
-        y_train = keras.utils.to_categorical(y_train, 10)
-        y_test = keras.utils.to_categorical(y_test, 10)
+        y_train = keras.utils.to_categorical(y_train, classes)
+        y_test = keras.utils.to_categorical(y_test, classes)
     return Data(x_train, y_train, x_test, y_test)
 
 
@@ -34,10 +34,12 @@ Prepared = Data  # the name the build used before
 
 
 def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = None, max_test: int | None = None) -> Data:
-    """The build's entry: the first ``max_train``/``max_test`` images (quick profile), then :func:`prepare_data`."""
+    """The build's entry: the first ``max_train``/``max_test`` images (quick profile), then :func:`prepare_data`
+    with as many classes as the labels use (the largest label + 1)."""
+    classes = int(max(arrays.y_train.max(), arrays.y_test.max())) + 1
     train, test = slice(0, max_train), slice(0, max_test)
     return prepare_data(arrays.x_train[train], arrays.y_train[train], arrays.x_test[test], arrays.y_test[test],
-                        inputs, labels)
+                        inputs, labels, classes)
 
 
 def keras_loader(dataset_name: str) -> str:

@@ -9,7 +9,6 @@ server. Before the new version goes live every page is parsed and every link che
 
 from __future__ import annotations
 
-import datetime as dt
 import filecmp
 import json
 import logging
@@ -22,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from lecturegen import __version__
+from lecturegen import __version__, clock
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
@@ -162,7 +161,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    published = clock.stamp()
     return env.get_template("index.html.j2").render(
         site={"title": title, "lecturegen": __version__, "published": published},
         chapters=[_index_entry(c, site) for c in chapters],

@@ -7,11 +7,15 @@ Besides the three runs of the main comparison (the original lecture's settings, 
 were), side studies answer what the lecture leaves open: the ReLU network with the sigmoid
 network's learning rate (group ``relu_lr``: why does ReLU trail?), one small network
 (:func:`dense_network`) with 32 instead of 128 units (``width``), with each optimizer of section 4
-(``optimizers``, two seeds) and with each way of batching the data (``batching``).
+(``optimizers``, two seeds) and with each way of batching the data (``batching``). Their figures
+(:mod:`.figures`), tables (:mod:`.tables`) and the activation functions' plotting code
+(:mod:`.activations`) belong to this chapter, not to the library.
 """
 
 from lecturegen.chapter import Reference, chapter, claim, experiment
-from lecturegen.chapters.ch4.activations import PLOTS
+from lecturegen.chapters.ch4.activations import PLOTS, activation_figures
+from lecturegen.chapters.ch4.figures import study_figures, theory_figures
+from lecturegen.chapters.ch4.tables import batching_table, optimizer_table, ranked
 
 
 @experiment(
@@ -308,7 +312,9 @@ CHAPTER = chapter(
     experiments=[sigmoid, relu, quickstart, relu_lr,
                  opt_sgd, opt_momentum, opt_adagrad, opt_rmsprop, opt_adam, dense_32,
                  full_batch, single_sample, mini_batch],
-    figures=["activations", "theory", "curves", "comparison", "studies"],
+    figures=[activation_figures, theory_figures, "curves", "comparison", study_figures],
+    tables=[optimizer_table, batching_table],
+    helpers=[ranked],
     snippets=tuple(PLOTS.values()),
     # Every comparative sentence of the prose, checked against this build's results
     # (content files read them as {% if claims.relu_beats_sigmoid.holds %}).

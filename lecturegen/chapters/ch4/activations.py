@@ -75,6 +75,37 @@ def plot_softmax(np, plt):
     plt.show()
 
 
+class Pyplot:
+    """The few pyplot calls of the plotting code above, drawing into one Axes of the build's Figure."""
+
+    def __init__(self, ax) -> None:
+        self.plot, self.axhline, self.axvline, self.grid = ax.plot, ax.axhline, ax.axvline, ax.grid
+        self.title, self.xlabel, self.ylabel = ax.set_title, ax.set_xlabel, ax.set_ylabel
+
+    def show(self) -> None:
+        """The build saves the figure instead of showing it."""
+
+
+def draw_activation(fig, inputs: dict, lang: str) -> None:
+    """Run a ``plot_*`` function's code (the code on the slide, as it is) into the figure."""
+    import numpy as np
+
+    ax = fig.add_subplot()
+    PLOTS[inputs["function"]](np, Pyplot(ax))
+    for line in ax.get_lines()[:1]:
+        line.set_linewidth(2)
+    ax.set_xlabel("x")
+    ax.grid(alpha=0.3)
+
+
+def activation_figures(chapter, runs: dict, is_sample: bool) -> list:
+    """ch4's own ``activations`` figure set: ``activation_<name>``, drawn by the lecture's code."""
+    from lecturegen.build.figures import ACTIVATIONS, FigureSpec
+
+    return [FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key}, depends=(PLOTS[key], Pyplot))
+            for key, (_label, alt) in ACTIVATIONS.items()]
+
+
 PLOTS = {
     "step": plot_step, "sigmoid": plot_sigmoid, "tanh": plot_tanh,
     "relu": plot_relu, "leaky_relu": plot_leaky_relu, "softmax": plot_softmax,
