@@ -21,7 +21,7 @@ from lecturegen.formats import fixed, mean, num, pct, seconds, short  # noqa: F4
 from lecturegen.plugins import MAIN_GROUP, FigureSet, FigureSpec, Page, Table, plugin_name, table  # noqa: F401
 
 LANGUAGES = ("ko", "en")
-CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
+CHAPTER_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")  # also a file and folder name: lowercase, digits, _
 
 FIGURE_SETS = ("activations", "curves", "comparison", "params")
 """The library's figure sets, by name in ``chapter(figures=...)``, drawn by :mod:`lecturegen.build.figures`:

@@ -72,6 +72,27 @@ def test_new_never_overwrites(capsys, tmp_path):
     assert (course / "ch7" / "ko.md").read_text() == "mine" and not (course / "ch7.py").exists()
 
 
+def test_new_into_a_file_or_an_unwritable_folder_is_one_line_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("mine")
+    for target in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        code, output = _cli(capsys, "new", "ch7", "--dir", str(target))
+        assert code in (1, 2) and output.startswith("error: ") and "Traceback" not in output, output
+        assert len(output.strip().splitlines()) == 1 and "--dir" in output, output
+    assert (tmp_path / "afile").read_text() == "mine"
+    real_open = open
+
+    def read_only(path, mode="r", *args, **kwargs):  # the second file cannot be written (EACCES)
+        if "x" in mode and str(path).endswith(".md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", read_only)
+    code, output = _cli(capsys, "new", "ch7", "--dir", str(tmp_path / "ro" / "course"))
+    monkeypatch.undo()
+    assert code == 1 and "cannot write the chapter into" in output and "Permission denied" in output, output
+    assert not (tmp_path / "ro").exists(), "a failed 'new' left files behind"
+
+
 def test_list_shows_folder_chapters_with_their_origin(capsys, tmp_path):
     _scaffold(capsys, "ch7", tmp_path / "course")
     (tmp_path / "course" / "_helpers.py").write_text("raise RuntimeError('helpers are not chapters')\n")

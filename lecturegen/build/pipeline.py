@@ -12,6 +12,7 @@ from typing import Any
 
 import nbformat
 
+from lecturegen.safefs import loads
 from lecturegen.build import assets, data
 from lecturegen import clock, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
@@ -28,11 +29,14 @@ from lecturegen.build.render import pygments_css, render_markdown, render_page, 
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
-from lecturegen.build.writer import staged_output
+from lecturegen.build.writer import disk_full_is_an_error, staged_output
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LANG = "ko"
+MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed takes 32-bit seeds
+MAX_SEEDS = 100
+MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,16 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
 def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if opts.lang not in LANGUAGES:
         raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
-    if opts.seeds < 1:
-        raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
+    if not 1 <= opts.seeds <= MAX_SEEDS:
+        raise UsageError(f"--seeds {opts.seeds}: give 1 to {MAX_SEEDS} (each seed trains every experiment once more)")
+    if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
+        raise UsageError(f"--seed {opts.seed} with --seeds {opts.seeds} runs past the largest seed {MAX_SEED}; "
+                         "give a smaller --seed")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
-    if opts.jobs < 1:
-        raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
+    if not 1 <= opts.jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
@@ -161,7 +168,7 @@ def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, repo
 
 def _previous_report(final: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((final / "report.json").read_text(encoding="utf-8"))
+        return loads((final / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -205,7 +212,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     final = output_dir(opts.out, chapter.id, opts.lang)
     # the lock and the staging folder cover training too: a second build into the same folder
     # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
-    with staged_output(final.parent, final.name) as staged:
+    with disk_full_is_an_error(final, cache_dir), staged_output(final.parent, final.name, opts.force) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
