@@ -87,7 +87,7 @@ def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:
         elif exp.group == "width":
             shown = [f"{run.params:,}", seconds(run.wall_time_s), pct(run.test_accuracy)]
         elif exp.group == "optimizers":
-            shown = [pct(run.history["val_accuracy"][-1]), fixed(run.history["val_loss"][-1]),
+            shown = [pct(run.test_accuracy), fixed(run.test_loss),
                      seconds(mean(run.epoch_times_s)), "learning_rate=" + f"{run.optimizer['learning_rate']:g}"]
         else:
             shown = [f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
