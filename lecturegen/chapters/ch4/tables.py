@@ -8,8 +8,8 @@ from lecturegen.chapter import Page, fixed, mean, pct, seconds, short, table
 
 @table(
     heads={
-        "ko": ("실험", "옵티마이저 (실제 설정)", "테스트 정확도 (시드 평균 ± 표준편차)", "테스트 손실", "에포크당 시간"),
-        "en": ("run", "optimizer (as compiled)", "test accuracy (mean ± sd over seeds)", "test loss", "time per epoch"),
+        "ko": ("실험", "옵티마이저 (실제 설정)", "테스트 정확도", "테스트 손실", "에포크당 시간"),
+        "en": ("run", "optimizer (as compiled)", "test accuracy", "test loss", "time per epoch"),
     },
     align="llrrr", group="optimizers",
 )
