@@ -20,7 +20,6 @@ from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: pa
 from lecturegen.formats import fixed, mean, num, pct, seconds, short  # noqa: F401  (for chapter tables)
 from lecturegen.plugins import MAIN_GROUP, FigureSet, FigureSpec, Page, Table, plugin_name, table  # noqa: F401
 
-LANGUAGES = ("ko", "en")
 CHAPTER_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")  # also a file and folder name: lowercase, digits, _
 
 FIGURE_SETS = ("activations", "curves", "comparison", "params")
@@ -144,6 +143,11 @@ class Chapter:
     tables: tuple[Table, ...] = ()  # the chapter's own tables, {{ name() }} in content
     template_helpers: tuple[Callable[..., Any], ...] = ()  # the chapter's own content helpers, {{ name(...) }}
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the chapter is written in: those of its title, the first one the default."""
+        return tuple(self.title)
+
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
             if exp.name == name:
@@ -185,9 +189,7 @@ def chapter(
         raise ValueError(f"chapter {id}: experiment names repeat: {names}")
     if not experiments or not all(isinstance(e, Experiment) for e in experiments):
         raise ValueError(f"chapter {id}: experiments must be a non-empty list of @experiment functions")
-    missing = [lang for lang in LANGUAGES if lang not in title]
-    if missing:
-        raise ValueError(f"chapter {id}: title has no {', '.join(missing)} entry")
+    _check_languages(id, title, experiments, claims)
     unknown = [f for f in figures if not callable(f) and f not in FIGURE_SETS]
     if unknown:
         raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)} "
@@ -203,6 +205,18 @@ def chapter(
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
     return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
                    snippets=tuple(snippets), tables=tuple(tables), template_helpers=tuple(helpers))
+
+
+def _check_languages(id: str, title: dict[str, str], experiments, claims) -> None:
+    """Any set of languages, but the same one everywhere: the title's languages are the chapter's."""
+    if not isinstance(title, dict) or not title or not all(isinstance(t, str) for t in title.values()):
+        raise ValueError(f"chapter {id}: title must map each language to a text, e.g. {{'en': 'Chapter 7: ...'}}")
+    for kind, items in (("experiment", [(e.name, e.title) for e in experiments]), ("claim", [(c.id, c.text) for c in claims])):
+        for name, text in items:
+            missing = [lang for lang in title if lang not in text]
+            if missing:
+                raise ValueError(f"chapter {id}: {kind} {name!r} has no {', '.join(missing)} text; the chapter's "
+                                 f"title is in {', '.join(title)}")
 
 
 def _check_plugins(id: str, tables, helpers) -> None:

@@ -53,8 +53,9 @@ class Claim:
         return self.check if isinstance(self.check, str) else getattr(self.check, "__name__", "check")
 
 
-def claim(id: str, check: Check, *, ko: str, en: str, data: str | None = None) -> Claim:
-    """Declare a claim in one line (see the module docstring). ``data="mnist"``: a statement about
+def claim(id: str, check: Check, *, data: str | None = None, **text: str) -> Claim:
+    """Declare a claim in one line (see the module docstring); its sentence in every language of
+    the chapter, by language code: ``ko="..."``, ``en="..."``. ``data="mnist"``: a statement about
     that data set only; on another one it is reported as not applicable, never as false."""
     if not id or not all(c.isalnum() or c in "-_" for c in id):
         raise ValueError(f"claim id {id!r}: use letters, digits, '-' and '_'")
@@ -62,7 +63,9 @@ def claim(id: str, check: Check, *, ko: str, en: str, data: str | None = None) -
         _parse(check, id)
     elif not callable(check):
         raise ValueError(f"claim {id!r}: check must be an expression string or a callable, not {type(check).__name__}")
-    return Claim(id, check, {"ko": ko, "en": en}, data)
+    if not text or not all(isinstance(t, str) for t in text.values()):
+        raise ValueError(f"claim {id!r}: give its sentence per language, e.g. en=\"The CNN is more accurate\"")
+    return Claim(id, check, dict(text), data)
 
 
 def _parse(expression: str, claim_id: str) -> ast.Expression:

@@ -35,11 +35,6 @@ class ProfileName(str, Enum):
     quick = "quick"
 
 
-class Lang(str, Enum):
-    ko = "ko"
-    en = "en"
-
-
 def _fail(exc: LecturegenError) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=exc.exit_code)
@@ -51,7 +46,7 @@ def build(
     out: Annotated[Path, typer.Option(help="Output folder; the chapter goes into OUT/<chapter>.")] = Path("output"),
     profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
-    lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
+    lang: Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
@@ -72,7 +67,7 @@ def build(
         course = course_config(tuple(chapters_dir or ()), templates)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
+    opts = BuildOptions(chapter, out, profile.value, data, lang, force, seed, cache_dir,
                         course.chapters_dirs, course.templates_dirs, seeds, strict, jobs)
     reporter = make_reporter(quiet)
     try:
@@ -138,10 +133,10 @@ def publish(
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
-    from lecturegen.publish.site import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
-    opts = PublishOptions(out, site, tuple(chapters or ()), title or DEFAULT_TITLE, cache_dir)
+    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir)
     try:
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
@@ -155,7 +150,7 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+        from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
@@ -168,7 +163,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
 @app.command()

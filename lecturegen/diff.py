@@ -21,6 +21,7 @@ from typing import Any
 
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.safefs import loads
+from lecturegen.terminal import plain
 
 log = logging.getLogger(__name__)
 
@@ -233,12 +234,6 @@ def _pair(old: Any, new: Any, fmt=str) -> str:
 
 def _claim_word(holds: Any) -> str:
     return {True: "holds", False: "fails", None: "absent"}.get(holds, str(holds))
-
-
-def plain(value: Any) -> str:
-    """Text from a report made safe for a terminal: control characters (escape sequences) shown as
-    escapes (``\\x1b``), never sent to the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
 
 
 def print_table(result: DiffResult, console=None) -> None:

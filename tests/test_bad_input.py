@@ -156,7 +156,7 @@ CASES: dict[str, tuple[Case, str]] = {
     "chapter id with ..": (lambda t: (["build", "../evil"], None), "invalid chapter id '../evil'"),
     "chapter id with /": (lambda t: (["build", "ch4/x"], None), "invalid chapter id 'ch4/x'"),
     "unknown profile": (lambda t: (["build", "ch4", "--profile", "huge"], None), "'huge' is not one of"),
-    "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "'fr' is not one of"),
+    "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "unknown language 'fr'; use one of: ko, en"),
     "seed not a number": (lambda t: (["build", "ch4", "--seed", "abc"], None), "Invalid value for '--seed'"),
     "negative seed": (lambda t: (["build", "ch4", "--seed", "-1"], None), "--seed"),
     # numeric options: bounded, finite
@@ -207,6 +207,11 @@ CASES: dict[str, tuple[Case, str]] = {
     "diff of a FIFO": (lambda t: (["diff", str(_fifo(t, "old.json")), "/dev/null"], None), "is not a regular file"),
     "diff of a device": (lambda t: (["diff", "/dev/zero", "/dev/zero"], None), "is not a regular file"),
     "new into a FIFO": (lambda t: (["new", "ch7", "--dir", str(_fifo(t, "course"))], None), "is not a folder"),
+    "check of a FIFO": (lambda t: (["check", str(_fifo(t, "lecture.py"))], None), "is a FIFO, device or socket"),
+    "check timeout NaN": (lambda t: (["check", str(_text_file("a.py", "x = 1")(t)), "--timeout", "nan"], None),
+                          "--timeout nan, --memory-mb 4096 or --jobs 2 is out of range"),
+    "check timeout infinite": (lambda t: (["check", str(_text_file("a.py", "x = 1")(t)), "--timeout", "inf"], None),
+                               "--timeout inf, --memory-mb 4096 or --jobs 2 is out of range"),
     "templates folder is a FIFO": (lambda t: (["build", "ch4", "--templates", str(_fifo(t, "tpl"))], None),
                                    "templates folder"),
     # data: values (pixels 0-255 as numbers, labels integers 0-9, something to train on)

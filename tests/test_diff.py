@@ -73,6 +73,7 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
 
     cache_copy = tmp_path / "cache"
     shutil.copytree(cache_dir / "runs", cache_copy / "runs")
+    shutil.copyfile(cache_dir / ".secret", cache_copy / ".secret")  # the key the entries are sealed with
     cache = ResultCache(cache_copy)
     parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), resolve("sample").fingerprint, PROFILES["quick"], 0)
     result = cache.load(parts)
@@ -182,3 +183,20 @@ def test_control_characters_from_a_report_never_reach_the_terminal(capsys):
     text = buf.getvalue()
     assert "\x1b" not in text and "\x07" not in text
     assert "a\\x1b]0;pwned\\x07\\x1b[2J" in text and "2.20.0\\x1b[31m" in text
+
+
+def test_check_table_shows_a_snippets_escape_sequences_instead_of_sending_them(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from lecturegen.check.audit import CheckResult
+    from lecturegen.check.cli import render_table
+
+    evil = "boom\x1b]0;pwned\x07\x1b[2J [bold]x[/bold]"
+    buf = io.StringIO()
+    render_table([CheckResult(f"{tmp_path}/a\x1b[31m.py", 1, "script", "py", "error", evil, "RuntimeError")],
+                 Console(file=buf, width=400, force_terminal=False))
+    text = buf.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]0;pwned\\x07\\x1b[2J [bold]x[/bold]" in text

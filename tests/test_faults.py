@@ -348,3 +348,26 @@ def test_deeply_nested_report_is_one_line_in_diff_and_publish(tmp_path, capsys):
     assert main(["publish", "--out", str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "not a lecturegen report" in err
+
+
+def test_a_damaged_cache_folder_does_not_lose_the_result(tmp_path, caplog, monkeypatch):
+    import errno
+    from types import SimpleNamespace
+
+    cache = ResultCache(tmp_path)
+    exp = ch4.CHAPTER.experiments[0]
+    parts = key_parts(ch4.CHAPTER, exp, resolve("sample").fingerprint, PROFILES["quick"], 0)
+    result = SimpleNamespace(to_dict=lambda: {"test_accuracy": 0.5})  # what store() needs of a RunResult
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "ch4").write_text("a file where the cache keeps a folder")
+    cache.store(parts, result)  # a warning, not a traceback: the build goes on with the result it has
+    assert "cannot store sigmoid in the cache" in caplog.text and "retrained next time" in caplog.text
+    assert cache.load(parts) is None and cache.why_stale(parts)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    (tmp_path / "runs" / "ch4").unlink()
+    monkeypatch.setattr("lecturegen.build.cache._write_atomic", full)
+    with pytest.raises(OSError):  # a full disk still stops the build (one line, see disk_full_is_an_error)
+        cache.store(parts, result)

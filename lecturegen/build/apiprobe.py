@@ -11,9 +11,9 @@ import hashlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
+from lecturegen.build.store import CacheStore
 from lecturegen.errors import LecturegenError
 from lecturegen.versions import library_versions
 
@@ -50,27 +50,38 @@ print(json.dumps(out))
 '''
 
 
-_SEEN: dict[str, dict[str, dict[str, Any]]] = {}  # per process, for renders without a cache folder
+_SEEN: dict[str, dict[str, dict[str, Any]]] = {}  # per process
 
 
-def probe(cls_name: str, arguments: dict[str, Any], cache_dir: Path | None) -> dict[str, dict[str, Any]]:
-    """``{argument: {in_signature, default, accepted, value, updates | error, warning}}`` for ``keras.optimizers.<cls_name>``."""
+def request_key(cls_name: str, arguments: dict[str, Any]) -> str:
+    """One probe request (class and arguments) under the installed Keras."""
     spec = json.dumps([cls_name, arguments], sort_keys=True)
-    key = hashlib.sha256(f"{library_versions().get('keras')}\0{spec}".encode()).hexdigest()[:24]
-    cached = cache_dir / "api" / f"{key}.json" if cache_dir else None
+    return hashlib.sha256(f"{library_versions().get('keras')}\0{spec}".encode()).hexdigest()[:24]
+
+
+def probe(cls_name: str, arguments: dict[str, Any], store: CacheStore | None = None) -> dict[str, dict[str, Any]]:
+    """``{argument: {in_signature, default, accepted, value, updates | error, warning}}`` for
+    ``keras.optimizers.<cls_name>``; cached in ``store`` (area ``api``) per Keras version."""
+    key = request_key(cls_name, arguments)
     if key in _SEEN:
         return _SEEN[key]
-    if cached and cached.is_file():
+    cached = store.get("api", f"{key}.json") if store is not None else None  # checked: a damaged entry reads as None
+    if cached is not None:
         try:
-            return _SEEN.setdefault(key, json.loads(cached.read_text(encoding="utf-8")))
-        except ValueError:  # a damaged entry is probed again
+            return _SEEN.setdefault(key, json.loads(cached))
+        except ValueError:
             pass
+    spec = json.dumps([cls_name, arguments], sort_keys=True)
     done = subprocess.run([sys.executable, "-c", PROBE, spec], capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise LecturegenError(f"cannot probe keras.optimizers.{cls_name} ({last}); check the TensorFlow install")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(result), encoding="utf-8")
+    if store is not None:
+        store.put("api", f"{key}.json", json.dumps(result).encode())
     return _SEEN.setdefault(key, result)
+
+
+def probe_all(requests: list[tuple[str, dict[str, Any]]], store: CacheStore) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every request a content file made (``api_changes(...)``), by :func:`request_key`: what rendering reads."""
+    return {request_key(cls, args): probe(cls, args, store) for cls, args in requests}

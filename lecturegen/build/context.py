@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from lecturegen import messages
 from lecturegen.build import apiprobe, maths, prep, train
 from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_body, function_source
 from lecturegen.build.data import Fingerprint
@@ -38,8 +39,7 @@ class RenderContext:
     provenance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
-    out_dir: Path | None = None  # where math SVGs go (None: only the <img> tags are made)
-    cache_dir: Path | None = None  # cache of typeset formulas
+    formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -121,6 +121,8 @@ class Helpers:
         self.ctx = ctx
         self.notebook = notebook  # render for the notebook: formulas as LaTeX, code blocks become cells
         self.shown: set[str] = set()
+        self.formulas_used: list[str] = []  # every formula the content asked for, in order
+        self.api_used: list[tuple[str, dict[str, Any]]] = []  # optimizer calls api_changes() asked about
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
@@ -192,14 +194,20 @@ class Helpers:
         return DATA_SETS[prep.keras_loader(self.ctx.dataset.name)][self.ctx.lang]
 
     def api_changes(self, optimizer: str, **arguments: Any) -> dict[str, dict[str, Any]]:
-        """How the installed Keras treats each argument of an old ``keras.optimizers.<optimizer>(...)`` call."""
-        return apiprobe.probe(optimizer, arguments, self.ctx.cache_dir)
+        """How the installed Keras treats each argument of an old ``keras.optimizers.<optimizer>(...)`` call:
+        probed by the build before rendering (``extra["api_probes"]``, see :func:`lecturegen.build.apiprobe.probe_all`);
+        a render without them probes now, in a child process."""
+        self.api_used.append((optimizer, arguments))
+        probes = self.ctx.extra.get("api_probes")
+        if probes is not None:
+            return probes.get(apiprobe.request_key(optimizer, arguments), {})
+        return apiprobe.probe(optimizer, arguments)
 
     def summary(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
-        head = {"ko": ("층 (종류)", "출력 모양", "파라미터 수"), "en": ("Layer (type)", "Output shape", "Params")}[self.ctx.lang]
-        total = {"ko": "전체 파라미터", "en": "Total params"}[self.ctx.lang]
+        words = messages.section(self.ctx.lang, "tables")
+        head, total = words["summary"], words["summary_total"]
         rows = [f"| {escape(r.name)} ({escape(r.type)}) | `{escape(r.output_shape)}` | {r.params:,} |" for r in s.layers]
         lines = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---:|", *rows, f"| **{total}** | | **{s.total_params:,}** |"]
         return Markup("\n".join(lines) + "\n")
@@ -221,14 +229,10 @@ class Helpers:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
         if self.notebook:
             return Markup(f"\n$${tex}$$\n")  # the chapter's own LaTeX, not user input
-        height = None
-        if self.ctx.out_dir is None:
-            path = f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
-        else:
-            try:
-                path, height = maths.write_math(tex, self.ctx.out_dir, self.ctx.cache_dir)
-            except ValueError as exc:
-                raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}") from None
+        self.formulas_used.append(tex)
+        formula = self.ctx.formulas.get(tex)  # typeset before rendering; rendering reads and writes no file
+        path = formula.path if formula else f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
+        height = formula.height if formula else None
         style = f' style="height:{height * maths.DISPLAY_SCALE:.3f}em"' if height else ""
         return Markup(f'<img class="math" src="{escape(path)}" alt="{escape(alt or tex)}"{style}>')
 
@@ -242,10 +246,7 @@ class Helpers:
 
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
-        heads = {
-            "ko": ("실험", "파라미터 수", "이번 실행 정확도", "이번 실행 손실", "원래 강의 정확도 (참고)"),
-            "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
-        }
+        heads = {self.ctx.lang: tuple(messages.section(self.ctx.lang, "tables")["results"])}
         return self._table(heads, "lrrrr", group, lambda exp, run: (
             f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))

@@ -15,9 +15,10 @@ import logging
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
-from lecturegen.build import blobs
+from lecturegen import messages
+from lecturegen.build.store import CacheStore
 from lecturegen.build.results import spread
 from lecturegen.errors import ChapterError
 from lecturegen.plugins import FigureSpec
@@ -26,14 +27,20 @@ log = logging.getLogger(__name__)
 
 X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
 
-WORDS = {
-    "ko": {"epoch": "에포크", "accuracy": "정확도", "loss": "손실", "train": "훈련", "val": "검증",
-           "this_run": "이번 실행", "reference": "원래 강의 (참고)", "test_acc": "테스트 정확도",
-           "sample": "샘플 데이터", "params": "파라미터 수"},
-    "en": {"epoch": "epoch", "accuracy": "accuracy", "loss": "loss", "train": "training", "val": "validation",
-           "this_run": "this run", "reference": "original lecture (reference)", "test_acc": "test accuracy",
-           "sample": "sample data", "params": "parameters"},
-}
+class _Words(Mapping):
+    """The figure labels of every catalog language (``messages`` section ``figures``), by language."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        return messages.section(lang, "figures")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(messages.languages())
+
+    def __len__(self) -> int:
+        return len(messages.languages())
+
+
+WORDS = _Words()
 
 
 @dataclass(frozen=True)
@@ -80,23 +87,15 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
     ax.grid(alpha=0.3)
 
 
-ACTIVATIONS = {
-    "step": ("step", {"ko": "계단 함수: x > 0이면 1, 아니면 0", "en": "Step function: 1 if x > 0 else 0"}),
-    "sigmoid": ("sigmoid", {"ko": "시그모이드: 0과 1 사이의 S자 곡선", "en": "Sigmoid: an S-curve between 0 and 1"}),
-    "tanh": ("tanh", {"ko": "tanh: -1과 1 사이, 0을 중심으로 한 S자 곡선",
-                      "en": "tanh: an S-curve between -1 and 1, centred on 0"}),
-    "relu": ("ReLU", {"ko": "ReLU: 음수는 0, 양수는 그대로", "en": "ReLU: 0 for negative inputs, x otherwise"}),
-    "leaky_relu": ("Leaky ReLU (a = 0.1)", {"ko": "Leaky ReLU: 음수 쪽 기울기 0.1",
-                                            "en": "Leaky ReLU: slope 0.1 for negative inputs"}),
-    "softmax": ("softmax", {"ko": "소프트맥스: x 격자 전체에 대한 확률 분포",
-                            "en": "Softmax: a probability distribution over the whole x grid"}),
-}
+ACTIVATIONS = {"step": "step", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU",
+               "leaky_relu": "Leaky ReLU (a = 0.1)", "softmax": "softmax"}  # function -> plot title
 
 
 def activation_figures() -> list[FigureSpec]:
     return [
-        FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key, "label": label, "a": 0.1})
-        for key, (label, alt) in ACTIVATIONS.items()
+        FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
+                   {"function": key, "label": label, "a": 0.1})
+        for key, label in ACTIVATIONS.items()
     ]
 
 
@@ -169,7 +168,8 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     main = chapter.group()
     for exp in main:
         run = runs[exp.name]
-        alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}" for lang in WORDS}
+        alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}"
+               for lang in exp.title if lang in WORDS}
         inputs = {"history": run.history, "title": exp.name, "sample": is_sample}
         specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     return specs
@@ -184,8 +184,8 @@ def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         ],
         "sample": is_sample,
     }
-    alt = {"ko": "실험별 테스트 정확도: 이번 실행과 원래 강의", "en": "Test accuracy per run: this run and the original lecture"}
-    return [FigureSpec("accuracy_comparison", alt, draw_comparison, comparison)]
+    return [FigureSpec("accuracy_comparison", messages.per_language("alt", "accuracy_comparison"), draw_comparison,
+                       comparison)]
 
 
 def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
@@ -194,8 +194,7 @@ def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
                  for e in chapter.group()],
         "sample": is_sample,
     }
-    alt = {"ko": "실험별 파라미터 수와 테스트 정확도", "en": "Parameter count and test accuracy per run"}
-    return [FigureSpec("accuracy_vs_params", alt, draw_params, inputs)]
+    return [FigureSpec("accuracy_vs_params", messages.per_language("alt", "accuracy_vs_params"), draw_params, inputs)]
 
 
 def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
@@ -262,22 +261,23 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
         fig.savefig(target, format="svg", metadata={"Date": None})
 
 
-def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache_dir: Path) -> list[RenderedFigure]:
+def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: CacheStore | Path) -> list[RenderedFigure]:
     """Write each figure as ``out_dir/figures/NAME.svg``, drawing only those not cached."""
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    store = cache_dir / "figures"
-    store.mkdir(parents=True, exist_ok=True)
+    store = CacheStore.of(cache)
     rendered = []
     for spec in specs:
-        cached = store / f"{_figure_key(spec, lang)}.svg"
-        svg = blobs.load(cached)  # checksummed: a damaged SVG is drawn again, never copied
+        name = f"{_figure_key(spec, lang)}.svg"
+        svg = store.get("figures", name)  # checksummed: a damaged SVG is drawn again, never copied
         if svg is None:
             log.debug("drawing figure %s", spec.name)
             buffer = io.BytesIO()
             _draw_svg(spec, lang, buffer)
             svg = buffer.getvalue()
-            blobs.store(cached, svg)
+            store.put("figures", name, svg)
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
+        if lang not in spec.alt:
+            raise ChapterError(f"figure {spec.name} has no alt text in '{lang}'; give FigureSpec(alt=...) one")
         rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang]))
     return rendered

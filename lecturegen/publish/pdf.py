@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from lecturegen.build.store import CacheStore
 from lecturegen.errors import LecturegenError
 from lecturegen.publish.sitecheck import local_refs
 
@@ -94,13 +94,14 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def write_handout_pdf(page: Path, target: Path, site_root: Path, cache_dir: Path) -> bool:
+def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheStore | Path) -> bool:
     """Print ``page`` to ``target``; returns True when it came from the cache."""
     weasyprint = _weasyprint()
     key = _inputs_digest(page, site_root, weasyprint.__version__)
-    cached = cache_dir / "pdf" / f"{key}.pdf"
-    if cached.is_file():
-        shutil.copyfile(cached, target)
+    store, name = CacheStore.of(cache), f"{key}.pdf"
+    hit = store.get("pdf", name)  # checksummed like every cache entry: a damaged PDF is printed again
+    if hit is not None:
+        target.write_bytes(hit)
         return True
     fetcher = _site_fetcher(weasyprint, site_root)
     collect = _Collect()
@@ -117,8 +118,5 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache_dir: Path
     failed = fetcher.refused + [m for m in collect.messages if m.startswith(("Failed to load", "Failed to"))]
     if failed:
         raise PdfError(f"{page.parent.name}/{page.name} could not be printed: {failed[0]}; rebuild the chapter")
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    shutil.copyfile(target, tmp)
-    tmp.replace(cached)
+    store.put("pdf", name, target.read_bytes())
     return False

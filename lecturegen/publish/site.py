@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 
 from lecturegen.safefs import loads
-from lecturegen import __version__, clock
+from lecturegen import __version__, clock, messages
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 SHARED = "assets"
 PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
 ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
-DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class PublishOptions:
     out: Path = Path("output")
     site: Path = Path("site")
     chapters: tuple[str, ...] = ()
-    title: str = DEFAULT_TITLE
+    title: str | None = None  # None: the catalogs' site title in the site's languages
     cache_dir: Path | None = None
 
 
@@ -176,15 +175,27 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
     }
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
+def site_languages(chapters: list[BuiltChapter]) -> tuple[str, ...]:
+    """The index's languages: those of the published chapters that lecturegen has words for, the
+    course's original language first. The first is the page's; the others follow each label."""
+    found = {c.lang for c in chapters}
+    return tuple(lang for lang in messages.languages() if lang in found) or (messages.FALLBACK,)
+
+
+def render_index(chapters: list[BuiltChapter], site: Path, title: str | None) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = clock.stamp()
+    langs = site_languages(chapters)
+    words = [messages.section(lang, "site") for lang in langs]
+    names = {lang: " · ".join(messages.section(other, "languages").get(lang, lang) for other in langs)
+             for lang in {c.lang for c in chapters}}
+    default_title = " · ".join(w["title"] for w in words)
     return env.get_template("index.html.j2").render(
-        site={"title": title, "lecturegen": __version__, "published": published},
+        site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
+              "lang": langs[0]},
         chapters=[_index_entry(c, site) for c in chapters],
-        labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
+        words=words, others=langs[1:], language_names=names,
     )
 
 
@@ -197,11 +208,12 @@ def _check(staged: Path, written: set[str]) -> None:
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     from lecturegen.build.cache import default_cache_dir
+    from lecturegen.build.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()
     chapters = find_built(opts.out, opts.chapters)
-    cache_dir = opts.cache_dir or default_cache_dir()
+    cache = CacheStore(opts.cache_dir or default_cache_dir())
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
         raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
@@ -222,12 +234,12 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
-        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
+        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
         _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
-            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache)
             written.add(f"{chapter.name}/handout.pdf")
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
         _check(staged, written)
