@@ -22,7 +22,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-AREAS = ("runs", "figures", "fonts", "math", "pdf")
+AREAS = ("runs", "figures", "fonts", "math", "pdf", "api")  # api: how the installed Keras treats old arguments
 SECRET = ".secret"
 MAC = ".mac"
 

@@ -100,10 +100,12 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
 
 def activation_figures(chapter, runs: dict, is_sample: bool) -> list:
     """ch4's own ``activations`` figure set: ``activation_<name>``, drawn by the lecture's code."""
-    from lecturegen.build.figures import ACTIVATIONS, FigureSpec
+    from lecturegen import messages
+    from lecturegen.build.figures import FigureSpec
 
-    return [FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key}, depends=(PLOTS[key], Pyplot))
-            for key, (_label, alt) in ACTIVATIONS.items()]
+    return [FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
+                       {"function": key}, depends=(PLOTS[key], Pyplot))
+            for key in PLOTS]
 
 
 PLOTS = {
