@@ -153,3 +153,16 @@ def test_colab_link_from_the_course_configuration(tmp_path):
     config.write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
     assert colab_link("ch4", "ch4.ipynb", config) == \
         "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb"
+
+
+def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
+    from lecturegen.build import train
+    from lecturegen.build.data import Arrays, Dataset
+
+    calls = []
+    arrays = Arrays(*(np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)) * 2)
+    monkeypatch.setattr(train, "load_with_keras", lambda name: calls.append(name) or arrays)
+    keras_source = Dataset(Fingerprint("keras", "MNIST", "0" * 64, 2, 2, False), lambda: pytest.fail("read directly"))
+    assert train.training_arrays(keras_source) is arrays and calls == ["mnist"]
+    files = Dataset(Fingerprint("idx", "fashion-mnist", "0" * 64, 2, 2, False), lambda: arrays)
+    assert train.training_arrays(files).x_train.shape == (2, 28, 28) and calls == ["mnist"]  # read from the files

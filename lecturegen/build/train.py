@@ -88,12 +88,16 @@ def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, ep
     return ProgressCallback()
 
 
+def training_arrays(dataset: Dataset):
+    """The images a run trains on: a Keras source goes through ``keras.datasets.<name>.load_data()``,
+    the loader the slides and the notebook show; files are read by :mod:`lecturegen.build.data`."""
+    fp = dataset.fingerprint
+    return load_with_keras(keras_loader(fp.name)) if fp.source == "keras" else dataset.arrays
+
+
 def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, reporter: Reporter) -> RunResult:
     """Build, fit and evaluate one experiment; return its results as plain data."""
-    fp = dataset.fingerprint
-    # a Keras source trains on what keras.datasets.<name>.load_data() returns, the loader the slides show
-    arrays = load_with_keras(keras_loader(fp.name)) if fp.source == "keras" else dataset.arrays
-    data = prepare(arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+    data = prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train, profile.max_test)
     epochs = profile.epochs(exp)
     batch_size = exp.batch_size_for(len(data.x_train))
     tf, keras = _import_tensorflow()
