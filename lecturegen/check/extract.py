@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Iterable
 
 from lecturegen import safefs
-from lecturegen.safefs import is_special
 from lecturegen.errors import LecturegenError, UsageError
 
 logger = logging.getLogger(__name__)
@@ -213,7 +212,7 @@ def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
     for path in given:
         if not path.exists():
             raise CheckInputError(f"path not found: {path}")
-        if is_special(path):  # reading a FIFO would wait for a writer forever
+        if safefs.is_special(path):  # reading a FIFO would wait for a writer forever
             raise CheckInputError(f"{path} is a FIFO, device or socket, not a file; give a .py, .ipynb, .md or .html file")
         if path.is_dir():
             files.extend(_walk(path))
