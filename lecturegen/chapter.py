@@ -50,6 +50,14 @@ def function_source(fn: Callable[..., Any]) -> str:
     return "\n".join(lines[start:]) + "\n"
 
 
+def function_body(fn: Callable[..., Any]) -> str:
+    """A function's body as top-level code (its ``def`` line and indentation removed): a snippet
+    the prose shows and the build runs by calling the function."""
+    lines = function_source(fn).splitlines()
+    end = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
+    return textwrap.dedent("\n".join(lines[end + 1:])).strip("\n") + "\n"
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
@@ -64,6 +72,7 @@ class Experiment:
     group: str = MAIN_GROUP  # "main": the chapter's headline comparison; other groups are side studies
     uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
     label: dict[str, str] = field(default_factory=dict)  # short display name per language (tables, legends)
+    seeds: int = 1  # at least this many seeds (SEED .. SEED+n-1), whatever --seeds says; mean ± sd
 
     def display(self, lang: str) -> str:
         """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
@@ -103,6 +112,7 @@ def experiment(
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
     label: dict[str, str] | None = None,
+    seeds: int = 1,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
     """Decorator turning a model-building function into an :class:`Experiment`.
@@ -112,15 +122,18 @@ def experiment(
     ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
     ``label`` is the short name students see in tables, legends and plot titles, per language
     (``{"ko": "시그모이드 모델", "en": "sigmoid model"}``); without it they see the title.
+    ``seeds`` trains at least that many seeds where the chapter states a difference (``--seeds`` can ask for more).
     """
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
     if labels not in ("onehot", "int"):
         raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
+    if seeds < 1:
+        raise ValueError(f"seeds must be at least 1, not {seeds!r}")
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses), dict(label or {}))
+                          group, tuple(uses), dict(label or {}), seeds)
 
     return wrap
 
@@ -134,6 +147,7 @@ class Chapter:
     origin: str = ""  # where it was found, for messages
     figures: tuple[str | FigureSet, ...] = DEFAULT_FIGURES  # names from FIGURE_SETS or the chapter's own sets
     claims: tuple[Claim, ...] = ()  # the prose's statements about the results, checked by every build
+    snippets: tuple[Callable[..., Any], ...] = ()  # code the prose shows and runs: {{ snippet("plot_relu") }}
     tables: tuple[Table, ...] = ()  # the chapter's own tables, {{ name() }} in content
     template_helpers: tuple[Callable[..., Any], ...] = ()  # the chapter's own content helpers, {{ name(...) }}
 
@@ -168,6 +182,7 @@ def chapter(
     content_dir: str | Path | None = None,
     figures: tuple[str | FigureSet, ...] | list[str | FigureSet] = DEFAULT_FIGURES,
     claims: list[Claim] | tuple[Claim, ...] = (),
+    snippets: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
     tables: list[Table] | tuple[Table, ...] = (),
     helpers: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
 ) -> Chapter:
@@ -197,7 +212,7 @@ def chapter(
         if unknown:
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
     return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
-                   tables=tuple(tables), template_helpers=tuple(helpers))
+                   snippets=tuple(snippets), tables=tuple(tables), template_helpers=tuple(helpers))
 
 
 def _check_languages(id: str, title: dict[str, str], experiments, claims) -> None:

@@ -41,6 +41,7 @@ class Claim:
     id: str
     check: Check
     text: dict[str, str]  # per language
+    data: str | None = None  # "mnist", "fashion_mnist": the data set the statement is about (None: any)
 
     @property
     def key(self) -> str:
@@ -52,9 +53,10 @@ class Claim:
         return self.check if isinstance(self.check, str) else getattr(self.check, "__name__", "check")
 
 
-def claim(id: str, check: Check, **text: str) -> Claim:
+def claim(id: str, check: Check, *, data: str | None = None, **text: str) -> Claim:
     """Declare a claim in one line (see the module docstring); its sentence in every language of
-    the chapter, by language code: ``ko="..."``, ``en="..."``."""
+    the chapter, by language code: ``ko="..."``, ``en="..."``. ``data="mnist"``: a statement about
+    that data set only; on another one it is reported as not applicable, never as false."""
     if not id or not all(c.isalnum() or c in "-_" for c in id):
         raise ValueError(f"claim id {id!r}: use letters, digits, '-' and '_'")
     if isinstance(check, str):
@@ -63,7 +65,7 @@ def claim(id: str, check: Check, **text: str) -> Claim:
         raise ValueError(f"claim {id!r}: check must be an expression string or a callable, not {type(check).__name__}")
     if not text or not all(isinstance(t, str) for t in text.values()):
         raise ValueError(f"claim {id!r}: give its sentence per language, e.g. en=\"The CNN is more accurate\"")
-    return Claim(id, check, dict(text))
+    return Claim(id, check, dict(text), data)
 
 
 def _parse(expression: str, claim_id: str) -> ast.Expression:
@@ -162,6 +164,12 @@ class ClaimResult:
     spread: dict[str, float] = field(default_factory=dict)  # sd per value, with --seeds N > 1
     error: str = ""  # the check could not be evaluated (counts as not holding)
     previously: bool | None = None  # whether it held in the build this one replaces
+    applicable: bool = True  # False: the claim is about another data set (``claim(data=...)``)
+
+    @property
+    def failed(self) -> bool:
+        """Does not hold on the data it is about (a claim that does not apply never fails)."""
+        return self.applicable and not self.holds
 
     @property
     def verb(self) -> str:
@@ -179,6 +187,7 @@ class ClaimResult:
         return {
             "id": self.id, "text": self.text.get(lang, self.id), "expression": self.expression, "holds": self.holds,
             "values": self.values, "spread": self.spread, "error": self.error or None, "previously": self.previously,
+            "applicable": self.applicable,
         }
 
 
@@ -193,7 +202,8 @@ def format_value(name: str, value: float, sd: float | None = None) -> str:
     return text + (f" ± {sd:.4f}" if sd else "")
 
 
-def evaluate(c: Claim, runs: dict[str, RunResult], previously: bool | None = None) -> ClaimResult:
+def evaluate(c: Claim, runs: dict[str, RunResult], previously: bool | None = None,
+             data: str | None = None) -> ClaimResult:
     rec = _Recorder()
     proxies = _Runs({name: _Run(name, run, rec) for name, run in runs.items()})
     error = ""
@@ -207,14 +217,16 @@ def evaluate(c: Claim, runs: dict[str, RunResult], previously: bool | None = Non
         holds, error = False, f"cannot be checked: {type(exc).__name__}: {exc}"
     values = {name: (float(v) if isinstance(v, float) else v) for name, v in rec.values.items()}
     spreads = {name: sd for name, v in rec.values.items() if (sd := spread(v)) is not None}
-    return ClaimResult(c.id, c.key, dict(c.text), c.expression, holds, values, spreads, error, previously)
+    applicable = c.data is None or data is None or c.data == data
+    return ClaimResult(c.id, c.key, dict(c.text), c.expression, holds, values, spreads, error, previously, applicable)
 
 
 def evaluate_all(claims: tuple[Claim, ...], runs: dict[str, RunResult],
-                 previous: dict[str, bool] | None = None) -> list[ClaimResult]:
-    """Every claim of a chapter against this build's runs (the means when several seeds ran)."""
+                 previous: dict[str, bool] | None = None, data: str | None = None) -> list[ClaimResult]:
+    """Every claim of a chapter against this build's runs (the means when several seeds ran);
+    ``data`` (``mnist``, ``fashion_mnist``) marks claims about another data set as not applicable."""
     previous = previous or {}
-    return [evaluate(c, runs, previous.get(c.id)) for c in claims]
+    return [evaluate(c, runs, previous.get(c.id), data) for c in claims]
 
 
 def previous_outcomes(report: dict[str, Any] | None) -> dict[str, bool]:
@@ -231,6 +243,7 @@ class ClaimView:
     def __init__(self, result: ClaimResult, lang: str) -> None:
         self.result = result
         self.holds = result.holds
+        self.applicable = result.applicable
         self.text = result.text.get(lang, result.id)
         self.values = result.values
         self.id = result.id

@@ -145,8 +145,10 @@ def print_summary(outcome) -> None:
     for name, run in outcome.runs.items():
         typer.echo("  " + run_line(name, run.test_accuracy, run.test_loss, width))
     if outcome.claims:
-        failing = [c for c in outcome.claims if not c.holds]
-        typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
+        failing = [c for c in outcome.claims if c.failed]
+        other = [c.id for c in outcome.claims if not c.applicable]
+        typer.echo(f"claims: {len(outcome.claims) - len(failing) - len(other)} of {len(outcome.claims)} hold"
+                   + (f"; not applicable to this data set: {', '.join(other)}" if other else "")
                    + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
 
 

@@ -12,14 +12,13 @@ build must never pass as "within tolerance".
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.errors import UsageError
 from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
 from lecturegen.terminal import plain
 

@@ -42,4 +42,30 @@ def short(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-FILTERS = {"pct": pct, "num": num, "fixed": fixed, "seconds": seconds, "mean": mean}
+PAIRS = {"을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"), "은": ("은", "는"),
+         "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"), "으로": ("으로", "로"), "로": ("으로", "로"),
+         "이라": ("이라", "라"), "라": ("이라", "라")}
+_DIGIT_CODA = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}  # 영 일 이 삼...
+_LETTER_CODA = {"l": 8, "m": 16, "n": 4, "r": 8}  # 엘 엠 엔 알; other letter names end in a vowel
+
+
+def _coda(word: str) -> int:
+    """The final consonant of how the word is read (0: none, 8: ㄹ), for Hangul, digits and Latin letters."""
+    last = next((c for c in reversed(word) if c.isalnum()), "")
+    if "가" <= last <= "힣":
+        return (ord(last) - 0xAC00) % 28
+    return _DIGIT_CODA.get(last, _LETTER_CODA.get(last.lower(), 0))
+
+
+def josa(word: Any, particle: str) -> str:
+    """The word with the particle that fits its last syllable: ``{{ name | josa("으로") }}``
+    gives 'MNIST로', 'Fashion-MNIST로', '데이터셋으로'."""
+    word = str(word)
+    with_coda, without = PAIRS[particle]
+    coda = _coda(word)
+    if with_coda == "으로":
+        return word + ("로" if coda in (0, 8) else "으로")
+    return word + (with_coda if coda else without)
+
+
+FILTERS = {"pct": pct, "num": num, "fixed": fixed, "seconds": seconds, "mean": mean, "josa": josa}

@@ -119,6 +119,9 @@ def test_walk_every_slide(visit, published_site, folder):
     seen = 1
     shot(page, f"{folder}-slide-01")
     while not page.evaluate("Reveal.isLastSlide()"):
+        while page.evaluate("Reveal.availableFragments().next"):  # step-by-step bullets and code lines first
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(30)
         page.keyboard.press("ArrowRight")  # keyboard navigation, as a presenter would
         page.wait_for_function("i => Reveal.getIndices().h === i", arg=seen)
         seen += 1

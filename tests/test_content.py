@@ -23,10 +23,10 @@ from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 
 CHAPTER = registry.get("ch4")
 SECTIONS = {
-    "ko": ("1. MNIST 숫자 인식", "2. 신경망은 어떻게 배우는가", "3. 활성화 함수", "4. 옵티마이저",
-           "5. 에포크, 배치 크기, 반복 횟수", "6. MNIST 숫자 인식, 세 번째 이야기"),
-    "en": ("1. MNIST digits, part 2", "2. How a network learns", "3. Activation functions", "4. Optimizers",
-           "5. Epochs, batch size, iterations", "6. MNIST digits, part 3"),
+    "ko": ("1. MNIST 손글씨 숫자 분류, 두 번째 이야기", "2. 신경망은 어떻게 배우는가", "3. 활성화 함수", "4. 옵티마이저",
+           "5. 에포크, 배치 크기, 이터레이션", "6. MNIST 손글씨 숫자 분류, 세 번째 이야기"),
+    "en": ("1. Classifying MNIST handwritten digits, part 2", "2. How a network learns", "3. Activation functions",
+           "4. Optimizers", "5. Epochs, batch size, iterations", "6. Classifying MNIST handwritten digits, part 3"),
 }
 BATCH = {"full_batch": 54_321, "single_sample": 1, "mini_batch": 32}
 
@@ -82,8 +82,12 @@ def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:
         run = runs[exp.name]
         if exp.group == "main":
             shown = [pct(run.test_accuracy), fixed(run.test_loss), f"{run.params:,}"]
+        elif exp.group == "relu_lr":
+            shown = [pct(run.test_accuracy), f"{run.optimizer['learning_rate']:g}"]
+        elif exp.group == "width":
+            shown = [f"{run.params:,}", seconds(run.wall_time_s), pct(run.test_accuracy)]
         elif exp.group == "optimizers":
-            shown = [pct(run.history["val_accuracy"][-1]), fixed(run.history["val_loss"][-1]),
+            shown = [pct(run.test_accuracy), fixed(run.test_loss),
                      seconds(mean(run.epoch_times_s)), "learning_rate=" + f"{run.optimizer['learning_rate']:g}"]
         else:
             shown = [f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
@@ -112,7 +116,7 @@ def test_prose_follows_the_results(runs, lang):
     ctx = context(runs, lang)
     text = render_markdown(ctx)
     best = max(CHAPTER.group("optimizers"), key=lambda e: runs[e.name].history["val_accuracy"][-1])
-    assert f"`{best.name}`" in text and pct(runs[best.name].history["val_accuracy"][-1]) in text
+    assert f"{best.title[lang]}({pct(runs[best.name].history['val_accuracy'][-1])})" in text.replace(" (", "(")
     worse = dict(runs)
     sig, rel = runs["sigmoid"], runs["relu"]
     ahead = "**" + fixed((rel.test_accuracy - sig.test_accuracy) * 100, 2)  # the bold gap of section 1
@@ -163,7 +167,7 @@ def test_every_figure_and_formula_the_content_names_exists(runs):
         assert text.count('<img class="math"') >= 12
         for exp in CHAPTER.experiments:  # every experiment's code is on a slide
             assert f"def {exp.name}():" in text, exp.name
-        assert "def dense_network():" in text
+        assert "def dense_network(units=128):" in text
 
 
 def test_math_renders_offline_to_svg(tmp_path):

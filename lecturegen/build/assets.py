@@ -14,7 +14,7 @@ from typing import Sequence
 from lecturegen.errors import LecturegenError
 from lecturegen.registry import package_templates_dir
 
-REVEAL_FILES = ("reveal.css", "reset.css", "reveal.js", "plugin/notes.js")
+REVEAL_FILES = ("reveal.css", "reset.css", "reveal.js", "plugin/notes.js", "plugin/search.js", "plugin/zoom.js")
 FONT_FILE = "NanumGothic.ttf"
 
 

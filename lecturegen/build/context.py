@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from lecturegen import messages
-from lecturegen.build import maths, prep, train
-from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_source
+from lecturegen.build import apiprobe, maths, prep, train
+from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_body, function_source
 from lecturegen.build.data import Fingerprint
 from lecturegen.errors import ChapterError
 from lecturegen.build.figures import RenderedFigure
@@ -42,7 +42,7 @@ class RenderContext:
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
-        return [c for c in self.claims if not c.holds]
+        return [c for c in self.claims if c.failed]
 
     @property
     def is_sample(self) -> bool:
@@ -53,10 +53,60 @@ class RenderContext:
         return self.chapter.title[self.lang]
 
 
-def fenced(code: str, language: str = "python") -> Markup:
-    """A fenced Markdown code block; markdown-it escapes its content."""
+def fenced(code: str, language: str = "python", options: str = "") -> Markup:
+    """A fenced Markdown code block; markdown-it escapes its content. ``options`` go on the info
+    string after the language (``hl=3,5 steps=3|5-7``, read by :func:`lecturegen.build.render._highlight`)."""
     fence = "````" if "```" in code else "```"
-    return Markup(f"{fence}{language}\n{code.rstrip()}\n{fence}\n")
+    info = f"{language} {options}".strip()
+    return Markup(f"{fence}{info}\n{code.rstrip()}\n{fence}\n")
+
+
+DATA_NAMES = {("flat", "onehot"): "flat", ("image", "int"): "images"}
+
+
+def data_name(exp: Experiment) -> str:
+    """The variable the data code prepares for an experiment's inputs and labels."""
+    return DATA_NAMES.get((exp.inputs, exp.labels), f"data_{exp.inputs}_{exp.labels}")
+
+
+def fit_call(exp: Experiment, run: RunResult) -> str:
+    """The training lines under an experiment's code: the values the build trained with."""
+    data = data_name(exp)
+    batch = f"len({data}.x_train)" if exp.batch_size is None else str(run.batch_size)
+    return (f"model = {exp.name}()\n"
+            f"history, test_loss, test_accuracy = fit_and_evaluate(\n"
+            f"    model, {data}, batch_size={batch}, epochs={run.epochs})\n")
+
+
+def differing_lines(code: str, other: str) -> list[int]:
+    """1-based numbers of the lines of ``code`` that ``other`` does not have (to highlight)."""
+    import difflib
+
+    a, b = code.splitlines(), other.splitlines()
+    same = {i for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+            for i in range(block.a, block.a + block.size)}
+    return [i + 1 for i, line in enumerate(a) if i not in same and line.strip()]
+
+
+def _step_lines(code: str, group: str) -> str:
+    """A step of ``code(steps=...)``: line numbers as given, or the lines containing a text."""
+    if re.fullmatch(r"[\d,-]+", group):
+        return group
+    found = [str(i) for i, line in enumerate(code.splitlines(), 1) if group in line]
+    if not found:
+        raise ChapterError(f"code(steps=...): no line contains {group!r}")
+    return ",".join(found)
+
+
+DATA_SETS = {
+    "mnist": {"ko": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+              "en": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]},
+    "fashion_mnist": {
+        "ko": ["티셔츠/톱", "바지", "풀오버", "드레스", "코트", "샌들", "셔츠", "운동화", "가방", "앵클 부츠"],
+        "en": ["T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+               "ankle boot"],
+    },
+}
 
 
 class Named(dict):
@@ -90,9 +140,12 @@ class Helpers:
     (:class:`lecturegen.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
     ``experiments(group)`` and every built-in helper."""
 
-    def __init__(self, ctx: RenderContext) -> None:
+    def __init__(self, ctx: RenderContext, notebook: bool = False) -> None:
         self.ctx = ctx
+        self.notebook = notebook  # render for the notebook: formulas as LaTeX, code blocks become cells
+        self.shown: set[str] = set()
         self.formulas_used: list[str] = []  # every formula the content asked for, in order
+        self.api_used: list[tuple[str, dict[str, Any]]] = []  # optimizer calls api_changes() asked about
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
@@ -102,14 +155,76 @@ class Helpers:
             known = ", ".join(e.name for e in self.ctx.chapter.experiments)
             raise ChapterError(f"no experiment '{name}' in chapter {self.ctx.chapter.id}; known: {known}") from None
 
-    def code(self, name: str) -> Markup:
-        return fenced(self._experiment(name).source)
+    def experiment_code(self, name: str) -> str:
+        """An experiment's whole code as a student runs it: its function, then the fit call that ran."""
+        exp = self._experiment(name)
+        return exp.source + "\n\n" + fit_call(exp, self.ctx.runs[name])
+
+    def code(self, name: str, against: str | None = None, steps: str = "", hl: str = "") -> Markup:
+        """``code("full_batch", against="mini_batch")`` highlights the lines that differ from another
+        experiment's; ``steps="optimizer=|batch_size="`` steps through the lines holding each text
+        (or line numbers, ``"6|14"``) on the slide, one group per click."""
+        text = self.experiment_code(name)
+        lines = differing_lines(text, self.experiment_code(against)) if against else []
+        hl = hl or ",".join(map(str, lines))
+        steps = "|".join(_step_lines(text, group) for group in steps.split("|")) if steps else ""
+        options = " ".join(filter(None, [f"run={name}", f"hl={hl}" if hl else "", f"steps={steps}" if steps else ""]))
+        return fenced(text, options=options)
 
     def fit_code(self) -> Markup:
-        return fenced(inspect.getsource(train.fit_and_evaluate))
+        return fenced(inspect.getsource(train.fit_and_evaluate), options="setup=fit")
+
+    def load_code(self) -> str:
+        """The data loading line(s) for this build's data set, through Keras."""
+        loader = prep.keras_loader(self.ctx.dataset.name)
+        lines = ["from tensorflow import keras", "",
+                 f"(x_train, y_train), (x_test, y_test) = keras.datasets.{loader}.load_data()"]
+        p = self.ctx.profile
+        if p.max_train:
+            lines.append(f"x_train, y_train = x_train[:{p.max_train}], y_train[:{p.max_train}]")
+            lines.append(f"x_test, y_test = x_test[:{p.max_test}], y_test[:{p.max_test}]")
+        return "\n".join(lines) + "\n"
+
+    def prepare_calls(self) -> str:
+        kinds = dict.fromkeys((e.inputs, e.labels) for e in self.ctx.chapter.experiments)
+        return "".join(f"{DATA_NAMES.get(k, f'data_{k[0]}_{k[1]}')} = prepare_data(x_train, y_train, x_test, y_test, "
+                       f"inputs={k[0]!r}, labels={k[1]!r})\n" for k in kinds)
+
+    def prepare_source(self) -> str:
+        """:func:`~lecturegen.build.prep.prepare_data` with the ``Data`` tuple it returns, from prep's source."""
+        data = next(line for line in inspect.getsource(prep).splitlines() if line.startswith("Data = namedtuple("))
+        return f"from collections import namedtuple\n\n{data}\n\n\n" + inspect.getsource(prep.prepare_data)
+
+    def load_data_code(self) -> Markup:
+        """The data slide's loading lines (this build's data set through Keras)."""
+        return fenced(self.load_code(), options="setup=load")
 
     def prep_code(self) -> Markup:
-        return fenced(inspect.getsource(prep.prepare))
+        """The preparation every run of the build goes through, and its calls."""
+        return fenced(self.prepare_source() + "\n\n" + self.prepare_calls(), options="setup=prep")
+
+    def snippet(self, name: str) -> Markup:
+        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function."""
+        for fn in self.ctx.chapter.snippets:
+            if fn.__name__ == name:
+                self.shown.add(name)
+                return fenced(function_body(fn), options=f"snippet={name}")
+        raise ChapterError(f"no snippet '{name}' in chapter {self.ctx.chapter.id}; "
+                           f"known: {', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)}")
+
+    def class_names(self) -> list[str]:
+        """The data set's ten class names in the page's language (digits for MNIST)."""
+        return DATA_SETS[prep.keras_loader(self.ctx.dataset.name)][self.ctx.lang]
+
+    def api_changes(self, optimizer: str, **arguments: Any) -> dict[str, dict[str, Any]]:
+        """How the installed Keras treats each argument of an old ``keras.optimizers.<optimizer>(...)`` call:
+        probed by the build before rendering (``extra["api_probes"]``, see :func:`lecturegen.build.apiprobe.probe_all`);
+        a render without them probes now, in a child process."""
+        self.api_used.append((optimizer, arguments))
+        probes = self.ctx.extra.get("api_probes")
+        if probes is not None:
+            return probes.get(apiprobe.request_key(optimizer, arguments), {})
+        return apiprobe.probe(optimizer, arguments)
 
     def summary(self, name: str) -> Markup:
         self._experiment(name)
@@ -124,7 +239,7 @@ class Helpers:
         """The source of a chapter function experiments use (e.g. the shared network)."""
         for fn in self.ctx.chapter.helpers():
             if fn.__name__ == name:
-                return fenced(function_source(fn))
+                return fenced(function_source(fn), options="setup=helpers")
         raise ChapterError(f"no helper function '{name}' used by the experiments of chapter {self.ctx.chapter.id}")
 
     def experiments(self, group: str = MAIN_GROUP) -> tuple[Experiment, ...]:
@@ -135,6 +250,8 @@ class Helpers:
 
     def math(self, tex: str, alt: str = "") -> Markup:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
+        if self.notebook:
+            return Markup(f"\n$${tex}$$\n")  # the chapter's own LaTeX, not user input
         self.formulas_used.append(tex)
         formula = self.ctx.formulas.get(tex)  # typeset before rendering; rendering reads and writes no file
         path = formula.path if formula else f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
@@ -172,6 +289,10 @@ class Helpers:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(f"no figure '{name}'; known figures: {', '.join(sorted(self.ctx.figures))}")
+        if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
+            if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
+                return Markup("")
+            return Markup(f"![{escape(fig.alt)}](attachment:{escape(name)}.svg)")
         style = f' style="width:{escape(width)}"' if width else ""
         size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""
         return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{size}{style}>')
@@ -199,8 +320,14 @@ class Helpers:
             "provenance": ctx.provenance,
             "claims": Named(content_namespace(list(ctx.claims), ctx.lang), "claim", ctx.chapter.id),
             "code": self.code,
+            "snippet": self.snippet,
+            "class_names": self.class_names(),
+            "data_set": prep.keras_loader(ctx.dataset.name),
+            "api_changes": self.api_changes,
+            "notebook": self.notebook,
             "fit_code": self.fit_code,
             "prep_code": self.prep_code,
+            "load_data_code": self.load_data_code,
             "summary": self.summary,
             "figure": self.figure,
             "results_table": self.results_table,

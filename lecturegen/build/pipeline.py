@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import time
@@ -12,7 +11,7 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.build import assets, data, maths
+from lecturegen.build import apiprobe, assets, data, maths
 from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
@@ -26,7 +25,8 @@ from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
 from lecturegen.build.tflog import tensorflow_log
 from lecturegen import terminal
-from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_pages, split_slides
+from lecturegen.build.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
+from lecturegen.build.prep import keras_loader
 from lecturegen.build.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.build.results import RunResult, aggregate
@@ -117,14 +117,16 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    per_exp = {exp.name: seeds if len(seeds) >= exp.seeds else seed_list(seeds[0], exp.seeds)
+               for exp in chapter.experiments}  # an experiment may ask for more seeds than --seeds
 
     def label(name: str, seed: int) -> str:
-        return name if len(seeds) == 1 else f"{name} seed {seed}"
+        return name if len(per_exp[name]) == 1 else f"{name} seed {seed}"
 
     done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
     todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
     for exp in chapter.experiments:
-        for seed in seeds:
+        for seed in per_exp[exp.name]:
             parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
             cached = None if force else cache.load(parts)
             if cached is not None:
@@ -133,7 +135,7 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
             reasons = ["--force"] if force else cache.why_stale(parts)
             todo.setdefault(seed, []).append((exp, parts, reasons))
     to_train = {label(exp.name, seed): profile.epochs(exp) for seed, items in todo.items() for exp, _, _ in items}
-    reporter.plan([label(exp.name, seed) for exp in chapter.experiments for seed in seeds], to_train)
+    reporter.plan([label(exp.name, seed) for exp in chapter.experiments for seed in per_exp[exp.name]], to_train)
     for (name, seed), (result, _) in done.items():
         reporter.cached(label(name, seed), result.test_accuracy, result.test_loss)
     for seed, items in todo.items():
@@ -161,10 +163,11 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     runs: dict[str, RunResult] = {}
     status: dict[str, RunStatus] = {}
     for exp in chapter.experiments:
-        results = [done[exp.name, seed][0] for seed in seeds]
-        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
+        exp_seeds = per_exp[exp.name]
+        results = [done[exp.name, seed][0] for seed in exp_seeds]
+        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in exp_seeds]
         runs[exp.name] = aggregate(results)
-        if len(seeds) == 1:
+        if len(exp_seeds) == 1:
             status[exp.name] = RunStatus(states[0]["status"], tuple(states[0]["reasons"]))
         else:
             trained = [st for st in states if st["status"] == "trained"]
@@ -173,11 +176,12 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     return runs, status
 
 
-def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter) -> list[ClaimResult]:
+def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter,
+                 data: str | None = None) -> list[ClaimResult]:
     """Evaluate the chapter's claims on this build's runs; say on the terminal which fail."""
-    results = evaluate_all(chapter.claims, runs, previous_outcomes(_previous_report(final)))
+    results = evaluate_all(chapter.claims, runs, previous_outcomes(_previous_report(final)), data)
     for result in results:
-        if not result.holds:
+        if result.failed:
             reporter.warn(result.failure_message())
     return results
 
@@ -247,8 +251,8 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         with tensorflow_log(store.root, show=terminal.state.verbose):
             runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
                                      opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
-        claims = check_claims(chapter, runs, final, reporter)
-        failing = [c.id for c in claims if not c.holds]
+        claims = check_claims(chapter, runs, final, reporter, keras_loader(fp.name))
+        failing = [c.id for c in claims if c.failed]
         if opts.strict and failing:
             raise ClaimError(
                 f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
@@ -258,14 +262,16 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
-        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
-                            tuple(claims))
-        ctx = replace(ctx, formulas=maths.typeset_all(formulas_in(ctx), store))  # drawn before rendering
+        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov,
+                            {"data_label": data_label, "api_probes": {}}, tuple(claims))
+        formulas, api_requests = requests_in(ctx)  # prepared before rendering: formulas, old-API probes
+        ctx = replace(ctx, formulas=maths.typeset_all(formulas, store),
+                      extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, store)})
         maths.write_formulas(ctx.formulas, staged)
         text = render_markdown(ctx)
         own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
         slides = split_slides(text)
-        files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx))}
+        files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx, staged, folder=final.name))}
         outputs = sorted([*files, "report.json", *own_files])
         files["report.json"] = build_report(ctx, status, outputs).dumps()
         for name, text in files.items():

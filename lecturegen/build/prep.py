@@ -1,41 +1,57 @@
-"""Turning raw images and labels into what an experiment's model takes (numpy only)."""
+"""Turning raw images and labels into what an experiment's model takes.
+
+:func:`prepare_data` is the code students see on the data slide and run in the notebook, and
+the code every training run of the build goes through (:func:`prepare` only slices the arrays
+for the quick profile first). :func:`keras_loader` names the Keras loader of a data set.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from typing import TYPE_CHECKING
 
-from lecturegen.build.data import Arrays
-
 if TYPE_CHECKING:
-    import numpy as np
+    from lecturegen.build.data import Arrays
+
+Data = namedtuple("Data", "x_train y_train x_test y_test")
 
 
-@dataclass(frozen=True)
-class Prepared:
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+def prepare_data(x_train, y_train, x_test, y_test, inputs="flat", labels="onehot", classes=10):
+    from tensorflow import keras
+
+    x_train = x_train.astype("float32") / 255.0
+    x_test = x_test.astype("float32") / 255.0
+    if inputs == "flat":
+        x_train = x_train.reshape(len(x_train), -1)
+        x_test = x_test.reshape(len(x_test), -1)
+    if labels == "onehot":
+        y_train = keras.utils.to_categorical(y_train, classes)
+        y_test = keras.utils.to_categorical(y_test, classes)
+    return Data(x_train, y_train, x_test, y_test)
 
 
-def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = None, max_test: int | None = None) -> Prepared:
-    """Scale pixels to [0, 1], flatten each image to one row for "flat" inputs, one-hot encode for
-    "onehot" (as many classes as the labels use: the largest label + 1)."""
-    import numpy as np
+Prepared = Data  # the name the build used before
 
+
+def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = None, max_test: int | None = None) -> Data:
+    """The build's entry: the first ``max_train``/``max_test`` images (quick profile), then :func:`prepare_data`
+    with as many classes as the labels use (the largest label + 1)."""
     classes = int(max(arrays.y_train.max(), arrays.y_test.max())) + 1
-
-    def images(x: np.ndarray) -> np.ndarray:
-        x = x.astype("float32") / 255.0
-        return x.reshape(len(x), -1) if inputs == "flat" else x
-
-    def targets(y: np.ndarray) -> np.ndarray:
-        y = y.astype("int64")
-        return np.eye(classes, dtype="float32")[y] if labels == "onehot" else y
-
     train, test = slice(0, max_train), slice(0, max_test)
-    return Prepared(
-        images(arrays.x_train[train]), targets(arrays.y_train[train]),
-        images(arrays.x_test[test]), targets(arrays.y_test[test]),
-    )
+    return prepare_data(arrays.x_train[train], arrays.y_train[train], arrays.x_test[test], arrays.y_test[test],
+                        inputs, labels, classes)
+
+
+def keras_loader(dataset_name: str) -> str:
+    """``mnist`` or ``fashion_mnist``: the ``keras.datasets`` module holding the same images."""
+    return "fashion_mnist" if "fashion" in dataset_name.lower() else "mnist"
+
+
+def load_with_keras(name: str = "mnist") -> Arrays:
+    """What a build whose source is Keras trains on: ``keras.datasets.<name>.load_data()``, as on the slide."""
+    from tensorflow import keras
+
+    from lecturegen.build.data import Arrays
+
+    (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
+    return Arrays(x_train, y_train, x_test, y_test)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import re
 import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -32,16 +33,47 @@ class Slide:
     notes: Markup
 
 
-def _highlight(code: str, lang: str, _attrs: str) -> str:
+def fence_options(attrs: str) -> dict[str, str]:
+    """``run=relu hl=3,5 steps=3|5-7`` from a fence's info string (after the language)."""
+    return dict(part.split("=", 1) for part in attrs.split() if "=" in part)
+
+
+def _lines(spec: str) -> list[int]:
+    """``3,5-7`` -> [3, 5, 6, 7]."""
+    out: list[int] = []
+    for part in filter(None, spec.split(",")):
+        first, _, last = part.partition("-")
+        out += range(int(first), int(last or first) + 1)
+    return out
+
+
+def _highlight(code: str, lang: str, attrs: str) -> str:
+    """Pygments HTML; ``hl=`` marks lines (pygments ``hl_lines``), ``steps=`` adds the groups of
+    lines the slides step through, one per click (``data-steps``, read by the deck's script)."""
     try:
         lexer = get_lexer_by_name(lang or "text")
     except ClassNotFound:
         lexer = get_lexer_by_name("text")
-    return highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight"))
+    options = fence_options(attrs)
+    hl = _lines(options.get("hl", "")) if re.fullmatch(r"[\d,-]*", options.get("hl", "")) else []
+    html = highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight", hl_lines=hl))
+    steps = options.get("steps", "")
+    if steps and re.fullmatch(r"[\d,|-]+", steps):
+        html = html.replace('<div class="highlight">', f'<div class="highlight" data-steps="{steps}">', 1)
+    return html
+
+
+def _fragments(state) -> None:
+    """A list written with ``+`` markers appears one item per click (reveal.js fragments)."""
+    for token in state.tokens:
+        if token.type == "list_item_open" and token.markup == "+":
+            token.attrSet("class", "fragment")
 
 
 def markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable("table")
+    md.core.ruler.push("fragments", _fragments)
+    return md
 
 
 def pygments_css() -> str:
@@ -76,17 +108,24 @@ def _template_error(exc: Exception, path: Path, what: str = "the content file") 
     return ChapterError(f"{where} ({path.parent.name}): {message}; fix {what}")
 
 
-def render_markdown(ctx: RenderContext) -> str:
-    """Fill the chapter's content file for this language with the build's values."""
-    return _render(Helpers(ctx))
+def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
+    """Fill the chapter's content file for this language with the build's values
+    (``notebook``: for the notebook's cells, see :class:`~lecturegen.build.context.Helpers`)."""
+    return _render(Helpers(ctx, notebook))
 
 
 def formulas_in(ctx: RenderContext) -> list[str]:
     """The formulas the content file typesets with ``math(...)``, found by rendering it once
     (before the formulas exist), so they are drawn before the real rendering, like figures."""
+    return requests_in(ctx)[0]
+
+
+def requests_in(ctx: RenderContext) -> tuple[list[str], list[tuple[str, dict]]]:
+    """What the content asks the build to prepare before the real rendering: its formulas, and the
+    old optimizer calls ``api_changes(...)`` shows (answered from ``ctx.extra["api_probes"]``)."""
     helpers = Helpers(ctx)
     _render(helpers)
-    return list(dict.fromkeys(helpers.formulas_used))
+    return list(dict.fromkeys(helpers.formulas_used)), helpers.api_used
 
 
 def _render(helpers: Helpers) -> str:

@@ -24,7 +24,7 @@ from lecturegen.safefs import discard, read_regular_bytes
 
 log = logging.getLogger(__name__)
 
-AREAS = ("runs", "figures", "fonts", "math", "pdf")
+AREAS = ("runs", "figures", "fonts", "math", "pdf", "api")  # api: how the installed Keras treats old arguments
 SECRET = ".secret"
 MAC = ".mac"
 

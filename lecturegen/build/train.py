@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lecturegen.chapter import Experiment, Profile
 from lecturegen.build.data import Dataset
 from lecturegen.errors import TrainingError
-from lecturegen.build.prep import prepare
+from lecturegen.build.prep import keras_loader, load_with_keras, prepare
 from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
@@ -103,6 +103,13 @@ def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, ep
     return ProgressCallback()
 
 
+def training_arrays(dataset: Dataset):
+    """The images a run trains on: a Keras source goes through ``keras.datasets.<name>.load_data()``,
+    the loader the slides and the notebook show; files are read by :mod:`lecturegen.build.data`."""
+    fp = dataset.fingerprint
+    return load_with_keras(keras_loader(fp.name)) if fp.source == "keras" else dataset.arrays
+
+
 _BUILD_LOCK = threading.Lock()
 
 
@@ -153,7 +160,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     ``cancel``: when set, training stops after the current ``steps_per_execution`` updates and
     :class:`Cancelled` is raised.
     """
-    data = prepare(dataset.arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+    data = prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train, profile.max_test)
     epochs = profile.epochs(exp)
     batch_size = exp.batch_size_for(len(data.x_train))
     tf, keras = _import_tensorflow()

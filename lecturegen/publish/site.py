@@ -10,7 +10,6 @@ server. Before the new version goes live every page is parsed and every link che
 from __future__ import annotations
 
 import filecmp
-import json
 import logging
 import re
 import shutil

@@ -21,6 +21,8 @@ TEXT = {
         "loss": "손실", "slope": "|손실의 기울기| (p에 대해)", "epoch": "에포크",
         "val_acc": "검증 정확도", "val_loss": "검증 손실", "batch": "배치 크기",
         "updates": "에포크당 업데이트 수 (로그 눈금)", "time": "에포크당 시간 (초)", "test_acc": "테스트 정확도 (%)",
+        "elapsed": "걸린 시간 (초)", "same_epochs": "같은 에포크 수로", "same_time": "같은 시간으로",
+        "updates_total": "총 업데이트 수 (로그 눈금)",
         "sample": "샘플 데이터", "ce": "교차 엔트로피  $-\\ln p$", "mse": "MSE  $(1-p)^2$",
     },
     "en": {
@@ -29,6 +31,8 @@ TEXT = {
         "loss": "loss", "slope": "|slope of the loss| (w.r.t. p)", "epoch": "epoch",
         "val_acc": "validation accuracy", "val_loss": "validation loss", "batch": "batch size",
         "updates": "updates per epoch (log scale)", "time": "time per epoch (s)", "test_acc": "test accuracy (%)",
+        "elapsed": "time spent (s)", "same_epochs": "at equal epochs", "same_time": "at equal time",
+        "updates_total": "updates in total (log scale)",
         "sample": "sample data", "ce": "cross-entropy  $-\\ln p$", "mse": "MSE  $(1-p)^2$",
     },
 }
@@ -124,28 +128,38 @@ def draw_optimizers(fig, inputs: dict, lang: str) -> None:
 
 
 def draw_batching(fig, inputs: dict, lang: str) -> None:
+    """Validation accuracy per epoch (equal epochs) and against the time spent (equal time), and
+    the total number of updates each way of batching made."""
+    from matplotlib.ticker import MaxNLocator
+
     t = TEXT[lang]
     runs = inputs["runs"]
-    names = [r["name"][lang] for r in runs]
-    axes = fig.subplots(1, 3)
-    panels = (
-        ("updates", [r["updates_per_epoch"] for r in runs], "{:,.0f}"),
-        ("time", [r["time_per_epoch"] for r in runs], "{:.1f}"),
-        ("test_acc", [r["test_accuracy"] * 100 for r in runs], "{:.2f}"),
-    )
-    colors = ["#8da0cb", "#fc8d62", "#66c2a5"][: len(runs)]
-    for ax, (key, values, fmt) in zip(axes, panels):
-        bars = ax.bar(range(len(values)), values, color=colors)
-        ax.bar_label(bars, labels=[fmt.format(v) for v in values])
-        ax.set_xticks([])  # the runs are named once, in the legend below: long names do not fit under bars
-        ax.set_title(t[key])
-        ax.grid(axis="y", alpha=0.3)
-        if key == "updates":
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(_plain())
-        ax.margins(y=0.18)
-    ncol = len(names) if sum(len(n) for n in names) <= 60 else 1
-    fig.legend(bars, names, loc="outside lower center", ncol=ncol, frameon=False)
+    colors = ["#8da0cb", "#fc8d62", "#66c2a5", "#e78ac3"]
+    ax_epoch, ax_time, ax_updates = fig.subplots(1, 3)
+    for run, color in zip(runs, colors):
+        label = run["title"][lang]
+        acc = [a * 100 for a in run["val_accuracy"]]
+        elapsed = [sum(run["epoch_times"][: i + 1]) for i in range(len(run["epoch_times"]))]
+        ax_epoch.plot(range(1, len(acc) + 1), acc, marker="o", color=color, label=label)
+        ax_time.plot(elapsed, acc, marker="o", color=color, label=label)
+    ax_epoch.set_xlabel(t["epoch"])
+    ax_epoch.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_time.set_xlabel(t["elapsed"])
+    for ax, title in ((ax_epoch, t["same_epochs"]), (ax_time, t["same_time"])):
+        ax.set_title(title)
+        ax.set_ylabel(t["val_acc"] + " (%)")
+        ax.grid(alpha=0.3)
+    handles, labels = ax_epoch.get_legend_handles_labels()
+    ncol = len(labels) if sum(len(n) for n in labels) <= 60 else 1
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)  # one legend, under the panels
+    updates = [r["updates_per_epoch"] * len(r["val_accuracy"]) for r in runs]
+    bars = ax_updates.bar(range(len(runs)), updates, color=colors[: len(runs)])
+    ax_updates.bar_label(bars, labels=[f"{u:,}" for u in updates])
+    ax_updates.set_xticks(range(len(runs)), [f"{t['batch']} {r['batch_size']:,}" for r in runs])
+    ax_updates.set_yscale("log")
+    ax_updates.yaxis.set_major_formatter(_plain())
+    ax_updates.set_title(t["updates_total"])
+    ax_updates.margins(y=0.2)
     if inputs["sample"]:
         fig.suptitle(t["sample"])
 
@@ -186,11 +200,12 @@ def study_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         rows = []
         for e in batching:
             run = runs[e.name]
-            rows.append({"name": display_names(e), "batch_size": run.batch_size, "updates_per_epoch": run.iterations_per_epoch,
-                         "time_per_epoch": sum(run.epoch_times_s) / len(run.epoch_times_s),
-                         "test_accuracy": run.test_accuracy})
-        alt = {"ko": "배치 경사 하강법, SGD(배치 1), 미니배치(32)의 에포크당 업데이트 수, 에포크당 시간, 테스트 정확도",
-               "en": "Batch GD, SGD (batch 1) and mini-batch (32): updates per epoch, time per epoch, test accuracy"}
+            rows.append({"name": e.name, "title": display_names(e), "batch_size": run.batch_size,
+                         "updates_per_epoch": run.iterations_per_epoch, "epoch_times": run.epoch_times_s,
+                         "val_accuracy": run.history["val_accuracy"], "test_accuracy": run.test_accuracy})
+        alt = {"ko": "배치 경사 하강법, SGD(배치 1), 미니배치(32)의 검증 정확도: 에포크에 따라, 걸린 시간에 따라, 그리고 총 업데이트 수",
+               "en": "Batch GD, SGD (batch 1) and mini-batch (32): validation accuracy per epoch and against "
+                     "the time spent, and the total number of updates"}
         specs.append(FigureSpec("batching_comparison", alt, draw_batching, {"runs": rows, "sample": is_sample},
                                 size=(11, 3.8)))
     return specs

@@ -8,31 +8,33 @@ from lecturegen.chapter import Page, fixed, mean, pct, seconds, short, table
 
 @table(
     heads={
-        "ko": ("실험", "옵티마이저 (실제 설정)", "최종 검증 정확도", "최종 검증 손실", "에포크당 시간"),
-        "en": ("run", "optimizer (as compiled)", "final val. accuracy", "final val. loss", "time per epoch"),
+        "ko": ("실험", "옵티마이저 (실제 설정)", "테스트 정확도", "테스트 손실", "에포크당 시간"),
+        "en": ("run", "optimizer (as compiled)", "test accuracy", "test loss", "time per epoch"),
     },
     align="llrrr", group="optimizers",
 )
 def optimizer_table(exp, run) -> tuple[str, ...]:
-    """Per optimizer run: the settings read back from the compiled model, final validation numbers, time."""
+    """Per optimizer run: the settings read back from the compiled model, test accuracy and loss
+    (mean ± sd when the run has several seeds), time per epoch."""
     opt = dict(run.optimizer)
     name = opt.pop("name", "?")
     settings = ", ".join(f"{k}={short(v)}" for k, v in opt.items() if v not in (None, False))
-    return (exp, f"{name} ({settings})", f"**{pct(run.history['val_accuracy'][-1])}**",
-            fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
+    return (exp, f"{name} ({settings})", f"**{pct(run.test_accuracy)}**",
+            fixed(run.test_loss), seconds(mean(run.epoch_times_s)))
 
 
 @table(
     heads={
-        "ko": ("실험", "배치 크기", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
-        "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
+        "ko": ("실험", "배치 크기", "에포크", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
+        "en": ("run", "batch size", "epochs", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
     },
-    align="lrrrrr", group="batching",
+    align="lrrrrrr", group="batching",
 )
 def batching_table(exp, run) -> tuple[str, ...]:
-    """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
-    return (exp, f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
-            f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**")
+    """Per batching run: batch size, epochs, updates per epoch, time per epoch, accuracy after its epochs."""
+    return (exp, f"{run.batch_size:,}", f"{run.epochs}", f"{run.iterations_per_epoch:,}",
+            seconds(mean(run.epoch_times_s)), f"{run.iterations_per_epoch * run.epochs:,}",
+            f"**{pct(run.test_accuracy)}**")
 
 
 def ranked(page: Page, group: str, metric: str = "val_accuracy") -> list:

@@ -1,0 +1,87 @@
+"""What the installed Keras does with arguments an old lecture passes (``lr=``, ``decay=``...).
+
+The probe runs in a child process (it imports TensorFlow) and calls the class once per argument,
+recording whether it was accepted, the warning or error it raised, and the current signature's
+default. Results are cached per Keras version, so a cached rebuild imports no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from typing import Any
+
+from lecturegen.build.store import CacheStore
+from lecturegen.errors import LecturegenError
+from lecturegen.versions import library_versions
+
+PROBE = r'''
+import inspect, json, os, sys, warnings
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tensorflow import keras
+cls_name, arguments = json.loads(sys.argv[1])
+cls = getattr(keras.optimizers, cls_name)
+params = inspect.signature(cls.__init__).parameters
+out = {}
+for name, value in arguments.items():
+    row = {"in_signature": name in params,
+           "default": repr(params[name].default) if name in params else None}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            opt = cls(**{name: value})
+            row["accepted"] = True
+            row["value"] = repr(getattr(opt, name, None)) if name in params else None
+            try:  # one real update: some values are accepted by the constructor and fail later
+                var = keras.Variable([1.0])
+                opt.apply_gradients([(keras.ops.ones((1,)), var)])
+                row["updates"] = True
+            except Exception as exc:
+                row["updates"] = False
+                row["update_error"] = (type(exc).__name__ + ": " + " ".join(str(exc).split()))[:200]
+        except Exception as exc:
+            row["accepted"] = False
+            row["error"] = (type(exc).__name__ + ": " + " ".join(str(exc).split()))[:200]
+    row["warning"] = next((" ".join(str(w.message).split())[:200] for w in caught), None)
+    out[name] = row
+print(json.dumps(out))
+'''
+
+
+_SEEN: dict[str, dict[str, dict[str, Any]]] = {}  # per process
+
+
+def request_key(cls_name: str, arguments: dict[str, Any]) -> str:
+    """One probe request (class and arguments) under the installed Keras."""
+    spec = json.dumps([cls_name, arguments], sort_keys=True)
+    return hashlib.sha256(f"{library_versions().get('keras')}\0{spec}".encode()).hexdigest()[:24]
+
+
+def probe(cls_name: str, arguments: dict[str, Any], store: CacheStore | None = None) -> dict[str, dict[str, Any]]:
+    """``{argument: {in_signature, default, accepted, value, updates | error, warning}}`` for
+    ``keras.optimizers.<cls_name>``; cached in ``store`` (area ``api``) per Keras version."""
+    key = request_key(cls_name, arguments)
+    if key in _SEEN:
+        return _SEEN[key]
+    cached = store.get("api", f"{key}.json") if store is not None else None  # checked: a damaged entry reads as None
+    if cached is not None:
+        try:
+            return _SEEN.setdefault(key, json.loads(cached))
+        except ValueError:
+            pass
+    spec = json.dumps([cls_name, arguments], sort_keys=True)
+    done = subprocess.run([sys.executable, "-c", PROBE, spec], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LecturegenError(f"cannot probe keras.optimizers.{cls_name} ({last}); check the TensorFlow install")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if store is not None:
+        store.put("api", f"{key}.json", json.dumps(result).encode())
+    return _SEEN.setdefault(key, result)
+
+
+def probe_all(requests: list[tuple[str, dict[str, Any]]], store: CacheStore) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every request a content file made (``api_changes(...)``), by :func:`request_key`: what rendering reads."""
+    return {request_key(cls, args): probe(cls, args, store) for cls, args in requests}

@@ -1,0 +1,168 @@
+"""Chapter 4 as a lecture: activation code that draws the figures, code slides with highlighted and
+stepped lines, fragments, particles, claims about another data set, per-experiment seeds and the
+notebook built from the content (fabricated results, no training)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+
+from lecturegen.build.context import Helpers, differing_lines
+from lecturegen.build.data import Fingerprint
+from lecturegen.build.render import markdown
+from lecturegen.claims import claim, evaluate_all
+from lecturegen.formats import josa
+
+from test_content import CHAPTER, context, fabricated_run  # noqa: F401  (fabricated ch4 results)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {exp.name: fabricated_run(i, exp.name) for i, exp in enumerate(CHAPTER.experiments)}
+
+
+@pytest.mark.parametrize("word, particle, expected", [
+    ("MNIST", "으로", "MNIST로"), ("Fashion-MNIST", "을", "Fashion-MNIST를"), ("데이터셋", "으로", "데이터셋으로"),
+    ("모델", "로", "모델로"), ("시그모이드", "와", "시그모이드와"), ("32", "으로", "32로"), ("128", "을", "128을"),
+    ("Adam", "이", "Adam이"), ("SGD", "는", "SGD는"),
+])
+def test_particles_follow_the_word(word, particle, expected):
+    assert josa(word, particle) == expected
+
+
+def test_activation_figure_is_drawn_by_the_code_on_the_slide(runs):
+    from matplotlib.figure import Figure
+
+    from lecturegen.chapter import function_body
+    from lecturegen.chapters.ch4.activations import PLOTS, activation_figures
+
+    specs = {s.name: s for s in activation_figures(CHAPTER, runs, False)}
+    assert set(specs) == {f"activation_{k}" for k in PLOTS}
+    fig = Figure()
+    spec = specs["activation_sigmoid"]
+    spec.draw(fig, spec.inputs, "ko")
+    curve, centre = fig.axes[0].get_lines()[:2]
+    x = np.arange(-6.0, 6.0, 0.1)
+    assert np.allclose(curve.get_ydata(), 1 / (1 + np.exp(-x)))
+    assert centre.get_linestyle() == ":" and list(centre.get_xdata()) == [0, 0]
+    assert fig.axes[0].get_title() == "Sigmoid Function"
+    body = function_body(PLOTS["sigmoid"])  # what the slide and the notebook show
+    assert body.startswith("def sigmoid(x):") and "plt.plot([0, 0], [1.0, 0.0], ':')" in body
+    html = markdown().render(Helpers(context(runs, "ko")).snippet("plot_sigmoid"))
+    assert "Sigmoid Function" in html
+
+
+def test_experiment_code_ends_with_the_fit_call_that_ran(runs):
+    h = Helpers(context(runs, "ko"))
+    full = h.experiment_code("full_batch")
+    assert full.rstrip().endswith(f"batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs})")
+    mini = h.experiment_code("mini_batch")
+    assert f"batch_size=32, epochs={runs['mini_batch'].epochs})" in mini
+    lines = full.splitlines()
+    changed = [lines[i - 1] for i in differing_lines(full, mini)]
+    assert changed == ["def full_batch():", "model = full_batch()", lines[-1]]
+
+
+def test_differing_lines_are_highlighted_and_steps_become_data(runs):
+    h = Helpers(context(runs, "en"))
+    html = markdown().render(h.code("dense_32", against="opt_adam"))
+    marked = re.findall(r'<span class="hll">(.*?)</span>\n', html)
+    assert any("units" in re.sub("<[^>]+>", "", m) for m in marked)
+    stepped = markdown().render(h.code("mini_batch", steps="optimizer=|batch_size="))
+    code = h.experiment_code("mini_batch").splitlines()
+    first = next(i for i, l in enumerate(code, 1) if "optimizer=" in l)
+    last = next(i for i, l in enumerate(code, 1) if "batch_size=" in l)
+    assert f'data-steps="{first}|{last}"' in stepped
+
+
+def test_plus_lists_step_in_one_item_per_click():
+    html = markdown().render("+ one\n+ two\n\n- three\n")
+    assert html.count('<li class="fragment">') == 2 and "<li>three</li>" in html
+
+
+def test_a_claim_about_mnist_does_not_apply_to_fashion_mnist(runs):
+    c = claim("passes-97", "quickstart.test_accuracy > 0.97", data="mnist", ko="…", en="…")
+    fashion, = evaluate_all((c,), runs, data="fashion_mnist")
+    digits, = evaluate_all((c,), runs, data="mnist")
+    assert not fashion.applicable and not fashion.failed and fashion.to_dict("en")["applicable"] is False
+    assert digits.applicable and digits.failed
+
+
+def test_fashion_build_speaks_of_clothes_not_digits(runs):
+    from lecturegen.build.render import render_markdown
+
+    fp = Fingerprint("idx", "fashion-mnist", "0" * 64, 54_321, 9_876, False)
+    for lang, digit_words, classes in (("ko", "숫자 3", "앵클 부츠"), ("en", "the digit 3", "ankle boot")):
+        ctx = context(runs, lang)
+        ctx = type(ctx)(**{**ctx.__dict__, "dataset": fp})
+        text = render_markdown(ctx)
+        assert classes in text and digit_words not in text
+        assert "fashion_mnist.load_data()" in text and "mnist.load_data()" not in text.replace("fashion_mnist.", "")
+    assert "fashion-mnist으로" not in render_markdown(type(ctx)(**{**context(runs, "ko").__dict__, "dataset": fp}))
+
+
+def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, tmp_path):
+    import dataclasses
+
+    from lecturegen.build import pipeline, train
+    from lecturegen.build.cache import ResultCache
+    from lecturegen.build.progress import LineReporter
+
+    trained = []
+
+    def fake_train(exp, dataset, profile, seed, reporter):
+        trained.append((exp.name, seed))
+        return dataclasses.replace(runs[exp.name], seed=seed, test_accuracy=runs[exp.name].test_accuracy + seed / 100)
+
+    monkeypatch.setattr(train, "train", fake_train)
+    dataset = type("D", (), {"fingerprint": Fingerprint("idx", "x", "1" * 64, 10, 10, False)})()
+    result, _ = pipeline.train_all(CHAPTER, dataset, pipeline.PROFILES["quick"], [0], ResultCache(tmp_path),
+                                   False, LineReporter(io.StringIO()))
+    assert ("opt_adam", 1) in trained and ("sigmoid", 1) not in trained
+    assert [r.seed for r in result["opt_adam"].per_seed] == [0, 1]
+
+
+def test_notebook_is_the_lecture(runs):
+    from lecturegen.build.notebook import build_notebook
+
+    nb = build_notebook(context(runs, "ko"))
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert code[0].startswith("%pip install") and "import tensorflow as tf" in code[1]
+    assert sum("enable_op_determinism" in c for c in code) == 1
+    assert "DATA_DIR = None" in code[2] and "Path('fashion-mnist')" not in "".join(code)
+    for exp in CHAPTER.experiments:  # each experiment once, complete, with this run's printed results
+        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source]
+        assert len(cells) == 1, exp.name
+        assert "fit_and_evaluate(" in cells[0].source and exp.source.strip() in cells[0].source
+        run = runs[exp.name]
+        assert f"test accuracy {run.test_accuracy:.4f}" in cells[0].outputs[0]["text"]
+    assert sum("plt.plot(x," in c for c in code) == 6
+    assert "이터레이션" in prose and "문제지" in prose and "$$" in prose
+    assert "<img" not in prose  # formulas as LaTeX, figures as attachments
+
+
+def test_colab_link_from_the_course_configuration(tmp_path):
+    from lecturegen.build.notebook import colab_link
+
+    config = tmp_path / "lecturegen.toml"
+    assert colab_link("ch4", "ch4.ipynb", config) is None
+    config.write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
+    assert colab_link("ch4", "ch4.ipynb", config) == \
+        "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb"
+
+
+def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
+    from lecturegen.build import train
+    from lecturegen.build.data import Arrays, Dataset
+
+    calls = []
+    arrays = Arrays(*(np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)) * 2)
+    monkeypatch.setattr(train, "load_with_keras", lambda name: calls.append(name) or arrays)
+    keras_source = Dataset(Fingerprint("keras", "MNIST", "0" * 64, 2, 2, False), lambda: pytest.fail("read directly"))
+    assert train.training_arrays(keras_source) is arrays and calls == ["mnist"]
+    files = Dataset(Fingerprint("idx", "fashion-mnist", "0" * 64, 2, 2, False), lambda: arrays)
+    assert train.training_arrays(files).x_train.shape == (2, 28, 28) and calls == ["mnist"]  # read from the files

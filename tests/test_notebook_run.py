@@ -1,0 +1,42 @@
+"""The notebook students run: executed top to bottom with nbclient, its printed results equal report.json."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+RESULT = re.compile(r"test accuracy (\d\.\d{4}), test loss (\d+\.\d{4})")
+
+
+def executed_results(notebook_path) -> dict[str, tuple[str, str]]:
+    """Run the notebook in a fresh kernel; per experiment, the test accuracy and loss its cell printed."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(notebook_path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(notebook_path.parent)}})
+    client.execute()
+    found = {}
+    for cell in nb.cells:
+        name = re.search(r"^model = (\w+)\(\)$", cell.source, re.MULTILINE) if cell.cell_type == "code" else None
+        if name:
+            text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+            found[name.group(1)] = RESULT.search(text).groups()
+    return found
+
+
+def test_notebook_runs_top_to_bottom_with_the_reports_numbers(tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    subprocess.run([sys.executable, "-m", "lecturegen", "build", "ch4", "--profile", "quick", "--data", "sample",
+                    "--out", str(out), "--cache-dir", str(cache), "--quiet"], check=True, capture_output=True)
+    report = json.loads((out / "ch4" / "report.json").read_text(encoding="utf-8"))
+    printed = executed_results(out / "ch4" / "ch4.ipynb")
+    assert set(printed) == set(report["runs"])
+    for name, run in report["runs"].items():
+        first = run["per_seed"][0] if run.get("per_seed") else run  # the notebook runs the first seed
+        assert printed[name] == (f"{first['test_accuracy']:.4f}", f"{first['test_loss']:.4f}"), name
