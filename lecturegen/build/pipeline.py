@@ -26,7 +26,9 @@ from lecturegen.build.figures import chapter_figures, render_figures
 from lecturegen.build.progress import Reporter
 from lecturegen.build.render import pygments_css, render_markdown, render_page, split_slides
 from lecturegen.report import build_report, dumps
-from lecturegen.build.results import RunResult, aggregate
+from lecturegen.build.executors import ExecutorOptions, make_executor
+from lecturegen.build.results import RunResult
+from lecturegen.build.runs import train_chapters
 from lecturegen.versions import tool_versions
 from lecturegen.build.writer import staged_output
 
@@ -50,6 +52,12 @@ class BuildOptions:
     seeds: int = 1  # train each experiment with seeds seed .. seed + seeds - 1; report mean ± sd
     strict: bool = False  # a claim that does not hold fails the build; the previous output stays
     jobs: int = 1  # experiments trained at the same time, each in its own process
+    executor: str = "local"  # where runs train: "local" (this machine) or "dask" (a Dask cluster)
+    scheduler: str | None = None  # dask: an existing scheduler's address; None: a LocalCluster here
+    workers: int | None = None  # dask LocalCluster: worker processes (default: one per core)
+
+    def executor_options(self) -> ExecutorOptions:
+        return ExecutorOptions(self.executor, self.jobs, self.data, self.chapters_dirs, self.scheduler, self.workers)
 
 
 def seed_list(seed: int, count: int) -> list[int]:
@@ -65,6 +73,7 @@ class BuildOutcome:
     is_sample: bool
     files: list[str] = field(default_factory=list)
     claims: list[ClaimResult] = field(default_factory=list)
+    chapter_id: str = ""
 
 
 def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
@@ -98,51 +107,9 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     ``data_spec`` given, the runs to train go to that many worker processes at once.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
-    done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
-    todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
-    for exp in chapter.experiments:
-        for seed in seeds:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
-            parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
-            cached = None if force else cache.load(parts)
-            if cached is not None:
-                reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
-                done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
-                continue
-            reasons = ["--force"] if force else cache.why_stale(parts)
-            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
-            todo.setdefault(seed, []).append((exp, parts, reasons))
-
-    for seed, items in todo.items():
-        def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
-            _, parts, reasons = next(item for item in items if item[0] is exp)
-            cache.store(parts, result)
-            done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
-
-        if jobs > 1 and len(items) > 1 and data_spec is not None:
-            from lecturegen.build.parallel import train_concurrently
-
-            train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
-                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs)
-        else:
-            from lecturegen.build.train import train  # imports TensorFlow only when something must train
-
-            for exp, _, _ in items:
-                finished(exp, train(exp, dataset, profile, seed, reporter))
-
-    runs: dict[str, RunResult] = {}
-    status: dict[str, dict[str, Any]] = {}
-    for exp in chapter.experiments:
-        results = [done[exp.name, seed][0] for seed in seeds]
-        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
-        runs[exp.name] = aggregate(results)
-        if len(seeds) == 1:
-            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
-        else:
-            trained = [st for st in states if st["status"] == "trained"]
-            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
-            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
-    return runs, status
+    local = ExecutorOptions("local", jobs, data_spec, chapters_dirs)
+    return train_chapters([chapter], dataset, profile, seeds, cache, force, reporter,
+                          lambda: make_executor(local, reporter))[chapter.id]
 
 
 def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter) -> list[ClaimResult]:
@@ -191,47 +158,51 @@ def _cache_folder(opts: BuildOptions) -> Path:
     return cache_dir
 
 
-def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
-    started = time.perf_counter()
-    chapter, profile = _validate(opts)
-    dataset = data.resolve(opts.data)
-    cache_dir = _cache_folder(opts)
+def render_target(opts: BuildOptions, chapter: Chapter, profile: Profile, dataset: data.Dataset, runs: dict[str, RunResult],
+                  status: dict[str, dict[str, Any]], staged: Path, cache_dir: Path, reporter: Reporter) -> BuildOutcome:
+    """Check the claims and write one (chapter, language) into its staging folder ``staged``."""
     fp = dataset.fingerprint
     final = output_dir(opts.out, chapter.id, opts.lang)
-    # the lock and the staging folder cover training too: a second build into the same folder
-    # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
-    with staged_output(final.parent, final.name) as staged:
-        if fp.is_sample:
-            reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-        reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
-        seeds = seed_list(opts.seed, opts.seeds)
-        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(cache_dir), opts.force, reporter,
-                                 opts.jobs, opts.data, opts.chapters_dirs)
-        claims = check_claims(chapter, runs, final, reporter)
-        failing = [c.id for c in claims if not c.holds]
-        if opts.strict and failing:
-            raise ClaimError(
-                f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
-                f"previous output in {final}. Fix the claims or the prose, or build without --strict"
-            )
-        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
-        data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
-        specs = chapter_figures(chapter, runs, fp.is_sample)
-        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
-        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
-                            tuple(claims), out_dir=staged, cache_dir=cache_dir)
-        slides = split_slides(render_markdown(ctx))
-        files = {
-            "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
-            "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
-            f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
-        }
-        outputs = sorted([*files, "report.json"])
-        files["report.json"] = dumps(build_report(ctx, status, outputs))
-        for name, text in files.items():
-            (staged / name).write_text(text, encoding="utf-8")
-        page_text = files["slides.html"] + files["handout.html"]
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
-    seconds = time.perf_counter() - started
-    return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)
+    claims = check_claims(chapter, runs, final, reporter)
+    failing = [c.id for c in claims if not c.holds]
+    if opts.strict and failing:
+        raise ClaimError(
+            f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
+            f"previous output in {final}. Fix the claims or the prose, or build without --strict"
+        )
+    prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
+    workers = sorted({s["trained_on"]["worker"] for s in _states(status) if "worker" in s.get("trained_on", {})})
+    if workers:  # trained on a cluster: which workers (each run's report entry says its own)
+        prov["workers"] = workers
+    data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
+    specs = chapter_figures(chapter, runs, fp.is_sample)
+    figures = {f.name: f for f in render_figures(specs, opts.lang, staged, cache_dir)}
+    ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov, {"data_label": data_label},
+                        tuple(claims), out_dir=staged, cache_dir=cache_dir)
+    slides = split_slides(render_markdown(ctx))
+    files = {
+        "slides.html": render_page("slides.html.j2", ctx, slides, opts.templates_dirs),
+        "handout.html": render_page("handout.html.j2", ctx, slides, opts.templates_dirs),
+        f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx)),
+    }
+    outputs = sorted([*files, "report.json"])
+    files["report.json"] = dumps(build_report(ctx, status, outputs))
+    for name, text in files.items():
+        (staged / name).write_text(text, encoding="utf-8")
+    page_text = files["slides.html"] + files["handout.html"]
+    assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, cache_dir), opts.templates_dirs)
+    return BuildOutcome(final, runs, status, 0.0, fp.is_sample, outputs, claims, chapter.id)
 
+
+def _states(status: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [st for s in status.values() for st in s.get("per_seed", [s])]
+
+
+def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
+    """One chapter in one language (``lecturegen build ch4``)."""
+    from lecturegen.build.course import build_course
+
+    course = build_course(opts, [opts.chapter], [opts.lang], reporter)
+    if course.failures:
+        raise course.failures[0][1]
+    return course.outcomes[0]

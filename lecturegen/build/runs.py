@@ -1,0 +1,92 @@
+"""The runs of one or more chapters: which are cached, which must train, and their results.
+
+Every (chapter, experiment, seed) is one run with a cache key. :func:`train_chapters` loads the
+cached ones, hands the others (each distinct key once) to an executor
+(:mod:`lecturegen.build.executors`), caches each result on this machine as it arrives, and
+returns per chapter the experiments' results (the mean over seeds) and their cache status.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lecturegen.build.cache import ResultCache, cache_key, key_parts
+from lecturegen.build.data import Dataset
+from lecturegen.build.executors import Executor, Finished, RunSpec
+from lecturegen.build.progress import Reporter
+from lecturegen.build.results import RunResult, aggregate
+from lecturegen.chapter import Chapter, Profile
+
+Done = dict[tuple[str, str, int], tuple[RunResult, dict[str, Any]]]  # (chapter, experiment, seed)
+ChapterRuns = tuple[dict[str, RunResult], dict[str, dict[str, Any]]]
+
+
+def _label(chapter: Chapter, name: str, seed: int, seeds: list[int], several: bool) -> str:
+    base = f"{chapter.id}/{name}" if several else name
+    return base if len(seeds) == 1 else f"{base} seed {seed}"
+
+
+def plan(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: list[int], cache: ResultCache,
+         force: bool, reporter: Reporter) -> tuple[Done, list[tuple[RunSpec, dict, list[str]]]]:
+    """The cached runs' results, and the runs to train with their key parts and reasons."""
+    done: Done = {}
+    todo: list[tuple[RunSpec, dict, list[str]]] = []
+    several = len(chapters) > 1
+    for chapter in chapters:
+        for exp in chapter.experiments:
+            for seed in seeds:
+                label = _label(chapter, exp.name, seed, seeds, several)
+                parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
+                cached = None if force else cache.load(parts)
+                if cached is not None:
+                    reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
+                    done[chapter.id, exp.name, seed] = cached, {"status": "cached", "reasons": []}
+                    continue
+                reasons = ["--force"] if force else cache.why_stale(parts)
+                reporter.info(f"[{label}] training: {'; '.join(reasons)}")
+                progress = f"{chapter.id}/{exp.name}" if several else exp.name
+                todo.append((RunSpec(cache_key(parts), chapter.id, exp, seed, profile, label, progress), parts, reasons))
+    return done, todo
+
+
+def _assemble(chapter: Chapter, seeds: list[int], done: Done) -> ChapterRuns:
+    runs: dict[str, RunResult] = {}
+    status: dict[str, dict[str, Any]] = {}
+    for exp in chapter.experiments:
+        results = [done[chapter.id, exp.name, seed][0] for seed in seeds]
+        states = [{"seed": seed, **done[chapter.id, exp.name, seed][1]} for seed in seeds]
+        runs[exp.name] = aggregate(results)
+        if len(seeds) == 1:
+            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
+        else:
+            trained = [st for st in states if st["status"] == "trained"]
+            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
+            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
+    return runs, status
+
+
+def train_chapters(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: list[int], cache: ResultCache,
+                   force: bool, reporter: Reporter,
+                   executor: Callable[[], Executor]) -> dict[str, ChapterRuns]:
+    """Each chapter's results: from the cache when its key matches, else trained by ``executor()``,
+    which is created only when something must train (a cached rebuild starts no cluster)."""
+    done, todo = plan(chapters, dataset, profile, seeds, cache, force, reporter)
+    if todo:
+        by_key = {spec.key: (spec, parts, reasons) for spec, parts, reasons in todo}
+
+        def finished(item: Finished) -> None:
+            spec, parts, reasons = by_key[item.spec.key]
+            cache.store(parts, item.result)
+            state: dict[str, Any] = {"status": "trained", "reasons": reasons}
+            if item.where.get("executor", "local") != "local":  # a local build's report stays as it was
+                state["trained_on"] = item.where
+            for other, _, _ in todo:
+                if other.key == spec.key:
+                    done[other.chapter_id, other.experiment.name, other.seed] = item.result, state
+
+        runner = executor()
+        try:
+            runner.execute([spec for spec, _, _ in by_key.values()], dataset, reporter, finished)
+        finally:
+            runner.close()
+    return {chapter.id: _assemble(chapter, seeds, done) for chapter in chapters}
