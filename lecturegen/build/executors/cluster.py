@@ -67,11 +67,20 @@ _TRAINING = threading.Lock()  # one run at a time per worker process: Keras seed
 _THREADS_SET = False
 
 
-class EventReporter:
-    """A Reporter on a worker: every event becomes a Dask event on the build's topic."""
+class RunCancelled(Exception):
+    """The build cancelled this task (Ctrl-C, or another run failed): stop training."""
 
-    def __init__(self, worker, topic: str, name: str) -> None:
-        self.worker, self.topic, self.name = worker, topic, name
+
+class EventReporter:
+    """A Reporter on a worker: every event becomes a Dask event on the build's topic; after each
+    epoch it stops the run (raises :class:`RunCancelled`) when the build has cancelled the task."""
+
+    def __init__(self, worker, topic: str, name: str, key: str | None = None) -> None:
+        self.worker, self.topic, self.name, self.key = worker, topic, name, key
+
+    def _cancelled(self) -> bool:
+        task = self.worker.state.tasks.get(self.key) if self.key else None
+        return self.key is not None and (task is None or task.state in ("cancelled", "released", "forgotten"))
 
     def _send(self, *event: Any) -> None:
         self.worker.log_event(self.topic, event)
@@ -87,6 +96,8 @@ class EventReporter:
 
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
         self._send("epoch_done", self.name, epoch, epochs, metrics)
+        if self._cancelled():
+            raise RunCancelled(f"{self.name} cancelled by the build")
 
     def end_run(self, name: str, summary: str) -> None:
         self._send("end_run", self.name, summary)
@@ -120,7 +131,8 @@ def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: s
 
     worker = get_worker()
     where = {"executor": "dask", "worker": worker.address, "host": socket.gethostname()}
-    reporter = EventReporter(worker, topic, f"{spec.progress_name} @ {short_address(worker.address)}")
+    reporter = EventReporter(worker, topic, f"{spec.progress_name} @ {short_address(worker.address)}",
+                             worker.get_current_task())
     with _TRAINING:
         _limit_threads()
         try:
