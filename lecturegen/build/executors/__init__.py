@@ -101,6 +101,8 @@ def check_options(opts: ExecutorOptions) -> None:
         raise UsageError(f"unknown executor '{opts.kind}'; use one of: {', '.join(EXECUTORS)}")
     if opts.kind != "dask" and (opts.scheduler or opts.workers):
         raise UsageError("--scheduler and --workers need --executor dask")
+    if opts.kind == "dask" and opts.jobs > 1:
+        raise UsageError(f"--jobs {opts.jobs} is for the local executor; with --executor dask give --workers (or start more workers)")
     if opts.scheduler and opts.workers:
         raise UsageError("--workers sizes a cluster on this machine; an existing --scheduler has its own workers")
     if opts.workers is not None and opts.workers < 1:
