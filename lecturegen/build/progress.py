@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import sys
 import time
 from typing import Protocol
@@ -14,6 +15,22 @@ class Reporter(Protocol):
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None: ...
     def end_run(self, name: str, summary: str) -> None: ...
     def close(self) -> None: ...
+
+
+def forward_events(events, reporter: Reporter, timeout: float) -> None:
+    """Hand the events waiting in ``events`` (tuples ``(method, *args)`` from workers) to ``reporter``,
+    waiting up to ``timeout`` seconds for the first one."""
+    try:
+        event = events.get(timeout=timeout)
+    except queue.Empty:
+        return
+    while True:
+        kind, *args = event
+        getattr(reporter, kind)(*args)
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _metrics_text(metrics: dict[str, float]) -> str:

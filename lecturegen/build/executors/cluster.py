@@ -26,6 +26,7 @@ from typing import Any, Callable
 from lecturegen.build.data import Arrays, Dataset, Fingerprint
 from lecturegen.build.executors import Finished, RunSpec
 from lecturegen.build.progress import Reporter
+from lecturegen.build.progress import forward_events as _forward
 from lecturegen.errors import LecturegenError, TrainingError
 
 log = logging.getLogger(__name__)
@@ -165,20 +166,6 @@ def _cost(spec: RunSpec, train_size: int) -> float:
     n = train_size if spec.profile.max_train is None else min(train_size, spec.profile.max_train)
     batch = spec.experiment.batch_size_for(n)
     return spec.profile.epochs(spec.experiment) * (math.ceil(n / batch) + 1)
-
-
-def _forward(events: queue.Queue, reporter: Reporter, timeout: float) -> None:
-    try:
-        event = events.get(timeout=timeout)
-    except queue.Empty:
-        return
-    while True:
-        kind, *args = event
-        getattr(reporter, kind)(*args)
-        try:
-            event = events.get_nowait()
-        except queue.Empty:
-            return
 
 
 class DaskExecutor:
