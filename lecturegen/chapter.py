@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: part of the chapter interface)
+from lecturegen.formats import fixed, mean, num, pct, seconds, short  # noqa: F401  (for chapter tables)
+from lecturegen.plugins import MAIN_GROUP, FigureSet, FigureSpec, Page, Table, plugin_name, table  # noqa: F401
 
 LANGUAGES = ("ko", "en")
-CHAPTER_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # also a file and folder name: lowercase, digits, _
+CHAPTER_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")  # also a file and folder name: lowercase, digits, _
 
-FIGURE_SETS = ("activations", "theory", "curves", "comparison", "params", "studies")
-"""Figures a chapter can ask for (``chapter(figures=...)``), drawn by :mod:`lecturegen.build.figures`:
-``activations`` the six activation functions, ``theory`` derivatives and MSE vs cross-entropy,
-``studies`` the optimizer and batching side studies (groups ``optimizers``/``batching``), ``curves`` one training-curve figure per
-experiment (``curves_<name>``), ``comparison`` test accuracy per experiment next to the
+FIGURE_SETS = ("activations", "curves", "comparison", "params")
+"""The library's figure sets, by name in ``chapter(figures=...)``, drawn by :mod:`lecturegen.build.figures`:
+``activations`` the six activation functions, ``curves`` one training-curve figure per experiment
+of the main group (``curves_<name>``), ``comparison`` test accuracy per experiment next to the
 references (``accuracy_comparison``), ``params`` test accuracy against parameter count
-(``accuracy_vs_params``)."""
+(``accuracy_vs_params``). A chapter adds its own sets as functions in the same list
+(:data:`lecturegen.plugins.FigureSet`)."""
 DEFAULT_FIGURES = ("curves", "comparison")
 
 
@@ -40,8 +42,6 @@ class Reference:
     train_accuracy: tuple[float, ...] = ()
     params: int | None = None
 
-
-MAIN_GROUP = "main"
 
 
 def function_source(fn: Callable[..., Any]) -> str:
@@ -105,7 +105,7 @@ def experiment(
     """Decorator turning a model-building function into an :class:`Experiment`.
 
     ``batch_size=None`` trains on the whole training set per update (batch gradient descent).
-    ``group`` keeps side studies (optimizers, batch sizes) out of the chapter's main comparison.
+    ``group`` keeps side studies out of the chapter's main comparison (``results_table`` and the main figures).
     ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
     ``resources`` (e.g. ``{"GPU": 1}``) is what a Dask worker must offer to train it with
     ``--executor dask`` (workers started with ``--resources GPU=1``); it does not change the
@@ -133,8 +133,10 @@ class Chapter:
     experiments: tuple[Experiment, ...]
     content_dir: Path | None = None  # None: found by the registry (see docs/authoring.md)
     origin: str = ""  # where it was found, for messages
-    figures: tuple[str, ...] = DEFAULT_FIGURES  # figure sets to draw, from FIGURE_SETS
+    figures: tuple[str | FigureSet, ...] = DEFAULT_FIGURES  # names from FIGURE_SETS or the chapter's own sets
     claims: tuple[Claim, ...] = ()  # the prose's statements about the results, checked by every build
+    tables: tuple[Table, ...] = ()  # the chapter's own tables, {{ name() }} in content
+    template_helpers: tuple[Callable[..., Any], ...] = ()  # the chapter's own content helpers, {{ name(...) }}
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
@@ -160,11 +162,15 @@ def chapter(
     title: dict[str, str],
     experiments: list[Experiment],
     content_dir: str | Path | None = None,
-    figures: tuple[str, ...] | list[str] = DEFAULT_FIGURES,
+    figures: tuple[str | FigureSet, ...] | list[str | FigureSet] = DEFAULT_FIGURES,
     claims: list[Claim] | tuple[Claim, ...] = (),
+    tables: list[Table] | tuple[Table, ...] = (),
+    helpers: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
 ) -> Chapter:
     """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
-    relative to the chapter module's folder. Without it, the registry looks next to the module."""
+    relative to the chapter module's folder. Without it, the registry looks next to the module.
+    ``figures`` names library figure sets or gives the chapter's own (functions), ``tables`` and
+    ``helpers`` add content functions (see :mod:`lecturegen.plugins`)."""
     if not CHAPTER_ID.match(id):
         raise ValueError(f"chapter id {id!r} must be lowercase letters, digits and _, starting with a letter")
     names = [e.name for e in experiments]
@@ -175,9 +181,11 @@ def chapter(
     missing = [lang for lang in LANGUAGES if lang not in title]
     if missing:
         raise ValueError(f"chapter {id}: title has no {', '.join(missing)} entry")
-    unknown = [f for f in figures if f not in FIGURE_SETS]
+    unknown = [f for f in figures if not callable(f) and f not in FIGURE_SETS]
     if unknown:
-        raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)}")
+        raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)} "
+                         "or give a function returning FigureSpecs")
+    _check_plugins(id, tables, helpers)
     folder = Path(content_dir) if content_dir is not None else None
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
@@ -186,7 +194,19 @@ def chapter(
         unknown = names_used(c.check) - set(names)
         if unknown:
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
-    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims))
+    return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
+                   tables=tuple(tables), template_helpers=tuple(helpers))
+
+
+def _check_plugins(id: str, tables, helpers) -> None:
+    if not all(isinstance(t, Table) for t in tables):
+        raise ValueError(f"chapter {id}: tables must be @table row functions")
+    if not all(callable(h) and not isinstance(h, Table) for h in helpers):
+        raise ValueError(f"chapter {id}: helpers must be functions (tables go in tables=)")
+    names = [plugin_name(p) for p in (*tables, *helpers)]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"chapter {id}: table or helper name(s) {twice} given twice")
 
 
 @dataclass(frozen=True)

@@ -216,9 +216,10 @@ def evaluate_all(claims: tuple[Claim, ...], runs: dict[str, RunResult],
 
 def previous_outcomes(report: dict[str, Any] | None) -> dict[str, bool]:
     """``{claim id: holds}`` from an earlier report.json, for 'no longer holds'."""
-    if not report:
+    claims = report.get("claims") if isinstance(report, dict) else None  # a damaged report counts as none
+    if not isinstance(claims, list):
         return {}
-    return {c["id"]: bool(c["holds"]) for c in report.get("claims", []) if isinstance(c, dict) and "id" in c}
+    return {c["id"]: bool(c.get("holds")) for c in claims if isinstance(c, dict) and isinstance(c.get("id"), str)}
 
 
 class ClaimView:

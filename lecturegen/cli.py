@@ -60,7 +60,7 @@ def build(
     profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
     lang: Annotated[list[Lang] | None, typer.Option(help="Language of the lecture (repeatable: --lang ko --lang en).", show_default="ko")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
@@ -132,7 +132,7 @@ def _summary(outcome) -> None:
 
 
 def _run_table(runs) -> None:
-    from lecturegen.build.context import fixed, pct
+    from lecturegen.formats import fixed, pct
 
     for name, run in runs.items():
         typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
@@ -171,7 +171,8 @@ def diff(
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
 
-    Exits 1 when a test accuracy moved by more than --tolerance points (for CI), 2 on unreadable input.
+    Exits 1 when a test accuracy moved by more than --tolerance points, a run was removed, a build has
+    no runs, or a result is missing or not a number (for CI); 2 on unreadable input.
     """
     from lecturegen.diff import compare, load_report, print_table
 
@@ -183,7 +184,7 @@ def diff(
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         print_table(result)
-    if result.exceeded:
+    if result.failed:
         raise typer.Exit(code=1)
 
 
@@ -213,7 +214,9 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        typer.echo(f"  {chap.name:<10} {chap.report['chapter'].get('title', '')}{note}")
+        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+
+        typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
 @app.command("list")

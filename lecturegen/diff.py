@@ -4,18 +4,23 @@ Reads two report.json files (or build folders holding one). Per experiment: test
 loss (with the spread when a build used several seeds), parameter count, epochs and training
 time; experiments added or removed; the versions and settings that changed; claims that
 changed their verdict. ``exceeded`` is true when a test accuracy moved by more than the
-tolerance (in percentage points), so the command can gate publishing in CI.
+tolerance (in percentage points), so the command can gate publishing in CI. The gate also
+fails (``problems``) when a build has no runs, an experiment of the old build is missing from
+the new one, or a test accuracy or loss is missing, not a number, NaN or infinite: a broken
+build must never pass as "within tolerance".
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lecturegen.errors import LecturegenError
+from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.safefs import loads
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +43,11 @@ class Report:
 def load_report(path: Path) -> Report:
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
-        where = f"{path} has no report.json" if path.is_dir() else f"{path} does not exist"
+        where = (f"{path} has no report.json" if path.is_dir() else
+                 f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
         raise ReportError(f"{where}; give a build folder (e.g. output/ch4) or its report.json")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ReportError(f"{file} is not a lecturegen report.json ({type(exc).__name__}); give a build folder") from None
     if not isinstance(data, dict) or not isinstance(data.get("runs"), dict) or "provenance" not in data:
@@ -49,12 +55,23 @@ def load_report(path: Path) -> Report:
     return Report(str(path), data)
 
 
+def _number(value: Any) -> float | None:
+    """A finite number from a report, or None (missing, text, NaN, infinite, true/false)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 @dataclass(frozen=True)
 class Side:
-    """One experiment in one build."""
+    """One experiment in one build; a value the report lacks or spoils is None."""
 
-    test_accuracy: float
-    test_loss: float
+    test_accuracy: float | None
+    test_loss: float | None
     params: int | None
     epochs: int | None
     wall_time_s: float | None
@@ -62,11 +79,19 @@ class Side:
     test_loss_sd: float | None = None
 
     @classmethod
-    def from_run(cls, run: dict[str, Any]) -> "Side":
+    def from_run(cls, run: Any) -> "Side":
+        run = run if isinstance(run, dict) else {}
+        summary = run.get("summary") if isinstance(run.get("summary"), dict) else {}
         return cls(
-            float(run["test_accuracy"]), float(run["test_loss"]), (run.get("summary") or {}).get("total_params"),
-            run.get("epochs"), run.get("wall_time_s"), run.get("test_accuracy_sd"), run.get("test_loss_sd"),
+            _number(run.get("test_accuracy")), _number(run.get("test_loss")), _count(summary.get("total_params")),
+            _count(run.get("epochs")), _number(run.get("wall_time_s")), _number(run.get("test_accuracy_sd")),
+            _number(run.get("test_loss_sd")),
         )
+
+    @property
+    def broken(self) -> list[str]:
+        """The results this side lacks: a missing, non-numeric, NaN or infinite accuracy or loss."""
+        return [name for name in ("test_accuracy", "test_loss") if getattr(self, name) is None]
 
 
 @dataclass(frozen=True)
@@ -80,11 +105,24 @@ class ExperimentDiff:
     @property
     def accuracy_points(self) -> float | None:
         """Change of test accuracy in percentage points (new - old)."""
-        return None if not (self.old and self.new) else (self.new.test_accuracy - self.old.test_accuracy) * 100
+        if not (self.old and self.new) or self.old.test_accuracy is None or self.new.test_accuracy is None:
+            return None
+        return (self.new.test_accuracy - self.old.test_accuracy) * 100
 
     @property
     def loss_change(self) -> float | None:
-        return None if not (self.old and self.new) else self.new.test_loss - self.old.test_loss
+        if not (self.old and self.new) or self.old.test_loss is None or self.new.test_loss is None:
+            return None
+        return self.new.test_loss - self.old.test_loss
+
+    @property
+    def problems(self) -> list[str]:
+        """Why this experiment fails the gate whatever the tolerance."""
+        found = [f"{self.name} was removed"] if self.status == "removed" else []
+        for label, side in (("old", self.old), ("new", self.new)):
+            if side is not None and side.broken:
+                found.append(f"{self.name} has no valid {' or '.join(side.broken)} in the {label} build")
+        return found
 
 
 @dataclass(frozen=True)
@@ -103,9 +141,22 @@ class DiffResult:
     settings: list[Change] = field(default_factory=list)  # versions, device, dataset, seed, profile
     claims: list[Change] = field(default_factory=list)  # holds: old -> new, only those that changed
 
+    no_runs: tuple[str, ...] = ()  # labels of the builds that have no runs at all
+
     @property
     def exceeded(self) -> bool:
         return any(e.exceeds for e in self.experiments)
+
+    @property
+    def problems(self) -> list[str]:
+        """Why the gate fails whatever the tolerance: no runs, removed runs, missing or invalid results."""
+        empty = [f"{label} has no runs" for label in self.no_runs]
+        return empty + [p for e in self.experiments for p in e.problems]
+
+    @property
+    def failed(self) -> bool:
+        """The CI gate: an accuracy moved past the tolerance, or a problem above."""
+        return self.exceeded or bool(self.problems)
 
     def to_dict(self) -> dict[str, Any]:
         experiments = []
@@ -116,6 +167,7 @@ class DiffResult:
             experiments.append(item)
         return {
             "old": self.old, "new": self.new, "tolerance_points": self.tolerance, "exceeded": self.exceeded,
+            "problems": self.problems, "failed": self.failed,
             "experiments": experiments,
             "changed": [asdict(c) for c in self.settings],
             "claims": [asdict(c) for c in self.claims],
@@ -123,6 +175,8 @@ class DiffResult:
 
 
 def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
+    if not math.isfinite(tolerance) or tolerance < 0:
+        raise UsageError(f"--tolerance {tolerance}: give a finite number of percentage points, 0 or more")
     old_runs, new_runs = old.data["runs"], new.data["runs"]
     names = list(old_runs) + [n for n in new_runs if n not in old_runs]
     experiments = []
@@ -140,7 +194,8 @@ def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
     claims = [Change(cid, old_claims.get(cid), new_claims.get(cid))
               for cid in list(old_claims) + [c for c in new_claims if c not in old_claims]
               if old_claims.get(cid) != new_claims.get(cid)]
-    return DiffResult(old.label, new.label, tolerance, experiments, settings, claims)
+    no_runs = tuple(r.label for r in (old, new) if not r.data["runs"])
+    return DiffResult(old.label, new.label, tolerance, experiments, settings, claims, no_runs)
 
 
 def _settings(provenance: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +210,8 @@ def _settings(provenance: dict[str, Any]) -> dict[str, Any]:
 def _acc(side: Side | None) -> str:
     if side is None:
         return "–"
+    if side.test_accuracy is None:
+        return "invalid"
     sd = f" ± {side.test_accuracy_sd * 100:.2f}" if side.test_accuracy_sd else ""
     return f"{side.test_accuracy * 100:.2f} %{sd}"
 
@@ -162,6 +219,8 @@ def _acc(side: Side | None) -> str:
 def _loss(side: Side | None) -> str:
     if side is None:
         return "–"
+    if side.test_loss is None:
+        return "invalid"
     sd = f" ± {side.test_loss_sd:.4f}" if side.test_loss_sd else ""
     return f"{side.test_loss:.4f}{sd}"
 
@@ -176,12 +235,22 @@ def _claim_word(holds: Any) -> str:
     return {True: "holds", False: "fails", None: "absent"}.get(holds, str(holds))
 
 
+def plain(value: Any) -> str:
+    """Text from a report made safe for a terminal: control characters (escape sequences) shown as
+    escapes (``\\x1b``), never sent to the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+
+
 def print_table(result: DiffResult, console=None) -> None:
+    """The comparison as a terminal table. Text from the reports (experiment names, paths, versions)
+    is never read as rich markup and never carries control characters: every cell is a plain
+    ``Text`` of :func:`plain` text, every other line is printed with ``markup=False``."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = console or Console(highlight=False, width=None if Console().is_terminal else 120)
-    table = Table(title=f"{result.old} → {result.new}", title_justify="left")
+    table = Table(title=Text(plain(f"{result.old} → {result.new}")), title_justify="left")
     for col, justify in (("experiment", "left"), ("test accuracy", "right"), ("Δ points", "right"),
                          ("test loss", "right"), ("Δ loss", "right"), ("params", "right"), ("epochs", "right"),
                          ("time (s)", "right")):
@@ -189,32 +258,35 @@ def print_table(result: DiffResult, console=None) -> None:
     for e in result.experiments:
         old, new = e.old, e.new
         points = e.accuracy_points
-        delta = "–" if points is None else f"{points:+.2f}"
-        if e.exceeds:
-            delta = f"[bold red]{delta} ![/]"
+        delta = Text("–" if points is None else f"{points:+.2f}")
+        if e.exceeds or e.problems:
+            delta = Text(f"{delta} !", style="bold red")
         name = e.name + ("" if e.status == "both" else f" ({e.status})")
-        table.add_row(
+        cells = [
             name,
             _pair(old and _acc(old), new and _acc(new)),
-            delta,
             _pair(old and _loss(old), new and _loss(new)),
             "–" if e.loss_change is None else f"{e.loss_change:+.4f}",
             _pair(old and old.params, new and new.params, lambda v: f"{v:,}"),
             _pair(old and old.epochs, new and new.epochs),
             _pair(old and old.wall_time_s, new and new.wall_time_s, lambda v: f"{v:.1f}"),
-        )
+        ]
+        table.add_row(*(Text(plain(c)) for c in cells[:2]), delta, *(Text(plain(c)) for c in cells[2:]))
     console.print(table)
     if result.settings:
-        console.print("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
-                                               for c in result.settings), markup=False)
+        console.print(plain("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
+                                                     for c in result.settings)), markup=False)
     else:
         console.print("changed: no versions or settings")
     for c in result.claims:
-        console.print(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}", markup=False)
+        console.print(plain(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}"), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
     if over:
-        console.print(f"[bold red]test accuracy moved by more than {result.tolerance:g} points:[/] {', '.join(over)}")
-    else:
+        console.print(Text(plain(f"test accuracy moved by more than {result.tolerance:g} points: {', '.join(over)}"),
+                           style="bold red"))
+    for problem in result.problems:
+        console.print(Text(plain(f"gate fails: {problem}"), style="bold red"))
+    if not result.failed:
         console.print(f"every test accuracy within {result.tolerance:g} points")
 
 

@@ -29,13 +29,14 @@ from typing import Iterable, Iterator, Sequence
 
 from lecturegen import chapters as builtin_chapters
 from lecturegen.chapter import Chapter
+from lecturegen.safefs import is_special
 from lecturegen.errors import ChapterError, UsageError
 
 ENTRY_POINT_GROUP = "lecturegen.chapters"
 CHAPTERS_DIR_ENV = "LECTUREGEN_CHAPTERS_DIR"
 # chapter ids and experiment names become folder and file names: nothing that can leave a folder
-SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+SAFE_ID = re.compile(r"\A[a-z0-9][a-z0-9_-]*\Z")
+SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
 def package_templates_dir() -> Path:
@@ -136,6 +137,8 @@ def _from_folder(folder: Path) -> Iterator[Chapter]:
     if not folder.is_dir():
         raise UsageError(f"chapters folder {folder} does not exist; check --chapters-dir or lecturegen.toml")
     for path in sorted(folder.resolve().glob("*.py")):
+        if is_special(path):  # importing a FIFO would wait for a writer forever
+            raise ChapterError(f"chapter module {path} is a FIFO or device, not a file; remove it from {folder}")
         if not path.name.startswith("_"):
             yield _as_chapter(_import_file(path), str(path), path)
 

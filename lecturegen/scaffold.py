@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from lecturegen.chapter import CHAPTER_ID, LANGUAGES, Chapter
-from lecturegen.errors import UsageError
+from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.registry import package_templates_dir
 
 log = logging.getLogger(__name__)
@@ -35,12 +35,31 @@ def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path
                          "letter (e.g. ch7)")
     if name in known:
         raise UsageError(f"chapter '{name}' already exists ({known[name].origin}); choose another name")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--dir {folder} exists and is not a folder; choose another --dir")
     files = skeleton_files(name, folder)
-    taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists()]
+    taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists() or p.is_symlink()]
     if taken:
         raise UsageError(f"{taken[0]} already exists; lecturegen new never overwrites, choose another name or --dir")
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        log.debug("wrote %s", path)
+    _write_all(files, folder)
     return list(files)
+
+
+def _write_all(files: dict[Path, str], folder: Path) -> None:
+    """Write every file or none: a failure (read-only folder, full disk) removes what was written."""
+    made: list[Path] = []
+    try:
+        for path, text in files.items():
+            for parent in reversed([path.parent, *path.parent.parents]):
+                if not parent.exists():
+                    parent.mkdir()
+                    made.append(parent)
+            with open(path, "x", encoding="utf-8") as fh:
+                made.append(path)
+                fh.write(text)
+            log.debug("wrote %s", path)
+    except OSError as exc:
+        for path in reversed(made):
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+        raise LecturegenError(f"cannot write the chapter into {folder} ({exc.strerror or exc}); "
+                              "choose another --dir") from None

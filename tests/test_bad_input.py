@@ -15,7 +15,7 @@ import pytest
 
 from conftest import cli_env, error_lines, make_idx_folder, run_cli, write_chapter, write_idx
 
-FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|build into)\b")
+FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|remove|build into)\b")
 
 
 def _npz(path: Path, n_train: int = 60, n_test: int = 20, shape=(28, 28), **override) -> Path:
@@ -83,6 +83,60 @@ def _idx_broken(kind: str) -> Callable[[Path], Path]:
     return make
 
 
+def _idx_bomb(kind: str) -> Callable[[Path], Path]:
+    """An IDX folder whose training images lie about their size: too big to hold, or a gzip bomb."""
+    def make(tmp: Path) -> Path:
+        folder = _idx_folder(tmp)
+        target = folder / "train-images-idx3-ubyte"
+        if kind == "overflow":  # 4,294,967,295 ** 3 bytes: wraps around in 64-bit arithmetic
+            target.write_bytes(bytes([0, 0, 8, 3]) + b"\xff\xff\xff\xff" * 3 + b"\0" * 100)
+        else:  # the header says 60 images; the gzip stream holds 64 MiB more
+            raw = target.read_bytes()
+            target.unlink()
+            with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as fh:
+                fh.write(raw)
+                for _ in range(64):
+                    fh.write(bytes(1 << 20))
+        return folder
+    return make
+
+
+def npz_declaring(path: Path, shape: tuple[int, ...], descr: str = "|u1") -> Path:
+    """A .npz whose x_train header declares ``shape`` but holds no data (the others are fine)."""
+    import zipfile
+
+    np.savez(path, y_train=np.zeros(60, np.uint8), x_test=np.zeros((20, 28, 28), np.uint8),
+             y_test=np.zeros(20, np.uint8))
+    with zipfile.ZipFile(path, "a") as zf:
+        buf = io.BytesIO()
+        np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
+        zf.writestr("x_train.npy", buf.getvalue())
+    return path
+
+
+def _reports(tmp: Path) -> list[str]:
+    """Two intact report.json files for diff."""
+    import json
+
+    report = {"provenance": {"lecturegen": "0.1.0"}, "runs": {"a": {"test_accuracy": 0.9, "test_loss": 0.3}}}
+    for name in ("old.json", "new.json"):
+        (tmp / name).write_text(json.dumps(report))
+    return [str(tmp / "old.json"), str(tmp / "new.json")]
+
+
+def _fifo(tmp: Path, name: str = "mnist.npz") -> Path:
+    import os
+
+    os.mkfifo(tmp / name)
+    return tmp / name
+
+
+def _fifo_module(tmp: Path):
+    env = write_chapter(tmp / "chapters")
+    _fifo(tmp / "chapters", "evil.py")
+    return ["list"], env
+
+
 def _empty_folder(tmp: Path) -> Path:
     (tmp / "empty").mkdir()
     return tmp / "empty"
@@ -105,6 +159,15 @@ CASES: dict[str, tuple[Case, str]] = {
     "unknown language": (lambda t: (["build", "ch4", "--lang", "fr"], None), "'fr' is not one of"),
     "seed not a number": (lambda t: (["build", "ch4", "--seed", "abc"], None), "Invalid value for '--seed'"),
     "negative seed": (lambda t: (["build", "ch4", "--seed", "-1"], None), "--seed"),
+    # numeric options: bounded, finite
+    "too many seeds": (lambda t: (["build", "ch4", "--seeds", "1000000"], None), "--seeds 1000000: give 1 to 100"),
+    "seed range past 2**32": (lambda t: (["build", "ch4", "--seed", str(2**32 - 1), "--seeds", "2"], None),
+                              "runs past the largest seed"),
+    "seed past 2**32": (lambda t: (["build", "ch4", "--seed", str(2**32)], None), "--seed"),
+    "too many jobs": (lambda t: (["build", "ch4", "--jobs", "100000"], None), "--jobs 100000: give 1 to 64"),
+    "no jobs": (lambda t: (["build", "ch4", "--jobs", "0"], None), "--jobs 0: give 1 to 64"),
+    "tolerance NaN": (lambda t: (["diff", *_reports(t), "--tolerance", "nan"], None), "--tolerance"),
+    "tolerance infinite": (lambda t: (["diff", *_reports(t), "--tolerance", "inf"], None), "--tolerance"),
     "unknown option": (lambda t: (["build", "ch4", "--bogus"], None), "No such option: --bogus"),
     "unknown command": (lambda t: (["bild", "ch4"], None), "No such command 'bild'"),
     # data: the path
@@ -127,6 +190,38 @@ CASES: dict[str, tuple[Case, str]] = {
     "IDX wrong magic": (_data(_idx_broken("magic")), "not an unsigned-byte IDX file"),
     "IDX gzip unreadable": (_data(_idx_broken("gzip")), "cannot read train-images-idx3-ubyte.gz"),
     "IDX images 28x27": (_data(_idx_broken("shape")), "expected 28x28"),
+    # data: sizes that lie (read only what the header declares, and at most MAX_DATA_BYTES)
+    "IDX dimensions that overflow": (_data(_idx_bomb("overflow")), "more than lecturegen reads"),
+    "IDX gzip bomb": (_data(_idx_bomb("gzip")), "holds more bytes of data but its header says 47040"),
+    "npz declaring 8 GB of images": (_data(lambda t: npz_declaring(t / "m.npz", (10_000_000, 28, 28))),
+                                     "more than lecturegen reads"),
+    "npz declaring a 1-D float64 of 2**40": (_data(lambda t: npz_declaring(t / "m.npz", (1 << 40,), "<f8")),
+                                             "more than lecturegen reads"),
+    "data is a FIFO": (_data(_fifo), "a FIFO, device or socket"),
+    # FIFOs (and devices) wherever a path goes: refused at once, never waited on
+    "output folder is a FIFO": (lambda t: (["build", "ch4", "--out", str(_fifo(t, "out"))], None),
+                                "is a file, not a folder"),
+    "cache folder is a FIFO": (lambda t: (["build", "ch4", "--cache-dir", str(_fifo(t, "cache"))], None),
+                               "cannot use the cache folder"),
+    "chapter module is a FIFO": (_fifo_module, "is a FIFO or device, not a file"),
+    "diff of a FIFO": (lambda t: (["diff", str(_fifo(t, "old.json")), "/dev/null"], None), "is not a regular file"),
+    "diff of a device": (lambda t: (["diff", "/dev/zero", "/dev/zero"], None), "is not a regular file"),
+    "new into a FIFO": (lambda t: (["new", "ch7", "--dir", str(_fifo(t, "course"))], None), "is not a folder"),
+    "templates folder is a FIFO": (lambda t: (["build", "ch4", "--templates", str(_fifo(t, "tpl"))], None),
+                                   "templates folder"),
+    # data: values (pixels 0-255 as numbers, labels integers 0-9, something to train on)
+    "npz labels NaN": (_data(lambda t: _npz(t / "m.npz", y_train=np.full(60, np.nan))), "NaN, infinite or fractional"),
+    "npz labels fractional": (_data(lambda t: _npz(t / "m.npz", y_test=np.full(20, 2.5))), "fractional"),
+    "npz labels text": (_data(lambda t: _npz(t / "m.npz", y_train=np.array(["7"] * 60))), "not integers 0-9"),
+    "npz images text": (_data(lambda t: _npz(t / "m.npz", x_test=np.full((20, 28, 28), "x"))), "not numbers 0-255"),
+    "npz images complex": (_data(lambda t: _npz(t / "m.npz", x_train=np.ones((60, 28, 28), np.complex64))),
+                           "of type complex64"),
+    "npz images boolean": (_data(lambda t: _npz(t / "m.npz", x_train=np.ones((60, 28, 28), bool))), "type bool"),
+    "npz pixels int64 over 255": (_data(lambda t: _npz(t / "m.npz", x_train=np.full((60, 28, 28), 4096))),
+                                  "run from 4096 to 4096, outside 0-255"),
+    "npz pixels negative": (_data(lambda t: _npz(t / "m.npz", x_test=np.full((20, 28, 28), -1.0))), "outside 0-255"),
+    "npz pixels NaN": (_data(lambda t: _npz(t / "m.npz", x_test=np.full((20, 28, 28), np.nan))), "NaN or infinite"),
+    "npz without training images": (_data(lambda t: _npz(t / "m.npz", n_train=0)), "there are no train images"),
     # where things are written
     "output folder is a file": (lambda t: (["build", "ch4", "--data", "sample", "--out", str(_text_file("out")(t))],
                                            None), "is a file, not a folder"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 import textwrap
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 
 from lecturegen import registry
-from lecturegen.chapter import chapter, experiment
+from lecturegen.chapter import chapter, experiment, table
 from lecturegen.cli import main
 
 
@@ -69,6 +70,27 @@ def test_new_never_overwrites(capsys, tmp_path):
     code, output = _cli(capsys, "new", "ch7", "--dir", str(course))
     assert code == 2 and "already exists" in output and "ch7" in output
     assert (course / "ch7" / "ko.md").read_text() == "mine" and not (course / "ch7.py").exists()
+
+
+def test_new_into_a_file_or_an_unwritable_folder_is_one_line_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("mine")
+    for target in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        code, output = _cli(capsys, "new", "ch7", "--dir", str(target))
+        assert code in (1, 2) and output.startswith("error: ") and "Traceback" not in output, output
+        assert len(output.strip().splitlines()) == 1 and "--dir" in output, output
+    assert (tmp_path / "afile").read_text() == "mine"
+    real_open = open
+
+    def read_only(path, mode="r", *args, **kwargs):  # the second file cannot be written (EACCES)
+        if "x" in mode and str(path).endswith(".md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", read_only)
+    code, output = _cli(capsys, "new", "ch7", "--dir", str(tmp_path / "ro" / "course"))
+    monkeypatch.undo()
+    assert code == 1 and "cannot write the chapter into" in output and "Permission denied" in output, output
+    assert not (tmp_path / "ro").exists(), "a failed 'new' left files behind"
 
 
 def test_list_shows_folder_chapters_with_their_origin(capsys, tmp_path):
@@ -150,7 +172,7 @@ def _distribution(site: Path, entry_points: str) -> None:
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "ch9.py").write_text(textwrap.dedent('''\
-        from lecturegen.chapter import chapter, experiment
+        from lecturegen.chapter import chapter, experiment, table
 
         @experiment(title={"ko": "작은 모델", "en": "small"}, epochs=1, inputs="image", labels="int")
         def tiny():
@@ -193,6 +215,54 @@ def test_entry_point_clash_with_a_folder(capsys, tmp_path, monkeypatch):
     assert "chapter 'ch9' is defined twice: entry point ninth = mycourse.ch9 of mycourse and " in output
 
 
+def _uncomment_examples(course: Path, name: str) -> None:
+    """Uncomment the scaffold's own figure, table and helper, as docs/authoring.md tells an author to."""
+    module = course / f"{name}.py"
+    lines, inside = [], False
+    for line in module.read_text().splitlines():
+        if line.startswith("# ---- "):
+            inside = not inside
+            continue
+        if inside or re.match(r"^\s*# .*# own ", line):
+            line = re.sub(r"^(\s*)# ?", r"\1", line, count=1)
+        lines.append(line)
+    module.write_text("\n".join(lines) + "\n")
+    for lang in ("ko", "en"):
+        content = course / name / f"{lang}.md"
+        text = content.read_text()
+        start = text.rindex("{#-")
+        body = text[start:].split("\n", 1)[1].rsplit("-#}", 1)[0]
+        content.write_text(text[:start] + "\n" + body)
+
+
+@pytest.mark.slow
+def test_own_figure_table_and_helper_build_without_library_change(capsys, tmp_path, cache_dir):
+    """A chapter in a temporary folder declares its own figure set, table and content helper (the
+    scaffold's examples, uncommented) and builds through the library as it is."""
+    course = tmp_path / "course"
+    _scaffold(capsys, "ch7", course)
+    _uncomment_examples(course, "ch7")
+    assert "loss_figures,  # own" in (course / "ch7.py").read_text()
+    out = tmp_path / "out"
+    for lang in ("en", "ko"):
+        code, built = _cli(capsys, "build", "ch7", "--chapters-dir", str(course), "--profile", "quick", "--data",
+                           "sample", "--lang", lang, "--out", str(out), "--cache-dir", str(cache_dir), "--quiet")
+        assert code == 0, built
+    folder = out / "ch7-en"
+    svg = (folder / "figures" / "loss_baseline.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    report = json.loads((folder / "report.json").read_text())
+    assert "figures/loss_baseline.svg" in report["figures"]
+    accuracy = report["runs"]["baseline"]["test_accuracy"]
+    page = (folder / "slides.html").read_text()
+    assert 'src="figures/loss_baseline.svg" alt="Training loss per epoch"' in page
+    table = re.search(r"<table>.*?</table>", page[page.index("Our own figure and table"):], re.DOTALL).group(0)
+    assert "<th>run</th>" in table and "<th style=\"text-align:right\">test accuracy</th>" in table
+    assert "<code>baseline</code>" in table and f"{accuracy * 100:.2f} %" in table
+    assert "The most accurate run: <code>baseline</code>" in page
+    assert "<th>실험</th>" in (out / "ch7" / "handout.html").read_text()
+
+
 def test_chapter_declares_its_figures():
     @experiment(title={"ko": "a", "en": "a"}, epochs=1)
     def a():
@@ -202,6 +272,31 @@ def test_chapter_declares_its_figures():
     with pytest.raises(ValueError, match="unknown figure set"):
         chapter(id="x", title={"ko": "x", "en": "x"}, experiments=[a], figures=["histogram"])
     assert "activations" in registry.get("ch4").figures and "activations" not in registry.get("ch5").figures
+
+
+def test_chapter_plugins_are_checked():
+    @experiment(title={"ko": "a", "en": "a"}, epochs=1)
+    def a():
+        pass
+
+    with pytest.raises(ValueError, match="2 en heads for 3 columns"):
+        table(heads={"en": ("run", "x")}, align="lrr")(lambda exp, run: ())
+    rows = table(heads={"en": ("run",)}, align="l")
+
+    @rows
+    def same(exp, run):
+        return (exp.name,)
+
+    def same_helper(page):  # noqa: ANN001
+        return ""
+
+    same_helper.__name__ = "same"
+    with pytest.raises(ValueError, match=r"name\(s\) \['same'\] given twice"):
+        chapter(id="x", title={"ko": "x", "en": "x"}, experiments=[a], tables=[same], helpers=[same_helper])
+    with pytest.raises(ValueError, match="tables must be @table"):
+        chapter(id="x", title={"ko": "x", "en": "x"}, experiments=[a], tables=[same_helper])
+    own = chapter(id="x", title={"ko": "x", "en": "x"}, experiments=[a], figures=["curves", len], tables=[same])
+    assert own.figures == ("curves", len) and own.tables == (same,)
 
 
 @pytest.mark.slow

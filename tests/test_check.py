@@ -19,7 +19,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lecturegen.check.audit import CheckInputError, Snippet, check_snippets, collect_snippets
+from lecturegen.check.audit import CheckInputError, CheckResult, Snippet, check_snippets, collect_snippets
 from lecturegen.check.rules import match_message, static_hits
 from lecturegen.check.cli import register
 
@@ -247,3 +247,164 @@ def test_rules_match_the_installed_versions(tmp_path):
     texts = json.loads(proc.stdout.strip().splitlines()[-1])
     for rule, text in texts.items():
         assert (match_message(text) or (None,))[0] == rule, f"{rule}: {text!r}"
+
+
+# ------------------------------------------------------------------ isolation (issue 16)
+def namespaces_available() -> bool:
+    """Whether this machine lets us make PID, network and mount namespaces (root, or user namespaces)."""
+    try:
+        return subprocess.run(["unshare", "--net", "--pid", "--mount", "--fork", "true"],
+                              capture_output=True, timeout=30, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+needs_namespaces = pytest.mark.skipif(not namespaces_available(), reason="no Linux namespaces here")
+
+
+def run_code(tmp_path: Path, code: str, timeout: float = 30) -> CheckResult:
+    script = tmp_path / "snippet.py"
+    script.write_text(code)
+    [r] = check_snippets([Snippet(script, 1, 1, code, "py")], timeout=timeout, jobs=1)
+    return r
+
+
+def observed(r: CheckResult) -> dict:
+    """What a probe snippet saw: it raises RuntimeError(json) so its findings come back as the message."""
+    assert (r.verdict, r.error_type) == ("error", "RuntimeError"), r
+    return json.loads(r.message)
+
+
+@pytest.mark.parametrize("namespaces", ["1", "0"])
+def test_snippet_sees_a_scrubbed_environment_and_its_own_folder(tmp_path, monkeypatch, namespaces):
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", namespaces)
+    monkeypatch.setenv("LECTUREGEN_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "also-secret")
+    seen = observed(run_code(tmp_path, (
+        "import json, os, tempfile\n"
+        "open('made-here.txt', 'w').write('ok')\n"
+        "raise RuntimeError(json.dumps({'env': dict(os.environ), 'cwd': os.getcwd(),\n"
+        "    'tmp': tempfile.gettempdir(), 'home': os.path.expanduser('~')}))\n")))
+    assert "hunter2" not in json.dumps(seen["env"]) and "also-secret" not in json.dumps(seen["env"])
+    assert set(seen["env"]) <= {"PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC",
+                                "TZ", "PYTHONPATH", "PYTHONUSERBASE", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES",
+                                "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE",
+                                "MALLOC_ARENA_MAX", "HOME", "TMPDIR", "PWD"}
+    work = seen["cwd"]
+    assert seen["home"] == seen["tmp"] == work and Path(work).name == "work"
+    assert not Path(work).is_relative_to(tmp_path) and not Path(work).exists()  # removed afterwards
+    assert not (tmp_path / "made-here.txt").exists()
+
+
+@needs_namespaces
+def test_snippet_cannot_write_outside_its_folder(tmp_path):
+    target = tmp_path / "outside.txt"
+    seen = observed(run_code(tmp_path, (
+        "import errno, json\n"
+        f"try:\n    open({str(target)!r}, 'w').write('x'); res = 'written'\n"
+        "except OSError as exc:\n    res = errno.errorcode[exc.errno]\n"
+        "raise RuntimeError(json.dumps(res))\n")))
+    assert seen == "EROFS" and not target.exists()
+
+
+@needs_namespaces
+def test_snippet_has_no_network(tmp_path):
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        seen = observed(run_code(tmp_path, (
+            "import json, socket\n"
+            f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=5); res = 'connected'\n"
+            "except OSError as exc:\n    res = type(exc).__name__ + ': ' + str(exc)\n"
+            "raise RuntimeError(json.dumps(res))\n")))
+    assert seen != "connected" and ("unreachable" in seen or "refused" in seen), seen
+
+
+def _alive_with_arg(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("namespaces", ["1", "0"])  # PID namespace, or the subreaper fallback
+def test_setsid_grandchildren_are_reaped(tmp_path, monkeypatch, namespaces):
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", namespaces)
+    marker = f"{os.getpid() % 1000}.{time.time_ns() % 10**6}"  # a unique `sleep` duration
+    r = run_code(tmp_path, (
+        "import subprocess, time\n"
+        f"subprocess.Popen(['sleep', '{marker}'], start_new_session=True)\n"
+        f"subprocess.Popen(['sh', '-c', 'setsid sleep {marker} & sleep {marker} &'])\n"
+        "time.sleep(0.5)\n"))
+    assert r.verdict == "ok", r
+    assert _alive_with_arg(f"sleep\0{marker}") == []  # killed and reaped before check returned
+
+
+@pytest.mark.parametrize("namespaces", ["1", "0"])
+def test_forged_verdicts_are_not_trusted(tmp_path, monkeypatch, namespaces):
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", namespaces)
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        # old channel: a result file next to the runner naming a process group to kill, then exit
+        crafted = json.dumps({"pid": bystander.pid, "cells": [{"verdict": "ok"}], "done": True})
+        r = run_code(tmp_path, (
+            "import os\n"
+            f"for name in ('result.json', '../result.json', os.environ['HOME'] + '/result.json'):\n"
+            f"    try:\n        open(name, 'w').write({crafted!r})\n    except OSError:\n        pass\n"
+            "os._exit(0)\n"))
+        assert (r.verdict, r.line) == ("error", 1) and "before reporting" in r.message, r
+        assert bystander.poll() is None  # lecturegen killed no one the snippet named
+        # new channel: write made-up records to every inherited descriptor
+        fake = json.dumps({"seq": 1, "body": {"cell": {"verdict": "ok", "warnings": []}}, "mac": "0" * 64})
+        r = run_code(tmp_path, (
+            "import os\n"
+            f"for fd in range(3, 256):\n    try:\n        os.write(fd, {fake!r}.encode() + b'\\n' + b'[' * 100000 + b'\\n')\n"
+            "    except OSError:\n        pass\n"
+            "os._exit(0)\n"))
+        assert r.verdict == "error" and "failed verification" in r.message, r
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_worker_preloads_only_known_heavy_libraries():
+    from lecturegen.check.client import preload_modules
+
+    codes = ["from tensorflow import keras\nimport numpy as np, os\n", "import matplotlib.pyplot as plt\n",
+             "import mymodule\nfrom . import sibling\n", "def broken(:\n", "import re\nre.compile('\\d')\n"]
+    assert preload_modules(codes) == ["tensorflow", "numpy", "matplotlib", "matplotlib.pyplot"]
+
+
+# --------------------------------------------------------------- parsing (issue 16)
+def test_fences_that_are_not_code_are_not_collected(tmp_path):
+    md = tmp_path / "notes.md"
+    md.write_text("<!--\n```python\nprint('commented out')\n```\n-->\n\n"
+                  "Indented code:\n\n    ```python\n    print('shown, not run')\n    ```\n\n"
+                  "- a list item\n\n  ```python\n  x = 1\n  ```\n")
+    page = tmp_path / "page.html"
+    page.write_text("<!-- <pre><code class=\"language-python\">print('commented')</code></pre> -->\n"
+                    "<script>var s = '<pre><code class=\"language-python\">print(1)</code></pre>';</script>\n"
+                    "<pre class=\"language-python\"><code><span>y</span> = <b>2</b> &lt; 3</code></pre>\n")
+    snippets = collect_snippets([md, page])
+    assert [(s.path.name, s.line, s.code) for s in snippets] == [
+        ("notes.md", 16, "x = 1\n"), ("page.html", 3, "y = 2 < 3")]
+
+
+@pytest.mark.parametrize("opening", ['<pre><code class="language-python">', "<pre><code", "<!--", "```python\n"])
+def test_large_unclosed_input_is_parsed_in_linear_time(tmp_path, opening):
+    """700 KB of unclosed blocks: was 91 s (quadratic); bench/check_parse.py shows the scaling."""
+    page = tmp_path / ("big.md" if opening.startswith("`") else "big.html")
+    page.write_text((opening + "x = 1\n") * (700_000 // (len(opening) + 6)))
+    start = time.monotonic()
+    try:
+        collect_snippets([page])
+    except CheckInputError:
+        pass  # nothing runnable is a fine answer too
+    assert time.monotonic() - start < 30

@@ -76,3 +76,87 @@ def test_wrong_image_shape_is_rejected(tiny_idx):
     write_idx(tiny_idx / "t10k-images-idx3-ubyte", np.zeros((50, 32, 32)))
     with pytest.raises(DataError, match="28x28"):
         data.resolve(str(tiny_idx)).arrays
+
+
+# ---------------------------------------------------------------- headers are trusted for nothing but their promise
+
+
+def _peak_mib(fn) -> tuple[object, float]:
+    """Run ``fn``; its result and the peak of Python and numpy allocations meanwhile, in MiB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _big_zero_npz(path, n_train: int) -> None:
+    """A Keras-style npz whose x_train holds ``n_train`` black images, written in chunks (small on disk)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for key, arr in (("y_train", np.zeros(n_train, np.uint8)), ("x_test", np.zeros((50, 28, 28), np.uint8)),
+                         ("y_test", np.zeros(50, np.uint8))):
+            buf = io.BytesIO()
+            np.save(buf, arr)
+            zf.writestr(f"{key}.npy", buf.getvalue())
+        with zf.open("x_train.npy", "w", force_zip64=True) as fh:
+            np.lib.format.write_array_header_1_0(fh, {"descr": "|u1", "fortran_order": False,
+                                                      "shape": (n_train, 28, 28)})
+            block = bytes(784 * 10_000)
+            for _ in range(n_train // 10_000):
+                fh.write(block)
+
+
+def test_npz_is_fingerprinted_without_decoding_images(tmp_path):
+    path = tmp_path / "big.npz"
+    _big_zero_npz(path, 400_000)  # 314 MB of images, about 0.3 MB on disk
+    assert path.stat().st_size < 5 << 20
+    ds, peak = _peak_mib(lambda: data.resolve(str(path)))
+    assert ds.fingerprint.train_size == 400_000 and ds.fingerprint.test_size == 50
+    assert peak < 16, f"fingerprinting decoded images ({peak:.0f} MiB)"
+    assert ds.fingerprint.sha256 == data.sha256_files([path])  # the file's bytes, not the arrays
+
+
+def test_gzip_idx_reads_only_what_the_header_declares(tiny_idx):
+    import gzip
+
+    target = tiny_idx / "train-images-idx3-ubyte"
+    raw = target.read_bytes()
+    target.unlink()
+    with gzip.open(tiny_idx / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as fh:
+        fh.write(raw)
+        for _ in range(256):  # 256 MiB of zeros behind the 200 images the header declares
+            fh.write(bytes(1 << 20))
+    ds = data.resolve(str(tiny_idx))
+    with pytest.raises(DataError, match="holds more bytes of data but its header says 156800"):
+        _peak_mib(lambda: ds.arrays)
+    _, peak = _peak_mib(lambda: pytest.raises(DataError, data.read_idx, tiny_idx / "train-images-idx3-ubyte.gz"))
+    assert peak < 16, f"read {peak:.0f} MiB from a file that declares 0.15 MiB"
+
+
+def test_header_sizes_are_bounded_without_overflow(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte"
+    for dims in ((1 << 32) - 1, (1 << 32) - 1, (1 << 32) - 1), (1 << 22, 1 << 21, 1 << 21), (3_000_000, 28, 28):
+        path.write_bytes(bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in dims) + bytes(64))
+        with pytest.raises(DataError, match="more than lecturegen reads"):
+            data.read_idx(path)
+
+
+def test_pixels_and_labels_are_normalised_or_refused(caplog):
+    from lecturegen.build.data import Arrays, _check_arrays
+
+    x = np.full((3, 784), 255, np.int64)
+    y = np.array([1.0, 2.0, 9.0])
+    arrays = _check_arrays(Arrays(x, y, x[:1].astype(np.float32), y[:1]), "t")
+    assert arrays.x_train.dtype == np.uint8 and arrays.x_train.shape == (3, 28, 28)
+    assert arrays.y_train.tolist() == [1, 2, 9] and arrays.y_train.dtype == np.uint8
+    assert "t: train images are stored as int64; converted to 8-bit values 0-255" in caplog.text
+    for bad_x, needle in ((x.astype(np.complex128), "complex128"), (x * 2, "outside 0-255"),
+                          (np.full((3, 784), "a"), "not numbers")):
+        with pytest.raises(DataError, match=needle):
+            _check_arrays(Arrays(bad_x, y, x, y), "t")

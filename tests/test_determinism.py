@@ -26,3 +26,40 @@ def test_same_seed_same_metrics(quick_build, concurrent_builds):
         assert first["runs"][name]["cache"]["status"] == second["runs"][name]["cache"]["status"] == "trained"
         for key in METRICS:
             assert first["runs"][name][key] == second["runs"][name][key], (name, key)
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_source_date_epoch_gives_byte_identical_builds(quick_build, cache_dir, runner, tmp_path, monkeypatch, lang):
+    """Two builds of the same inputs with the same SOURCE_DATE_EPOCH write the same bytes, and the
+    date they write is that epoch's (results come from the cache the quick build filled)."""
+    from lecturegen.cli import app
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    trees = []
+    for name in ("one", "two"):
+        result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--lang", lang,
+                                     "--out", str(tmp_path / name), "--cache-dir", str(cache_dir), "--quiet"])
+        assert result.exit_code == 0, result.output
+        folder = tmp_path / name / ("ch4" if lang == "ko" else "ch4-en")
+        trees.append(_tree(folder))
+    assert trees[0].keys() == trees[1].keys() and len(trees[0]) > 10
+    assert [name for name in trees[0] if trees[0][name] != trees[1][name]] == []
+    report = json.loads(trees[0]["report.json"])
+    assert report["provenance"]["build_date"] == "2023-11-14 22:13 UTC"
+    assert "2023-11-14 22:13 UTC" in trees[0]["slides.html"].decode()
+
+
+def test_bad_source_date_epoch_is_one_line(runner, monkeypatch, tmp_path):
+    from lecturegen.cli import app
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample",
+                                 "--out", str(tmp_path), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code != 0
+    assert "$SOURCE_DATE_EPOCH is 'yesterday', not a number of seconds since 1970; fix or unset it" in result.output
+    assert not (tmp_path / "ch4").exists()

@@ -10,6 +10,7 @@ import pytest
 from lecturegen.chapters import ch4
 from lecturegen.cli import main
 from lecturegen.diff import Report, compare
+from lecturegen.errors import UsageError
 
 
 def _report(acc: dict[str, float], tf: str = "2.20.0", claims=()) -> dict:
@@ -91,3 +92,93 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
     report = json.loads((tmp_path / "o" / "ch4" / "report.json").read_text())
     assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": [f"tensorflow 2.20.0 -> {now}"]}
     assert report["runs"]["sigmoid"]["cache"]["status"] == "cached"
+
+
+# ---------------------------------------------------------------- the gate cannot be passed by a broken build
+
+
+def _gate(tmp_path, old: dict, new: dict, *args: str) -> tuple[int, str, str]:
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new).replace('"__NaN__"', "NaN").replace('"__Inf__"', "Infinity"))
+    code = main(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--tolerance", "100", *args])
+    return code, *_captured()
+
+
+_captured = None
+
+
+@pytest.fixture(autouse=True)
+def _capture(capsys):
+    global _captured
+    _captured = lambda: tuple(capsys.readouterr())  # noqa: E731
+
+
+BROKEN_NEW = {
+    "NaN accuracy": ({"a": 0.9}, lambda r: r["runs"]["a"].update(test_accuracy="__NaN__"), "a has no valid test_accuracy"),
+    "infinite loss": ({"a": 0.9}, lambda r: r["runs"]["a"].update(test_loss="__Inf__"), "a has no valid test_loss"),
+    "missing accuracy": ({"a": 0.9}, lambda r: r["runs"]["a"].pop("test_accuracy"), "a has no valid test_accuracy"),
+    "accuracy as text": ({"a": 0.9}, lambda r: r["runs"]["a"].update(test_accuracy="0.9"), "no valid test_accuracy"),
+    "accuracy as true": ({"a": 0.9}, lambda r: r["runs"]["a"].update(test_accuracy=True), "no valid test_accuracy"),
+    "run not an object": ({"a": 0.9}, lambda r: r["runs"].update(a=[1, 2]), "a has no valid test_accuracy"),
+    "removed run": ({"a": 0.9, "b": 0.8}, lambda r: r["runs"].pop("b"), "b was removed"),
+    "no runs": ({"a": 0.9}, lambda r: r["runs"].clear(), "has no runs"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_NEW))
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+def test_gate_fails_on_broken_or_missing_results(case, as_json, tmp_path):
+    accs, spoil, needle = BROKEN_NEW[case]
+    new = _report(accs)
+    spoil(new)
+    code, out, err = _gate(tmp_path, _report(accs), new, *(["--json"] if as_json else []))
+    assert code == 1, out + err
+    assert "Traceback" not in out + err and err == ""
+    if as_json:
+        data = json.loads(out)  # strict JSON: a NaN in the report is not echoed as NaN
+        assert data["failed"] and any(needle in p for p in data["problems"])
+    else:
+        assert f"gate fails: " in out and needle in out and "within" not in out
+
+
+def test_gate_passes_an_intact_report_and_refuses_a_tolerance_that_is_not_finite(tmp_path):
+    code, out, _ = _gate(tmp_path, _report({"a": 0.9}), _report({"a": 0.91, "new": 0.5}))
+    assert code == 0 and "every test accuracy within 100 points" in out
+    for bad in ("nan", "inf"):
+        code, out, err = _gate(tmp_path, _report({"a": 0.9}), _report({"a": 0.9}), "--tolerance", bad)
+        assert code == 2 and err.startswith("error: ") and "--tolerance" in err and len(err.splitlines()) == 1, err
+        with pytest.raises(UsageError, match="give a finite number"):
+            compare(Report("o", _report({"a": 0.9})), Report("n", _report({"a": 0.9})), float(bad))
+
+
+MARKUP = "[link=https://evil.example/]click[/link][bold red]x"
+
+
+def test_names_from_a_report_are_never_terminal_markup(tmp_path):
+    from rich.console import Console
+
+    from lecturegen.diff import print_table
+
+    old, new = _report({MARKUP: 0.9, "b": 0.5}), _report({MARKUP: 0.95})
+    new["runs"][MARKUP]["epochs"] = "[blink]2"
+    console = Console(record=True, width=300, force_terminal=True)
+    print_table(compare(Report(f"{MARKUP}-old", old), Report("new", new), tolerance=1.0), console)
+    text = console.export_text()
+    assert MARKUP in text and f"{MARKUP}-old" in text  # shown as written, not interpreted
+    assert "evil.example" not in console.export_html(inline_styles=True).split("<body>")[-1].replace(MARKUP, "")
+
+
+def test_control_characters_from_a_report_never_reach_the_terminal(capsys):
+    import io
+
+    from rich.console import Console
+
+    from lecturegen.diff import print_table
+
+    evil = "a\x1b]0;pwned\x07\x1b[2J"
+    old, new = _report({evil: 0.9}, tf="2.20.0\x1b[31m"), _report({evil: 0.9}, claims=[(evil, True)])
+    buf = io.StringIO()
+    print_table(compare(Report(evil, old), Report("new", new)), Console(file=buf, width=300, force_terminal=False))
+    text = buf.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "a\\x1b]0;pwned\\x07\\x1b[2J" in text and "2.20.0\\x1b[31m" in text

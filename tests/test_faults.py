@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line
+from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 from lecturegen.build.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.build.data import resolve
 from lecturegen.errors import LecturegenError
-from lecturegen.build.writer import staged_output
+from lecturegen.build.writer import MARKER, staged_output, write_marker
 
 QUICK = ("--profile", "quick", "--data", "sample", "--quiet")
 
@@ -139,6 +139,7 @@ def _tree(root: Path) -> dict[str, str]:
     (root / "ch4" / "figures").mkdir(parents=True)
     (root / "ch4" / "slides.html").write_text("previous slides")
     (root / "ch4" / "figures" / "a.svg").write_text("<svg/>")
+    write_marker(root / "ch4")
     return tree_digest(root / "ch4")
 
 
@@ -173,3 +174,177 @@ def test_lock_is_held_for_the_whole_build(tmp_path):
     with staged_output(tmp_path, "ch4") as staged:  # released afterwards
         (staged / "x").write_text("ok")
     assert (tmp_path / "ch4" / "x").read_text() == "ok"
+
+
+# ---------------------------------------------------------------- a build replaces only its own folder
+
+
+def _foreign(kind: str, root: Path) -> Path:
+    """OUT/ch4 as something lecturegen did not write; returns the user's file that must survive."""
+    final = root / "ch4"
+    if kind == "user folder":
+        final.mkdir()
+        (final / "thesis.tex").write_text("mine")
+        return final / "thesis.tex"
+    if kind == "added file":
+        _tree(root)
+        (final / "figures" / "notes.txt").write_text("mine")
+        return final / "figures" / "notes.txt"
+    if kind == "added link":
+        _tree(root)
+        (root / "elsewhere.txt").write_text("mine")
+        (final / "link.txt").symlink_to(root / "elsewhere.txt")
+        return root / "elsewhere.txt"
+    if kind == "folder link":
+        (root / "mine").mkdir()
+        (root / "mine" / "data.csv").write_text("mine")
+        final.symlink_to(root / "mine")
+        return root / "mine" / "data.csv"
+    if kind == "file":
+        final.write_text("mine")
+        return final
+    if kind == "damaged marker":
+        _tree(root)
+        (final / MARKER).write_text("[" * 100_000)
+        (final / "mine.txt").write_text("mine")
+        return final / "mine.txt"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["user folder", "added file", "added link", "folder link", "file", "damaged marker"])
+def test_build_refuses_to_replace_what_it_did_not_write(kind, tmp_path):
+    mine = _foreign(kind, tmp_path)
+    with pytest.raises(LecturegenError) as info:
+        with staged_output(tmp_path, "ch4") as staged:
+            raise AssertionError("refused before the build starts")
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'ch4'} ") and "--force" in message and "\n" not in message
+    assert mine.read_text() == "mine"
+    assert _leftovers(tmp_path) == []
+    with staged_output(tmp_path, "ch4", force=True) as staged:
+        (staged / "slides.html").write_text("new")
+    assert (tmp_path / "ch4" / "slides.html").read_text() == "new"
+
+
+def test_build_replaces_its_own_and_earlier_versions_folders(tmp_path):
+    for _ in range(2):  # the second build replaces the first one's folder, marker and all
+        with staged_output(tmp_path, "ch4") as staged:
+            (staged / "figures").mkdir()
+            (staged / "figures" / "a.svg").write_text("<svg/>")
+            (staged / "slides.html").write_text("slides")
+    assert json.loads((tmp_path / "ch4" / MARKER).read_text())["files"] == ["figures/a.svg", "slides.html"]
+    legacy = tmp_path / "legacy"
+    (legacy / "ch4").mkdir(parents=True)
+    (legacy / "ch4" / "report.json").write_text(json.dumps({"provenance": {"lecturegen": "0.1.0"}, "runs": {}}))
+    with staged_output(legacy, "ch4") as staged:
+        (staged / "slides.html").write_text("new")
+    assert (legacy / "ch4" / "slides.html").is_file() and not (legacy / "ch4" / "report.json").exists()
+
+
+def test_build_command_names_the_folder_and_force(tmp_path):
+    (tmp_path / "out" / "ch4").mkdir(parents=True)
+    (tmp_path / "out" / "ch4" / "mine.txt").write_text("mine")
+    proc = run_cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
+    assert proc.returncode == 1
+    assert error_lines(proc.stderr) == [f"error: {tmp_path / 'out' / 'ch4'} was not written by lecturegen (it has no "
+                                        "lecturegen marker or report); move it away, build into another --out, "
+                                        "or pass --force to replace the folder"]
+    assert (tmp_path / "out" / "ch4" / "mine.txt").read_text() == "mine"
+
+
+# ---------------------------------------------------------------- a full disk is a one-line error
+
+
+def test_disk_full_while_writing_leaves_the_previous_output(tmp_path):
+    import errno
+
+    from lecturegen.build.writer import disk_full_is_an_error
+
+    before = _tree(tmp_path)
+    with pytest.raises(LecturegenError) as info:
+        with disk_full_is_an_error(tmp_path / "ch4", tmp_path / "cache"), staged_output(tmp_path, "ch4") as staged:
+            (staged / "slides.html").write_text("half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(staged / "handout.html"))
+    assert str(info.value).startswith("No space left on device writing ") and "free some space" in str(info.value)
+    assert tree_digest(tmp_path / "ch4") == before and _leftovers(tmp_path) == []
+    with pytest.raises(PermissionError):  # other errors are not dressed up as a full disk
+        with disk_full_is_an_error(tmp_path / "ch4", tmp_path / "cache"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+
+def _file_size_limit(limit: int):
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["output", "cache"])
+def test_build_on_a_full_disk_is_one_line_and_keeps_the_previous_output(where, tmp_path):
+    """A real build whose process may write no file larger than a few KB (RLIMIT_FSIZE: writes fail
+    with EFBIG as on a full disk): one line, exit 1, the previous output byte for byte."""
+    import subprocess
+    import sys
+
+    env = write_chapter(tmp_path / "chapters")
+    args = [sys.executable, "-m", "lecturegen", "build", "tiny", *QUICK, "--out", str(tmp_path / "out"),
+            "--cache-dir", str(tmp_path / "cache")]
+    first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = tree_digest(tmp_path / "out" / "tiny")
+    if where == "cache":  # a new seed: only the cache entry is written before the output
+        args += ["--seed", "1"]
+    limit = 600 if where == "cache" else 20_000
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300,
+                          preexec_fn=_file_size_limit(limit))
+    assert proc.returncode == 1, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: File too large"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree_digest(tmp_path / "out" / "tiny") == before and _leftovers(tmp_path / "out") == []
+
+
+# ---------------------------------------------------------------- JSON nested too deeply, metadata damaged
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tmp_path):
+    from lecturegen.build.results import RunResult  # noqa: F401  (the entry type the cache returns)
+
+    cache = ResultCache(tmp_path)
+    exp = ch4.CHAPTER.experiments[0]
+    parts = key_parts(ch4.CHAPTER, exp, resolve("sample").fingerprint, PROFILES["quick"], 0)
+    entry = cache._entry(parts)
+    entry.parent.mkdir(parents=True)
+    for text in (DEEP, "[1, 2]", '{"checksum": 1, "result": [], "parts": {}}'):
+        entry.write_text(text)
+        assert cache.load(parts) is None and not entry.exists()
+    for latest in (DEEP, "[1]", '{"versions": 5, "dataset": "x"}', '{"hyper_parameters": [1]}'):
+        for path in cache._latest(parts):
+            path.write_text(latest)
+        reasons = cache.why_stale(parts)
+        assert isinstance(reasons, list) and reasons and all(isinstance(r, str) for r in reasons), latest
+
+
+def test_deeply_nested_or_damaged_previous_report_is_ignored_by_the_build(tmp_path):
+    from lecturegen.build.pipeline import _previous_report
+    from lecturegen.claims import previous_outcomes
+
+    for text in (DEEP, "[1]", '{"claims": 5}', '{"claims": [{"id": ["x"]}, {"id": "a"}, 3]}'):
+        (tmp_path / "report.json").write_text(text)
+        assert previous_outcomes(_previous_report(tmp_path)) in ({}, {"a": False}), text
+
+
+def test_deeply_nested_report_is_one_line_in_diff_and_publish(tmp_path, capsys):
+    from lecturegen.cli import main
+
+    (tmp_path / "deep.json").write_text(DEEP)
+    assert main(["diff", str(tmp_path / "deep.json"), str(tmp_path / "deep.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "not a lecturegen report" in err
+    (tmp_path / "out" / "ch4").mkdir(parents=True)
+    (tmp_path / "out" / "ch4" / "report.json").write_text(DEEP)
+    assert main(["publish", "--out", str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "not a lecturegen report" in err

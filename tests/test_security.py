@@ -12,9 +12,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import cli_env, run_cli, write_chapter, write_idx
+from conftest import cli_env, error_lines, run_cli, write_chapter, write_idx
 from lecturegen import registry
-from lecturegen.errors import ChapterError
+from lecturegen.errors import ChapterError, LecturegenError
 
 EVIL_DATA = "evil<img src=x onerror=alert(1)>"
 EVIL_LAYER = "dense->out"  # TensorFlow allows no '<', '&' or quote in a layer name; '>' it does
@@ -129,3 +129,138 @@ def test_experiment_name_cannot_leave_the_cache_folder(tmp_path, monkeypatch):
 def test_cli_env_is_what_the_subprocess_sees():
     env = cli_env(X="1")
     assert env["LECTUREGEN_OFFLINE"] == "1" and env["X"] == "1"
+
+
+# ---------------------------------------------------------------- publish never follows links
+
+
+def _fake_built(out: Path, name: str = "ch4") -> Path:
+    """A folder shaped like a build (report.json, pages, assets/, figures/): enough for publish to read."""
+    folder = out / name
+    (folder / "assets").mkdir(parents=True)
+    (folder / "figures").mkdir()
+    report = {"chapter": {"id": name, "lang": "ko", "title": "t"}, "outputs": ["report.json"],
+              "provenance": {"lecturegen": "0.1.0", "build_date": "2026-01-01 00:00 UTC"}, "runs": {}}
+    (folder / "report.json").write_text(json.dumps(report))
+    for page in ("slides.html", "handout.html"):
+        (folder / page).write_text("<!doctype html><title>t</title>")
+    (folder / "assets" / "a.css").write_text("body {}")
+    (folder / "figures" / "f.svg").write_text("<svg/>")
+    return folder
+
+
+SECRET_DIR_FILE = "id_rsa"
+
+
+def _plant(kind: str, folder: Path, outside: Path) -> Path:
+    """Put a link or special file into the built folder; returns it."""
+    (outside / "keys").mkdir(exist_ok=True)
+    (outside / "keys" / SECRET_DIR_FILE).write_text(SECRET)
+    (outside / "passwd").write_text(SECRET)
+    places = {"file link": (folder / "x.txt", outside / "passwd"),
+              "assets file link": (folder / "assets" / "x.css", outside / "passwd"),
+              "directory link": (folder / "figures" / "keys", outside / "keys"),
+              "assets directory link": (folder / "assets" / "keys", outside / "keys"),
+              "relative link": (folder / "notes.txt", Path("../../passwd"))}
+    if kind == "fifo":
+        os.mkfifo(folder / "pipe")
+        return folder / "pipe"
+    link, target = places[kind]
+    link.symlink_to(target)
+    return link
+
+
+@pytest.mark.parametrize("kind", ["file link", "assets file link", "directory link", "assets directory link",
+                                  "relative link", "fifo"])
+def test_publish_refuses_links_and_special_files(kind, tmp_path):
+    folder = _fake_built(tmp_path / "out")
+    planted = _plant(kind, folder, tmp_path)
+    site = tmp_path / "site"
+    proc = run_cli("publish", "--out", str(tmp_path / "out"), "--site", str(site), "--cache-dir", str(tmp_path / "c"),
+                   timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith(f"error: {planted} is a "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not site.exists() and not list(tmp_path.glob(".site.versions/*"))
+
+
+def test_copy_refuses_a_link_swapped_in_after_the_walk(tmp_path):
+    from lecturegen.safefs import LinkError, copy_regular, regular_files
+
+    folder = _fake_built(tmp_path / "out")
+    files = regular_files(folder)
+    assert Path("report.json") in files and Path("assets/a.css") in files
+    (folder / "slides.html").unlink()
+    (folder / "slides.html").symlink_to(tmp_path / "passwd")
+    (tmp_path / "passwd").write_text(SECRET)
+    with pytest.raises(LinkError, match="slides.html is "):
+        copy_regular(folder, Path("slides.html"), tmp_path / "dest.html")
+    assert not (tmp_path / "dest.html").exists()
+
+
+def test_site_check_catches_files_that_publish_did_not_write(tmp_path):
+    from lecturegen.publish.sitecheck import check_site
+
+    site = tmp_path / "site"
+    (site / "ch4").mkdir(parents=True)
+    (site / "index.html").write_text('<!doctype html><html lang="en"><head><title>t</title></head><body></body></html>')
+    (site / "ch4" / "x.txt").write_text(SECRET)
+    (tmp_path / "keys").mkdir()
+    (site / "ch4" / "keys").symlink_to(tmp_path / "keys")
+    (site / "ch4" / "passwd").symlink_to(tmp_path / "passwd")
+    os.mkfifo(site / "ch4" / "pipe")
+    problems = "\n".join(check_site(site, {"index.html"}))
+    assert "ch4/x.txt was not written by publish" in problems
+    assert "ch4/keys is a symbolic link" in problems and "ch4/passwd is a symbolic link" in problems
+    assert "ch4/pipe is a special file" in problems
+    assert "index.html" not in problems.replace("ch4/", "")
+    assert "x.txt" not in "\n".join(check_site(site, {"index.html", "ch4/x.txt"}))
+    assert "was not written" not in "\n".join(check_site(site))  # without the list: links only
+
+
+# ---------------------------------------------------------------- names with control characters
+
+
+CONTROL_NAMES = ("ch4\n", "ch7\n", "ch4\r", "ch4\t", "ch\x1b[31mred", "ch4\x7f", "ch4 ")
+
+
+def test_ids_with_control_characters_or_a_trailing_newline_are_refused(tmp_path):
+    from lecturegen.chapter import CHAPTER_ID
+    from lecturegen.registry import SAFE_ID, SAFE_NAME
+
+    for name in CONTROL_NAMES:
+        assert not CHAPTER_ID.match(name) and not SAFE_ID.match(name) and not SAFE_NAME.match(name), repr(name)
+    for name in ("ch4\n", "ch\x1b[31mred"):
+        proc = run_cli("build", name, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--quiet")
+        assert proc.returncode == 2 and "invalid chapter id" in proc.stderr, repr(name)
+        proc = run_cli("new", name.replace("ch4", "ch7"), "--dir", str(tmp_path / "chapters"))
+        assert proc.returncode == 2 and "must be lowercase letters" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["fine\n", "fine\x1b[2J", "fine\r"])
+def test_experiment_names_with_control_characters_are_refused(name, tmp_path, monkeypatch):
+    source = (
+        "from dataclasses import replace\n"
+        "from lecturegen.chapter import chapter, experiment\n"
+        "@experiment(title={'ko': 't', 'en': 't'}, epochs=1)\n"
+        "def fine():\n    pass\n"
+        f"CHAPTER = chapter(id='sneaky', title={{'ko': 't', 'en': 't'}}, experiments=[replace(fine, name={name!r})])\n"
+    )
+    env = write_chapter(tmp_path / "chapters", chapter_id="sneaky", source=source, content=None)
+    monkeypatch.setenv("LECTUREGEN_CHAPTERS_DIR", env["LECTUREGEN_CHAPTERS_DIR"])
+    with pytest.raises(ChapterError, match="is not a plain name"):
+        registry.available()
+
+
+def test_publish_refuses_a_file_the_build_did_not_write(tmp_path):
+    from lecturegen.build.writer import write_marker
+    from lecturegen.publish.site import PublishOptions, publish
+
+    folder = _fake_built(tmp_path / "out")
+    write_marker(folder)
+    (folder / "figures" / "passwd.svg").write_text(SECRET)  # a plain copy dropped in after the build
+    with pytest.raises(LecturegenError, match=r"figures/passwd.svg was not written by 'lecturegen build'"):
+        publish(PublishOptions(tmp_path / "out", tmp_path / "site", cache_dir=tmp_path / "c"))
+    assert not (tmp_path / "site").exists()

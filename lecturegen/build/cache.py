@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lecturegen.safefs import loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.build.data import Fingerprint
@@ -109,11 +110,11 @@ class ResultCache:
         if not path.is_file():
             return None
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = loads(path.read_text(encoding="utf-8"))
             if entry["checksum"] != sha256_text(canonical(entry["result"])) or entry["parts"] != parts:
                 raise ValueError("checksum mismatch")
             return RunResult.from_dict(entry["result"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", path.name, exc)
             self.damaged.add(cache_key(parts))
             path.unlink(missing_ok=True)
@@ -130,7 +131,7 @@ class ResultCache:
         old = None
         for latest in self._latest(parts):
             try:
-                old = json.loads(latest.read_text(encoding="utf-8"))
+                old = loads(latest.read_text(encoding="utf-8"))
                 break
             except (OSError, ValueError):
                 continue
@@ -138,7 +139,10 @@ class ResultCache:
             return ["not trained before"]
         if self._entry(parts).exists() or old == parts:
             return ["cache entry missing or damaged"]
-        return explain(old, parts)
+        try:
+            return explain(old, parts)
+        except (AttributeError, TypeError, KeyError):  # a hand-edited or damaged latest*.json
+            return ["cache metadata damaged"]
 
     def store(self, parts: dict, result: RunResult) -> None:
         data = result.to_dict()

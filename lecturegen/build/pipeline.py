@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import tempfile
@@ -13,8 +12,9 @@ from typing import Any
 
 import nbformat
 
+from lecturegen.safefs import loads
 from lecturegen.build import assets, data
-from lecturegen import registry
+from lecturegen import clock, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.chapter import LANGUAGES, PROFILES, Chapter, Experiment, Profile
@@ -30,11 +30,14 @@ from lecturegen.build.executors import ExecutorOptions, make_executor
 from lecturegen.build.results import RunResult
 from lecturegen.build.runs import train_chapters
 from lecturegen.versions import tool_versions
-from lecturegen.build.writer import staged_output
+from lecturegen.build.writer import disk_full_is_an_error, staged_output
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LANG = "ko"
+MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed takes 32-bit seeds
+MAX_SEEDS = 100
+MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,16 @@ def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
 def _validate(opts: BuildOptions) -> tuple[Chapter, Profile]:
     if opts.lang not in LANGUAGES:
         raise UsageError(f"unknown language '{opts.lang}'; use one of: {', '.join(LANGUAGES)}")
-    if opts.seeds < 1:
-        raise UsageError(f"--seeds must be at least 1, not {opts.seeds}")
+    if not 1 <= opts.seeds <= MAX_SEEDS:
+        raise UsageError(f"--seeds {opts.seeds}: give 1 to {MAX_SEEDS} (each seed trains every experiment once more)")
+    if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
+        raise UsageError(f"--seed {opts.seed} with --seeds {opts.seeds} runs past the largest seed {MAX_SEED}; "
+                         "give a smaller --seed")
     if opts.profile not in PROFILES:
         raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
-    if opts.jobs < 1:
-        raise UsageError(f"--jobs {opts.jobs}: give at least 1 (the number of experiments trained at the same time)")
+    clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
+    if not 1 <= opts.jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     content = chapter.content_dir / f"{opts.lang}.md"
     if not content.is_file():
@@ -123,7 +130,7 @@ def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, repo
 
 def _previous_report(final: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((final / "report.json").read_text(encoding="utf-8"))
+        return loads((final / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -140,7 +147,7 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
         "sample_data": dataset.fingerprint.is_sample,
         "seed": seed,
         "profile": profile.name,
-        "build_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "build_date": clock.stamp(),
         **extra,
     }
 

@@ -20,17 +20,19 @@ class Prepared:
 
 
 def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = None, max_test: int | None = None) -> Prepared:
-    """Scale pixels to [0, 1], flatten to 784 values for "flat" inputs, one-hot encode for "onehot"."""
+    """Scale pixels to [0, 1], flatten each image to one row for "flat" inputs, one-hot encode for
+    "onehot" (as many classes as the labels use: the largest label + 1)."""
     import numpy as np
 
+    classes = int(max(arrays.y_train.max(), arrays.y_test.max())) + 1
 
     def images(x: np.ndarray) -> np.ndarray:
         x = x.astype("float32") / 255.0
-        return x.reshape(len(x), 784) if inputs == "flat" else x.reshape(len(x), 28, 28)
+        return x.reshape(len(x), -1) if inputs == "flat" else x
 
     def targets(y: np.ndarray) -> np.ndarray:
         y = y.astype("int64")
-        return np.eye(10, dtype="float32")[y] if labels == "onehot" else y
+        return np.eye(classes, dtype="float32")[y] if labels == "onehot" else y
 
     train, test = slice(0, max_train), slice(0, max_test)
     return Prepared(

@@ -1,68 +1,35 @@
 """``lecturegen check``: run existing lecture code against the installed TF/Keras/NumPy.
 
-Snippets: whole ``.py`` files, notebook code cells (all cells of a notebook run in
-one subprocess), ```` ```python ```` blocks in Markdown, ``<pre><code
-class="language-python">`` blocks in HTML.  Each job runs ``runner.py`` in a
-fresh interpreter under time and address-space limits; ``check_rules`` suggests
+Snippets come from ``extract`` (whole ``.py`` files, notebook code cells, Python blocks of
+Markdown and HTML); all cells of a notebook form one job.  Each job runs in a fresh process
+forked from a warm worker (``worker.py``: TensorFlow imported once), confined by ``sandbox.py``
+(scrubbed environment, own temporary folder, no network, its process tree reaped) under time and
+address-space limits; the verdicts come back verified (``runner.verify``).  ``rules`` suggests
 fixes.  Result lines are file lines (for notebooks: lines of the named cell).
 """
 
 from __future__ import annotations
 
-import contextlib
-import html
-import json
 import logging
-import os
 import re
-import resource
 import signal
-import subprocess
-import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from lecturegen.errors import UsageError
+from lecturegen.check.client import Workers
+from lecturegen.check.extract import CheckInputError, Snippet, collect_snippets
 from lecturegen.check.rules import match_message, static_hits
+
+__all__ = ["CheckInputError", "CheckResult", "Snippet", "check_snippets", "collect_snippets"]
 
 logger = logging.getLogger(__name__)
 
-RUNNER = Path(__file__).with_name("runner.py")
 DEFAULT_TIMEOUT = 60.0
 # Address space, not RSS: TF 2.21 + Keras 3 fitting a tiny model peaks at 1.9 GiB VmPeak
-# (RSS 0.75 GiB) with MALLOC_ARENA_MAX=2 (set below), 2.9 GiB without it.
+# (RSS 0.75 GiB) with MALLOC_ARENA_MAX=2 (set by the sandbox), 2.9 GiB without it.
 DEFAULT_MEMORY_MB = 4096
-STARTUP_GRACE = 10.0  # outer subprocess timeout = timeout * cells + grace
-SUFFIXES = (".py", ".ipynb", ".md", ".html")
-MD_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*\{?(?P<lang>[\w+-]*)")
-MD_LANGS = {"python", "py", "python3"}
-HTML_BLOCK = re.compile(r"<pre\b(?P<pre>[^>]*)>\s*<code\b(?P<code>[^>]*)>(?P<body>.*?)</code\s*>",
-                        re.S | re.I)
-HTML_LANG = re.compile(r"""class\s*=\s*["'][^"']*\b(?:language|lang)-(?:python3?|py)\b""", re.I)
-CELL_MAGICS_RUN = {"time", "timeit", "capture"}
-
-
-class CheckInputError(UsageError):
-    """Bad input for ``check``: missing path, unsupported file, nothing to check."""
-
-
-@dataclass
-class Snippet:
-    """A piece of Python code found in ``path``; ``line`` is its first line (1-based)."""
-
-    path: Path
-    line: int
-    index: int
-    code: str
-    kind: str  # "py" | "md" | "html" | "ipynb"
-
-    @property
-    def snippet_id(self) -> str:
-        return {"py": "script", "ipynb": f"cell {self.index}"}.get(self.kind, f"block {self.index}")
+STARTUP_GRACE = 10.0  # wall-clock deadline per job = timeout * cells + grace
 
 
 @dataclass
@@ -82,116 +49,7 @@ class CheckResult:
     hints: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------- collection
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckInputError(f"cannot read {path}: {exc}") from exc
-
-
-def _from_py(path: Path) -> list[Snippet]:
-    code = _read(path)
-    return [Snippet(path, 1, 1, code, "py")] if code.strip() else []
-
-
-def _from_md(path: Path) -> list[Snippet]:
-    lines, out, i = _read(path).splitlines(), [], 0
-    while i < len(lines):
-        m = MD_FENCE.match(lines[i])
-        i += 1
-        if not m:
-            continue
-        fence, indent = m["fence"], len(m["indent"])
-        close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        start, body = i, []
-        while i < len(lines) and not close.match(lines[i]):
-            body.append(re.sub(rf"^[ \t]{{0,{indent}}}", "", lines[i]))
-            i += 1
-        i += 1
-        if m["lang"].lower() in MD_LANGS and "".join(body).strip():
-            out.append(Snippet(path, start + 1, len(out) + 1, "\n".join(body) + "\n", "md"))
-    return out
-
-
-def _from_html(path: Path) -> list[Snippet]:
-    text, out = _read(path), []
-    for m in HTML_BLOCK.finditer(text):
-        if not HTML_LANG.search(m["pre"] + " " + m["code"]):
-            continue
-        code = html.unescape(re.sub(r"<[^>]+>", "", m["body"]))
-        if code.strip():
-            line = text.count("\n", 0, m.start("body")) + 1
-            out.append(Snippet(path, line, len(out) + 1, code, "html"))
-    return out
-
-
-def _strip_magics(source: str) -> str | None:
-    """Turn IPython line magics / shell escapes into ``pass``; None for non-Python cells."""
-    lines = source.splitlines()
-    if lines and lines[0].startswith("%%"):
-        if lines[0][2:].split(" ")[0] not in CELL_MAGICS_RUN:
-            return None
-        lines[0] = f"pass  # {lines[0]}"
-    for n, ln in enumerate(lines):
-        stripped = ln.lstrip()
-        if stripped.startswith(("%", "!")):
-            lines[n] = f"{ln[: len(ln) - len(stripped)]}pass  # {stripped}"
-    return "\n".join(lines) + "\n"
-
-
-def _from_ipynb(path: Path) -> list[Snippet]:
-    import nbformat
-
-    try:
-        nb = nbformat.read(str(path), as_version=4)
-    except Exception as exc:  # nbformat raises a zoo of JSON/validation errors
-        raise CheckInputError(f"cannot read notebook {path}: {exc}") from exc
-    codes = [_strip_magics(c.source) if c.cell_type == "code" else None for c in nb.cells]
-    return [Snippet(path, 1, i, code, "ipynb") for i, code in enumerate(codes, 1)
-            if code and code.strip()]
-
-
-EXTRACTORS = {".py": _from_py, ".md": _from_md, ".html": _from_html, ".ipynb": _from_ipynb}
-
-
-def _walk(root: Path) -> list[Path]:
-    return sorted(
-        f for f in root.rglob("*")
-        if f.suffix.lower() in EXTRACTORS and f.is_file()
-        and not any(p.startswith(".") or p == "__pycache__" for p in f.relative_to(root).parts)
-    )
-
-
-def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
-    """Find all Python snippets in ``paths`` (files or directories, recursively)."""
-    given = [Path(p) for p in paths]
-    if not given:
-        raise CheckInputError("no paths given")
-    files: list[Path] = []
-    for path in given:
-        if not path.exists():
-            raise CheckInputError(f"path not found: {path}")
-        if path.is_dir():
-            files.extend(_walk(path))
-        elif path.suffix.lower() in EXTRACTORS:
-            files.append(path)
-        else:
-            raise CheckInputError(f"unsupported file type: {path} (expected {', '.join(SUFFIXES)})")
-    snippets = [s for f in dict.fromkeys(files) for s in EXTRACTORS[f.suffix.lower()](f)]
-    if not snippets:
-        raise CheckInputError(f"no Python snippets found in {', '.join(map(str, given))}")
-    logger.info("collected %d snippets from %d files", len(snippets), len(set(files)))
-    return snippets
-
-
 # ---------------------------------------------------------------------- execution
-def _limit_memory(memory_mb: int) -> None:  # runs in the child between fork and exec
-    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-    limit = memory_mb << 20 if hard == resource.RLIM_INFINITY else min(memory_mb << 20, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
 def _code_filename(s: Snippet) -> str:
     path = str(s.path.resolve())
     return f"{path} [cell {s.index}]" if s.kind == "ipynb" else path
@@ -207,49 +65,35 @@ def _describe_exit(rc: int | None, stderr: str, memory_mb: int) -> str:
     return f"runner {why}" + (f": {tail[:200]}" if tail else "")
 
 
-def _run_group(group: list[Snippet], timeout: float, memory_mb: int) -> list[CheckResult]:
-    """Run one job (a snippet, or all cells of a notebook) in a fresh subprocess."""
-    first = group[0]
-    with tempfile.TemporaryDirectory(prefix="lecturegen-check-") as tmp:
-        job_file, result_file, work = Path(tmp, "job.json"), Path(tmp, "result.json"), Path(tmp, "cwd")
-        work.mkdir()
-        job_file.write_text(json.dumps({
-            "cells": [{"code": s.code, "filename": _code_filename(s),
+def _job(group: list[Snippet], timeout: float) -> dict[str, Any]:
+    return {"cells": [{"code": s.code, "filename": _code_filename(s),
                        "offset": 0 if s.kind == "ipynb" else s.line - 1,
                        "file": str(s.path.resolve()) if s.kind == "py" else None} for s in group],
-            "timeout": timeout, "sys_path": [str(first.path.resolve().parent)]}), encoding="utf-8")
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg",
-                   # glibc reserves 64 MiB of address space per thread arena; cap it so
-                   # RLIMIT_AS tracks real use rather than the machine's core count.
-                   MALLOC_ARENA_MAX="2", PYTHONDONTWRITEBYTECODE="1")
-        cmd = [sys.executable, "-P", str(RUNNER), str(job_file), str(result_file)]
-        logger.debug("running %s (%d cells) in %s", first.path, len(group), work)
-        rc: int | None = None
-        with open(Path(tmp, "stdout"), "wb") as out, open(Path(tmp, "stderr"), "wb") as err:
-            try:
-                rc = subprocess.run(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=err, timeout=timeout * len(group) + STARTUP_GRACE,
-                                    preexec_fn=partial(_limit_memory, memory_mb),
-                                    start_new_session=True, check=False).returncode
-            except subprocess.TimeoutExpired:
-                logger.info("%s: killed after timeout", first.path)
-        try:
-            data = json.loads(result_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        if data.get("pid"):  # kill what the snippet left behind; the runner led a session
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(data["pid"], signal.SIGKILL)
-        stderr = Path(tmp, "stderr").read_text(encoding="utf-8", errors="replace")
-    records: list[dict[str, Any]] = data.get("cells", [])
-    results = [_classify(s, r) for s, r in zip(group, records)]
-    if len(records) < len(group):  # killed (timeout) or crashed in cell len(records)
-        verdict = "timeout" if rc is None else "error"
-        why = (f"exceeded {timeout:g} s time limit (killed)" if rc is None
-               else _describe_exit(rc, stderr, memory_mb))
-        stuck = group[len(records)]
+            "timeout": timeout, "sys_path": [str(group[0].path.resolve().parent)]}
+
+
+def _failure(report: dict[str, Any], timeout: float, memory_mb: int) -> tuple[str, str]:
+    """Verdict and message for the first cell without a verified record, from what the parent saw."""
+    if report.get("error"):
+        return "error", str(report["error"])
+    if report.get("forged"):
+        return "error", ("the snippet's process sent a result that failed verification "
+                         "(forged or garbled); nothing it reported is trusted")
+    if report.get("timed_out"):
+        return "timeout", f"exceeded {timeout:g} s time limit (killed)"
+    return "error", _describe_exit(report.get("status"), str(report.get("stderr", "")), memory_mb)
+
+
+def _results(group: list[Snippet], report: dict[str, Any], timeout: float,
+             memory_mb: int) -> list[CheckResult]:
+    """Verdicts for one job from the worker's report (records are verified and cleaned there)."""
+    trusted = [] if report.get("forged") or report.get("error") else list(report.get("cells", []))
+    results = [_classify(s, r) for s, r in zip(group, trusted)]
+    if len(trusted) < len(group):  # killed, crashed, forged, or stopped in cell len(trusted)
+        verdict, why = _failure(report, timeout, memory_mb)
+        stuck = group[len(trusted)]
         results.append(_classify(stuck, {"verdict": verdict, "message": why}))
-        for s in group[len(records) + 1:]:
+        for s in group[len(trusted) + 1:]:
             results.append(_classify(s, {"verdict": verdict,
                                          "message": f"not run: stopped in {stuck.snippet_id}"}))
     return results
@@ -282,17 +126,31 @@ def _classify(s: Snippet, rec: dict[str, Any]) -> CheckResult:
     return res
 
 
-def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
-                   memory_mb: int = DEFAULT_MEMORY_MB, jobs: int = 2) -> list[CheckResult]:
-    """Run every snippet in an isolated subprocess (``jobs`` at a time), in input order."""
-    if timeout <= 0 or memory_mb <= 0 or jobs < 1:
-        raise CheckInputError("--timeout and --memory-mb must be positive, --jobs at least 1")
+def _groups(snippets: list[Snippet]) -> list[list[Snippet]]:
     groups: list[list[Snippet]] = []
     for s in snippets:  # all cells of one notebook form one job
         if s.kind == "ipynb" and groups and (groups[-1][0].kind, groups[-1][0].path) == ("ipynb", s.path):
             groups[-1].append(s)
         else:
             groups.append([s])
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        done = pool.map(lambda g: _run_group(g, timeout, memory_mb), groups)
-        return [r for group_results in done for r in group_results]
+    return groups
+
+
+def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
+                   memory_mb: int = DEFAULT_MEMORY_MB, jobs: int = 2) -> list[CheckResult]:
+    """Run every snippet in its own confined process (``jobs`` at a time), in input order."""
+    if not (0 < timeout < 86400) or memory_mb <= 0 or jobs < 1:
+        raise CheckInputError("--timeout must be between 0 and 86400 s, --memory-mb positive, "
+                              "--jobs at least 1")
+    groups = _groups(snippets)
+    with Workers([[s.code for s in g] for g in groups]) as workers:
+        def run(i: int) -> list[CheckResult]:
+            report = workers.run(i, _job(groups[i], timeout), memory_mb,
+                                 timeout * len(groups[i]) + STARTUP_GRACE)
+            return _results(groups[i], report, timeout, memory_mb)
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {i: pool.submit(run, i) for i in workers.order()}  # light jobs first
+            done = [futures[i].result() for i in range(len(groups))]
+        workers.warn_isolation()
+    return [r for group_results in done for r in group_results]

@@ -1,29 +1,30 @@
-"""Subprocess side of ``lecturegen check``: execute snippets and report a verdict.
+"""Snippet side of ``lecturegen check``: execute snippets and report a verdict.
 
-Run as ``python -P path/to/runner.py JOB.json RESULT.json``.  This file is
-deliberately self-contained (standard library only, no ``lecturegen`` imports)
-so it can be executed by path inside an isolated interpreter.
-
-JOB.json::
+Loaded by path in the check worker (``worker.py``); standard library only, no
+``lecturegen`` imports.  A job::
 
     {"cells": [{"code": str, "filename": str, "offset": int, "file": str|null}],
      "timeout": float, "sys_path": [str, ...]}
 
 All cells run in order in ONE namespace (a notebook); a plain snippet is a job
 with one cell.  ``offset`` is added to every line number so tracebacks, syntax
-errors and warnings refer to lines of the ORIGINAL file.  After every cell the
-runner rewrites RESULT.json::
+errors and warnings refer to lines of the ORIGINAL file.  After every cell
+``serve`` sends a record on a pipe to its supervisor, signed with a key the
+supervisor made for this job (``sign``/``verify``)::
 
-    {"pid": int, "cells": [{"verdict": "ok"|"error"|"timeout", "error_type": str|null,
-                "message": str, "line": int|null,
-                "warnings": [{"category": str, "message": str, "line": int|null}]}],
-     "done": bool}
+    {"verdict": "ok"|"error"|"timeout", "error_type": str|null, "message": str,
+     "line": int|null, "warnings": [{"category": str, "message": str, "line": int|null}]}
+
+then ``{"done": true}``.  The supervisor trusts only records that verify, in order, and
+re-checks every field (``clean_record``).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -140,18 +141,55 @@ def run_cell(cell: dict[str, Any], namespace: dict[str, Any], timeout: float) ->
     return result
 
 
-def _write(path: str, cells: list[dict[str, Any]], done: bool) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"pid": os.getpid(), "cells": cells, "done": done}, fh)
-    os.replace(tmp, path)
+def sign(key: bytes, seq: int, body: dict[str, Any]) -> bytes:
+    """One message of the verdict stream: a JSON line whose MAC binds its body to ``seq``."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    mac = hmac.new(key, f"{seq}:{text}".encode(), hashlib.sha256).hexdigest()
+    return json.dumps({"seq": seq, "body": body, "mac": mac}).encode() + b"\n"
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: ``runner.py JOB.json RESULT.json``."""
-    job_path, result_path = argv[1], argv[2]
-    with open(job_path, encoding="utf-8") as fh:
-        job = json.load(fh)
+def verify(key: bytes, seq: int, line: bytes) -> dict[str, Any] | None:
+    """The body of a message signed with ``key`` as number ``seq``, else None."""
+    try:
+        msg = json.loads(line)
+        text = json.dumps(msg["body"], sort_keys=True, separators=(",", ":"))
+        mac = hmac.new(key, f"{seq}:{text}".encode(), hashlib.sha256).hexdigest()
+        ok = msg["seq"] == seq and isinstance(msg["body"], dict) and hmac.compare_digest(mac, msg["mac"])
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return msg["body"] if ok else None
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _line(value: Any) -> int | None:
+    return value if type(value) is int and 0 <= value < 1 << 31 else None
+
+
+def clean_record(rec: Any) -> dict[str, Any] | None:
+    """A cell record with exactly the expected fields and types, else None."""
+    if not isinstance(rec, dict) or rec.get("verdict") not in ("ok", "error", "timeout"):
+        return None
+    warns = rec.get("warnings")
+    if not isinstance(warns, list):
+        return None
+    clean = [{"category": _text(w.get("category"), 100) or "Warning",
+              "message": _text(w.get("message"), MAX_MESSAGE) or "", "line": _line(w.get("line"))}
+             for w in warns[:MAX_WARNINGS] if isinstance(w, dict)]
+    return {"verdict": rec["verdict"], "error_type": _text(rec.get("error_type"), 100),
+            "message": _text(rec.get("message"), MAX_MESSAGE) or "", "line": _line(rec.get("line")),
+            "warnings": clean}
+
+
+def _send(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def serve(job: dict[str, Any], fd: int, key: bytes, first_seq: int = 0) -> None:
+    """Run the job's cells in one namespace, sending each record (then "done") on ``fd``."""
     sys.path[:0] = job.get("sys_path", [])
     signal.signal(signal.SIGALRM, _on_alarm)
     first = job["cells"][0]
@@ -159,17 +197,12 @@ def main(argv: list[str]) -> int:
     if first.get("file"):
         namespace["__file__"] = first["file"]
     sys.argv[:] = [first.get("file") or ""]  # as if the snippet were the main script
-    results: list[dict[str, Any]] = []
-    _write(result_path, results, done=False)
+    seq = first_seq
     for cell in job["cells"]:
-        results.append(run_cell(cell, namespace, float(job["timeout"])))
-        _write(result_path, results, done=False)
-    _write(result_path, results, done=True)
-    return 0
-
-
-if __name__ == "__main__":
-    code = main(sys.argv)
+        record = run_cell(cell, namespace, float(job["timeout"]))
+        _send(fd, sign(key, seq, {"cell": record}))
+        seq += 1
+    _send(fd, sign(key, seq, {"done": True}))
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)  # don't wait for threads the snippet left running, nor for TF teardown
+    os._exit(0)  # don't wait for threads the snippet left running, nor for TF teardown

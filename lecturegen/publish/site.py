@@ -9,7 +9,6 @@ server. Before the new version goes live every page is parsed and every link che
 
 from __future__ import annotations
 
-import datetime as dt
 import filecmp
 import json
 import logging
@@ -22,11 +21,14 @@ from typing import Any
 
 import jinja2
 
-from lecturegen import __version__
+from lecturegen.safefs import loads
+from lecturegen import __version__, clock
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
+from lecturegen.build.writer import MARKER, unlisted
+from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
 
 log = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     if not report_path.is_file():
         return None
     try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report = loads(report_path.read_text(encoding="utf-8"))
         report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
     except (ValueError, KeyError, TypeError) as exc:
         raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
@@ -114,27 +116,43 @@ def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
     return chosen
 
 
-def _merge_assets(chapter: BuiltChapter, shared: Path) -> None:
+def _merge_assets(chapter: BuiltChapter, shared: Path, written: set[str]) -> None:
     """Copy the chapter's assets into the shared folder; the same name must mean the same bytes."""
     source = chapter.folder / SHARED
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        rel = path.relative_to(source)
+    if not source.is_dir() or source.is_symlink():
+        return
+    for rel in regular_files(source):
         if rel.as_posix() in PER_SITE_ASSETS:
             continue
         dest = shared / rel
         if dest.exists():
-            if not filecmp.cmp(path, dest, shallow=False):
+            if not filecmp.cmp(source / rel, dest, shallow=False):
                 raise LecturegenError(
                     f"{chapter.name}/{SHARED}/{rel.as_posix()} differs from another chapter's copy; "
                     "rebuild all chapters with the same lecturegen version before publishing"
                 )
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        copy_regular(source, rel, dest)
+        written.add(f"{SHARED}/{rel.as_posix()}")
 
 
-def _copy_chapter(chapter: BuiltChapter, dest: Path) -> None:
-    shutil.copytree(chapter.folder, dest, ignore=lambda d, names: [SHARED] if Path(d) == chapter.folder else [])
+def _only_built_files(chapter: BuiltChapter) -> None:
+    """Refuse a chapter folder holding a link, a special file, or a file its build marker does not
+    list (a folder built before the marker existed is checked for links and special files only)."""
+    regular_files(chapter.folder)
+    extra = unlisted(chapter.folder)
+    if extra:
+        raise LecturegenError(f"{chapter.folder / extra[0]} was not written by 'lecturegen build' (it is not "
+                              f"listed in {MARKER}); remove it or rebuild the chapter, then publish again")
+
+
+def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str]) -> None:
+    """Copy the chapter's own files (not its assets, which are shared), never following a link."""
+    for rel in regular_files(chapter.folder):
+        if rel.parts[0] == SHARED or rel.as_posix() == MARKER:
+            continue
+        copy_regular(chapter.folder, rel, dest / rel)
+        written.add(f"{chapter.name}/{rel.as_posix()}")
     for page in dest.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         page.write_text(ASSET_LINK.sub(rf"\1../{SHARED}/", text), encoding="utf-8")
@@ -162,7 +180,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    published = clock.stamp()
     return env.get_template("index.html.j2").render(
         site={"title": title, "lecturegen": __version__, "published": published},
         chapters=[_index_entry(c, site) for c in chapters],
@@ -170,8 +188,8 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
     )
 
 
-def _check(staged: Path) -> None:
-    problems = check_site(staged)
+def _check(staged: Path, written: set[str]) -> None:
+    problems = check_site(staged, written)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise LecturegenError(f"the site did not pass its checks: {problems[0]}{more}; nothing was published")
@@ -187,26 +205,31 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
         raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
+    for chapter in chapters:  # refuse a link, a special file or a file the build did not write, up front
+        _only_built_files(chapter)
     pdf_cached: dict[str, bool] = {}
+    written: set[str] = set()  # every file this publish writes: the site check refuses any other
     with staged_site(opts.site) as staged:
         shared = staged / SHARED
         shared.mkdir()
         for chapter in chapters:
             say(f"copying {chapter.name}")
-            _merge_assets(chapter, shared)
-            _copy_chapter(chapter, staged / chapter.name)
+            _merge_assets(chapter, shared, written)
+            _copy_chapter(chapter, staged / chapter.name, written)
         shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
+        written.update({f"{SHARED}/index.css", f"{SHARED}/fonts.css", "index.html"})
         # one font subset for the whole site: every character of every page, the index included (its
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
-        _check(staged)  # fail fast, before the slow PDF step, on a chapter with broken links
+        _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
             pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+            written.add(f"{chapter.name}/handout.pdf")
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
-        _check(staged)
+        _check(staged, written)
         version = staged.with_suffix("")
     return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)

@@ -1,10 +1,13 @@
 """Checks a published site before it goes live: every HTML page parses without an html5lib
-error, and every link or resource reference (href/src in pages, url()/@import in style sheets)
-is relative and resolves to a file inside the site."""
+error, every link or resource reference (href/src in pages, url()/@import in style sheets)
+is relative and resolves to a file inside the site, and (given the list of files publish wrote)
+the site holds nothing else: no file that did not come from the build, no link, no special file."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -64,10 +67,30 @@ def local_refs(path: Path) -> list[Path]:
     return [t for r in raw_refs(path) if not is_external(r.url) and (t := target_of(r)) is not None]
 
 
-def check_site(root: Path) -> list[str]:
-    """Problems found in the site at ``root`` (an empty list means it is fine)."""
-    root = root.resolve()
+def unexpected_entries(root: Path, expected: set[str]) -> list[str]:
+    """Entries under ``root`` that are not among the ``expected`` files (relative POSIX paths)."""
     problems: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                problems.append(f"{rel} is a symbolic link, which publish never writes")
+            elif stat.S_ISREG(mode) and rel not in expected:
+                problems.append(f"{rel} was not written by publish (it did not come from the build)")
+            elif not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                problems.append(f"{rel} is a special file, which publish never writes")
+    return problems
+
+
+def check_site(root: Path, expected: set[str] | None = None) -> list[str]:
+    """Problems found in the site at ``root`` (an empty list means it is fine).
+
+    With ``expected`` (the files publish wrote, relative to ``root``), any other entry is a problem.
+    """
+    root = root.resolve()
+    problems: list[str] = [] if expected is None else unexpected_entries(root, expected)
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".html", ".css"))
     for path in files:
         name = path.relative_to(root).as_posix()

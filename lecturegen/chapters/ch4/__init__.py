@@ -5,10 +5,13 @@ and the notebook show these function bodies as they are.
 
 Besides the three runs of the main comparison, two side studies train one small network
 (:func:`dense_network`) again and again: once per optimizer of section 4 (group
-``optimizers``) and once per way of batching the data (group ``batching``).
+``optimizers``) and once per way of batching the data (group ``batching``). Their figures
+(:mod:`.figures`) and tables (:mod:`.tables`) belong to this chapter, not to the library.
 """
 
 from lecturegen.chapter import Reference, chapter, claim, experiment
+from lecturegen.chapters.ch4.figures import study_figures, theory_figures
+from lecturegen.chapters.ch4.tables import batching_table, optimizer_table, ranked
 
 
 @experiment(
@@ -250,7 +253,9 @@ CHAPTER = chapter(
     experiments=[sigmoid, relu, quickstart,
                  opt_sgd, opt_momentum, opt_adagrad, opt_rmsprop, opt_adam,
                  full_batch, single_sample, mini_batch],
-    figures=["activations", "theory", "curves", "comparison", "studies"],
+    figures=["activations", theory_figures, "curves", "comparison", study_figures],
+    tables=[optimizer_table, batching_table],
+    helpers=[ranked],
     # Every comparative sentence of the prose, checked against this build's results
     # (content files read them as {% if claims.relu_beats_sigmoid.holds %}).
     claims=[

@@ -1,4 +1,5 @@
-"""Teaching figures beyond the original lecture, each computed, none drawn by hand.
+"""Chapter 4's own figure sets (``chapter(figures=[..., theory_figures, study_figures])``):
+teaching figures beyond the original lecture, each computed, none drawn by hand.
 
 - ``activation_derivatives``: sigmoid, tanh, ReLU and Leaky ReLU with their derivatives, and the
   largest factor a gradient can keep after passing n stacked layers (why sigmoid stacks vanish);
@@ -10,7 +11,8 @@
 
 from __future__ import annotations
 
-from lecturegen.build.figures import X_RANGE, FigureSpec, activation_values
+from lecturegen.build.figures import X_RANGE, activation_values
+from lecturegen.chapter import FigureSpec
 
 TEXT = {
     "ko": {
@@ -138,7 +140,8 @@ def draw_batching(fig, inputs: dict, lang: str) -> None:
         fig.suptitle(t["sample"])
 
 
-def theory_figures() -> list[FigureSpec]:
+def theory_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    """Derivatives of the activations and MSE vs cross-entropy: computed from formulas, not results."""
     derivatives_alt = {
         "ko": "시그모이드, tanh, ReLU, Leaky ReLU와 그 도함수, 그리고 층을 쌓을수록 줄어드는 기울기의 최대 배율",
         "en": "Sigmoid, tanh, ReLU and Leaky ReLU with their derivatives, and the largest gradient factor "

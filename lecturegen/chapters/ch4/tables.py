@@ -1,0 +1,43 @@
+"""Chapter 4's own tables and content helpers (``chapter(tables=..., helpers=...)``):
+``{{ optimizer_table() }}``, ``{{ batching_table() }}`` and ``{% set r = ranked("optimizers") %}``."""
+
+from __future__ import annotations
+
+from lecturegen.chapter import Page, fixed, mean, pct, seconds, short, table
+
+
+@table(
+    heads={
+        "ko": ("실험", "옵티마이저 (실제 설정)", "최종 검증 정확도", "최종 검증 손실", "에포크당 시간"),
+        "en": ("run", "optimizer (as compiled)", "final val. accuracy", "final val. loss", "time per epoch"),
+    },
+    align="llrrr", group="optimizers",
+)
+def optimizer_table(exp, run) -> tuple[str, ...]:
+    """Per optimizer run: the settings read back from the compiled model, final validation numbers, time."""
+    opt = dict(run.optimizer)
+    name = opt.pop("name", "?")
+    settings = ", ".join(f"{k}={short(v)}" for k, v in opt.items() if v not in (None, False))
+    return (f"`{exp.name}`", f"{name} ({settings})", f"**{pct(run.history['val_accuracy'][-1])}**",
+            fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
+
+
+@table(
+    heads={
+        "ko": ("실험", "배치 크기", "에포크당 업데이트", "에포크당 시간", "총 업데이트", "테스트 정확도"),
+        "en": ("run", "batch size", "updates per epoch", "time per epoch", "updates in total", "test accuracy"),
+    },
+    align="lrrrrr", group="batching",
+)
+def batching_table(exp, run) -> tuple[str, ...]:
+    """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
+    return (f"`{exp.name}`", f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
+            f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**")
+
+
+def ranked(page: Page, group: str, metric: str = "val_accuracy") -> list:
+    """A group's experiments ordered best first by the last epoch's value of a history metric
+    (highest first for accuracies, lowest first for losses)."""
+    exps = list(page.experiments(group))
+    lower_is_better = "loss" in metric
+    return sorted(exps, key=lambda e: page.runs[e.name].history[metric][-1], reverse=not lower_is_better)

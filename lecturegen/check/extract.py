@@ -1,0 +1,222 @@
+"""Find the Python snippets ``lecturegen check`` runs, with real parsers' tokens (linear time).
+
+Whole ``.py`` files, notebook code cells, fenced ```` ```python ```` blocks of Markdown
+(markdown-it tokens: a fence inside an HTML comment or an indented code block is not code to
+run), and ``<pre><code class="language-python">`` blocks of HTML (``html.parser`` events:
+comments, scripts and unclosed tags are handled by the parser, not by a regular expression).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable
+
+from lecturegen.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".py", ".ipynb", ".md", ".html")
+MD_LANGS = {"python", "py", "python3"}
+HTML_LANG = re.compile(r"\b(?:language|lang)-(?:python3?|py)\b", re.I)
+CELL_MAGICS_RUN = {"time", "timeit", "capture"}
+
+
+class CheckInputError(UsageError):
+    """Bad input for ``check``: missing path, unsupported file, nothing to check."""
+
+
+@dataclass
+class Snippet:
+    """A piece of Python code found in ``path``; ``line`` is its first line (1-based)."""
+
+    path: Path
+    line: int
+    index: int
+    code: str
+    kind: str  # "py" | "md" | "html" | "ipynb"
+
+    @property
+    def snippet_id(self) -> str:
+        return {"py": "script", "ipynb": f"cell {self.index}"}.get(self.kind, f"block {self.index}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckInputError(f"cannot read {path}: {exc}") from exc
+
+
+def _from_py(path: Path) -> list[Snippet]:
+    code = _read(path)
+    return [Snippet(path, 1, 1, code, "py")] if code.strip() else []
+
+
+def _md_lang(info: str) -> str:
+    words = info.strip().strip("{}").split()
+    return words[0].strip("{}").lstrip(".").lower() if words else ""  # python, {python}, {.python}
+
+
+def _from_md(path: Path) -> list[Snippet]:
+    from markdown_it import MarkdownIt
+
+    out: list[Snippet] = []
+    blocks_only = MarkdownIt("commonmark").disable(["inline", "text_join"])  # fences are block tokens
+    for token in blocks_only.parse(_read(path)):
+        if token.type == "fence" and _md_lang(token.info) in MD_LANGS and token.content.strip() and token.map:
+            out.append(Snippet(path, token.map[0] + 2, len(out) + 1, token.content, "md"))
+    return out
+
+
+class _LinearHTMLParser(HTMLParser):
+    """``html.parser`` that ends an unterminated construct at the end of the input.
+
+    The stock parser (before CPython 3.11.13) answers an unclosed ``<!--``, ``<?``, ``</x`` or
+    ``<tag`` by searching to the end, keeping one character as text and searching again from the
+    next one: quadratic time.  At the end of the input, as HTML5 does, the construct takes the rest
+    of the document (comments swallow it, unfinished tags are dropped).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.at_eof = False
+
+    def close(self) -> None:
+        self.at_eof = True
+        super().close()
+
+    def _or_eof(self, k: int) -> int:
+        return len(self.rawdata) if k < 0 and self.at_eof else k
+
+    def parse_starttag(self, i: int) -> int:
+        return self._or_eof(super().parse_starttag(i))
+
+    def parse_endtag(self, i: int) -> int:
+        return self._or_eof(super().parse_endtag(i))
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        return self._or_eof(super().parse_comment(i, report))
+
+    def parse_pi(self, i: int) -> int:
+        return self._or_eof(super().parse_pi(i))
+
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return self._or_eof(super().parse_html_declaration(i))
+        except AssertionError:  # e.g. "<![foo[": a bogus comment up to the next ">"
+            return self._or_eof(self.parse_bogus_comment(i))
+
+
+class _CodeBlocks(_LinearHTMLParser):
+    """Collects the text of ``<code>`` elements inside ``<pre>`` marked as Python."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[tuple[int, str]] = []
+        self.pre_python: list[bool] = []  # one entry per open <pre>
+        self.code_depth = 0  # > 0 inside a Python <code> (nested <code> tags count)
+        self.parts: list[str] = []
+        self.start = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        python = any(name == "class" and value and HTML_LANG.search(value) for name, value in attrs)
+        if tag == "pre":
+            self.pre_python.append(python)
+        elif tag == "code" and self.code_depth:
+            self.code_depth += 1
+        elif tag == "code" and self.pre_python and (python or self.pre_python[-1]):
+            self.code_depth, self.parts, self.start = 1, [], 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "code" and self.code_depth:
+            self.code_depth -= 1
+            if not self.code_depth:
+                self._close()
+        elif tag == "pre" and self.pre_python:
+            self.pre_python.pop()
+            if self.code_depth:  # </pre> closes an unclosed <code> too
+                self.code_depth = 0
+                self._close()
+
+    def handle_data(self, data: str) -> None:
+        if self.code_depth:
+            if not self.start:
+                self.start = self.getpos()[0]
+            self.parts.append(data)
+
+    def _close(self) -> None:
+        code = "".join(self.parts)
+        if code.strip():
+            self.blocks.append((self.start, code))
+        self.parts = []
+
+
+def _from_html(path: Path) -> list[Snippet]:
+    parser = _CodeBlocks()
+    parser.feed(_read(path))
+    parser.close()
+    return [Snippet(path, line, n, code, "html") for n, (line, code) in enumerate(parser.blocks, 1)]
+
+
+def _strip_magics(source: str) -> str | None:
+    """Turn IPython line magics / shell escapes into ``pass``; None for non-Python cells."""
+    lines = source.splitlines()
+    if lines and lines[0].startswith("%%"):
+        if lines[0][2:].split(" ")[0] not in CELL_MAGICS_RUN:
+            return None
+        lines[0] = f"pass  # {lines[0]}"
+    for n, ln in enumerate(lines):
+        stripped = ln.lstrip()
+        if stripped.startswith(("%", "!")):
+            lines[n] = f"{ln[: len(ln) - len(stripped)]}pass  # {stripped}"
+    return "\n".join(lines) + "\n"
+
+
+def _from_ipynb(path: Path) -> list[Snippet]:
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises a zoo of JSON/validation errors
+        raise CheckInputError(f"cannot read notebook {path}: {exc}") from exc
+    codes = [_strip_magics(c.source) if c.cell_type == "code" else None for c in nb.cells]
+    return [Snippet(path, 1, i, code, "ipynb") for i, code in enumerate(codes, 1)
+            if code and code.strip()]
+
+
+EXTRACTORS = {".py": _from_py, ".md": _from_md, ".html": _from_html, ".ipynb": _from_ipynb}
+
+
+def _walk(root: Path) -> list[Path]:
+    return sorted(
+        f for f in root.rglob("*")
+        if f.suffix.lower() in EXTRACTORS and f.is_file()
+        and not any(p.startswith(".") or p == "__pycache__" for p in f.relative_to(root).parts)
+    )
+
+
+def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
+    """Find all Python snippets in ``paths`` (files or directories, recursively)."""
+    given = [Path(p) for p in paths]
+    if not given:
+        raise CheckInputError("no paths given")
+    files: list[Path] = []
+    for path in given:
+        if not path.exists():
+            raise CheckInputError(f"path not found: {path}")
+        if path.is_dir():
+            files.extend(_walk(path))
+        elif path.suffix.lower() in EXTRACTORS:
+            files.append(path)
+        else:
+            raise CheckInputError(f"unsupported file type: {path} (expected {', '.join(SUFFIXES)})")
+    snippets = [s for f in dict.fromkeys(files) for s in EXTRACTORS[f.suffix.lower()](f)]
+    if not snippets:
+        raise CheckInputError(f"no Python snippets found in {', '.join(map(str, given))}")
+    logger.info("collected %d snippets from %d files", len(snippets), len(set(files)))
+    return snippets

@@ -1,0 +1,218 @@
+"""Confinement for one snippet process of ``lecturegen check`` (Linux; standard library only).
+
+Loaded by path inside the check worker (see ``worker.py``), never imported by the snippets.
+What it does, each step best effort (``Isolation`` records what held and why not):
+
+* ``new_pid_namespace`` (in the supervisor, before it forks the snippet process): the snippet
+  process becomes PID 1 of a new PID namespace, so when it ends the kernel kills everything it
+  started (``setsid`` or not), and it cannot see or signal processes outside.  Without one, the
+  supervisor is a child subreaper and kills every descendant itself (``reap_descendants``).
+* ``confine`` (in the snippet process): a network namespace with no interface up; a mount
+  namespace where every mount is read-only except the job's work folder (its cwd, HOME and
+  TMPDIR), with its own ``/proc`` and ``/dev/shm``; all capabilities dropped; an address-space
+  limit; an environment holding only what Python and TensorFlow need; every inherited file
+  descriptor closed except the ones given.
+
+This is protection against accidents (a lecture snippet that writes to ``~``, downloads a data set,
+reads ``$AWS_SECRET_ACCESS_KEY`` or leaves a process running), not a sandbox against a determined
+attacker: the process keeps the user's uid and can read every file the user can.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import signal
+from dataclasses import dataclass, field
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
+MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 0x1, 0x8000, -100
+SYS_MOUNT_SETATTR = {"x86_64": 442, "aarch64": 442}
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 36, 24, 38
+CAP_LAST_CAP_FILE = "/proc/sys/kernel/cap_last_cap"
+# What Python and TensorFlow need from the user's environment; everything else is dropped.
+KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "TZ",
+            "PYTHONPATH", "PYTHONUSERBASE", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES")
+FIXED_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+             # glibc reserves 64 MiB of address space per thread arena; cap it so
+             # RLIMIT_AS tracks real use rather than the machine's core count.
+             "MALLOC_ARENA_MAX": "2"}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass
+class Isolation:
+    """Which confinement steps held (``True``) or why not (a reason string)."""
+
+    steps: dict[str, bool | str] = field(default_factory=dict)
+
+    def held(self, name: str) -> bool:
+        return self.steps.get(name) is True
+
+
+def scrubbed_env(source: dict[str, str], home: str) -> dict[str, str]:
+    """The environment for the worker and its snippets: no secrets, HOME and TMPDIR in ``home``."""
+    env = {k: source[k] for k in KEEP_ENV if k in source}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(FIXED_ENV, HOME=home, TMPDIR=home)
+    return env
+
+
+def _call(fn: str, *args: object) -> None:
+    if getattr(_libc, fn)(*args) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{fn}: {os.strerror(err)}")
+
+
+def _prctl(option: int, arg: int) -> None:
+    _call("prctl", ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
+          ctypes.c_ulong(0))
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when the thread that forked it ends (lecturegen killed -> all die)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write(text)
+
+
+OFF = "turned off (LECTUREGEN_CHECK_NAMESPACES=0)"
+
+
+def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
+    """Make the next child PID 1 of a new PID namespace (in a user namespace when not root)."""
+    try:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # the fallback: orphans come to us, see reap_descendants
+    except OSError:
+        pass
+    if not enabled:
+        iso.steps["pid"] = OFF
+        return
+    flags = CLONE_NEWPID
+    uid, gid = os.geteuid(), os.getegid()
+    if uid != 0:
+        flags |= CLONE_NEWUSER
+    try:
+        _call("unshare", ctypes.c_int(flags))
+        if uid != 0:  # map our own ids so files keep their owner inside the user namespace
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        iso.steps["pid"] = True
+    except OSError as exc:
+        iso.steps["pid"] = f"no PID namespace ({exc.strerror})"
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def reap_descendants() -> None:
+    """Kill and wait for every descendant (orphans re-parent to us: we are a subreaper)."""
+    me = os.getpid()
+    while True:
+        for pid in _children(me):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = (lambda s: s.encode() if s is not None else None)
+    _call("mount", enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
+
+
+def _mount_setattr(path: str, flags: int, attr_set: int, attr_clr: int) -> None:
+    number = SYS_MOUNT_SETATTR.get(os.uname().machine)
+    if number is None:
+        raise OSError(errno.ENOSYS, "mount_setattr: unknown syscall number")
+    attr = (ctypes.c_uint64 * 4)(attr_set, attr_clr, 0, 0)
+    if _libc.syscall(ctypes.c_long(number), ctypes.c_int(AT_FDCWD), path.encode(), ctypes.c_uint(flags),
+                     ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr))) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount_setattr: {os.strerror(err)}")
+
+
+def _read_only_filesystem(work: str, own_proc: bool) -> None:
+    _call("unshare", ctypes.c_int(CLONE_NEWNS))
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount_setattr("/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0)
+    _mount(work, work, None, MS_BIND)
+    _mount_setattr(work, 0, 0, MOUNT_ATTR_RDONLY)
+    if os.path.isdir("/dev/shm"):  # multiprocessing's semaphores live here
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+    if own_proc:  # a /proc that shows only the snippet's own PID namespace
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
+
+
+def _drop_capabilities() -> None:
+    with open(CAP_LAST_CAP_FILE, encoding="ascii") as fh:
+        last = int(fh.read())
+    for cap in range(last + 1):
+        _prctl(PR_CAPBSET_DROP, cap)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    _call("capset", ctypes.byref(Header(0x20080522, 0)), ctypes.byref((Data * 2)()))
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def _step(iso: Isolation, name: str, fn, *args: object, failed: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        fn(*args)
+        iso.steps[name] = True
+    except OSError as exc:
+        iso.steps[name] = f"{failed} ({exc.strerror or exc})"
+
+
+def close_fds_except(keep: set[int]) -> None:
+    """Close every file descriptor above 2 that is not in ``keep``."""
+    low = 3
+    for fd in sorted(k for k in keep if k > 2) + [None]:
+        os.closerange(low, fd if fd is not None else resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        low = (fd or 0) + 1
+
+
+def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], namespaces: bool = True) -> None:
+    """Confine the current (snippet) process; call after fork, before running untrusted code."""
+    os.setsid()
+    if namespaces:
+        _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET), failed="no network namespace")
+        _step(iso, "files", _read_only_filesystem, work, iso.held("pid"), failed="no read-only mount namespace")
+    else:
+        iso.steps.update(net=OFF, files=OFF, caps=OFF)
+    if namespaces and (os.geteuid() == 0 or iso.held("pid")):
+        _step(iso, "caps", _drop_capabilities, failed="capabilities kept")
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    limit = memory_mb << 20 if hard == resource.RLIM_INFINITY else min(memory_mb << 20, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.environ.clear()
+    os.environ.update(env, HOME=work, TMPDIR=work, PWD=work)
+    os.chdir(work)

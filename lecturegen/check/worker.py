@@ -1,0 +1,262 @@
+"""The ``lecturegen check`` worker: import the heavy libraries once, fork a confined child per job.
+
+Started by ``audit.Worker`` as ``python -P worker.py`` with a scrubbed environment; loads
+``sandbox.py`` and ``runner.py`` by path (standard library only, so no snippet can shadow them).
+Three levels of processes, all trusted code until the last step:
+
+* the worker (W) imports the heavy libraries the snippets import (``client.PRELOAD_ROOTS``:
+  TensorFlow takes seconds), then serves jobs; it never runs snippet code;
+* per job a supervisor (C), forked from W: makes the verdict key and pipe, a new PID namespace,
+  forks the snippet process, enforces the wall-clock deadline, verifies every message, kills and
+  reaps the whole process tree, and sends the report to W;
+* the snippet process (S), forked from C: PID 1 of its namespace, confines itself
+  (``sandbox.confine``) and runs the cells (``runner.serve``) in the fresh copy of W's memory.
+
+Lines on stdin/stdout, one JSON object each::
+
+    in  {"preload": [module, ...], "namespaces": bool}   out {"ready": true, "preloaded": [module, ...]}
+    in  {"id": int, "job": {...}, "work": dir, "out": file, "err": file,
+         "memory_mb": int, "deadline": seconds}
+    out {"id": int, "cells": [record, ...], "done": bool, "forged": bool, "timed_out": bool,
+         "status": int|null, "isolation": {step: true|reason}, "stderr": str}
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import select
+import selectors
+import signal
+import sys
+import time
+import traceback
+from types import ModuleType
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAX_STREAM = 8 << 20  # bytes a snippet process may send before it is cut off
+STDERR_TAIL = 4000
+NAMESPACES = True  # from the hello message: False runs without namespaces (the fallback path)
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_lecturegen_check_{name}", os.path.join(HERE, f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sandbox = _load("sandbox")
+runner = _load("runner")
+
+
+def _status(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+class Stream:
+    """The supervisor's view of the verdict pipe: verified records, in order."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key, self.buf, self.seq, self.size = key, b"", 0, 0
+        self.cells: list[dict[str, Any]] = []
+        self.isolation: dict[str, Any] = {}
+        self.done = self.forged = False
+
+    def feed(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.forged or self.done:
+            return
+        if self.size > MAX_STREAM:
+            self.forged = True
+            return
+        self.buf += data
+        while b"\n" in self.buf and not (self.forged or self.done):
+            line, self.buf = self.buf.split(b"\n", 1)
+            self._message(runner.verify(self.key, self.seq, line))
+            self.seq += 1
+
+    def _message(self, body: dict[str, Any] | None) -> None:
+        if body is None:
+            self.forged = True
+        elif self.seq == 0 and isinstance(body.get("isolation"), dict):
+            self.isolation = {str(k)[:20]: v if v is True else str(v)[:200] for k, v in body["isolation"].items()}
+        elif self.seq > 0 and body.get("done") is True:
+            self.done = True
+        elif self.seq > 0 and (record := runner.clean_record(body.get("cell"))) is not None:
+            self.cells.append(record)
+        else:
+            self.forged = True
+
+
+def _snippet_process(req: dict[str, Any], iso: Any, key: bytes, fds: tuple[int, int, int]) -> None:
+    """S: confine this process, then run the cells; never returns."""
+    w, out, err = fds
+    try:
+        sandbox.die_with_parent()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        for src, dst in ((devnull, 0), (out, 1), (err, 2)):
+            os.dup2(src, dst)
+        sandbox.close_fds_except({w})
+        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ), NAMESPACES)
+        os.write(w, runner.sign(key, 0, {"isolation": iso.steps}))
+        runner.serve(req["job"], w, key, first_seq=1)
+    except BaseException:  # noqa: BLE001 - report, then leave without running anything else
+        traceback.print_exc()
+    os._exit(70)
+
+
+def _watch(stream: Stream, r: int, pid: int, deadline: float) -> tuple[int, bool]:
+    """Read the pipe until S exits (killing it at ``deadline`` or when it forges); its status."""
+    timed_out = killed = False
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, timed_out
+        if not killed and (stream.forged or time.monotonic() > deadline):
+            timed_out, killed = not stream.forged, True
+            os.kill(pid, signal.SIGKILL)  # PID 1 of its namespace: takes every process in it along
+        if select.select([r], [], [], 0.05)[0]:
+            stream.feed(os.read(r, 65536))
+
+
+def supervise(req: dict[str, Any], report_fd: int) -> None:
+    """C: run one job in a confined snippet process and write the verified report to ``report_fd``."""
+    sandbox.die_with_parent()
+    iso = sandbox.Isolation()
+    key = os.urandom(32)
+    r, w = os.pipe()
+    out = os.open(req["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    err = os.open(req["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    sandbox.new_pid_namespace(iso, NAMESPACES)
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        _snippet_process(req, iso, key, (w, out, err))
+    for fd in (w, out, err):
+        os.close(fd)
+    stream = Stream(key)
+    status, timed_out = _watch(stream, r, pid, time.monotonic() + float(req["deadline"]))
+    sandbox.reap_descendants()  # no one holds the pipe's write end any more
+    os.set_blocking(r, False)
+    try:
+        while chunk := os.read(r, 65536):
+            stream.feed(chunk)
+    except BlockingIOError:
+        pass
+    with open(req["err"], "rb") as fh:
+        fh.seek(max(0, os.fstat(fh.fileno()).st_size - STDERR_TAIL))
+        tail = fh.read().decode("utf-8", errors="replace")
+    report = {"cells": stream.cells, "done": stream.done, "forged": stream.forged, "timed_out": timed_out,
+              "status": _status(status), "isolation": {**iso.steps, **stream.isolation}, "stderr": tail}
+    runner._send(report_fd, json.dumps(report).encode())
+
+
+def _start(req: dict[str, Any]) -> tuple[int, int]:
+    """Fork a supervisor for ``req``; return (its pid, the read end of its report pipe)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)
+            os.dup2(devnull, 1)
+            sandbox.close_fds_except({w})  # W's protocol pipes stay out of reach
+            supervise(req, w)
+        except BaseException:  # noqa: BLE001
+            traceback.print_exc()
+            os._exit(70)
+        os._exit(0)
+    os.close(w)
+    return pid, r
+
+
+REPLY_FD = 1  # moved off fd 1 in main(), so that nothing printed can break a reply
+
+
+def _reply(obj: dict[str, Any]) -> None:
+    runner._send(REPLY_FD, json.dumps(obj).encode() + b"\n")
+
+
+def _preload(names: list[str]) -> list[str]:
+    loaded = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception:  # noqa: BLE001 - the snippet will meet the same error itself
+            pass
+    return loaded
+
+
+def _finish(pid: int, req_id: int, data: bytes) -> None:
+    _, status = os.waitpid(pid, 0)
+    try:
+        report = json.loads(data)
+    except ValueError:
+        report = {"error": f"job supervisor failed (status {_status(status)})"}
+    _reply({"id": req_id, **report})
+
+
+Jobs = dict[int, tuple[int, int, bytearray]]  # report pipe fd -> (job id, supervisor pid, report so far)
+
+
+def _accept(inbox: bytes, sel: selectors.BaseSelector, jobs: Jobs) -> bytes:
+    """Start a supervisor for every complete request line in ``inbox``; the rest."""
+    while b"\n" in inbox:
+        line, inbox = inbox.split(b"\n", 1)
+        req = json.loads(line)
+        pid, r = _start(req)
+        jobs[r] = (req["id"], pid, bytearray())
+        sel.register(r, selectors.EVENT_READ)
+    return inbox
+
+
+def _hello() -> tuple[dict[str, Any], bytes]:
+    inbox = b""
+    while b"\n" not in inbox:
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            os._exit(0)
+        inbox += chunk
+    line, inbox = inbox.split(b"\n", 1)
+    return json.loads(line), inbox
+
+
+def main() -> None:
+    global NAMESPACES, REPLY_FD
+    sandbox.die_with_parent()
+    REPLY_FD = os.dup(1)
+    os.dup2(2, 1)  # whatever a library prints goes to the worker's log
+    hello, inbox = _hello()
+    NAMESPACES = hello.get("namespaces", True) is not False
+    _reply({"ready": True, "preloaded": _preload(list(hello.get("preload", [])))})
+    sel, jobs = selectors.DefaultSelector(), {}
+    sel.register(0, selectors.EVENT_READ)
+    inbox, reading = _accept(inbox, sel, jobs), True
+    while reading or jobs:
+        for key, _ in sel.select():
+            chunk = os.read(key.fd, 1 << 20)
+            if key.fd == 0:
+                reading = bool(chunk)
+                if not reading:
+                    sel.unregister(0)
+                inbox = _accept(inbox + chunk, sel, jobs)
+            elif chunk:
+                jobs[key.fd][2].extend(chunk)
+            else:
+                sel.unregister(key.fd)
+                os.close(key.fd)
+                req_id, pid, buf = jobs.pop(key.fd)
+                _finish(pid, req_id, bytes(buf))
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
