@@ -66,6 +66,7 @@ def default_workers() -> int:
 
 _TRAINING = threading.Lock()  # one run at a time per worker process: Keras seeds are process-wide
 _THREADS_SET = False
+_RNG_PRIVATE = False
 
 
 class RunCancelled(Exception):
@@ -120,6 +121,37 @@ def _limit_threads() -> None:
     _THREADS_SET = True
 
 
+def _private_keras_rng() -> None:
+    """Keras draws the seeds of unseeded layers (weights, dropout) from Python's global ``random``,
+    which Dask's own threads also draw from while a task runs (retry jitter, peer choice), so the
+    initial weights would depend on the worker's timing. Give Keras a generator of its own, seeded
+    whenever ``keras.utils.set_random_seed`` seeds the global one: the same draws as a local build."""
+    global _RNG_PRIVATE
+    if _RNG_PRIVATE:
+        return
+    import random
+
+    try:
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+    except ImportError:  # another Keras layout: keep the global generator
+        return
+    private = random.Random()
+
+    class Seeding:  # the ``random`` module as rng_utils sees it: seeding also seeds Keras's generator
+        def __getattr__(self, name: str) -> Any:
+            return getattr(random, name)
+
+        def seed(self, *args: Any, **kwargs: Any) -> None:
+            random.seed(*args, **kwargs)
+            private.seed(*args, **kwargs)
+
+    if hasattr(rng_utils, "random") and hasattr(seed_generator, "python_random"):
+        rng_utils.random = Seeding()
+        seed_generator.python_random = private
+    _RNG_PRIVATE = True
+
+
 def short_address(address: str) -> str:
     return address.split("://", 1)[-1]
 
@@ -136,6 +168,7 @@ def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: s
                              worker.get_current_task())
     with _TRAINING:
         _limit_threads()
+        _private_keras_rng()
         try:
             result = train.train(spec.experiment, Dataset(fingerprint, lambda: arrays), spec.profile, spec.seed,
                                  reporter)
