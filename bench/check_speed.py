@@ -2,7 +2,7 @@
 
 Times ``lecturegen check --json`` over a copy of ``tests/legacy_snippets`` without
 ``infinite_loop.py`` (which would only measure the ``--timeout``): 7 files, 10 snippets, 8 jobs
-(the notebook's cells run in one job), four of which import TensorFlow. With ``--before DIR`` it
+(the notebook's cells run in one job), three of which import TensorFlow. With ``--before DIR`` it
 also times the lecturegen in DIR, alternating A/B in the same run, and prints the ratios; both
 sides must give the same verdicts. CPU seconds (user + sys of the whole process tree) are printed
 too: on a machine shared with other work, wall time depends on how many processes compete.

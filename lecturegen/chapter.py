@@ -20,7 +20,6 @@ from lecturegen.claims import Claim, claim, names_used  # noqa: F401  (claim: pa
 from lecturegen.formats import fixed, mean, num, pct, seconds, short  # noqa: F401  (for chapter tables)
 from lecturegen.plugins import MAIN_GROUP, FigureSet, FigureSpec, Page, Table, plugin_name, table  # noqa: F401
 
-LANGUAGES = ("ko", "en")
 CHAPTER_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")  # also a file and folder name: lowercase, digits, _
 
 FIGURE_SETS = ("activations", "curves", "comparison", "params")
@@ -64,7 +63,12 @@ class Experiment:
     settings: dict[str, Any] = field(default_factory=dict)  # hyper-parameters shown in tables
     group: str = MAIN_GROUP  # "main": the chapter's headline comparison; other groups are side studies
     uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
+    label: dict[str, str] = field(default_factory=dict)  # short display name per language (tables, legends)
     resources: tuple[tuple[str, float], ...] = ()  # e.g. (("GPU", 1),): what a cluster worker must offer
+
+    def display(self, lang: str) -> str:
+        """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
+        return self.label.get(lang) or self.title.get(lang) or next(iter(self.title.values()), self.name)
 
     @property
     def source(self) -> str:
@@ -99,6 +103,7 @@ def experiment(
     reference: Reference = Reference(),
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
+    label: dict[str, str] | None = None,
     resources: dict[str, float] | None = None,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
@@ -107,6 +112,8 @@ def experiment(
     ``batch_size=None`` trains on the whole training set per update (batch gradient descent).
     ``group`` keeps side studies out of the chapter's main comparison (``results_table`` and the main figures).
     ``uses`` names chapter functions the build function calls, so their code is hashed and shown.
+    ``label`` is the short name students see in tables, legends and plot titles, per language
+    (``{"ko": "시그모이드 모델", "en": "sigmoid model"}``); without it they see the title.
     ``resources`` (e.g. ``{"GPU": 1}``) is what a Dask worker must offer to train it with
     ``--executor dask`` (workers started with ``--resources GPU=1``); it does not change the
     results, so it is not part of the cache key, and a local build ignores it.
@@ -121,7 +128,7 @@ def experiment(
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses), needs)
+                          group, tuple(uses), dict(label or {}), needs)
 
     return wrap
 
@@ -137,6 +144,11 @@ class Chapter:
     claims: tuple[Claim, ...] = ()  # the prose's statements about the results, checked by every build
     tables: tuple[Table, ...] = ()  # the chapter's own tables, {{ name() }} in content
     template_helpers: tuple[Callable[..., Any], ...] = ()  # the chapter's own content helpers, {{ name(...) }}
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the chapter is written in: those of its title, the first one the default."""
+        return tuple(self.title)
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:
@@ -178,9 +190,7 @@ def chapter(
         raise ValueError(f"chapter {id}: experiment names repeat: {names}")
     if not experiments or not all(isinstance(e, Experiment) for e in experiments):
         raise ValueError(f"chapter {id}: experiments must be a non-empty list of @experiment functions")
-    missing = [lang for lang in LANGUAGES if lang not in title]
-    if missing:
-        raise ValueError(f"chapter {id}: title has no {', '.join(missing)} entry")
+    _check_languages(id, title, experiments, claims)
     unknown = [f for f in figures if not callable(f) and f not in FIGURE_SETS]
     if unknown:
         raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)} "
@@ -196,6 +206,18 @@ def chapter(
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
     return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
                    tables=tuple(tables), template_helpers=tuple(helpers))
+
+
+def _check_languages(id: str, title: dict[str, str], experiments, claims) -> None:
+    """Any set of languages, but the same one everywhere: the title's languages are the chapter's."""
+    if not isinstance(title, dict) or not title or not all(isinstance(t, str) for t in title.values()):
+        raise ValueError(f"chapter {id}: title must map each language to a text, e.g. {{'en': 'Chapter 7: ...'}}")
+    for kind, items in (("experiment", [(e.name, e.title) for e in experiments]), ("claim", [(c.id, c.text) for c in claims])):
+        for name, text in items:
+            missing = [lang for lang in title if lang not in text]
+            if missing:
+                raise ValueError(f"chapter {id}: {kind} {name!r} has no {', '.join(missing)} text; the chapter's "
+                                 f"title is in {', '.join(title)}")
 
 
 def _check_plugins(id: str, tables, helpers) -> None:

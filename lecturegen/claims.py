@@ -52,15 +52,18 @@ class Claim:
         return self.check if isinstance(self.check, str) else getattr(self.check, "__name__", "check")
 
 
-def claim(id: str, check: Check, *, ko: str, en: str) -> Claim:
-    """Declare a claim in one line (see the module docstring)."""
+def claim(id: str, check: Check, **text: str) -> Claim:
+    """Declare a claim in one line (see the module docstring); its sentence in every language of
+    the chapter, by language code: ``ko="..."``, ``en="..."``."""
     if not id or not all(c.isalnum() or c in "-_" for c in id):
         raise ValueError(f"claim id {id!r}: use letters, digits, '-' and '_'")
     if isinstance(check, str):
         _parse(check, id)
     elif not callable(check):
         raise ValueError(f"claim {id!r}: check must be an expression string or a callable, not {type(check).__name__}")
-    return Claim(id, check, {"ko": ko, "en": en})
+    if not text or not all(isinstance(t, str) for t in text.values()):
+        raise ValueError(f"claim {id!r}: give its sentence per language, e.g. en=\"The CNN is more accurate\"")
+    return Claim(id, check, dict(text))
 
 
 def _parse(expression: str, claim_id: str) -> ast.Expression:

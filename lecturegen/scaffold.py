@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Mapping
 
-from lecturegen.chapter import CHAPTER_ID, LANGUAGES, Chapter
+from lecturegen.chapter import CHAPTER_ID, Chapter
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.registry import package_templates_dir
 
@@ -23,8 +23,8 @@ def skeleton_files(name: str, folder: Path) -> dict[Path, str]:
     """What the skeleton writes: ``folder/NAME.py`` and ``folder/NAME/{ko,en}.md``."""
     source = package_templates_dir() / "scaffold"
     files = {folder / f"{name}.py": (source / "chapter.py.tmpl").read_text(encoding="utf-8")}
-    for lang in LANGUAGES:
-        files[folder / name / f"{lang}.md"] = (source / f"{lang}.md").read_text(encoding="utf-8")
+    for content in sorted(source.glob("*.md")):  # one content file per language of the skeleton
+        files[folder / name / content.name] = content.read_text(encoding="utf-8")
     return {path: text.replace(PLACEHOLDER, name) for path, text in files.items()}
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from lecturegen.build.pipeline import BuildOptions, build
 from lecturegen.build.progress import LineReporter
 outcome = build(BuildOptions("ch4", Path(sys.argv[1]), "quick", "sample", cache_dir=Path(sys.argv[2])), LineReporter())
-print(json.dumps({"tf": "tensorflow" in sys.modules, "status": outcome.status}))
+print(json.dumps({"tf": "tensorflow" in sys.modules, "status": {k: v.to_dict() for k, v in outcome.status.items()}}))
 """
 
 
@@ -84,3 +84,43 @@ def test_damaged_entry_is_not_trusted(tmp_path, quick_build, cache_dir):
     entry.write_text(json.dumps(data))
     assert copy.load(parts) is None
     assert not entry.exists()
+
+
+def test_cache_store_rejects_damaged_and_forged_entries(tmp_path, caplog):
+    """One read for every area: only bytes carrying this cache's keyed MAC come back."""
+    import hashlib
+    import stat
+
+    from lecturegen.build.store import AREAS, CacheStore
+
+    store = CacheStore(tmp_path / "c")
+    for area in AREAS:
+        store.put(area, f"x/{area}.bin", b"payload " + area.encode())
+        assert store.get(area, f"x/{area}.bin") == b"payload " + area.encode()
+    assert stat.S_IMODE((tmp_path / "c" / ".secret").stat().st_mode) == 0o600
+    entry = store.path("figures", "x/figures.bin")
+    mac = entry.with_name(entry.name + ".mac")
+    # edited, with the sidecar recomputed as a plain sha256 of the new bytes: rejected and deleted
+    entry.write_bytes(b"<svg>forged</svg>")
+    mac.write_text(hashlib.sha256(b"<svg>forged</svg>").hexdigest())
+    assert store.get("figures", "x/figures.bin") is None and not entry.exists() and not mac.exists()
+    assert "cache entry figures/x/figures.bin is damaged (checksum mismatch)" in caplog.text
+    # truncated (a half-written file): rejected
+    store.put("pdf", "a.pdf", b"%PDF-1.7 " * 100)
+    path = store.path("pdf", "a.pdf")
+    path.write_bytes(path.read_bytes()[:50])
+    assert store.get("pdf", "a.pdf") is None
+    # a valid entry of another cache (another secret), or moved to another name: rejected
+    other = CacheStore(tmp_path / "other")
+    other.put("fonts", "f.css", b"@font-face {}")
+    for suffix in ("", ".mac"):
+        target = store.path("fonts", "f.css" + suffix)
+        target.write_bytes(other.path("fonts", "f.css" + suffix).read_bytes())
+    assert store.get("fonts", "f.css") is None
+    store.put("math", "one.svg", b"<svg/>")
+    for suffix in ("", ".mac"):
+        store.path("math", "two.svg" + suffix).write_bytes(store.path("math", "one.svg" + suffix).read_bytes())
+    assert store.get("math", "two.svg") is None and store.get("math", "one.svg") == b"<svg/>"
+    # no MAC at all (never finished, or from before MACs): not cached, silently
+    store.path("runs", "old.json").write_text("{}")
+    assert store.get("runs", "old.json") is None

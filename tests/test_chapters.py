@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from lecturegen import registry
-from lecturegen.chapter import chapter, experiment, table
+from lecturegen.chapter import chapter, claim, experiment, table
 from lecturegen.cli import main
 
 
@@ -172,7 +172,7 @@ def _distribution(site: Path, entry_points: str) -> None:
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "ch9.py").write_text(textwrap.dedent('''\
-        from lecturegen.chapter import chapter, experiment, table
+        from lecturegen.chapter import chapter, claim, experiment, table
 
         @experiment(title={"ko": "작은 모델", "en": "small"}, epochs=1, inputs="image", labels="int")
         def tiny():
@@ -312,3 +312,67 @@ def test_mistake_in_own_content_names_file_and_line(capsys, tmp_path, cache_dir)
     assert output.strip().splitlines()[-1] == (
         f"error: en.md line {line} (ch7): no experiment 'basline' in chapter ch7; known: baseline; fix the content file")
     assert not (tmp_path / "o" / "ch7-en").exists()
+
+
+def test_a_chapter_may_have_any_set_of_languages():
+    @experiment(title={"en": "a"}, epochs=1)
+    def a():
+        pass
+
+    own = chapter(id="x", title={"en": "Chapter X"}, experiments=[a],
+                  claims=[claim("a-learns", "a.test_accuracy > 0.1", en="Network a learns something")])
+    assert own.languages == ("en",) and own.claims[0].text == {"en": "Network a learns something"}
+    with pytest.raises(ValueError, match="experiment 'a' has no ko text"):
+        chapter(id="x", title={"ko": "장 X", "en": "Chapter X"}, experiments=[a])
+    with pytest.raises(ValueError, match="claim 'c' has no ko text"):
+        chapter(id="x", title={"ko": "x", "en": "x"}, experiments=[chapter_a_in_two_languages()],
+                claims=[claim("c", "a.params > 1", en="a has parameters")])
+    with pytest.raises(ValueError, match="title must map each language"):
+        chapter(id="x", title={}, experiments=[a])
+    with pytest.raises(ValueError, match="give its sentence per language"):
+        claim("c", "a.params > 1")
+
+
+def chapter_a_in_two_languages():
+    @experiment(title={"ko": "a", "en": "a"}, epochs=1)
+    def a():
+        pass
+
+    return a
+
+
+ENGLISH_ONLY = '''"""An English-only chapter: no Korean anywhere."""
+from lecturegen.chapter import chapter, claim, experiment
+
+
+@experiment(title={"en": "A tiny network"}, epochs=1, batch_size=64, inputs="flat", labels="int")
+def tiny():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+CHAPTER = chapter(id="eng", title={"en": "English only"}, experiments=[tiny],
+                  claims=[claim("tiny-has-params", "tiny.params > 100", en="The tiny network has weights")])
+'''
+
+
+@pytest.mark.slow
+def test_english_only_chapter_builds(capsys, tmp_path, cache_dir):
+    course = tmp_path / "course"
+    (course / "eng").mkdir(parents=True)
+    (course / "eng.py").write_text(ENGLISH_ONLY)
+    (course / "eng" / "en.md").write_text("# English only\n\nAccuracy {{ runs.tiny.test_accuracy | pct }}\n\n"
+                                          "{{ results_table() }}\n")
+    common = ["--chapters-dir", str(course), "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
+              "--cache-dir", str(cache_dir), "--quiet"]
+    code, output = _cli(capsys, "build", "eng", *common)  # no --lang: the chapter's only language
+    assert code == 0, output
+    page = (tmp_path / "o" / "eng-en" / "handout.html").read_text()
+    assert "English only" in page and "accuracy (this run)" in page and "Instructor notes" in page
+    code, output = _cli(capsys, "build", "eng", "--lang", "ko", *common)
+    assert code == 2 and "chapter eng is written in en, not 'ko'; choose another --lang" in output
+    code, output = _cli(capsys, "list", "--chapters-dir", str(course))
+    assert "eng\t" in output and "\tEnglish only" in output

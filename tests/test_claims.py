@@ -120,8 +120,11 @@ def test_build_reports_and_marks_failing_claims(quick_build):
     for c in failing:
         assert f"claim '{c['id']}' does not hold" in result.output
     handout = (out / "handout.html").read_text()
-    notes = re.search(r'<aside class="instructor-notes failing"[^>]*>(.*?)</aside>', handout, re.S).group(1)
-    assert set(re.findall(r'data-claim="([^"]+)"', notes)) == {c["id"] for c in failing}
+    assert "data-claim" not in handout and "instructor-notes" not in handout  # the students' handout
+    instructor = (out / "instructor.html").read_text()
+    notes = re.search(r'<section class="instructor-notes failing"[^>]*>(.*?)</section>', instructor, re.S).group(1)
+    listed = re.search(r'<ul class="claims-failing">(.*?)</ul>', notes, re.S).group(1)
+    assert set(re.findall(r'data-claim="([^"]+)"', listed)) == {c["id"] for c in failing}
     assert "학생용 내용이 아님" in notes
     # the student-facing prose does not state the failed claim as fact
     assert "이번 실행에서도 다섯 번의 에포크만에 97%를 넘었습니다" not in handout
@@ -158,5 +161,5 @@ def test_strict_passes_when_every_claim_holds(quick_build, cache_dir, runner, tm
                                  "--cache-dir", str(cache_dir), "--quiet", "--strict"])
     assert result.exit_code == 0, result.output
     assert f"claims: {len(claims)} of {len(claims)} hold" in result.output
-    handout = (tmp_path / "ch4" / "handout.html").read_text()
-    assert 'class="instructor-notes"' in handout and "data-claim=" not in handout
+    instructor = (tmp_path / "ch4" / "instructor.html").read_text()
+    assert 'class="instructor-notes"' in instructor and 'class="claims-failing"' not in instructor

@@ -14,7 +14,7 @@ import pytest
 
 from lecturegen import registry
 from lecturegen.chapter import PROFILES
-from lecturegen.build.context import RenderContext, fixed, mean, pct, seconds
+from lecturegen.build.context import Helpers, RenderContext, fixed, mean, pct, seconds
 from lecturegen.build.data import Fingerprint
 from lecturegen.claims import evaluate_all
 from lecturegen.build.figures import RenderedFigure, chapter_figures
@@ -138,10 +138,23 @@ def test_six_sections_in_slides_and_handout(runs, lang):
 def test_side_studies_stay_out_of_the_main_comparison(runs, lang):
     ctx = context(runs, lang)
     text = render_markdown(ctx)
-    table = text[text.index("| `sigmoid` |") - 300:]
+    names = {e.name: e.display(lang) for e in CHAPTER.experiments}
+    table = text[text.index(f"| {names['sigmoid']} |") - 300:]
     table = table[: table.index("\n\n", 300)]
-    assert "`relu`" in table and "`quickstart`" in table
-    assert "opt_adam" not in table and "mini_batch" not in table
+    assert f"| {names['relu']} |" in table and f"| {names['quickstart']} |" in table
+    assert f"| {names['opt_adam']} |" not in table and f"| {names['mini_batch']} |" not in table
+
+
+def test_tables_show_display_names_not_identifiers(runs):
+    """Students read labels in their language; identifiers stay in the code."""
+    for lang in ("ko", "en"):
+        ctx = context(runs, lang)
+        ns = Helpers(ctx).namespace()
+        tables = ns["results_table"]() + ns["optimizer_table"]() + ns["batching_table"]()
+        for exp in CHAPTER.experiments:
+            assert exp.label, f"{exp.name} has no display label"
+            assert f"| {exp.display(lang)} |" in tables
+            assert f"`{exp.name}`" not in tables
 
 
 def test_every_figure_and_formula_the_content_names_exists(runs):

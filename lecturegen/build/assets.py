@@ -49,7 +49,7 @@ def copy_assets(target: Path, highlight_css: str, font_css: str, overrides: Sequ
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dist / name, dest)
     own = package_templates_dir() / "assets"
-    for path in own.glob("*.css"):
+    for path in [*own.glob("*.css"), *own.glob("*.js")]:
         shutil.copyfile(path, target / path.name)
     for folder in reversed(overrides):
         for path in sorted((folder / "assets").rglob("*")):

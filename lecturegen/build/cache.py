@@ -1,7 +1,8 @@
 """Cached training results, keyed by everything that can change a number (never the prose).
 
-Each entry stores the key's parts next to the result, so a miss can say *why* it retrains,
-and a checksum, so a damaged entry is detected and retrained instead of trusted.
+Each entry stores the key's parts next to the result, so a miss can say *why* it retrains; the
+cache store (:mod:`lecturegen.build.store`) keeps it with a keyed checksum, so a damaged or
+edited entry is detected and retrained instead of trusted.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ import inspect
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from lecturegen.safefs import loads
+from lecturegen.build.writer import DISK_FULL
+from lecturegen.safefs import discard, loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.build.data import Fingerprint
 from lecturegen.build.results import RunResult
+from lecturegen.build.store import CacheStore
 from lecturegen.versions import library_versions
 
 log = logging.getLogger(__name__)
@@ -95,46 +97,58 @@ def explain(old: dict, new: dict) -> list[str]:
 
 
 class ResultCache:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    """Training results in the cache store's ``runs`` area: ``<chapter>/<experiment>/<key>.json``
+    holds the key's parts and the result; ``latest.json`` / ``latest-seed<N>.json`` the parts
+    last trained (to explain a miss)."""
+
+    def __init__(self, files: CacheStore | Path) -> None:
+        self.files = CacheStore.of(files)
+        self.root = self.files.root
         self.damaged: set[str] = set()  # keys whose entry failed its checksum in this build
 
-    def _dir(self, parts: dict) -> Path:
-        return self.root / "runs" / parts["chapter"] / parts["experiment"]
+    def _name(self, parts: dict, file: str) -> str:
+        return f"{parts['chapter']}/{parts['experiment']}/{file}"
 
     def _entry(self, parts: dict) -> Path:
-        return self._dir(parts) / f"{cache_key(parts)}.json"
+        return self.files.path("runs", self._name(parts, f"{cache_key(parts)}.json"))
 
     def load(self, parts: dict) -> RunResult | None:
-        path = self._entry(parts)
-        if not path.is_file():
+        name = self._name(parts, f"{cache_key(parts)}.json")
+        raw = self.files.get("runs", name)
+        if raw is None:
+            if ("runs", name) in self.files.damaged:
+                self.damaged.add(cache_key(parts))
             return None
-        try:
-            entry = loads(path.read_text(encoding="utf-8"))
-            if entry["checksum"] != sha256_text(canonical(entry["result"])) or entry["parts"] != parts:
-                raise ValueError("checksum mismatch")
+        try:  # the MAC matched: only a lecturegen bug could make this unreadable
+            entry = loads(raw.decode("utf-8"))
+            if entry["parts"] != parts:
+                raise ValueError("key parts differ")
             return RunResult.from_dict(entry["result"])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("cache entry %s is damaged (%s); retraining", path.name, exc)
+            log.warning("cache entry %s is damaged (%s); retraining", name, exc)
             self.damaged.add(cache_key(parts))
-            path.unlink(missing_ok=True)
+            discard(self._entry(parts))
             return None
 
-    def _latest(self, parts: dict) -> list[Path]:
+    def _latest_names(self, parts: dict) -> list[str]:
         """The key parts last trained for this experiment: with this seed first, then with any."""
-        folder = self._dir(parts)
-        return [folder / f"latest-seed{parts['seed']}.json", folder / "latest.json"]
+        return [self._name(parts, f"latest-seed{parts['seed']}.json"), self._name(parts, "latest.json")]
+
+    def _latest(self, parts: dict) -> list[Path]:
+        return [self.files.path("runs", name) for name in self._latest_names(parts)]
 
     def why_stale(self, parts: dict) -> list[str]:
         if cache_key(parts) in self.damaged:
             return ["cache entry damaged (checksum mismatch)"]
         old = None
-        for latest in self._latest(parts):
+        for latest in self._latest_names(parts):
+            raw = self.files.get("runs", latest)
             try:
-                old = loads(latest.read_text(encoding="utf-8"))
+                old = loads(raw.decode("utf-8")) if raw is not None else None
+            except ValueError:
+                old = None
+            if old is not None:
                 break
-            except (OSError, ValueError):
-                continue
         if old is None:
             return ["not trained before"]
         if self._entry(parts).exists() or old == parts:
@@ -145,21 +159,16 @@ class ResultCache:
             return ["cache metadata damaged"]
 
     def store(self, parts: dict, result: RunResult) -> None:
-        data = result.to_dict()
-        entry = {"parts": parts, "result": data, "checksum": sha256_text(canonical(data))}
-        folder = self._dir(parts)
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self._entry(parts), json.dumps(entry, indent=1, ensure_ascii=False))
-        for latest in self._latest(parts):
-            _write_atomic(latest, json.dumps(parts, indent=1, ensure_ascii=False))
+        entry = {"parts": parts, "result": result.to_dict()}
+        try:
+            self.files.put("runs", self._name(parts, f"{cache_key(parts)}.json"),
+                           json.dumps(entry, indent=1, ensure_ascii=False).encode("utf-8"))
+            for latest in self._latest_names(parts):
+                self.files.put("runs", latest, json.dumps(parts, indent=1, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise  # a full disk stops the build (lecturegen.build.writer.disk_full_is_an_error)
+            # a damaged cache folder (a file where a folder belongs, no permission) must not lose a training run
+            log.warning("cannot store %s in the cache (%s: %s); it is used now and retrained next time",
+                        parts["experiment"], exc.strerror or exc, exc.filename or "the cache folder")
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

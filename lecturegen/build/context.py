@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from lecturegen import messages
 from lecturegen.build import maths, prep, train
 from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_source
 from lecturegen.build.data import Fingerprint
@@ -37,8 +38,7 @@ class RenderContext:
     provenance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
-    out_dir: Path | None = None  # where math SVGs go (None: only the <img> tags are made)
-    cache_dir: Path | None = None  # cache of typeset formulas
+    formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -68,6 +68,7 @@ class Helpers:
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
+        self.formulas_used: list[str] = []  # every formula the content asked for, in order
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
 
     def _experiment(self, name: str):
@@ -89,8 +90,8 @@ class Helpers:
     def summary(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
-        head = {"ko": ("층 (종류)", "출력 모양", "파라미터 수"), "en": ("Layer (type)", "Output shape", "Params")}[self.ctx.lang]
-        total = {"ko": "전체 파라미터", "en": "Total params"}[self.ctx.lang]
+        words = messages.section(self.ctx.lang, "tables")
+        head, total = words["summary"], words["summary_total"]
         rows = [f"| {escape(r.name)} ({escape(r.type)}) | `{escape(r.output_shape)}` | {r.params:,} |" for r in s.layers]
         lines = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---:|", *rows, f"| **{total}** | | **{s.total_params:,}** |"]
         return Markup("\n".join(lines) + "\n")
@@ -110,14 +111,10 @@ class Helpers:
 
     def math(self, tex: str, alt: str = "") -> Markup:
         """A formula typeset offline as an SVG image: {{ math("\\sigma(x) = \\frac{1}{1+e^{-x}}") }}."""
-        height = None
-        if self.ctx.out_dir is None:
-            path = f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
-        else:
-            try:
-                path, height = maths.write_math(tex, self.ctx.out_dir, self.ctx.cache_dir)
-            except ValueError as exc:
-                raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}") from None
+        self.formulas_used.append(tex)
+        formula = self.ctx.formulas.get(tex)  # typeset before rendering; rendering reads and writes no file
+        path = formula.path if formula else f"{maths.MATH_DIR}/{maths.math_key(tex)}.svg"
+        height = formula.height if formula else None
         style = f' style="height:{height * maths.DISPLAY_SCALE:.3f}em"' if height else ""
         return Markup(f'<img class="math" src="{escape(path)}" alt="{escape(alt or tex)}"{style}>')
 
@@ -131,12 +128,9 @@ class Helpers:
 
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
-        heads = {
-            "ko": ("실험", "파라미터 수", "이번 실행 정확도", "이번 실행 손실", "원래 강의 정확도 (참고)"),
-            "en": ("run", "params", "accuracy (this run)", "loss (this run)", "accuracy (original lecture)"),
-        }
+        heads = {self.ctx.lang: tuple(messages.section(self.ctx.lang, "tables")["results"])}
         return self._table(heads, "lrrrr", group, lambda exp, run: (
-            f"`{exp.name}`", f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
+            escape(exp.display(self.ctx.lang)), f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
             pct(exp.reference.test_accuracy)))
 
     def chapter_table(self, table: Table, group: str | None = None) -> Markup:
@@ -144,14 +138,19 @@ class Helpers:
         if self.ctx.lang not in table.heads:
             raise ChapterError(f"table {table.name} of chapter {self.ctx.chapter.id} has no '{self.ctx.lang}' heads")
         return self._table(table.heads, table.align, group or table.group,
-                           lambda exp, run: tuple(escape(cell) for cell in table.row(exp, run)))
+                           lambda exp, run: tuple(self._cell(cell) for cell in table.row(exp, run)))
+
+    def _cell(self, cell: Any) -> str:
+        """A table cell: an experiment shows as its display name in the page's language, text is escaped."""
+        return escape(cell.display(self.ctx.lang) if isinstance(cell, Experiment) else cell)
 
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(f"no figure '{name}'; known figures: {', '.join(sorted(self.ctx.figures))}")
         style = f' style="width:{escape(width)}"' if width else ""
-        return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{style}>')
+        size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""
+        return Markup(f'<img class="figure" src="{escape(fig.path)}" alt="{escape(fig.alt)}"{size}{style}>')
 
     def namespace(self) -> dict[str, Any]:
         base = self._builtins()

@@ -22,6 +22,7 @@ from lecturegen.build.executors import check_options, make_executor
 from lecturegen.build.pipeline import (BuildOptions, BuildOutcome, _cache_folder, _validate, output_dir, render_target,
                                        seed_list)
 from lecturegen.build.progress import Reporter
+from lecturegen.build.store import CacheStore
 from lecturegen.build.runs import train_chapters
 from lecturegen.build.writer import disk_full_is_an_error, staged_output
 from lecturegen.errors import LecturegenError, UsageError
@@ -36,22 +37,26 @@ class CourseOutcome:
     cached: int = 0
 
 
-def targets(opts: BuildOptions, chapter_ids: list[str], langs: list[str]) -> list[BuildOptions]:
+def targets(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None]) -> list[BuildOptions]:
     """One BuildOptions per (chapter, language), chapter by chapter; each chapter and language once."""
     if not chapter_ids:
         raise UsageError("no chapter to build: give chapter ids (e.g. ch4 ch5) or --all")
     return [replace(opts, chapter=c, lang=lang) for c in dict.fromkeys(chapter_ids) for lang in dict.fromkeys(langs)]
 
 
-def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str], reporter: Reporter) -> CourseOutcome:
+def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter) -> CourseOutcome:
     started = time.perf_counter()
     jobs = targets(opts, chapter_ids, langs)
-    checked = [_validate(job) for job in jobs]
+    checked = []
+    for i, job in enumerate(jobs):
+        chapter, profile, lang = _validate(job)
+        jobs[i] = replace(job, lang=lang)  # None: the chapter's first language
+        checked.append((chapter, profile))
     check_options(opts.executor_options())
     profile = checked[0][1]
     chapters = list({chapter.id: chapter for chapter, _ in checked}.values())
     dataset = data.resolve(opts.data)
-    cache_dir = _cache_folder(opts)
+    store = CacheStore(_cache_folder(opts))
     fp = dataset.fingerprint
     course = CourseOutcome()
     with ExitStack() as outer:
@@ -61,24 +66,25 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str], r
             final = output_dir(job.out, chapter.id, job.lang)
             stage = ExitStack()
             outer.push(stage.__exit__)
-            stage.enter_context(disk_full_is_an_error(final, cache_dir))
+            stage.enter_context(disk_full_is_an_error(final, store.root))
             stages.append((job, chapter, stage, stage.enter_context(staged_output(final.parent, final.name, job.force))))
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
         reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
-        results = train_chapters(chapters, dataset, profile, seed_list(opts.seed, opts.seeds), ResultCache(cache_dir),
+        results = train_chapters(chapters, dataset, profile, seed_list(opts.seed, opts.seeds), ResultCache(store),
                                  opts.force, reporter, lambda: make_executor(opts.executor_options(), reporter))
         for job, chapter, stage, staged in stages:
             runs, status = results[chapter.id]
             try:
-                outcome = render_target(job, chapter, profile, dataset, runs, status, staged, cache_dir, reporter)
+                outcome = render_target(job, chapter, profile, dataset, runs, status, staged, store, reporter)
             except LecturegenError as exc:
                 stage.__exit__(*sys.exc_info())  # this folder keeps its previous output
                 course.failures.append((output_dir(job.out, chapter.id, job.lang), exc))
                 continue
             stage.close()  # swap the staged folder into place
             course.outcomes.append(replace(outcome, seconds=time.perf_counter() - started))
-    states = [st for runs, status in results.values() for s in status.values() for st in s.get("per_seed", [s])]
+    states = [st for runs, status in results.values() for s in status.values()
+              for st in (s.per_seed or [{"status": s.status}])]
     course.trained = sum(st["status"] == "trained" for st in states)
     course.cached = len(states) - course.trained
     course.seconds = time.perf_counter() - started

@@ -12,12 +12,14 @@ import inspect
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
-from lecturegen.build import blobs
+from lecturegen import messages
+from lecturegen.build.store import CacheStore
 from lecturegen.build.results import spread
 from lecturegen.errors import ChapterError
 from lecturegen.plugins import FigureSpec
@@ -26,14 +28,20 @@ log = logging.getLogger(__name__)
 
 X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
 
-WORDS = {
-    "ko": {"epoch": "에포크", "accuracy": "정확도", "loss": "손실", "train": "훈련", "val": "검증",
-           "this_run": "이번 실행", "reference": "원래 강의 (참고)", "test_acc": "테스트 정확도",
-           "sample": "샘플 데이터", "params": "파라미터 수"},
-    "en": {"epoch": "epoch", "accuracy": "accuracy", "loss": "loss", "train": "training", "val": "validation",
-           "this_run": "this run", "reference": "original lecture (reference)", "test_acc": "test accuracy",
-           "sample": "sample data", "params": "parameters"},
-}
+class _Words(Mapping):
+    """The figure labels of every catalog language (``messages`` section ``figures``), by language."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        return messages.section(lang, "figures")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(messages.languages())
+
+    def __len__(self) -> int:
+        return len(messages.languages())
+
+
+WORDS = _Words()
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,17 @@ class RenderedFigure:
     name: str
     path: str  # relative to the chapter's output folder
     alt: str
+    min_font_pt: float = 0.0  # the smallest text in the figure (the slides keep it >= 18 px on screen)
+
+
+# Text sizes for the projector: a figure is shown at >= 1.1x its natural size (96 px per inch) on a
+# 1280 x 720 slide, so 13 pt text (17.3 px at natural size) is >= 19 px there. No text is smaller:
+# whatever a draw function asks for is raised to MIN_FONT_PT before the figure is saved.
+MIN_FONT_PT = 13.0
+FONT_SIZES = {"font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14, "xtick.labelsize": MIN_FONT_PT,
+              "ytick.labelsize": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT, "figure.titlesize": 16,
+              "lines.linewidth": 2.2, "lines.markersize": 7}
+MIN_FONT_MARK = re.compile(rb"<!-- lecturegen min-font-pt=([0-9.]+) -->")
 
 
 # ---------------------------------------------------------------- activation functions
@@ -75,32 +94,29 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
         ax.axvline(0, linestyle=":", color="gray")
     if name == "tanh":
         ax.axhline(0, linestyle="--", color="gray")
-    ax.set_title(inputs["label"])
+    ax.set_title(inputs["label"][lang])
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
 
 
-ACTIVATIONS = {
-    "step": ("step", {"ko": "계단 함수: x > 0이면 1, 아니면 0", "en": "Step function: 1 if x > 0 else 0"}),
-    "sigmoid": ("sigmoid", {"ko": "시그모이드: 0과 1 사이의 S자 곡선", "en": "Sigmoid: an S-curve between 0 and 1"}),
-    "tanh": ("tanh", {"ko": "tanh: -1과 1 사이, 0을 중심으로 한 S자 곡선",
-                      "en": "tanh: an S-curve between -1 and 1, centred on 0"}),
-    "relu": ("ReLU", {"ko": "ReLU: 음수는 0, 양수는 그대로", "en": "ReLU: 0 for negative inputs, x otherwise"}),
-    "leaky_relu": ("Leaky ReLU (a = 0.1)", {"ko": "Leaky ReLU: 음수 쪽 기울기 0.1",
-                                            "en": "Leaky ReLU: slope 0.1 for negative inputs"}),
-    "softmax": ("softmax", {"ko": "소프트맥스: x 격자 전체에 대한 확률 분포",
-                            "en": "Softmax: a probability distribution over the whole x grid"}),
-}
+ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")  # plot titles: catalog figures.title_<name>
 
 
 def activation_figures() -> list[FigureSpec]:
     return [
-        FigureSpec(f"activation_{key}", alt, draw_activation, {"function": key, "label": label, "a": 0.1})
-        for key, (label, alt) in ACTIVATIONS.items()
+        FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
+                   {"function": key, "label": messages.per_language("figures", f"title_{key}"), "a": 0.1},
+                   size=(7.5, 4.2))
+        for key in ACTIVATIONS
     ]
 
 
 # ---------------------------------------------------------------- results
+
+
+def display_names(exp) -> dict[str, str]:
+    """What a figure calls an experiment, per language (its label, never its identifier)."""
+    return {lang: exp.display(lang) for lang in WORDS}
 
 
 def draw_curves(fig, inputs: dict, lang: str) -> None:
@@ -118,7 +134,7 @@ def draw_curves(fig, inputs: dict, lang: str) -> None:
         ax.set_title(w[metric])
         ax.grid(alpha=0.3)
         ax.legend()
-    title = inputs["title"] + (f" ({w['sample']})" if inputs["sample"] else "")
+    title = inputs["title"][lang] + (f" ({w['sample']})" if inputs["sample"] else "")
     fig.suptitle(title)
 
 
@@ -126,7 +142,7 @@ def draw_comparison(fig, inputs: dict, lang: str) -> None:
     import numpy as np
 
     w = WORDS[lang]
-    names = [run["name"] for run in inputs["runs"]]
+    names = [run["name"][lang] for run in inputs["runs"]]
     ours = [run["test_accuracy"] * 100 for run in inputs["runs"]]
     refs = [None if run["reference"] is None else run["reference"] * 100 for run in inputs["runs"]]
     ax = fig.add_subplot()
@@ -153,7 +169,7 @@ def draw_params(fig, inputs: dict, lang: str) -> None:
     for run in inputs["runs"]:
         x, y = run["params"], run["test_accuracy"] * 100
         ax.scatter([x], [y], s=60, zorder=3)
-        ax.annotate(f"{run['name']}\n{y:.2f} %", (x, y), textcoords="offset points", xytext=(8, -4), fontsize=9)
+        ax.annotate(f"{run['name'][lang]}\n{y:.2f} %", (x, y), textcoords="offset points", xytext=(8, -4), fontsize=9)
     ax.set_xscale("log")
     ax.set_xlabel(w["params"] + " (log)")
     ax.set_ylabel(w["test_acc"] + " (%)")
@@ -169,8 +185,9 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     main = chapter.group()
     for exp in main:
         run = runs[exp.name]
-        alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}" for lang in WORDS}
-        inputs = {"history": run.history, "title": exp.name, "sample": is_sample}
+        alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}"
+               for lang in exp.title if lang in WORDS}
+        inputs = {"history": run.history, "title": display_names(exp), "sample": is_sample}
         specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     return specs
 
@@ -178,24 +195,23 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     comparison = {
         "runs": [
-            {"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
+            {"name": display_names(e), "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,
              **({"sd": sd} if (sd := spread(runs[e.name].test_accuracy)) is not None else {})}
             for e in chapter.group()
         ],
         "sample": is_sample,
     }
-    alt = {"ko": "실험별 테스트 정확도: 이번 실행과 원래 강의", "en": "Test accuracy per run: this run and the original lecture"}
-    return [FigureSpec("accuracy_comparison", alt, draw_comparison, comparison)]
+    return [FigureSpec("accuracy_comparison", messages.per_language("alt", "accuracy_comparison"), draw_comparison,
+                       comparison, size=(8.5, 4.6))]
 
 
 def params_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     inputs = {
-        "runs": [{"name": e.name, "test_accuracy": runs[e.name].test_accuracy, "params": runs[e.name].params}
+        "runs": [{"name": display_names(e), "test_accuracy": runs[e.name].test_accuracy, "params": runs[e.name].params}
                  for e in chapter.group()],
         "sample": is_sample,
     }
-    alt = {"ko": "실험별 파라미터 수와 테스트 정확도", "en": "Parameter count and test accuracy per run"}
-    return [FigureSpec("accuracy_vs_params", alt, draw_params, inputs)]
+    return [FigureSpec("accuracy_vs_params", messages.per_language("alt", "accuracy_vs_params"), draw_params, inputs)]
 
 
 def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
@@ -242,7 +258,8 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
     except metadata.PackageNotFoundError:
         mpl = "?"
     parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
-             json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False)]
+             json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False),
+             json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text)]
     parts += [inspect.getsource(fn) for fn in spec.depends]
     if spec.draw is draw_activation:
         parts.append(inspect.getsource(activation_values))
@@ -256,28 +273,54 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
     import koreanize_matplotlib  # noqa: F401  (sets NanumGothic, so Hangul renders)
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=spec.size, layout="constrained")
-    spec.draw(fig, spec.inputs, lang)
-    with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path"}):
-        fig.savefig(target, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path", **FONT_SIZES}):
+        fig = Figure(figsize=spec.size, layout="constrained")
+        spec.draw(fig, spec.inputs, lang)
+        smallest = raise_small_text(fig)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    mark = f"<!-- lecturegen min-font-pt={smallest:g} -->\n".encode()
+    target.write(svg.replace(b"<svg ", mark + b"<svg ", 1))
 
 
-def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache_dir: Path) -> list[RenderedFigure]:
+def raise_small_text(fig) -> float:
+    """Raise every visible text of the figure to at least MIN_FONT_PT; return the smallest size left."""
+    from matplotlib.text import Text
+
+    sizes = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        if text.get_fontsize() < MIN_FONT_PT:
+            text.set_fontsize(MIN_FONT_PT)
+        sizes.append(text.get_fontsize())
+    return min(sizes, default=MIN_FONT_PT)
+
+
+def min_font_pt(svg: bytes) -> float:
+    """The smallest text size recorded in an SVG drawn here (0 for an SVG from elsewhere)."""
+    found = MIN_FONT_MARK.search(svg[:4096])
+    return float(found.group(1)) if found else 0.0
+
+
+def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: CacheStore | Path) -> list[RenderedFigure]:
     """Write each figure as ``out_dir/figures/NAME.svg``, drawing only those not cached."""
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    store = cache_dir / "figures"
-    store.mkdir(parents=True, exist_ok=True)
+    store = CacheStore.of(cache)
     rendered = []
     for spec in specs:
-        cached = store / f"{_figure_key(spec, lang)}.svg"
-        svg = blobs.load(cached)  # checksummed: a damaged SVG is drawn again, never copied
+        name = f"{_figure_key(spec, lang)}.svg"
+        svg = store.get("figures", name)  # checksummed: a damaged SVG is drawn again, never copied
         if svg is None:
             log.debug("drawing figure %s", spec.name)
             buffer = io.BytesIO()
             _draw_svg(spec, lang, buffer)
             svg = buffer.getvalue()
-            blobs.store(cached, svg)
+            store.put("figures", name, svg)
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
-        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang]))
+        if lang not in spec.alt:
+            raise ChapterError(f"figure {spec.name} has no alt text in '{lang}'; give FigureSpec(alt=...) one")
+        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg)))
     return rendered

@@ -9,7 +9,7 @@ import hashlib
 import io
 from pathlib import Path
 
-from lecturegen.build import blobs
+from lecturegen.build.store import CacheStore
 from lecturegen.build.assets import korean_font
 
 FAMILY = "NanumGothic"
@@ -49,12 +49,12 @@ def base_chars() -> set[str]:
     return {chr(c) for start, stop in BASE_RANGES for c in range(start, stop)} | _ks_x_1001_syllables()
 
 
-def font_css(text: str, cache_dir: Path) -> str:
+def font_css(text: str, cache: CacheStore | Path) -> str:
     """A @font-face rule with the font's glyphs for ``text`` and the common base set inlined."""
     chars = "".join(sorted(set(text) | base_chars()))
     key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:24]
-    cached = cache_dir / "fonts" / f"{FAMILY}-{key}.css"
-    hit = blobs.load(cached)  # checksummed: a truncated font sheet is made again
+    store, name = CacheStore.of(cache), f"{FAMILY}-{key}.css"
+    hit = store.get("fonts", name)  # checksummed: a truncated font sheet is made again
     if hit is not None:
         return hit.decode("utf-8")
     data = base64.b64encode(_subset(korean_font(), chars)).decode("ascii")
@@ -62,5 +62,5 @@ def font_css(text: str, cache_dir: Path) -> str:
         f'@font-face {{ font-family: "{FAMILY}"; font-style: normal; font-weight: 100 900;\n'
         f'  src: url("data:font/woff;base64,{data}") format("woff"); }}\n'
     )
-    blobs.store(cached, css.encode("utf-8"))
+    store.put("fonts", name, css.encode("utf-8"))
     return css

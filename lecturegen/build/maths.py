@@ -1,9 +1,10 @@
 """Formulas typeset offline: matplotlib's mathtext turns TeX-like text into SVG, glyphs as paths.
 
 No MathJax, no KaTeX, no network: the page shows an ``<img>`` of an SVG file written next to
-it, which browsers and WeasyPrint (the PDF handout) both render. Each SVG is cached under a
-hash of the formula, the size and the matplotlib version, so a rebuild does not import
-matplotlib for formulas it has drawn before.
+it, which browsers and WeasyPrint (the PDF handout) both render. Formulas are typeset before the
+pages render, like figures (the content is rendered once to learn which it uses); each SVG is
+cached under a hash of the formula, the size and the matplotlib version, so a rebuild does not
+import matplotlib for formulas it has drawn before.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import hashlib
 import io
 import logging
 import re
-import shutil
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Iterable
+
+from lecturegen.build.store import CacheStore
+from lecturegen.errors import ChapterError
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +59,44 @@ def height_em(svg: bytes) -> float | None:
     return round(float(match.group(1)) / FONT_SIZE, 3) if match else None
 
 
-def write_math(tex: str, out_dir: Path, cache_dir: Path | None) -> tuple[str, float | None]:
-    """Write the formula's SVG into ``out_dir/math/`` (via the cache); return its relative path and height."""
-    key = math_key(tex)
-    target = out_dir / MATH_DIR / f"{key}.svg"
-    relative = f"{MATH_DIR}/{key}.svg"
-    if target.is_file():
-        return relative, height_em(target.read_bytes())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    cached = cache_dir / "math" / f"{key}.svg" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        shutil.copyfile(cached, target)
-    else:
+@dataclass(frozen=True)
+class Formula:
+    """A typeset formula: where the page finds it, its height in ems, and the SVG itself."""
+
+    tex: str
+    path: str  # relative to the chapter's output folder: math/<key>.svg
+    height: float | None
+    svg: bytes
+
+
+def typeset(tex: str, cache: CacheStore | Path) -> Formula:
+    """The formula's SVG, from the cache or drawn now (raises ChapterError for TeX mathtext cannot parse)."""
+    store, key = CacheStore.of(cache), math_key(tex)
+    svg = store.get("math", f"{key}.svg")
+    if svg is None:
         log.debug("typesetting %s", tex)
-        svg = render_svg(tex)
-        target.write_bytes(svg)
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_bytes(svg)
-            tmp.replace(cached)
-    return relative, height_em(target.read_bytes())
+        try:
+            svg = render_svg(tex)
+        except ValueError as exc:
+            raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}; fix the content file") from None
+        store.put("math", f"{key}.svg", svg)
+    return Formula(tex, f"{MATH_DIR}/{key}.svg", height_em(svg), svg)
+
+
+def typeset_all(texs: Iterable[str], cache: CacheStore | Path) -> dict[str, Formula]:
+    """Every formula a content file uses, typeset before the pages render (like figures)."""
+    return {tex: typeset(tex, cache) for tex in dict.fromkeys(texs)}
+
+
+def write_formulas(formulas: dict[str, Formula], out_dir: Path) -> None:
+    for formula in formulas.values():
+        target = out_dir / formula.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(formula.svg)
+
+
+def write_math(tex: str, out_dir: Path, cache: CacheStore | Path) -> tuple[str, float | None]:
+    """Typeset one formula into ``out_dir/math/``; its relative path and height."""
+    formula = typeset(tex, cache)
+    write_formulas({tex: formula}, out_dir)
+    return formula.path, formula.height

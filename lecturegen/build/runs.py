@@ -16,9 +16,10 @@ from lecturegen.build.executors import Executor, Finished, RunSpec
 from lecturegen.build.progress import Reporter
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.chapter import Chapter, Profile
+from lecturegen.report import RunStatus
 
 Done = dict[tuple[str, str, int], tuple[RunResult, dict[str, Any]]]  # (chapter, experiment, seed)
-ChapterRuns = tuple[dict[str, RunResult], dict[str, dict[str, Any]]]
+ChapterRuns = tuple[dict[str, RunResult], dict[str, RunStatus]]
 
 
 def _label(chapter: Chapter, name: str, seed: int, seeds: list[int], several: bool) -> str:
@@ -51,17 +52,18 @@ def plan(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: lis
 
 def _assemble(chapter: Chapter, seeds: list[int], done: Done) -> ChapterRuns:
     runs: dict[str, RunResult] = {}
-    status: dict[str, dict[str, Any]] = {}
+    status: dict[str, RunStatus] = {}
     for exp in chapter.experiments:
         results = [done[chapter.id, exp.name, seed][0] for seed in seeds]
         states = [{"seed": seed, **done[chapter.id, exp.name, seed][1]} for seed in seeds]
         runs[exp.name] = aggregate(results)
         if len(seeds) == 1:
-            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
+            status[exp.name] = RunStatus(states[0]["status"], tuple(states[0]["reasons"]), None,
+                                         states[0].get("trained_on"))
         else:
             trained = [st for st in states if st["status"] == "trained"]
-            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
-            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
+            reasons = tuple(dict.fromkeys(r for st in trained for r in st["reasons"]))
+            status[exp.name] = RunStatus("trained" if trained else "cached", reasons, tuple(states))
     return runs, status
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -21,11 +22,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def fit_and_evaluate(model, data, *, batch_size, epochs, callbacks=(), steps_per_execution=64, eval_batch_size=1000):
+def fit_and_evaluate(model, data, *, batch_size, epochs, callbacks=(), eval_batch_size=1000):
     # Speed settings: the same updates (same batches of batch_size, same optimizer and loss),
-    # only executed differently. TensorFlow runs 64 training steps per call instead of one,
-    # and evaluation on the test set, which learns nothing, reads 1,000 images at a time.
-    model.steps_per_execution = steps_per_execution
+    # only executed differently. TensorFlow runs many training steps per call instead of one:
+    # 64, or for tiny batches enough steps for 2,048 images (2,048 steps of batch 1).
+    # Evaluation on the test set, which learns nothing, reads 1,000 images at a time.
+    model.steps_per_execution = max(64, 2048 // batch_size)
     history = model.fit(
         data.x_train, data.y_train,
         batch_size=batch_size,
@@ -73,8 +75,19 @@ def _optimizer_config(model) -> dict:
     return {"name": type(model.optimizer).__name__, **values}
 
 
-def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, epoch_times: list[float]):
+class Cancelled(Exception):
+    """Training stopped on request (another run of the same build failed, or the build was interrupted)."""
+
+
+def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, epoch_times: list[float],
+                       cancel: threading.Event | None):
     class ProgressCallback(keras.callbacks.Callback):
+        async_safe = True  # its batch hook only reads an Event: Keras may run it off the training thread
+
+        def on_train_batch_end(self, batch, logs=None):  # every steps_per_execution updates
+            if cancel is not None and cancel.is_set():
+                self.model.stop_training = True
+
         def on_epoch_begin(self, epoch, logs=None):
             self.started = time.perf_counter()
 
@@ -88,22 +101,66 @@ def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, ep
     return ProgressCallback()
 
 
-def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, reporter: Reporter) -> RunResult:
-    """Build, fit and evaluate one experiment; return its results as plain data."""
+_BUILD_LOCK = threading.Lock()
+
+
+def _build_model(exp: Experiment, seed: int, keras):
+    """Seed, then build ``exp``'s model, under one lock and in a thread of its own.
+
+    The lock: runs training at the same time (``--jobs``) draw their initial weights and dropout
+    seeds from the seeded global generators one model at a time, so each gets what a sequential
+    build gives it. The new thread: Keras keeps layer names per thread, so every model's layers
+    are named afresh (dense, dense_1, ...) as in a new notebook, whatever trained before.
+    """
+    built: dict[str, object] = {}
+
+    def build() -> None:
+        try:
+            keras.utils.set_random_seed(seed)
+            built["model"] = exp.build()
+        except Exception as exc:  # reported below, in the caller's thread
+            built["error"] = exc
+
+    with _BUILD_LOCK:
+        thread = threading.Thread(target=build, name=f"build {exp.name}")
+        thread.start()
+        thread.join()
+    if "error" in built:
+        raise TrainingError(
+            f"experiment '{exp.name}' failed to build its model: {_first_line(built['error'])}; fix its code"
+        )
+    return built["model"]
+
+
+def _device(tf) -> str:
+    """What the models train on: the first GPU when TensorFlow sees one (it then places them there), else CPU."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    try:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name")
+    except (ValueError, RuntimeError):
+        name = None
+    return f"GPU ({name})" if name else "GPU"
+
+
+def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, reporter: Reporter,
+          cancel: threading.Event | None = None) -> RunResult:
+    """Build, fit and evaluate one experiment; return its results as plain data.
+
+    ``cancel``: when set, training stops after the current ``steps_per_execution`` updates and
+    :class:`Cancelled` is raised.
+    """
     data = prepare(dataset.arrays, exp.inputs, exp.labels, profile.max_train, profile.max_test)
     epochs = profile.epochs(exp)
     batch_size = exp.batch_size_for(len(data.x_train))
     tf, keras = _import_tensorflow()
-    keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    try:
-        model = exp.build()
-    except Exception as exc:
-        raise TrainingError(f"experiment '{exp.name}' failed to build its model: {_first_line(exc)}; fix its code") from None
+    model = _build_model(exp, seed, keras)
     epoch_times: list[float] = []
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
-    callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times)
+    callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times, cancel)
     try:
         history, test_loss, test_accuracy = fit_and_evaluate(
             model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
@@ -113,6 +170,8 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
             f"experiment '{exp.name}' failed during training: {_first_line(exc)}; "
             "check the model's input shape, layers and loss against the data"
         ) from None
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(exp.name)
     wall = time.perf_counter() - started
     history = {k: [float(v) for v in values] for k, values in history.items()}
     if not all(math.isfinite(v) for values in history.values() for v in values) or not math.isfinite(test_loss):
@@ -120,7 +179,6 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
             f"experiment '{exp.name}': the loss became NaN or infinite during training; "
             "lower the learning rate or check the data scaling"
         )
-    devices = [d.device_type for d in tf.config.list_physical_devices() if d.device_type != "CPU"]
     result = RunResult(
         experiment=exp.name,
         history=history,
@@ -135,7 +193,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         wall_time_s=round(wall, 3),
         epoch_times_s=[round(t, 3) for t in epoch_times],
         versions=library_versions(),
-        device=devices[0] if devices else "CPU",
+        device=_device(tf),
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
     )
@@ -143,8 +201,14 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     return result
 
 
-def limit_threads(threads: int) -> None:
-    """Give this process `threads` CPU threads (before TensorFlow starts); used by `--jobs` workers."""
+def limit_threads(threads: int, inter_op: int | None = None) -> bool:
+    """Size TensorFlow's thread pools: ``threads`` per operation, ``inter_op`` (default ``threads``)
+    operations at once. Only possible before TensorFlow starts running; False when it was too late."""
     tf, _ = _import_tensorflow()
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(inter_op or threads)
+    except RuntimeError:  # already initialised, e.g. a second build in the same process
+        log.debug("TensorFlow's thread pools are already running; kept their size")
+        return False
+    return True

@@ -139,9 +139,10 @@ def _groups(snippets: list[Snippet]) -> list[list[Snippet]]:
 def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
                    memory_mb: int = DEFAULT_MEMORY_MB, jobs: int = 2) -> list[CheckResult]:
     """Run every snippet in its own confined process (``jobs`` at a time), in input order."""
-    if not (0 < timeout < 86400) or memory_mb <= 0 or jobs < 1:
-        raise CheckInputError("--timeout must be between 0 and 86400 s, --memory-mb positive, "
-                              "--jobs at least 1")
+    if not (0 < timeout < 86400) or not (64 <= memory_mb <= 1 << 24) or not (1 <= jobs <= 256):
+        raise CheckInputError(f"--timeout {timeout:g}, --memory-mb {memory_mb} or --jobs {jobs} is out of range; "
+                              "give --timeout between 0 and 86400 s, --memory-mb between 64 and 16777216, "
+                              "--jobs between 1 and 256")
     groups = _groups(snippets)
     with Workers([[s.code for s in g] for g in groups]) as workers:
         def run(i: int) -> list[CheckResult]:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from lecturegen.terminal import plain
 from lecturegen.check.audit import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, CheckInputError, CheckResult,
                               check_snippets, collect_snippets)
 
@@ -39,8 +40,8 @@ def render_table(results: list[CheckResult], console: Console) -> None:
         if r.fix and r.hints:
             fix += f" (also {'; '.join(r.hints[:2])})"
         style = VERDICT_STYLE.get(r.verdict, "")
-        table.add_row(Text(f"{r.path}:{r.line}"), Text(r.snippet), Text(r.verdict, style=style),
-                      Text(message), Text(fix))
+        table.add_row(Text(plain(f"{r.path}:{r.line}")), Text(plain(r.snippet)), Text(r.verdict, style=style),
+                      Text(plain(message)), Text(plain(fix)))
     console.print(table)
     counts = Counter(r.verdict for r in results)
     console.print(f"{len(results)} snippets: " + ", ".join(

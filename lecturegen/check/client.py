@@ -33,9 +33,12 @@ PRELOAD_ROOTS = {"numpy", "tensorflow", "keras", "matplotlib", "pandas", "scipy"
 HEAVY_ROOTS = {"tensorflow", "keras"}  # seconds to import: their jobs get a worker of their own
 READY_TIMEOUT = 600.0  # importing TensorFlow on a loaded machine
 REPORT_GRACE = 30.0  # on top of the job's own deadline, which the worker enforces
-ISOLATION_STEPS = {"pid": "process tree not confined to a PID namespace (reaped by a subreaper instead)",
-                   "net": "network reachable", "files": "files writable outside the work folder",
-                   "caps": "capabilities kept"}
+ISOLATION_STEPS = {  # what it means when a confinement step did not hold ({} = why)
+    "pid": "snippets run without a PID namespace ({}); the processes they leave are killed by their supervisor instead",
+    "net": "snippets can reach the network ({})",
+    "files": "snippets can write outside their temporary folder ({})",
+    "caps": "snippets keep the user's capabilities ({})",
+}
 
 
 def preload_modules(codes: Iterable[str]) -> list[str]:
@@ -46,7 +49,7 @@ def preload_modules(codes: Iterable[str]) -> list[str]:
             with warnings.catch_warnings():  # e.g. invalid escapes: the runner reports them
                 warnings.simplefilter("ignore")
                 tree = ast.parse(code)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
@@ -58,6 +61,12 @@ def preload_modules(codes: Iterable[str]) -> list[str]:
                     if name == "matplotlib.pyplot":
                         found.setdefault(name)
     return list(found)
+
+
+def keras_datasets() -> str | None:
+    """The user's Keras dataset cache (``$KERAS_HOME/datasets`` or ``~/.keras/datasets``), if any."""
+    folder = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+    return str(folder.resolve()) if folder.is_dir() else None
 
 
 def _environment(home: str) -> dict[str, str]:
@@ -73,7 +82,7 @@ class Worker:
 
     def __init__(self, preload: list[str]) -> None:
         self.preload = preload
-        self.root = Path(tempfile.mkdtemp(prefix="lecturegen-check-"))
+        self.root: Path | None = None  # made by start()
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
         self.pending: dict[int, Future[dict[str, Any]]] = {}
@@ -83,9 +92,10 @@ class Worker:
 
     def start(self) -> None:
         """Start the worker; it imports its modules while the caller goes on (``run`` waits)."""
-        home = self.root / "home"
+        root = self.root = Path(tempfile.mkdtemp(prefix="lecturegen-check-"))
+        home = root / "home"
         home.mkdir()
-        with open(self.root / "worker.log", "wb") as log:
+        with open(root / "worker.log", "wb") as log:
             self.proc = subprocess.Popen([sys.executable, "-P", str(WORKER)], cwd=home,
                                          env=_environment(str(home)), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=log, start_new_session=True)
@@ -94,9 +104,9 @@ class Worker:
         self.proc.stdin.write(json.dumps({"preload": self.preload, "namespaces": namespaces}).encode() + b"\n")
         self.proc.stdin.flush()
         self.pending[0] = self.ready
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, args=(root / "worker.log",), daemon=True).start()
 
-    def _read(self) -> None:
+    def _read(self, log_path: Path) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
@@ -108,7 +118,7 @@ class Worker:
             if future is not None:
                 future.set_result(msg)
         try:
-            log = (self.root / "worker.log").read_text(encoding="utf-8", errors="replace").strip()
+            log = log_path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError:  # removed: the check is over
             log = ""
         why = "the check worker stopped unexpectedly" + (f": {log.splitlines()[-1][:200]}" if log else "")
@@ -124,10 +134,12 @@ class Worker:
         if hello.get("error"):
             return hello
         job_id = next(self.ids)
+        assert self.root is not None
         folder = self.root / f"job-{job_id}"
         (folder / "work").mkdir(parents=True)
         request = {"id": job_id, "job": job, "work": str(folder / "work"), "out": str(folder / "stdout"),
-                   "err": str(folder / "stderr"), "memory_mb": memory_mb, "deadline": deadline}
+                   "err": str(folder / "stderr"), "memory_mb": memory_mb, "deadline": deadline,
+                   "datasets": keras_datasets()}
         future: Future[dict[str, Any]] = Future()
         with self.lock:
             self.pending[job_id] = future
@@ -150,7 +162,7 @@ class Worker:
         for step, what in ISOLATION_STEPS.items():
             state = self.isolation.get(step)
             if self.isolation and state is not True:
-                logger.warning("check: %s for the snippets: %s", what, state or "not attempted")
+                logger.warning("check: %s", what.format(state or "not attempted"))
 
     def close(self) -> None:
         """Let the worker finish (kill it if it does not) and remove its folder."""
@@ -162,7 +174,8 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()  # the worker we started, by its own pid; its children die with it
                 self.proc.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 class Workers:

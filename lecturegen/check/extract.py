@@ -16,7 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable
 
-from lecturegen.errors import UsageError
+from lecturegen import safefs
+from lecturegen.errors import LecturegenError, UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,10 @@ class Snippet:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckInputError(f"cannot read {path}: {exc}") from exc
+    try:  # a FIFO or a device is refused, not waited on
+        return safefs.read_text(path, "snippet file")
+    except LecturegenError as exc:
+        raise CheckInputError(str(exc)) from None
 
 
 def _from_py(path: Path) -> list[Snippet]:
@@ -181,7 +182,9 @@ def _from_ipynb(path: Path) -> list[Snippet]:
     import nbformat
 
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        nb = nbformat.reads(_read(path), as_version=4)
+    except CheckInputError:
+        raise
     except Exception as exc:  # nbformat raises a zoo of JSON/validation errors
         raise CheckInputError(f"cannot read notebook {path}: {exc}") from exc
     codes = [_strip_magics(c.source) if c.cell_type == "code" else None for c in nb.cells]
@@ -209,6 +212,8 @@ def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
     for path in given:
         if not path.exists():
             raise CheckInputError(f"path not found: {path}")
+        if safefs.is_special(path):  # reading a FIFO would wait for a writer forever
+            raise CheckInputError(f"{path} is a FIFO, device or socket, not a file; give a .py, .ipynb, .md or .html file")
         if path.is_dir():
             files.extend(_walk(path))
         elif path.suffix.lower() in EXTRACTORS:

@@ -73,9 +73,9 @@ def _prctl(option: int, arg: int) -> None:
           ctypes.c_ulong(0))
 
 
-def die_with_parent() -> None:
-    """SIGKILL this process when the thread that forked it ends (lecturegen killed -> all die)."""
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to this process when the thread that forked it ends (lecturegen killed -> all die)."""
+    _prctl(PR_SET_PDEATHSIG, sig)
 
 
 def _write(path: str, text: str) -> None:
@@ -83,7 +83,7 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-OFF = "turned off (LECTUREGEN_CHECK_NAMESPACES=0)"
+OFF = "turned off by LECTUREGEN_CHECK_NAMESPACES=0"
 
 
 def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
@@ -107,7 +107,7 @@ def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
             _write("/proc/self/gid_map", f"{gid} {gid} 1")
         iso.steps["pid"] = True
     except OSError as exc:
-        iso.steps["pid"] = f"no PID namespace ({exc.strerror})"
+        iso.steps["pid"] = f"no PID namespace: {exc.strerror}"
 
 
 def _children(parent: int) -> list[int]:
@@ -188,7 +188,7 @@ def _step(iso: Isolation, name: str, fn, *args: object, failed: str) -> None:  #
         fn(*args)
         iso.steps[name] = True
     except OSError as exc:
-        iso.steps[name] = f"{failed} ({exc.strerror or exc})"
+        iso.steps[name] = f"{failed}: {exc.strerror or exc}"
 
 
 def close_fds_except(keep: set[int]) -> None:
@@ -199,7 +199,21 @@ def close_fds_except(keep: set[int]) -> None:
         low = (fd or 0) + 1
 
 
-def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], namespaces: bool = True) -> None:
+def _show_datasets(src: str, work: str, bind: bool) -> None:
+    """The user's Keras dataset cache at ``~/.keras/datasets`` (HOME is the work folder), so that
+    ``keras.datasets.mnist.load_data()`` works offline: a bind mount of the read-only tree (so
+    read-only), or a symbolic link without a mount namespace."""
+    target = os.path.join(work, ".keras", "datasets")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if bind:
+        os.mkdir(target)
+        _mount(src, target, None, MS_BIND)
+    else:
+        os.symlink(src, target)
+
+
+def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], namespaces: bool = True,
+            datasets: str | None = None) -> None:
     """Confine the current (snippet) process; call after fork, before running untrusted code."""
     os.setsid()
     if namespaces:
@@ -207,6 +221,11 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
         _step(iso, "files", _read_only_filesystem, work, iso.held("pid"), failed="no read-only mount namespace")
     else:
         iso.steps.update(net=OFF, files=OFF, caps=OFF)
+    if datasets:
+        try:
+            _show_datasets(datasets, work, iso.held("files"))
+        except OSError:
+            pass  # a snippet that needs the cache will say so itself
     if namespaces and (os.geteuid() == 0 or iso.held("pid")):
         _step(iso, "caps", _drop_capabilities, failed="capabilities kept")
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]

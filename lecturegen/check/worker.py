@@ -16,7 +16,7 @@ Lines on stdin/stdout, one JSON object each::
 
     in  {"preload": [module, ...], "namespaces": bool}   out {"ready": true, "preloaded": [module, ...]}
     in  {"id": int, "job": {...}, "work": dir, "out": file, "err": file,
-         "memory_mb": int, "deadline": seconds}
+         "memory_mb": int, "deadline": seconds, "datasets": dir|null}
     out {"id": int, "cells": [record, ...], "done": bool, "forged": bool, "timed_out": bool,
          "status": int|null, "isolation": {step: true|reason}, "stderr": str}
 """
@@ -103,7 +103,7 @@ def _snippet_process(req: dict[str, Any], iso: Any, key: bytes, fds: tuple[int, 
         for src, dst in ((devnull, 0), (out, 1), (err, 2)):
             os.dup2(src, dst)
         sandbox.close_fds_except({w})
-        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ), NAMESPACES)
+        sandbox.confine(iso, req["work"], int(req["memory_mb"]), dict(os.environ), NAMESPACES, req.get("datasets"))
         os.write(w, runner.sign(key, 0, {"isolation": iso.steps}))
         runner.serve(req["job"], w, key, first_seq=1)
     except BaseException:  # noqa: BLE001 - report, then leave without running anything else
@@ -125,9 +125,16 @@ def _watch(stream: Stream, r: int, pid: int, deadline: float) -> tuple[int, bool
             stream.feed(os.read(r, 65536))
 
 
+def _abandon(pid: int) -> None:
+    """The worker (so lecturegen) is gone: kill the snippet process and all it started, then leave."""
+    os.kill(pid, signal.SIGKILL)
+    sandbox.reap_descendants()  # without a PID namespace its orphans come to us (subreaper)
+    os._exit(1)
+
+
 def supervise(req: dict[str, Any], report_fd: int) -> None:
     """C: run one job in a confined snippet process and write the verified report to ``report_fd``."""
-    sandbox.die_with_parent()
+    sandbox.die_with_parent(signal.SIGTERM)  # the worker died: kill the snippet's tree, see below
     iso = sandbox.Isolation()
     key = os.urandom(32)
     r, w = os.pipe()
@@ -140,6 +147,7 @@ def supervise(req: dict[str, Any], report_fd: int) -> None:
         _snippet_process(req, iso, key, (w, out, err))
     for fd in (w, out, err):
         os.close(fd)
+    signal.signal(signal.SIGTERM, lambda *_: _abandon(pid))
     stream = Stream(key)
     status, timed_out = _watch(stream, r, pid, time.monotonic() + float(req["deadline"]))
     sandbox.reap_descendants()  # no one holds the pipe's write end any more

@@ -15,16 +15,39 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from lecturegen.build.store import CacheStore
 from lecturegen.errors import LecturegenError
 from lecturegen.publish.sitecheck import local_refs
 
 log = logging.getLogger(__name__)
 
-PDF_SCHEMA = 1
+PDF_SCHEMA = 2  # 2: Korean words kept whole (keep_korean_words)
+
+_TAG = re.compile(r"(<[^>]*>)")
+_KOREAN_WORD = re.compile(r"[^\s<>]*[\uac00-\ud7a3][^\s<>]*")
+_VERBATIM = ("pre", "code", "script", "style", "title", "textarea")
+
+
+def keep_korean_words(html: str) -> str:
+    """Wrap every word holding Hangul in ``<span class="lg-keep">`` (``white-space: nowrap`` in
+    handout.css), so the PDF breaks Korean between words only: WeasyPrint ignores
+    ``word-break: keep-all`` and would split "결과가" as "결/과가". Text in code is left alone."""
+    out, verbatim = [], 0
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            if name and name.group(1).lower() in _VERBATIM and not part.endswith("/>"):
+                verbatim += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif verbatim > 0 or not part.strip():
+            out.append(part)
+        else:
+            out.append(_KOREAN_WORD.sub(lambda m: f'<span class="lg-keep">{m.group(0)}</span>', part))
+    return "".join(out)
 
 
 class PdfError(LecturegenError):
@@ -94,13 +117,14 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def write_handout_pdf(page: Path, target: Path, site_root: Path, cache_dir: Path) -> bool:
+def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheStore | Path) -> bool:
     """Print ``page`` to ``target``; returns True when it came from the cache."""
     weasyprint = _weasyprint()
     key = _inputs_digest(page, site_root, weasyprint.__version__)
-    cached = cache_dir / "pdf" / f"{key}.pdf"
-    if cached.is_file():
-        shutil.copyfile(cached, target)
+    store, name = CacheStore.of(cache), f"{key}.pdf"
+    hit = store.get("pdf", name)  # checksummed like every cache entry: a damaged PDF is printed again
+    if hit is not None:
+        target.write_bytes(hit)
         return True
     fetcher = _site_fetcher(weasyprint, site_root)
     collect = _Collect()
@@ -108,7 +132,8 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache_dir: Path
     wlog.addHandler(collect)
     propagate, wlog.propagate = wlog.propagate, False  # its CSS notes are not the user's business
     try:
-        weasyprint.HTML(filename=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
+        html = keep_korean_words(page.read_text(encoding="utf-8"))
+        weasyprint.HTML(string=html, base_url=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
     finally:
         wlog.removeHandler(collect)
         wlog.propagate = propagate
@@ -117,8 +142,5 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache_dir: Path
     failed = fetcher.refused + [m for m in collect.messages if m.startswith(("Failed to load", "Failed to"))]
     if failed:
         raise PdfError(f"{page.parent.name}/{page.name} could not be printed: {failed[0]}; rebuild the chapter")
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    shutil.copyfile(target, tmp)
-    tmp.replace(cached)
+    store.put("pdf", name, target.read_bytes())
     return False

@@ -21,9 +21,9 @@ from typing import Any
 
 import jinja2
 
-from lecturegen.safefs import loads
-from lecturegen import __version__, clock
+from lecturegen import __version__, clock, messages
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.report import Report, ReportError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 SHARED = "assets"
 PER_SITE_ASSETS = {"fonts.css"}  # the font subset is recomputed for all pages of the site together
 ASSET_LINK = re.compile(r'(\s(?:href|src)=")assets/')
-DEFAULT_TITLE = "lecturegen 강의 자료 · Course material"
+INSTRUCTOR_FILES = ("instructor.html", "instructor-slides.html")  # written by every build, see build.render
+INSTRUCTOR_INDEX = "instructor.html"  # the site's page listing them, only with --instructor
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class PublishOptions:
     out: Path = Path("output")
     site: Path = Path("site")
     chapters: tuple[str, ...] = ()
-    title: str = DEFAULT_TITLE
+    title: str | None = None  # None: the catalogs' site title in the site's languages
     cache_dir: Path | None = None
+    instructor: bool = False  # also publish the instructor's pages, listed on their own page
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,12 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     if not report_path.is_file():
         return None
     try:
-        report = loads(report_path.read_text(encoding="utf-8"))
-        report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
+        report = Report.load(report_path).data  # checked against the report schema: one line when malformed
+    except ReportError as exc:  # a built folder, not a command-line argument: exit 1 like other build problems
+        raise LecturegenError(str(exc)) from None
     for name in ("slides.html", "handout.html", *report.get("outputs", [])):
+        if name in INSTRUCTOR_FILES and not (folder / name).is_file():
+            continue  # built before the instructor's pages existed: publishable without --instructor
         if not (folder / name).is_file():
             raise LecturegenError(f"{folder / name} is missing; rebuild the chapter with 'lecturegen build'")
     return BuiltChapter(folder, report)
@@ -146,10 +149,16 @@ def _only_built_files(chapter: BuiltChapter) -> None:
                               f"listed in {MARKER}); remove it or rebuild the chapter, then publish again")
 
 
-def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str]) -> None:
-    """Copy the chapter's own files (not its assets, which are shared), never following a link."""
+def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str], instructor: bool = False) -> None:
+    """Copy the chapter's own files (not its assets, which are shared), never following a link; the
+    instructor's pages only when asked for."""
+    if instructor and not all((chapter.folder / name).is_file() for name in INSTRUCTOR_FILES):
+        raise UsageError(f"{chapter.folder} has no instructor pages; rebuild it with 'lecturegen build' "
+                         "(this lecturegen writes them) or publish without --instructor")
     for rel in regular_files(chapter.folder):
         if rel.parts[0] == SHARED or rel.as_posix() == MARKER:
+            continue
+        if rel.as_posix() in INSTRUCTOR_FILES and not instructor:
             continue
         copy_regular(chapter.folder, rel, dest / rel)
         written.add(f"{chapter.name}/{rel.as_posix()}")
@@ -165,26 +174,40 @@ def _pct(value: float | None) -> str:
 def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
     report = chapter.report
     pdf = site / chapter.name / "handout.pdf"
-    runs = [{"name": name, "title": run.get("title", ""), "accuracy": run.get("test_accuracy"),
+    runs = [{"name": name, "label": run.get("label") or run.get("title") or name, "accuracy": run.get("test_accuracy"),
              "reference": (run.get("reference") or {}).get("test_accuracy")}
             for name, run in report.get("runs", {}).items()]
     return {
         "name": chapter.name, "lang": chapter.lang, "title": report["chapter"].get("title", chapter.name),
         "sample": bool(report.get("sample_data")), "report": report, "prov": report["provenance"],
         "notebook": chapter.notebook, "runs": runs,
+        "failing": [c["id"] for c in report.get("claims", []) if not c.get("holds", True)],
         "pdf_kib": round(pdf.stat().st_size / 1024) if pdf.is_file() else 0,
     }
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str) -> str:
+def site_languages(chapters: list[BuiltChapter]) -> tuple[str, ...]:
+    """The index's languages: those of the published chapters that lecturegen has words for, the
+    course's original language first. The first is the page's; the others follow each label."""
+    found = {c.lang for c in chapters}
+    return tuple(lang for lang in messages.languages() if lang in found) or (messages.FALLBACK,)
+
+
+def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, template: str = "index.html.j2") -> str:
+    """The site's index (students) or, with ``template="instructor.html.j2"``, the instructor's page."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
-    published = clock.stamp()
-    return env.get_template("index.html.j2").render(
-        site={"title": title, "lecturegen": __version__, "published": published},
+    langs = site_languages(chapters)
+    words = [messages.section(lang, "site") for lang in langs]
+    names = {lang: " · ".join(messages.section(other, "languages").get(lang, lang) for other in langs)
+             for lang in {c.lang for c in chapters}}
+    default_title = " · ".join(w["title"] for w in words)
+    return env.get_template(template).render(
+        site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
+              "lang": langs[0]},
         chapters=[_index_entry(c, site) for c in chapters],
-        labels={"lang": {"ko": "한국어 · Korean", "en": "영어 · English"}},
+        words=words, others=langs[1:], language_names=names,
     )
 
 
@@ -197,11 +220,12 @@ def _check(staged: Path, written: set[str]) -> None:
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     from lecturegen.build.cache import default_cache_dir
+    from lecturegen.build.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()
     chapters = find_built(opts.out, opts.chapters)
-    cache_dir = opts.cache_dir or default_cache_dir()
+    cache = CacheStore(opts.cache_dir or default_cache_dir())
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
         raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
@@ -215,21 +239,32 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         for chapter in chapters:
             say(f"copying {chapter.name}")
             _merge_assets(chapter, shared, written)
-            _copy_chapter(chapter, staged / chapter.name, written)
+            _copy_chapter(chapter, staged / chapter.name, written, opts.instructor)
         shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
         written.update({f"{SHARED}/index.css", f"{SHARED}/fonts.css", "index.html"})
         # one font subset for the whole site: every character of every page, the index included (its
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
         draft = render_index(chapters, staged, opts.title)
-        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache_dir), encoding="utf-8")
+        if opts.instructor:
+            draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
+        (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
         _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(f"printing {chapter.name}/handout.pdf")
             page = staged / chapter.name / "handout.html"
-            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache_dir)
+            pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache)
             written.add(f"{chapter.name}/handout.pdf")
+            if opts.instructor:
+                say(f"printing {chapter.name}/instructor.pdf")
+                notes = page.with_name("instructor.html")
+                write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache)
+                written.add(f"{chapter.name}/instructor.pdf")
         (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
+        if opts.instructor:
+            page = render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
+            (staged / INSTRUCTOR_INDEX).write_text(page, encoding="utf-8")
+            written.add(INSTRUCTOR_INDEX)
         _check(staged, written)
         version = staged.with_suffix("")
     return PublishOutcome(opts.site, version, chapters, pdf_cached, time.perf_counter() - started)

@@ -88,11 +88,12 @@ class RenamingReporter:
 @dataclass(frozen=True)
 class ExecutorOptions:
     kind: str = "local"
-    jobs: int = 1  # local: experiments trained at the same time, in worker processes
+    jobs: int | None = 1  # local: runs trained at the same time (None: schedule.default_jobs())
     data_spec: str | None = None  # local --jobs: what each worker process resolves
     chapters_dirs: tuple[Path, ...] = ()
     scheduler: str | None = None  # dask: an existing scheduler; None: a LocalCluster on this machine
     workers: int | None = None  # dask LocalCluster: worker processes (default: sized to the machine)
+    processes: bool = False  # local --jobs: worker processes instead of threads of the build
 
 
 def check_options(opts: ExecutorOptions) -> None:
@@ -101,7 +102,7 @@ def check_options(opts: ExecutorOptions) -> None:
         raise UsageError(f"unknown executor '{opts.kind}'; use one of: {', '.join(EXECUTORS)}")
     if opts.kind != "dask" and (opts.scheduler or opts.workers):
         raise UsageError("--scheduler and --workers need --executor dask")
-    if opts.kind == "dask" and opts.jobs > 1:
+    if opts.kind == "dask" and opts.jobs is not None and opts.jobs > 1:
         raise UsageError(f"--jobs {opts.jobs} is for the local executor; with --executor dask give --workers (or start more workers)")
     if opts.scheduler and opts.workers:
         raise UsageError("--workers sizes a cluster on this machine; an existing --scheduler has its own workers")
@@ -117,5 +118,6 @@ def make_executor(opts: ExecutorOptions, reporter: Reporter) -> Executor:
 
         return DaskExecutor.connect(opts.scheduler, opts.workers, reporter)
     from lecturegen.build.executors.local import LocalExecutor
+    from lecturegen.build.schedule import default_jobs
 
-    return LocalExecutor(opts.jobs, opts.data_spec, opts.chapters_dirs)
+    return LocalExecutor(opts.jobs or default_jobs(), opts.data_spec, opts.chapters_dirs, opts.processes)

@@ -1,7 +1,7 @@
 """``--executor local`` (the default): today's training, on this machine.
 
 A thin wrapper: one run after another in this process (:func:`lecturegen.build.train.train`), or
-with ``--jobs N`` the runs of each (chapter, seed) in N worker processes
+with ``--jobs N`` N runs of each (chapter, seed) at once, in threads or (``--processes``) worker processes
 (:func:`lecturegen.build.parallel.train_concurrently`).
 """
 
@@ -19,8 +19,10 @@ from lecturegen.build.progress import Reporter
 class LocalExecutor:
     name = "local"
 
-    def __init__(self, jobs: int = 1, data_spec: str | None = None, chapters_dirs: tuple[Path, ...] = ()) -> None:
+    def __init__(self, jobs: int = 1, data_spec: str | None = None, chapters_dirs: tuple[Path, ...] = (),
+                 processes: bool = False) -> None:
         self.jobs = jobs
+        self.processes = processes
         self.data_spec = data_spec
         self.chapters_dirs = chapters_dirs
         self.where = {"executor": "local", "host": socket.gethostname()}
@@ -31,7 +33,7 @@ class LocalExecutor:
         for spec in runs:
             groups.setdefault((spec.chapter_id, spec.seed), []).append(spec)
         for (chapter_id, seed), specs in groups.items():
-            if self.jobs > 1 and len(specs) > 1 and self.data_spec is not None:
+            if self.jobs > 1 and len(specs) > 1 and (self.data_spec is not None or not self.processes):
                 self._concurrently(chapter_id, seed, specs, dataset, reporter, on_result)
             else:
                 from lecturegen.build.train import train  # imports TensorFlow only when something must train
@@ -50,7 +52,7 @@ class LocalExecutor:
         train_concurrently(chapter_id, [spec.experiment for spec in specs], self.data_spec, dataset.fingerprint.sha256,
                            specs[0].profile, seed, min(self.jobs, len(specs)), reporter,
                            lambda exp, result: on_result(Finished(by_experiment[exp.name], result, self.where)),
-                           self.chapters_dirs)
+                           self.chapters_dirs, dataset=dataset, processes=self.processes)
 
     def close(self) -> None:
         pass

@@ -16,6 +16,7 @@ from lecturegen.chapters.ch4.tables import batching_table, optimizer_table, rank
 
 @experiment(
     title={"ko": "시그모이드 신경망 (3장 기준 모델)", "en": "Sigmoid network (the chapter-3 baseline)"},
+    label={"ko": "시그모이드 모델", "en": "sigmoid model"},
     epochs=10,
     batch_size=32,
     inputs="flat",
@@ -42,6 +43,7 @@ def sigmoid():
 
 @experiment(
     title={"ko": "ReLU + 소프트맥스 신경망", "en": "ReLU + softmax network"},
+    label={"ko": "ReLU + 소프트맥스 모델", "en": "ReLU + softmax model"},
     epochs=10,
     batch_size=32,
     inputs="flat",
@@ -70,6 +72,7 @@ def relu():
 
 @experiment(
     title={"ko": "TensorFlow 공식 퀵스타트 모델", "en": "The official TensorFlow quickstart model"},
+    label={"ko": "퀵스타트 모델", "en": "quickstart model"},
     epochs=5,
     batch_size=32,
     inputs="image",
@@ -113,6 +116,7 @@ def dense_network():
 
 @experiment(
     title={"ko": "SGD (학습률 0.01)", "en": "SGD (learning rate 0.01)"},
+    label={"ko": "SGD", "en": "SGD"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_sgd():
@@ -129,6 +133,7 @@ def opt_sgd():
 
 @experiment(
     title={"ko": "모멘텀 (SGD + momentum 0.9)", "en": "Momentum (SGD + momentum 0.9)"},
+    label={"ko": "모멘텀", "en": "momentum"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_momentum():
@@ -145,6 +150,7 @@ def opt_momentum():
 
 @experiment(
     title={"ko": "Adagrad", "en": "Adagrad"},
+    label={"ko": "Adagrad", "en": "Adagrad"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_adagrad():
@@ -161,6 +167,7 @@ def opt_adagrad():
 
 @experiment(
     title={"ko": "RMSprop", "en": "RMSprop"},
+    label={"ko": "RMSprop", "en": "RMSprop"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_rmsprop():
@@ -177,6 +184,7 @@ def opt_rmsprop():
 
 @experiment(
     title={"ko": "Adam", "en": "Adam"},
+    label={"ko": "Adam", "en": "Adam"},
     epochs=OPTIMIZER_EPOCHS, group="optimizers", uses=(dense_network,),
 )
 def opt_adam():
@@ -198,6 +206,7 @@ BATCHING_EPOCHS = 2  # the fixed budget: every way of batching sees the training
 
 @experiment(
     title={"ko": "배치 경사 하강법 (배치 = 훈련 세트 전체)", "en": "Batch gradient descent (batch = whole training set)"},
+    label={"ko": "전체 배치 경사 하강법", "en": "full-batch gradient descent"},
     epochs=BATCHING_EPOCHS, batch_size=None, group="batching", uses=(dense_network,),
 )
 def full_batch():
@@ -214,6 +223,7 @@ def full_batch():
 
 @experiment(
     title={"ko": "확률적 경사 하강법 (배치 1)", "en": "Stochastic gradient descent (batch 1)"},
+    label={"ko": "확률적 경사 하강법 (배치 1)", "en": "stochastic GD (batch 1)"},
     epochs=BATCHING_EPOCHS, batch_size=1, group="batching", uses=(dense_network,),
 )
 def single_sample():
@@ -230,6 +240,7 @@ def single_sample():
 
 @experiment(
     title={"ko": "미니배치 경사 하강법 (배치 32)", "en": "Mini-batch gradient descent (batch 32)"},
+    label={"ko": "미니배치 경사 하강법 (배치 32)", "en": "mini-batch GD (batch 32)"},
     epochs=BATCHING_EPOCHS, batch_size=32, group="batching", uses=(dense_network,),
 )
 def mini_batch():

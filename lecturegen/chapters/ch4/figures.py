@@ -11,7 +11,7 @@ teaching figures beyond the original lecture, each computed, none drawn by hand.
 
 from __future__ import annotations
 
-from lecturegen.build.figures import X_RANGE, activation_values
+from lecturegen.build.figures import X_RANGE, activation_values, display_names
 from lecturegen.chapter import FigureSpec
 
 TEXT = {
@@ -34,7 +34,10 @@ TEXT = {
 }
 
 DERIVED = ("sigmoid", "tanh", "relu", "leaky_relu")
-LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (a = 0.1)"}
+LABELS = {  # legend names per language
+    "ko": {"sigmoid": "시그모이드", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (a = 0.1)"},
+    "en": {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (a = 0.1)"},
+}
 
 
 def _plain():
@@ -58,25 +61,27 @@ def draw_derivatives(fig, inputs: dict, lang: str) -> None:
     t = TEXT[lang]
     x = np.arange(*X_RANGE)
     axes = fig.subplots(1, 3)
+    names = LABELS.get(lang, LABELS["en"])
     for name in DERIVED:
-        axes[0].plot(x, activation_values(name, x), label=LABELS[name], linewidth=2)
-        axes[1].plot(x, _derivative(name, x), label=LABELS[name], linewidth=2)
+        axes[0].plot(x, activation_values(name, x), label=names[name], linewidth=2)
+        axes[1].plot(x, _derivative(name, x), label=names[name], linewidth=2)
     axes[0].set_title(t["function"])
     axes[1].set_title(t["derivative"])
     for ax in axes[:2]:
         ax.set_xlabel("x")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    # one legend for the two left panels, under the figure, so no curve is hidden behind it
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(DERIVED), frameon=False)
     depth = np.arange(1, inputs["max_depth"] + 1)
     for name in DERIVED:
         peak = float(np.max(_derivative(name, x)))  # the largest slope anywhere on the grid
-        axes[2].plot(depth, peak ** depth, marker="o", label=f"{LABELS[name]}: ${peak:.2f}^n$")
+        axes[2].plot(depth, peak ** depth, marker="o", label=f"${peak:.2f}^n$")
     axes[2].set_yscale("log")
     axes[2].yaxis.set_major_formatter(_plain())
     axes[2].set_xlabel(t["depth"])
-    axes[2].set_title(t["bound"], fontsize=10)
+    axes[2].set_title(t["bound"])
     axes[2].grid(alpha=0.3)
-    axes[2].legend(fontsize=8)
+    axes[2].legend(loc="lower left")
 
 
 def draw_losses(fig, inputs: dict, lang: str) -> None:
@@ -106,36 +111,41 @@ def draw_optimizers(fig, inputs: dict, lang: str) -> None:
     ax_acc, ax_loss = fig.subplots(1, 2)
     for run in inputs["runs"]:
         epochs = range(1, len(run["val_accuracy"]) + 1)
-        ax_acc.plot(epochs, run["val_accuracy"], marker="o", label=run["name"])
-        ax_loss.plot(epochs, run["val_loss"], marker="o", label=run["name"])
+        ax_acc.plot(epochs, run["val_accuracy"], marker="o", label=run["name"][lang])
+        ax_loss.plot(epochs, run["val_loss"], marker="o", label=run["name"][lang])
     for ax, title in ((ax_acc, t["val_acc"]), (ax_loss, t["val_loss"])):
         ax.set_title(title + (f" ({t['sample']})" if inputs["sample"] else ""))
         ax.set_xlabel(t["epoch"])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    # one legend under both panels: five entries inside a panel would cover its curves
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncol=min(len(inputs["runs"]), 5),
+               frameon=False)
 
 
 def draw_batching(fig, inputs: dict, lang: str) -> None:
     t = TEXT[lang]
     runs = inputs["runs"]
-    names = [f"{r['name']}\n({t['batch']} {r['batch_size']:,})" for r in runs]
+    names = [r["name"][lang] for r in runs]
     axes = fig.subplots(1, 3)
     panels = (
         ("updates", [r["updates_per_epoch"] for r in runs], "{:,.0f}"),
         ("time", [r["time_per_epoch"] for r in runs], "{:.1f}"),
         ("test_acc", [r["test_accuracy"] * 100 for r in runs], "{:.2f}"),
     )
+    colors = ["#8da0cb", "#fc8d62", "#66c2a5"][: len(runs)]
     for ax, (key, values, fmt) in zip(axes, panels):
-        bars = ax.bar(range(len(values)), values, color=["#8da0cb", "#fc8d62", "#66c2a5"][: len(values)])
-        ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=8)
-        ax.set_xticks(range(len(values)), names, fontsize=7)
-        ax.set_title(t[key], fontsize=10)
+        bars = ax.bar(range(len(values)), values, color=colors)
+        ax.bar_label(bars, labels=[fmt.format(v) for v in values])
+        ax.set_xticks([])  # the runs are named once, in the legend below: long names do not fit under bars
+        ax.set_title(t[key])
         ax.grid(axis="y", alpha=0.3)
         if key == "updates":
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(_plain())
-        ax.margins(y=0.15)
+        ax.margins(y=0.18)
+    ncol = len(names) if sum(len(n) for n in names) <= 60 else 1
+    fig.legend(bars, names, loc="outside lower center", ncol=ncol, frameon=False)
     if inputs["sample"]:
         fig.suptitle(t["sample"])
 
@@ -153,7 +163,7 @@ def theory_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     }
     return [
         FigureSpec("activation_derivatives", derivatives_alt, draw_derivatives, {"max_depth": 10},
-                   size=(12, 3.8), depends=(_derivative, activation_values)),
+                   size=(11, 4.2), depends=(_derivative, activation_values)),
         FigureSpec("loss_comparison", losses_alt, draw_losses, {"p_min": 0.01}, size=(10, 3.8)),
     ]
 
@@ -164,7 +174,7 @@ def study_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     optimizers = chapter.group("optimizers")
     if optimizers:
         inputs = {
-            "runs": [{"name": e.name, "val_accuracy": runs[e.name].history["val_accuracy"],
+            "runs": [{"name": display_names(e), "val_accuracy": runs[e.name].history["val_accuracy"],
                       "val_loss": runs[e.name].history["val_loss"]} for e in optimizers],
             "sample": is_sample,
         }
@@ -176,7 +186,7 @@ def study_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         rows = []
         for e in batching:
             run = runs[e.name]
-            rows.append({"name": e.name, "batch_size": run.batch_size, "updates_per_epoch": run.iterations_per_epoch,
+            rows.append({"name": display_names(e), "batch_size": run.batch_size, "updates_per_epoch": run.iterations_per_epoch,
                          "time_per_epoch": sum(run.epoch_times_s) / len(run.epoch_times_s),
                          "test_accuracy": run.test_accuracy})
         alt = {"ko": "배치 경사 하강법, SGD(배치 1), 미니배치(32)의 에포크당 업데이트 수, 에포크당 시간, 테스트 정확도",

@@ -18,7 +18,7 @@ def optimizer_table(exp, run) -> tuple[str, ...]:
     opt = dict(run.optimizer)
     name = opt.pop("name", "?")
     settings = ", ".join(f"{k}={short(v)}" for k, v in opt.items() if v not in (None, False))
-    return (f"`{exp.name}`", f"{name} ({settings})", f"**{pct(run.history['val_accuracy'][-1])}**",
+    return (exp, f"{name} ({settings})", f"**{pct(run.history['val_accuracy'][-1])}**",
             fixed(run.history["val_loss"][-1]), seconds(mean(run.epoch_times_s)))
 
 
@@ -31,7 +31,7 @@ def optimizer_table(exp, run) -> tuple[str, ...]:
 )
 def batching_table(exp, run) -> tuple[str, ...]:
     """Per batching run: batch size, updates per epoch, time per epoch, accuracy after the budget."""
-    return (f"`{exp.name}`", f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
+    return (exp, f"{run.batch_size:,}", f"{run.iterations_per_epoch:,}", seconds(mean(run.epoch_times_s)),
             f"{run.iterations_per_epoch * run.epochs:,}", f"**{pct(run.test_accuracy)}**")
 
 
