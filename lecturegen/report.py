@@ -126,14 +126,22 @@ class RunStatus:
 
     status: str  # "cached" or "trained"
     reasons: tuple[str, ...] = ()
-    per_seed: tuple[dict[str, Any], ...] | None = None  # with --seeds N > 1: {seed, status, reasons}
+    per_seed: tuple[dict[str, Any], ...] | None = None  # with --seeds N > 1: {seed, status, reasons[, trained_on]}
+    where: dict[str, Any] | None = None  # trained on a cluster (--executor dask): worker, host, scheduler
 
     @property
     def trained(self) -> bool:
         return self.status == "trained"
 
+    def trained_on(self) -> list[dict[str, Any]]:
+        """Where this build trained it (each seed's run), when a cluster did."""
+        found = [st["trained_on"] for st in self.per_seed or () if "trained_on" in st]
+        return found + ([self.where] if self.where else [])
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status, "reasons": list(self.reasons)}
+        if self.where:
+            data["trained_on"] = self.where
         return {**data, "per_seed": list(self.per_seed)} if self.per_seed is not None else data
 
 

@@ -27,6 +27,7 @@ from typing import Any, Callable
 from lecturegen.chapter import Experiment, Profile
 from lecturegen.build.data import Dataset
 from lecturegen.build.progress import Reporter
+from lecturegen.build.progress import forward_events as _forward
 from lecturegen.build.results import RunResult
 from lecturegen.build.schedule import longest_first
 
@@ -79,20 +80,6 @@ def _train_in_worker(chapter_id: str, exp_name: str, data_spec: str, sha256: str
     if dataset.fingerprint.sha256 != sha256:
         raise RuntimeError(f"the data at {data_spec} changed while the build was running")
     return train.train(exp, dataset, profile, seed, QueueReporter(_EVENTS))
-
-
-def _forward(events, reporter: Reporter, timeout: float) -> None:
-    try:
-        event = events.get(timeout=timeout)
-    except queue_module.Empty:
-        return
-    while True:
-        kind, *args = event
-        getattr(reporter, kind)(*args)
-        try:
-            event = events.get_nowait()
-        except queue_module.Empty:
-            return
 
 
 def threads_per_job(jobs: int) -> int:

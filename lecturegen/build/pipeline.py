@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,9 @@ import nbformat
 
 from lecturegen.build import apiprobe, assets, data, maths
 from lecturegen import clock, messages, registry
-from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
+from lecturegen.build.cache import ResultCache, default_cache_dir
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
-from lecturegen.chapter import PROFILES, Chapter, Experiment, Profile
+from lecturegen.chapter import PROFILES, Chapter, Profile
 from lecturegen.build.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
@@ -23,16 +22,14 @@ from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
 from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
-from lecturegen.build.tflog import tensorflow_log
-from lecturegen import terminal
 from lecturegen.build.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.build.prep import keras_loader
 from lecturegen.build.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
-from lecturegen.build.results import RunResult, aggregate
-from lecturegen.build.schedule import default_jobs
+from lecturegen.build.executors import ExecutorOptions, make_executor
+from lecturegen.build.results import RunResult
+from lecturegen.build.runs import train_chapters
 from lecturegen.versions import tool_versions
-from lecturegen.build.writer import disk_full_is_an_error, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +55,13 @@ class BuildOptions:
     strict: bool = False  # a claim that does not hold fails the build; the previous output stays
     jobs: int | None = None  # experiments trained at the same time (None: schedule.default_jobs())
     processes: bool = False  # with jobs > 1: each run in a worker process instead of a thread of the build
+    executor: str = "local"  # where runs train: "local" (this machine) or "dask" (a Dask cluster)
+    scheduler: str | None = None  # dask: an existing scheduler's address; None: a LocalCluster here
+    workers: int | None = None  # dask LocalCluster: worker processes (default: one per core)
+
+    def executor_options(self) -> ExecutorOptions:
+        return ExecutorOptions(self.executor, self.jobs, self.data, self.chapters_dirs,
+                               self.scheduler, self.workers, self.processes)
 
 
 def seed_list(seed: int, count: int) -> list[int]:
@@ -73,6 +77,7 @@ class BuildOutcome:
     is_sample: bool
     files: list[str] = field(default_factory=list)
     claims: list[ClaimResult] = field(default_factory=list)
+    chapter_id: str = ""
 
 
 def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
@@ -117,63 +122,9 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
-    per_exp = {exp.name: seeds if len(seeds) >= exp.seeds else seed_list(seeds[0], exp.seeds)
-               for exp in chapter.experiments}  # an experiment may ask for more seeds than --seeds
-
-    def label(name: str, seed: int) -> str:
-        return name if len(per_exp[name]) == 1 else f"{name} seed {seed}"
-
-    done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
-    todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
-    for exp in chapter.experiments:
-        for seed in per_exp[exp.name]:
-            parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
-            cached = None if force else cache.load(parts)
-            if cached is not None:
-                done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
-                continue
-            reasons = ["--force"] if force else cache.why_stale(parts)
-            todo.setdefault(seed, []).append((exp, parts, reasons))
-    to_train = {label(exp.name, seed): profile.epochs(exp) for seed, items in todo.items() for exp, _, _ in items}
-    reporter.plan([label(exp.name, seed) for exp in chapter.experiments for seed in per_exp[exp.name]], to_train)
-    for (name, seed), (result, _) in done.items():
-        reporter.cached(label(name, seed), result.test_accuracy, result.test_loss)
-    for seed, items in todo.items():
-        for exp, _, reasons in items:
-            reporter.info(f"[{label(exp.name, seed)}] training: {'; '.join(reasons)}")
-
-    for seed, items in todo.items():
-        def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
-            _, parts, reasons = next(item for item in items if item[0] is exp)
-            cache.store(parts, result)
-            done[exp.name, seed] = result, {"status": "trained", "reasons": reasons}
-
-        if jobs > 1 and len(items) > 1 and (data_spec is not None or not processes):
-            from lecturegen.build.parallel import train_concurrently
-
-            train_concurrently(chapter.id, [exp for exp, _, _ in items], data_spec, dataset.fingerprint.sha256,
-                               profile, seed, min(jobs, len(items)), reporter, finished, chapters_dirs,
-                               dataset=dataset, processes=processes)
-        else:
-            from lecturegen.build.train import train  # imports TensorFlow only when something must train
-
-            for exp, _, _ in items:
-                finished(exp, train(exp, dataset, profile, seed, reporter))
-
-    runs: dict[str, RunResult] = {}
-    status: dict[str, RunStatus] = {}
-    for exp in chapter.experiments:
-        exp_seeds = per_exp[exp.name]
-        results = [done[exp.name, seed][0] for seed in exp_seeds]
-        states = [{"seed": seed, **done[exp.name, seed][1]} for seed in exp_seeds]
-        runs[exp.name] = aggregate(results)
-        if len(exp_seeds) == 1:
-            status[exp.name] = RunStatus(states[0]["status"], tuple(states[0]["reasons"]))
-        else:
-            trained = [st for st in states if st["status"] == "trained"]
-            reasons = tuple(dict.fromkeys(r for st in trained for r in st["reasons"]))
-            status[exp.name] = RunStatus("trained" if trained else "cached", reasons, tuple(states))
-    return runs, status
+    local = ExecutorOptions("local", jobs, data_spec, chapters_dirs, processes=processes)
+    return train_chapters([chapter], dataset, profile, seeds, cache, force, reporter,
+                          lambda: make_executor(local, reporter))[chapter.id]
 
 
 def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter,
@@ -233,51 +184,50 @@ def _cache_folder(opts: BuildOptions) -> Path:
     return cache_dir
 
 
-def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
-    started = time.perf_counter()
-    chapter, profile, lang = _validate(opts)
-    opts = replace(opts, lang=lang)
-    dataset = data.resolve(opts.data)
-    store = CacheStore(_cache_folder(opts))
+def render_target(opts: BuildOptions, chapter: Chapter, profile: Profile, dataset: data.Dataset, runs: dict[str, RunResult],
+                  status: dict[str, RunStatus], staged: Path, store: CacheStore, reporter: Reporter) -> BuildOutcome:
+    """Check the claims and write one (chapter, language) into its staging folder ``staged``."""
     fp = dataset.fingerprint
     final = output_dir(opts.out, chapter.id, opts.lang)
-    # the lock and the staging folder cover training too: a second build into the same folder
-    # stops before it trains, and a build killed mid-training leaves only a stale .tmp folder
-    with disk_full_is_an_error(final, store.root), staged_output(final.parent, final.name, opts.force) as staged:
-        if fp.is_sample:
-            reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-        reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
-        seeds = seed_list(opts.seed, opts.seeds)
-        with tensorflow_log(store.root, show=terminal.state.verbose):
-            runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
-                                     opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
-        claims = check_claims(chapter, runs, final, reporter, keras_loader(fp.name))
-        failing = [c.id for c in claims if c.failed]
-        if opts.strict and failing:
-            raise ClaimError(
-                f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
-                f"previous output in {final}. Fix the claims or the prose, or build without --strict"
-            )
-        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds).to_dict()  # the pages read it as data
-        data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
-        specs = chapter_figures(chapter, runs, fp.is_sample)
-        figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
-        ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov,
-                            {"data_label": data_label, "api_probes": {}}, tuple(claims))
-        formulas, api_requests = requests_in(ctx)  # prepared before rendering: formulas, old-API probes
-        ctx = replace(ctx, formulas=maths.typeset_all(formulas, store),
-                      extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, store)})
-        maths.write_formulas(ctx.formulas, staged)
-        text = render_markdown(ctx)
-        own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
-        slides = split_slides(text)
-        files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx, staged, folder=final.name))}
-        outputs = sorted([*files, "report.json", *own_files])
-        files["report.json"] = build_report(ctx, status, outputs).dumps()
-        for name, text in files.items():
-            (staged / name).write_text(text, encoding="utf-8")
-        page_text = "".join(text for name, text in files.items() if name.endswith(".html"))
-        assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, store), opts.templates_dirs)
-    seconds = time.perf_counter() - started
-    return BuildOutcome(final, runs, status, seconds, fp.is_sample, outputs, claims)
+    claims = check_claims(chapter, runs, final, reporter, keras_loader(fp.name))
+    failing = [c.id for c in claims if c.failed]
+    if opts.strict and failing:
+        raise ClaimError(
+            f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
+            f"previous output in {final}. Fix the claims or the prose, or build without --strict"
+        )
+    prov = provenance(dataset, profile, opts.seed, runs, opts.seeds).to_dict()  # the pages read it as data
+    workers = sorted({w["worker"] for st in status.values() for w in st.trained_on() if "worker" in w})
+    if workers:  # trained on a cluster: which workers (each run's report entry says its own)
+        prov["workers"] = workers
+    data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
+    specs = chapter_figures(chapter, runs, fp.is_sample)
+    figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
+    ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov,
+                        {"data_label": data_label, "api_probes": {}}, tuple(claims))
+    formulas, api_requests = requests_in(ctx)  # prepared before rendering: formulas, old-API probes
+    ctx = replace(ctx, formulas=maths.typeset_all(formulas, store),
+                  extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, store)})
+    maths.write_formulas(ctx.formulas, staged)
+    text = render_markdown(ctx)
+    own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
+    slides = split_slides(text)
+    notebook = build_notebook(ctx, staged, folder=final.name)
+    files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(notebook)}
+    outputs = sorted([*files, "report.json", *own_files])
+    files["report.json"] = build_report(ctx, status, outputs).dumps()
+    for name, text in files.items():
+        (staged / name).write_text(text, encoding="utf-8")
+    page_text = "".join(text for name, text in files.items() if name.endswith(".html"))
+    assets.copy_assets(staged / "assets", pygments_css(), font_css(page_text, store), opts.templates_dirs)
+    return BuildOutcome(final, runs, status, 0.0, fp.is_sample, outputs, claims, chapter.id)
 
+
+def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
+    """One chapter in one language (``lecturegen build ch4``)."""
+    from lecturegen.build.course import build_course
+
+    course = build_course(opts, [opts.chapter], [opts.lang], reporter)
+    if course.failures:
+        raise course.failures[0][1]
+    return course.outcomes[0]

@@ -7,6 +7,7 @@ padded to one width and numbers in the format of the final summary (``95.19 %``,
 
 from __future__ import annotations
 
+import queue
 import sys
 import time
 from typing import Protocol
@@ -38,6 +39,20 @@ def run_summary(test_accuracy: float, test_loss: float, seconds: float) -> str:
 def clock(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+def forward_events(events, reporter: Reporter, timeout: float) -> None:
+    """Hand the events waiting in ``events`` (tuples ``(method, *args)`` from workers) to ``reporter``,
+    waiting up to ``timeout`` seconds for the first one."""
+    try:
+        event = events.get(timeout=timeout)
+    except queue.Empty:
+        return
+    while True:
+        kind, *args = event
+        getattr(reporter, kind)(*args)
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _metrics_text(metrics: dict[str, float]) -> str:

@@ -1,0 +1,94 @@
+"""Several chapters and languages in one build: ``lecturegen build ch4 ch5 --lang ko --lang en``.
+
+The data is read once; every (chapter, language) output folder is locked and staged first (a
+second build into one of them stops before anything trains); the runs of all chapters are trained
+once, for all languages, by one executor; then each (chapter, language) is rendered into its
+staging folder and swapped into place on its own. A (chapter, language) that fails to render
+(e.g. a claim under ``--strict``) keeps its previous output and is reported at the end; an error
+before that point (data, training, Ctrl-C) leaves every previous output as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lecturegen.build import data
+from lecturegen.build.cache import ResultCache
+from lecturegen.build.executors import check_options, make_executor
+from lecturegen import terminal
+from lecturegen.build.pipeline import (BuildOptions, BuildOutcome, _cache_folder, _validate, data_sizes, output_dir,
+                                       render_target, seed_list)
+from lecturegen.build.tflog import tensorflow_log
+from lecturegen.build.progress import Reporter
+from lecturegen.build.store import CacheStore
+from lecturegen.build.runs import train_chapters
+from lecturegen.build.writer import disk_full_is_an_error, staged_output
+from lecturegen.errors import LecturegenError, UsageError
+
+
+@dataclass
+class CourseOutcome:
+    outcomes: list[BuildOutcome] = field(default_factory=list)
+    failures: list[tuple[Path, LecturegenError]] = field(default_factory=list)  # output folder, why
+    seconds: float = 0.0
+    trained: int = 0  # distinct runs trained by this build
+    cached: int = 0
+
+
+def targets(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None]) -> list[BuildOptions]:
+    """One BuildOptions per (chapter, language), chapter by chapter; each chapter and language once."""
+    if not chapter_ids:
+        raise UsageError("no chapter to build: give chapter ids (e.g. ch4 ch5) or --all")
+    return [replace(opts, chapter=c, lang=lang) for c in dict.fromkeys(chapter_ids) for lang in dict.fromkeys(langs)]
+
+
+def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter) -> CourseOutcome:
+    started = time.perf_counter()
+    jobs = targets(opts, chapter_ids, langs)
+    checked = []
+    for i, job in enumerate(jobs):
+        chapter, profile, lang = _validate(job)
+        jobs[i] = replace(job, lang=lang)  # None: the chapter's first language
+        checked.append((chapter, profile))
+    check_options(opts.executor_options())
+    profile = checked[0][1]
+    chapters = list({chapter.id: chapter for chapter, _ in checked}.values())
+    dataset = data.resolve(opts.data)
+    store = CacheStore(_cache_folder(opts))
+    fp = dataset.fingerprint
+    course = CourseOutcome()
+    with ExitStack() as outer:
+        # the locks and staging folders cover training too, as for one chapter
+        stages = []
+        for job, (chapter, _) in zip(jobs, checked):
+            final = output_dir(job.out, chapter.id, job.lang)
+            stage = ExitStack()
+            outer.push(stage.__exit__)
+            stage.enter_context(disk_full_is_an_error(final, store.root))
+            stages.append((job, chapter, stage, stage.enter_context(staged_output(final.parent, final.name, job.force))))
+        if fp.is_sample:
+            reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
+        reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
+        with tensorflow_log(store.root, show=terminal.state.verbose):
+            results = train_chapters(chapters, dataset, profile, seed_list(opts.seed, opts.seeds), ResultCache(store),
+                                     opts.force, reporter, lambda: make_executor(opts.executor_options(), reporter))
+        for job, chapter, stage, staged in stages:
+            runs, status = results[chapter.id]
+            try:
+                outcome = render_target(job, chapter, profile, dataset, runs, status, staged, store, reporter)
+            except LecturegenError as exc:
+                stage.__exit__(*sys.exc_info())  # this folder keeps its previous output
+                course.failures.append((output_dir(job.out, chapter.id, job.lang), exc))
+                continue
+            stage.close()  # swap the staged folder into place
+            course.outcomes.append(replace(outcome, seconds=time.perf_counter() - started))
+    states = [st for runs, status in results.values() for s in status.values()
+              for st in (s.per_seed or [{"status": s.status}])]
+    course.trained = sum(st["status"] == "trained" for st in states)
+    course.cached = len(states) - course.trained
+    course.seconds = time.perf_counter() - started
+    return course

@@ -1,0 +1,305 @@
+"""``--executor dask``: experiment runs as tasks on a Dask distributed cluster.
+
+The build machine (the client) sends the dataset's arrays to the cluster once (``scatter``;
+workers copy it among themselves), submits one task per run, longest first, and receives each
+run's :class:`~lecturegen.build.results.RunResult` back, to cache it on the build machine with the
+usual checksummed writes. Workers need lecturegen and TensorFlow installed, no shared files:
+a chapter from a ``--chapters-dir`` travels with its task (pickled by value).
+
+Faults: a worker that dies mid-task makes the scheduler run the task on another worker (Dask's
+``allowed-failures``); an exception other than a chapter's own error is retried (``retries``);
+a run whose dataset copy was lost with its worker is resubmitted with the data sent again.
+Progress events travel from the workers as Dask events (``log_event`` / ``subscribe_topic``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import queue
+import socket
+import threading
+import uuid
+from typing import Any, Callable
+
+from lecturegen.build.data import Arrays, Dataset, Fingerprint
+from lecturegen.build.executors import Finished, RunSpec
+from lecturegen.build.progress import Reporter
+from lecturegen.build.progress import forward_events as _forward
+from lecturegen.errors import LecturegenError, TrainingError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = "5s"  # an unreachable scheduler fails the build quickly, before anything trains
+RETRIES = 2  # an unexpected exception in a task (not a chapter's own error) is retried this often
+RESUBMITS = 3  # a run whose dataset copy was lost with a dying worker is submitted again at most this often
+THREADS_ENV = "LECTUREGEN_TF_THREADS"  # CPU threads TensorFlow may use in a worker process
+
+
+class ClusterError(LecturegenError):
+    """The Dask cluster cannot be used (unreachable, missing resources, a task lost for good)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise LecturegenError(
+            "--executor dask needs Dask distributed, which is not installed: pip install 'lecturegen[cluster]'"
+        ) from None
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # the build reports what matters itself
+    return distributed
+
+
+def default_workers() -> int:
+    """A LocalCluster sized to the machine: one worker process per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+# ------------------------------------------------------------------------------------------ worker side
+
+_TRAINING = threading.Lock()  # one run at a time per worker process: Keras seeds are process-wide
+_THREADS_SET = False
+_RNG_PRIVATE = False
+
+
+class RunCancelled(Exception):
+    """The build cancelled this task (Ctrl-C, or another run failed): stop training."""
+
+
+class EventReporter:
+    """A Reporter on a worker: every event becomes a Dask event on the build's topic; after each
+    epoch it stops the run (raises :class:`RunCancelled`) when the build has cancelled the task."""
+
+    def __init__(self, worker, topic: str, name: str, key: str | None = None) -> None:
+        self.worker, self.topic, self.name, self.key = worker, topic, name, key
+
+    def _cancelled(self) -> bool:
+        task = self.worker.state.tasks.get(self.key) if self.key else None
+        return self.key is not None and (task is None or task.state in ("cancelled", "released", "forgotten"))
+
+    def _send(self, *event: Any) -> None:
+        self.worker.log_event(self.topic, event)
+
+    def info(self, message: str) -> None:
+        self._send("info", message)
+
+    def warn(self, message: str) -> None:
+        self._send("warn", message)
+
+    def start_run(self, name: str, epochs: int) -> None:
+        self._send("start_run", self.name, epochs)
+
+    def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
+        self._send("epoch_done", self.name, epoch, epochs, metrics)
+        if self._cancelled():
+            raise RunCancelled(f"{self.name} cancelled by the build")
+
+    def end_run(self, name: str, summary: str) -> None:
+        self._send("end_run", self.name, summary)
+
+    def close(self) -> None:
+        pass
+
+
+def _limit_threads() -> None:
+    global _THREADS_SET
+    if _THREADS_SET or not os.environ.get(THREADS_ENV):
+        return
+    from lecturegen.build import train
+
+    try:
+        train.limit_threads(int(os.environ[THREADS_ENV]))
+    except RuntimeError:  # TensorFlow already started in this process: keep its threads
+        pass
+    _THREADS_SET = True
+
+
+def _private_keras_rng() -> None:
+    """Keras draws the seeds of unseeded layers (weights, dropout) from Python's global ``random``,
+    which Dask's own threads also draw from while a task runs (retry jitter, peer choice), so the
+    initial weights would depend on the worker's timing. Give Keras a generator of its own, seeded
+    whenever ``keras.utils.set_random_seed`` seeds the global one: the same draws as a local build."""
+    global _RNG_PRIVATE
+    if _RNG_PRIVATE:
+        return
+    import random
+
+    try:
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+    except ImportError:  # another Keras layout: keep the global generator
+        return
+    private = random.Random()
+
+    class Seeding:  # the ``random`` module as rng_utils sees it: seeding also seeds Keras's generator
+        def __getattr__(self, name: str) -> Any:
+            return getattr(random, name)
+
+        def seed(self, *args: Any, **kwargs: Any) -> None:
+            random.seed(*args, **kwargs)
+            private.seed(*args, **kwargs)
+
+    if hasattr(rng_utils, "random") and hasattr(seed_generator, "python_random"):
+        rng_utils.random = Seeding()
+        seed_generator.python_random = private
+    _RNG_PRIVATE = True
+
+
+def short_address(address: str) -> str:
+    return address.split("://", 1)[-1]
+
+
+def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str) -> dict[str, Any]:
+    """The task a worker runs: exactly the local training code, on the scattered arrays."""
+    from distributed import get_worker
+
+    from lecturegen.build import train
+
+    worker = get_worker()
+    where = {"executor": "dask", "worker": worker.address, "host": socket.gethostname()}
+    reporter = EventReporter(worker, topic, f"{spec.progress_name} @ {short_address(worker.address)}",
+                             worker.get_current_task())
+    with _TRAINING:
+        _limit_threads()
+        _private_keras_rng()
+        try:
+            result = train.train(spec.experiment, Dataset(fingerprint, lambda: arrays), spec.profile, spec.seed,
+                                 reporter)
+        except LecturegenError as exc:  # the chapter's own error: the same on every worker, not retried
+            return {"error": str(exc), "where": where}
+    return {"result": result, "where": where}
+
+
+# ------------------------------------------------------------------------------------------ build side
+
+def _pickle_chapters_by_value(runs: list[RunSpec]) -> None:
+    """Chapters from a --chapters-dir are not importable on the workers: send their code along."""
+    import sys
+
+    import cloudpickle
+
+    for spec in runs:
+        module = sys.modules.get(spec.experiment.build.__module__)
+        if module is not None and not module.__name__.startswith("lecturegen."):
+            try:
+                cloudpickle.register_pickle_by_value(module)
+            except ValueError:  # already registered
+                pass
+
+
+def _cost(spec: RunSpec, train_size: int) -> float:
+    """A run's relative training time: epochs x (batches per epoch + one pass of evaluation)."""
+    n = train_size if spec.profile.max_train is None else min(train_size, spec.profile.max_train)
+    batch = spec.experiment.batch_size_for(n)
+    return spec.profile.epochs(spec.experiment) * (math.ceil(n / batch) + 1)
+
+
+class DaskExecutor:
+    name = "dask"
+
+    def __init__(self, client, cluster, address: str) -> None:
+        self.client = client
+        self.cluster = cluster  # a LocalCluster this build started, else None
+        self.address = address
+
+    @classmethod
+    def connect(cls, scheduler: str | None, workers: int | None, reporter: Reporter) -> "DaskExecutor":
+        distributed = _import_distributed()
+        if scheduler:
+            try:
+                client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                raise ClusterError(
+                    f"cannot reach the Dask scheduler at {scheduler} ({_first_line(exc)}); "
+                    "start it with 'dask scheduler' and workers with 'dask worker ADDRESS', or fix --scheduler"
+                ) from None
+            count = len(client.scheduler_info()["workers"])
+            reporter.info(f"dask: connected to {scheduler}, {count} worker(s)")
+            return cls(client, None, scheduler)
+        count = workers or default_workers()
+        threads = max(1, (os.cpu_count() or 1) // count)
+        cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR,
+                                           env={THREADS_ENV: str(threads)})
+        client = distributed.Client(cluster, set_as_default=False)
+        reporter.info(f"dask: local cluster {cluster.scheduler_address}, {count} worker process(es), "
+                      f"{threads} CPU thread(s) each")
+        return cls(client, cluster, cluster.scheduler_address)
+
+    def _check_resources(self, runs: list[RunSpec]) -> None:
+        """A run asking for a resource no worker offers would wait forever: say so now instead."""
+        offered = [info.get("resources", {}) for info in self.client.scheduler_info()["workers"].values()]
+        for spec in runs:
+            if spec.resources and not any(all(res.get(k, 0) >= v for k, v in spec.resources.items())
+                                          for res in offered):
+                needs = " ".join(f"{k}={v:g}" for k, v in spec.resources.items())
+                raise ClusterError(
+                    f"run {spec.label} needs {needs}, which no worker of the Dask cluster at {self.address} offers; "
+                    f"start such workers with 'dask worker {self.address} --resources {needs}'"
+                )
+
+    def _submit(self, spec: RunSpec, data, fingerprint: Fingerprint, topic: str, priority: float):
+        return self.client.submit(train_task, spec, data, fingerprint, topic, key=f"lecturegen-{spec.key[:16]}-"
+                                  f"{uuid.uuid4().hex[:8]}", pure=False, retries=RETRIES,
+                                  resources=spec.resources or None, priority=priority)
+
+    def execute(self, runs: list[RunSpec], dataset: Dataset, reporter: Reporter,
+                on_result: Callable[[Finished], None]) -> None:
+        self._check_resources(runs)
+        _pickle_chapters_by_value(runs)
+        fp = dataset.fingerprint
+        costs = {spec.key: _cost(spec, fp.train_size) for spec in runs}
+        events: queue.Queue = queue.Queue()
+        topic = f"lecturegen-progress-{uuid.uuid4().hex}"
+        self.client.subscribe_topic(topic, lambda event: events.put(event[1]))
+        reporter.info(f"dask: {len(runs)} run(s) submitted to {self.address}, longest first")
+        data = self.client.scatter(dataset.arrays, hash=False)
+        pending = {self._submit(spec, data, fp, topic, costs[spec.key]): spec
+                   for spec in sorted(runs, key=lambda s: costs[s.key], reverse=True)}
+        resubmitted: dict[str, int] = {}
+        try:
+            while pending:
+                _forward(events, reporter, timeout=0.2)
+                for future in [f for f in pending if f.done()]:
+                    spec = pending.pop(future)
+                    if future.status == "cancelled":  # its dataset copy died with a worker: send it again
+                        resubmitted[spec.key] = resubmitted.get(spec.key, 0) + 1
+                        if resubmitted[spec.key] > RESUBMITS:
+                            raise ClusterError(f"run {spec.label} was lost {RESUBMITS + 1} times on the Dask cluster "
+                                               f"at {self.address}; check the workers' logs")
+                        reporter.warn(f"[{spec.label}] lost on the cluster; submitting it again")
+                        if data.status != "finished":
+                            data = self.client.scatter(dataset.arrays, hash=False)
+                        pending[self._submit(spec, data, fp, topic, costs[spec.key])] = spec
+                        continue
+                    outcome = self._outcome(future, spec)
+                    _forward(events, reporter, timeout=0.05)
+                    on_result(Finished(spec, outcome["result"], {**outcome["where"], "scheduler": self.address}))
+        except BaseException:
+            self.client.cancel(list(pending), force=True)  # Ctrl-C or a failed run: nothing keeps training
+            raise
+        finally:
+            _forward(events, reporter, timeout=0.05)
+            self.client.unsubscribe_topic(topic)
+
+    def _outcome(self, future, spec: RunSpec) -> dict[str, Any]:
+        try:
+            outcome = future.result()
+        except Exception as exc:  # a task that failed RETRIES + 1 times, or a worker killed too often
+            raise ClusterError(f"run {spec.label} failed on the Dask cluster at {self.address}: "
+                               f"{_first_line(exc)}") from None
+        if "error" in outcome:
+            raise TrainingError(outcome["error"])
+        return outcome
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

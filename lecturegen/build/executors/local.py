@@ -1,0 +1,58 @@
+"""``--executor local`` (the default): today's training, on this machine.
+
+A thin wrapper: one run after another in this process (:func:`lecturegen.build.train.train`), or
+with ``--jobs N`` N runs of each (chapter, seed) at once, in threads or (``--processes``) worker processes
+(:func:`lecturegen.build.parallel.train_concurrently`).
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Callable
+
+from lecturegen.build.data import Dataset
+from lecturegen.build.executors import Finished, RenamingReporter, RunSpec
+from lecturegen.build.progress import Reporter
+
+
+class LocalExecutor:
+    name = "local"
+
+    def __init__(self, jobs: int = 1, data_spec: str | None = None, chapters_dirs: tuple[Path, ...] = (),
+                 processes: bool = False) -> None:
+        self.jobs = jobs
+        self.processes = processes
+        self.data_spec = data_spec
+        self.chapters_dirs = chapters_dirs
+        self.where = {"executor": "local", "host": socket.gethostname()}
+
+    def execute(self, runs: list[RunSpec], dataset: Dataset, reporter: Reporter,
+                on_result: Callable[[Finished], None]) -> None:
+        groups: dict[tuple[str, int], list[RunSpec]] = {}
+        for spec in runs:
+            groups.setdefault((spec.chapter_id, spec.seed), []).append(spec)
+        for (chapter_id, seed), specs in groups.items():
+            if self.jobs > 1 and len(specs) > 1 and (self.data_spec is not None or not self.processes):
+                self._concurrently(chapter_id, seed, specs, dataset, reporter, on_result)
+            else:
+                from lecturegen.build.train import train  # imports TensorFlow only when something must train
+
+                for spec in specs:
+                    progress = reporter if spec.progress_name == spec.experiment.name else \
+                        RenamingReporter(reporter, spec.progress_name)
+                    result = train(spec.experiment, dataset, spec.profile, seed, progress)
+                    on_result(Finished(spec, result, self.where))
+
+    def _concurrently(self, chapter_id: str, seed: int, specs: list[RunSpec], dataset: Dataset, reporter: Reporter,
+                      on_result: Callable[[Finished], None]) -> None:
+        from lecturegen.build.parallel import train_concurrently
+
+        by_experiment = {spec.experiment.name: spec for spec in specs}
+        train_concurrently(chapter_id, [spec.experiment for spec in specs], self.data_spec, dataset.fingerprint.sha256,
+                           specs[0].profile, seed, min(self.jobs, len(specs)), reporter,
+                           lambda exp, result: on_result(Finished(by_experiment[exp.name], result, self.where)),
+                           self.chapters_dirs, dataset=dataset, processes=self.processes)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,213 @@
+"""`--executor dask`: runs trained on a real Dask LocalCluster (2 worker processes, started here).
+
+The cluster is reached through `--scheduler`, as a remote one would be; the build runs as a
+subprocess (`python -m lecturegen`), so its workers know nothing of the test process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lecturegen.build.store import SECRET
+from lecturegen.build.writer import write_marker
+from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
+
+distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install 'lecturegen[cluster]')")
+
+METRICS = ("history", "test_loss", "test_accuracy", "epochs", "train_size", "test_size", "optimizer")
+
+
+def _layers(run: dict) -> list[tuple]:
+    """The model summary without layer names (Keras numbers them per process, by what it built before)."""
+    return [(row["type"], row["output_shape"], row["params"]) for row in run["summary"]["layers"]]
+
+# a chapter whose run lasts long enough to kill its worker mid-task: 2 epochs of batch 4
+SLOW_MODULE = '''"""A slow one-experiment chapter for the cluster tests."""
+from lecturegen.chapter import chapter, experiment
+
+
+@experiment(title={"ko": "느린 모델", "en": "Slow model"}, epochs=2, batch_size=4, labels="int")
+def slow():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@experiment(title={"ko": "GPU 모델", "en": "GPU model"}, epochs=1, batch_size=64, labels="int", resources={"GPU": 1})
+def on_gpu():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+CHAPTER = chapter(id=CHAPTER_ID, title={"ko": "느린 장", "en": "Slow chapter"}, experiments=EXPERIMENTS)
+'''
+
+
+def slow_chapter(folder: Path, experiments: str = "[slow]", chapter_id: str = "slow") -> dict[str, str]:
+    source = SLOW_MODULE.replace("CHAPTER_ID", repr(chapter_id)).replace("EXPERIMENTS", experiments)
+    return write_chapter(folder, chapter_id=chapter_id, source=source, content="# 느린 장\n\n{{ dataset.name }}\n")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster with 2 worker processes (one thread each, TensorFlow on one CPU thread)."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  env={"LECTUREGEN_TF_THREADS": "1", "PYTHONPATH": cli_env()["PYTHONPATH"]}) as lc:
+        with distributed.Client(lc) as client:
+            yield lc, client
+
+
+def _report(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text())
+
+
+def _cache_entries(cache: Path) -> list[Path]:
+    return sorted(p for p in (cache / "runs").rglob("*.json") if not p.name.startswith("latest"))
+
+
+@pytest.mark.slow
+def test_dask_gives_the_local_results_to_the_last_digit(quick_build, cluster, tmp_path):
+    """ch4 in both languages on the cluster: every run trained once, the numbers exactly the local build's."""
+    lc, _ = cluster
+    local = _report(quick_build[0])
+    cache = tmp_path / "cache"
+    result = run_cli("build", "ch4", "--lang", "ko", "--lang", "en", "--profile", "quick", "--data", "sample",
+                     "--out", str(tmp_path / "out"), "--cache-dir", str(cache), "--quiet",
+                     "--executor", "dask", "--scheduler", lc.scheduler_address, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = len(local["runs"])
+    assert f"built 2 of 2 folders" in result.stdout and f"trained {runs} runs, cached 0" in result.stdout
+    assert len(_cache_entries(cache)) == runs  # each run trained once for both languages, cached here
+    workers = {w for w in lc.scheduler_info["workers"]}
+    for folder in ("ch4", "ch4-en"):
+        report = _report(tmp_path / "out" / folder)
+        assert set(report["provenance"]["workers"]) <= workers
+        for name, run in local["runs"].items():
+            for key in METRICS:
+                assert report["runs"][name][key] == run[key], (folder, name, key)
+            assert _layers(report["runs"][name]) == _layers(run), (folder, name)
+            assert report["runs"][name]["cache"]["trained_on"]["worker"] in workers
+    # a rebuild with the local executor finds every cluster-trained run in the cache
+    again = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "again"),
+                    "--cache-dir", str(cache), "--quiet")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"trained 0, cached {runs}" in again.stdout
+
+
+def _worker_pids(client) -> dict[str, int]:
+    return client.run(os.getpid)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_task_is_replaced_and_the_build_completes(cluster, tmp_path):
+    lc, client = cluster
+    env = slow_chapter(tmp_path / "chapters")
+    cache = tmp_path / "cache"
+    proc = start_cli("build", "slow", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+                     "--cache-dir", str(cache), "--quiet", "--executor", "dask", "--scheduler", lc.scheduler_address,
+                     env=env)
+    wait_for_line(proc, "[slow @ ")
+    line = next(line for line in proc.lines if line.startswith("[slow @ "))
+    victim = "tcp://" + line.split("@ ", 1)[1].split("]", 1)[0]
+    os.kill(_worker_pids(client)[victim], signal.SIGKILL)  # mid-task: the run has only just started
+    assert proc.wait(timeout=600) == 0, "\n".join(proc.lines)
+    proc.pump.join(timeout=10)
+    report = _report(tmp_path / "out" / "slow")
+    assert report["runs"]["slow"]["cache"]["trained_on"]["worker"] != victim
+    entries = _cache_entries(cache)
+    assert len(entries) == 1 and json.loads(entries[0].read_text())["result"]["epochs"] == 2
+    assert not [p for p in cache.rglob(".*") if p.is_file() and p.name != SECRET]  # no partial write left behind
+    client.wait_for_workers(2, timeout=120)  # the nanny restarted the killed worker
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_scheduler_is_one_line_and_keeps_the_previous_output(tmp_path):
+    env = slow_chapter(tmp_path / "chapters")
+    previous = tmp_path / "out" / "slow"
+    previous.mkdir(parents=True)
+    (previous / "slides.html").write_text("previous build")
+    write_marker(previous)  # as a build leaves it
+    before = tree_digest(previous)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    started = time.monotonic()
+    result = run_cli("build", "slow", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+                     "--cache-dir", str(tmp_path / "cache"), "--quiet", "--executor", "dask", "--scheduler", address,
+                     env=env, timeout=120)
+    assert result.returncode == 1
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Dask scheduler at " + address), result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(previous) == before  # previous output intact, no staging folder left
+    assert not list((tmp_path / "out").glob(".slow.tmp-*"))
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.slow
+def test_gpu_run_goes_to_a_gpu_worker_or_is_refused(cluster, tmp_path):
+    """A run asking for a GPU: refused with a one-line error on a cluster without GPU workers,
+    trained on the worker started with `--resources GPU=1` once there is one."""
+    lc, client = cluster
+    env = slow_chapter(tmp_path / "chapters", "[on_gpu]", "gpu")
+    args = ("build", "gpu", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+            "--cache-dir", str(tmp_path / "cache"), "--quiet", "--executor", "dask", "--scheduler", lc.scheduler_address)
+    refused = run_cli(*args, env=env)
+    assert refused.returncode == 1
+    assert [line for line in error_lines(refused.stderr) if not line.startswith("dask:")] == [
+        f"error: run on_gpu needs GPU=1, which no worker of the Dask cluster at {lc.scheduler_address} offers; "
+        f"start such workers with 'dask worker {lc.scheduler_address} --resources GPU=1'"]
+    # the documented command for a GPU machine (this one has no GPU: the resource is only a label)
+    gpu_worker = subprocess.Popen([sys.executable, "-m", "dask", "worker", lc.scheduler_address, "--nthreads", "1",
+                                   "--resources", "GPU=1", "--no-dashboard"], env=cli_env(LECTUREGEN_TF_THREADS="1"),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client.wait_for_workers(3, timeout=120)
+        address = next(addr for addr, info in client.scheduler_info()["workers"].items()
+                       if info.get("resources", {}).get("GPU"))
+        result = run_cli(*args, env=env, timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert _report(tmp_path / "out" / "gpu")["runs"]["on_gpu"]["cache"]["trained_on"]["worker"] == address
+    finally:
+        gpu_worker.terminate()
+        gpu_worker.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_the_submitted_tasks(cluster, tmp_path):
+    lc, client = cluster
+    env = slow_chapter(tmp_path / "chapters")
+    out = tmp_path / "out"
+    proc = start_cli("build", "slow", "--profile", "quick", "--data", "sample", "--out", str(out), "--seeds", "3",
+                     "--cache-dir", str(tmp_path / "cache"), "--quiet", "--executor", "dask",
+                     "--scheduler", lc.scheduler_address, env=env)
+    wait_for_line(proc, "[slow @ ")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 130, "\n".join(proc.lines)
+    def busy() -> bool:
+        executing = client.run(lambda dask_worker: len(dask_worker.state.executing))
+        return any(client.processing().values()) or any(executing.values())
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and busy():
+        time.sleep(0.5)
+    assert not busy()  # nothing of the build is queued or still training on the cluster
+    assert not out.joinpath("slow").exists() and not list(out.glob(".slow.tmp-*"))
