@@ -155,7 +155,8 @@ def draw_batching(fig, inputs: dict, lang: str) -> None:
     updates = [r["updates_per_epoch"] * len(r["val_accuracy"]) for r in runs]
     bars = ax_updates.bar(range(len(runs)), updates, color=colors[: len(runs)])
     ax_updates.bar_label(bars, labels=[f"{u:,}" for u in updates])
-    ax_updates.set_xticks(range(len(runs)), [f"{t['batch']} {r['batch_size']:,}" for r in runs])
+    ax_updates.set_xticks(range(len(runs)), [f"{r['batch_size']:,}" for r in runs])  # runs named in the legend
+    ax_updates.set_xlabel(t["batch"])
     ax_updates.set_yscale("log")
     ax_updates.yaxis.set_major_formatter(_plain())
     ax_updates.set_title(t["updates_total"])
