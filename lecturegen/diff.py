@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen.errors import LecturegenError, UsageError
-from lecturegen.safefs import loads
+from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
 from lecturegen.terminal import plain
 
 log = logging.getLogger(__name__)
@@ -29,31 +29,13 @@ PROVENANCE_KEYS = ("lecturegen", "tensorflow", "keras", "numpy", "python", "devi
                    "sample_data", "profile", "seeds")
 
 
-class ReportError(LecturegenError):
-    """A path given to `lecturegen diff` that is not a build or a report."""
-
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class Report:
-    label: str  # the path as given, for headings
-    data: dict[str, Any]
-
-
 def load_report(path: Path) -> Report:
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
         where = (f"{path} has no report.json" if path.is_dir() else
                  f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
         raise ReportError(f"{where}; give a build folder (e.g. output/ch4) or its report.json")
-    try:
-        data = loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ReportError(f"{file} is not a lecturegen report.json ({type(exc).__name__}); give a build folder") from None
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), dict) or "provenance" not in data:
-        raise ReportError(f"{file} is not a lecturegen report.json (no 'runs' / 'provenance'); give a build folder")
-    return Report(str(path), data)
+    return Report.load(file, str(path))  # checked against the report schema: one line when malformed
 
 
 def _number(value: Any) -> float | None:
@@ -175,9 +157,19 @@ class DiffResult:
         }
 
 
+def same_lecture(old: Report, new: Report) -> None:
+    """Two builds of different chapters or languages cannot be compared: say so (exit 2)."""
+    a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
+    for key, what in (("id", "chapters"), ("lang", "languages")):
+        if a.get(key) and b.get(key) and a[key] != b[key]:
+            raise ReportError(f"{old.label} and {new.label} are builds of different {what} ({a[key]} vs {b[key]}); "
+                              "compare two builds of the same chapter and language")
+
+
 def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
     if not math.isfinite(tolerance) or tolerance < 0:
         raise UsageError(f"--tolerance {tolerance}: give a finite number of percentage points, 0 or more")
+    same_lecture(old, new)
     old_runs, new_runs = old.data["runs"], new.data["runs"]
     names = list(old_runs) + [n for n in new_runs if n not in old_runs]
     experiments = []

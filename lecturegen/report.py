@@ -1,16 +1,199 @@
-"""report.json: what ran, on what, with which results."""
+"""report.json: what ran, on what, with which results; the one record build, diff and publish share.
+
+:class:`Report` is loaded and dumped only through this module, and checked against
+:data:`SCHEMA` both ways: a build never writes a report that does not match, and ``diff`` and
+``publish`` reject a file that does not (missing fields, wrong types, JSON nested too deeply) with
+one line naming the first problem, never a traceback. Run status and provenance are dataclasses.
+The check is structural: the numbers of each run are judged by their users (``diff`` fails its
+gate on a missing or NaN accuracy, a different error than an unreadable file).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from lecturegen.build.context import RenderContext
+from lecturegen.errors import LecturegenError
+from lecturegen.safefs import loads
 
 REPORT_SCHEMA = 1
 
+# the schema, as data: a type, {"field": schema} for an object (a "?" suffix marks optional fields),
+# [schema] for a list of items, ("map", schema) for an object with any keys
+STR, INT, BOOL, NUM, ANY = "str", "int", "bool", "number", "any"
+PROVENANCE_SCHEMA = {
+    "lecturegen": STR, "tensorflow": STR, "keras": STR, "numpy": STR, "python": STR, "device": STR,
+    "dataset": STR, "dataset_sha256": STR, "sample_data": BOOL, "seed": INT, "profile": STR, "build_date": STR,
+    "seeds?": [INT],
+}
+SCHEMA = {
+    "schema": INT,
+    "chapter": {"id": STR, "title": STR, "lang": STR},
+    "provenance": PROVENANCE_SCHEMA,
+    "dataset": ("map", ANY),
+    "sample_data": BOOL,
+    "profile": STR,
+    "runs": ("map", ANY),  # per experiment; its numbers are checked where they are used
+    "claims": [{"id": STR, "holds": BOOL}],
+    "figures": [STR],
+    "outputs": [STR],
+}
 
-def build_report(ctx: RenderContext, status: dict[str, dict[str, Any]], outputs: list[str]) -> dict[str, Any]:
+
+class ReportError(LecturegenError):
+    """A report.json that is not a lecturegen report (or a path with none)."""
+
+    exit_code = 2
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == ANY:
+        return True
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == NUM:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+
+
+def problems(value: Any, schema: Any = None, where: str = "") -> list[str]:
+    """Every way ``value`` differs from the schema (the report's by default), as 'where: what'."""
+    schema = SCHEMA if schema is None else schema
+    here = where or "the report"
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            return [f"{here} must be an object, not {_name(value)}"]
+        found = []
+        for key, sub in schema.items():
+            name = key.rstrip("?")
+            if name in value:
+                found += problems(value[name], sub, f"{where}.{name}" if where else name)
+            elif not key.endswith("?"):
+                found.append(f"{where + '.' if where else ''}{name} is missing")
+        return found
+    if isinstance(schema, list):
+        if not isinstance(value, list):
+            return [f"{here} must be a list, not {_name(value)}"]
+        return [p for i, item in enumerate(value) for p in problems(item, schema[0], f"{here}[{i}]")]
+    if isinstance(schema, tuple):
+        if not isinstance(value, dict):
+            return [f"{here} must be an object, not {_name(value)}"]
+        return [p for key, item in value.items() for p in problems(item, schema[1], f"{here}.{key}")]
+    return [] if _type_ok(schema, value) else [f"{here} must be {schema}, not {_name(value)}"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a build ran on: versions, device, data, seed(s), profile, date."""
+
+    lecturegen: str
+    tensorflow: str
+    keras: str
+    numpy: str
+    python: str
+    device: str
+    dataset: str
+    dataset_sha256: str
+    sample_data: bool
+    seed: int
+    profile: str
+    build_date: str
+    seeds: tuple[int, ...] | None = None  # with --seeds N > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in PROVENANCE_SCHEMA if not k.endswith("?")}
+        return {**data, **({"seeds": list(self.seeds)} if self.seeds else {})}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Provenance":
+        fields = {k.rstrip("?"): data.get(k.rstrip("?")) for k in PROVENANCE_SCHEMA}
+        fields["seeds"] = tuple(fields["seeds"]) if fields["seeds"] else None
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """Where an experiment's result came from in this build, and why it trained."""
+
+    status: str  # "cached" or "trained"
+    reasons: tuple[str, ...] = ()
+    per_seed: tuple[dict[str, Any], ...] | None = None  # with --seeds N > 1: {seed, status, reasons}
+
+    @property
+    def trained(self) -> bool:
+        return self.status == "trained"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": self.status, "reasons": list(self.reasons)}
+        return {**data, "per_seed": list(self.per_seed)} if self.per_seed is not None else data
+
+
+@dataclass(frozen=True)
+class Report:
+    """A loaded or freshly built report.json; ``data`` is the JSON object, checked against SCHEMA."""
+
+    label: str  # where it came from, for messages and headings
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Any, label: str = "report.json") -> "Report":
+        found = problems(data)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise ReportError(f"{label} is not a lecturegen report: {found[0]}{more}; rebuild the chapter "
+                              "or give another build")
+        return cls(label, data)
+
+    @classmethod
+    def load(cls, path: Path, label: str | None = None) -> "Report":
+        """Read and check a report.json (any malformed file is one ReportError)."""
+        try:
+            data = loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ReportError(f"{path} is not a lecturegen report.json ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); rebuild the chapter or give "
+                              "another build") from None
+        return cls.from_data(data, label or str(path))
+
+    def dumps(self) -> str:
+        return json.dumps(self.data, indent=2, ensure_ascii=False) + "\n"
+
+    @property
+    def chapter_id(self) -> str:
+        return self.data["chapter"]["id"]
+
+    @property
+    def lang(self) -> str:
+        return self.data["chapter"]["lang"]
+
+    @property
+    def title(self) -> str:
+        return self.data["chapter"]["title"]
+
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance.from_dict(self.data["provenance"])
+
+    @property
+    def runs(self) -> dict[str, Any]:
+        return self.data["runs"]
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.data["outputs"]
+
+
+def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Report:
+    """The report of a build (``ctx``: its RenderContext); checked before it is written."""
     runs = {}
     for exp in ctx.chapter.experiments:
         result = ctx.runs[exp.name].to_dict()
@@ -24,9 +207,9 @@ def build_report(ctx: RenderContext, status: dict[str, dict[str, Any]], outputs:
             "params": exp.reference.params,
             "train_accuracy": list(exp.reference.train_accuracy),
         }
-        result["cache"] = status.get(exp.name, {})
+        result["cache"] = status[exp.name].to_dict() if exp.name in status else {}
         runs[exp.name] = result
-    return {
+    data = {
         "schema": REPORT_SCHEMA,
         "chapter": {"id": ctx.chapter.id, "title": ctx.title, "lang": ctx.lang},
         "provenance": ctx.provenance,
@@ -38,7 +221,8 @@ def build_report(ctx: RenderContext, status: dict[str, dict[str, Any]], outputs:
         "figures": [fig.path for fig in ctx.figures.values()],
         "outputs": outputs,
     }
+    return Report.from_data(data, f"the report of {ctx.chapter.id}")
 
 
-def dumps(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+def dumps(report: Report | dict[str, Any]) -> str:
+    return report.dumps() if isinstance(report, Report) else json.dumps(report, indent=2, ensure_ascii=False) + "\n"

@@ -12,6 +12,7 @@ lecturegen reads a file named on the command line: a FIFO or a device is refused
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -96,6 +97,23 @@ def is_special(path: Path) -> bool:
     except OSError:
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def read_regular_bytes(path: Path) -> bytes:
+    """The bytes of a regular file; OSError for anything else (a FIFO is refused, not waited on)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return fh.read()
+
+
+def discard(path: Path) -> None:
+    """Remove a file if it can be removed; a damaged folder around it is not an error here."""
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def read_text(path: Path, what: str, max_bytes: int = 64 << 20) -> str:

@@ -16,6 +16,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from lecturegen.cli import app  # noqa: E402
 
 
+# fixtures that train models, execute a notebook or drive a browser: a test using one is slow
+TRAINING_FIXTURES = {"quick_build", "seeds_build", "built_both", "published_site", "concurrent_builds", "ch5_build",
+                     "cached_runs", "evil_build", "browser", "visit"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every test that trains (through a shared build fixture) carries the slow mark, so that
+    `pytest -m "not slow"` trains nothing."""
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def runner() -> CliRunner:
     return CliRunner()
@@ -215,3 +228,14 @@ def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
     first.wait(timeout=600)
     first.pump.join(timeout=10)
     return out, first, second
+
+
+def report_data(runs: dict[str, dict] | None = None, *, chapter_id: str = "ch4", lang: str = "ko",
+                claims: list[dict] | None = None, outputs: list[str] | None = None, **provenance) -> dict:
+    """A report.json object that passes lecturegen's report schema (for diff and publish tests)."""
+    prov = {"lecturegen": "0.1.0", "tensorflow": "2.20.0", "keras": "3.15.1", "numpy": "2.3.0", "python": "3.11.7",
+            "device": "CPU", "dataset": "MNIST", "dataset_sha256": "0" * 64, "sample_data": False, "seed": 0,
+            "profile": "quick", "build_date": "2026-01-01 00:00 UTC", **provenance}
+    return {"schema": 1, "chapter": {"id": chapter_id, "title": "t", "lang": lang}, "provenance": prov,
+            "dataset": {"name": "MNIST"}, "sample_data": False, "profile": "quick", "runs": runs or {},
+            "claims": claims or [], "figures": [], "outputs": outputs or ["report.json"]}

@@ -20,7 +20,7 @@ from pathlib import Path
 from lecturegen.build.pipeline import BuildOptions, build
 from lecturegen.build.progress import LineReporter
 outcome = build(BuildOptions("ch4", Path(sys.argv[1]), "quick", "sample", cache_dir=Path(sys.argv[2])), LineReporter())
-print(json.dumps({"tf": "tensorflow" in sys.modules, "status": outcome.status}))
+print(json.dumps({"tf": "tensorflow" in sys.modules, "status": {k: v.to_dict() for k, v in outcome.status.items()}}))
 """
 
 

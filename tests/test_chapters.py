@@ -258,7 +258,7 @@ def test_own_figure_table_and_helper_build_without_library_change(capsys, tmp_pa
     assert 'src="figures/loss_baseline.svg" alt="Training loss per epoch"' in page
     table = re.search(r"<table>.*?</table>", page[page.index("Our own figure and table"):], re.DOTALL).group(0)
     assert "<th>run</th>" in table and "<th style=\"text-align:right\">test accuracy</th>" in table
-    assert "<code>baseline</code>" in table and f"{accuracy * 100:.2f} %" in table
+    assert "small model" in table and f"{accuracy * 100:.2f} %" in table  # the experiment's label
     assert "The most accurate run: <code>baseline</code>" in page
     assert "<th>실험</th>" in (out / "ch7" / "handout.html").read_text()
 
@@ -371,7 +371,7 @@ def test_english_only_chapter_builds(capsys, tmp_path, cache_dir):
     code, output = _cli(capsys, "build", "eng", *common)  # no --lang: the chapter's only language
     assert code == 0, output
     page = (tmp_path / "o" / "eng-en" / "handout.html").read_text()
-    assert "English only" in page and "accuracy (this run)" in page and "Instructor notes" in page
+    assert "English only" in page and "accuracy (this run)" in page and '<html lang="en">' in page
     code, output = _cli(capsys, "build", "eng", "--lang", "ko", *common)
     assert code == 2 and "chapter eng is written in en, not 'ko'; choose another --lang" in output
     code, output = _cli(capsys, "list", "--chapters-dir", str(course))

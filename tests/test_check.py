@@ -155,7 +155,7 @@ def test_notebook_cells_share_state_but_get_own_verdicts(audit):
 
 
 def test_table_output(audit):
-    result = invoke(FIXTURES / "numpy_alias.py", FIXTURES / "lecture.md")
+    result = invoke(FIXTURES / "numpy_alias.py", FIXTURES / "lecture.md", "--format", "table")
     assert result.exit_code == 1
     for text in ("numpy_alias.py:5", "lecture.md:22", "block 2", "error", "np.float64",
                  "3 snippets: 1 ok, 0 warning, 2 error, 0 timeout"):
@@ -251,6 +251,17 @@ def test_rules_match_the_installed_versions(tmp_path):
     texts = json.loads(proc.stdout.strip().splitlines()[-1])
     for rule, text in texts.items():
         assert (match_message(text) or (None,))[0] == rule, f"{rule}: {text!r}"
+
+
+def test_text_output_when_piped(audit):
+    """Not on a terminal: one grep-able, clickable `file:line: verdict: message` line per snippet."""
+    result = invoke(FIXTURES / "numpy_alias.py", FIXTURES / "lecture.md")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(str(FIXTURES / "numpy_alias.py") + ":5: error: ") and "np.float64" in line
+               for line in lines), result.stdout
+    assert any(":22: error: " in line and "lecture.md" in line for line in lines), result.stdout
+    assert lines[-1] == "3 snippets: 1 ok, 0 warning, 2 error, 0 timeout"
 
 
 # ------------------------------------------------------------------ isolation (issue 16)

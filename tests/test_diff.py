@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from conftest import report_data
 
 from lecturegen.chapters import ch4
 from lecturegen.cli import main
@@ -16,8 +17,7 @@ from lecturegen.errors import UsageError
 def _report(acc: dict[str, float], tf: str = "2.20.0", claims=()) -> dict:
     runs = {name: {"test_accuracy": a, "test_loss": 1 - a, "summary": {"total_params": 10}, "epochs": 2,
                    "wall_time_s": 1.0} for name, a in acc.items()}
-    prov = {"lecturegen": "0.1.0", "tensorflow": tf, "keras": "3.15.1", "seed": 0}
-    return {"provenance": prov, "runs": runs, "claims": [{"id": i, "holds": h} for i, h in claims]}
+    return report_data(runs, tensorflow=tf, claims=[{"id": i, "holds": h} for i, h in claims])
 
 
 def test_compare_counts_points_and_names_changes():
@@ -183,6 +183,49 @@ def test_control_characters_from_a_report_never_reach_the_terminal(capsys):
     text = buf.getvalue()
     assert "\x1b" not in text and "\x07" not in text
     assert "a\\x1b]0;pwned\\x07\\x1b[2J" in text and "2.20.0\\x1b[31m" in text
+
+
+MALFORMED = {
+    "missing chapter": (lambda r: r.pop("chapter"), "chapter is missing"),
+    "date as number": (lambda r: r["provenance"].update(build_date=5), "provenance.build_date must be str, not a number"),
+    "claims as object": (lambda r: r.update(claims={"x": 1}), "claims must be a list, not an object"),
+    "claim without verdict": (lambda r: r["claims"].append({"id": "c"}), "claims[0].holds is missing"),
+    "runs as list": (lambda r: r.update(runs=[1]), "runs must be an object, not a list"),
+    "not an object": (lambda r: None, "the report must be an object, not a list"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_report_is_one_clear_line_in_diff_and_publish(case, tmp_path, capsys):
+    from lecturegen.report import Report, ReportError
+
+    spoil, needle = MALFORMED[case]
+    good = _report({"a": 0.9})
+    bad = [1] if case == "not an object" else json.loads(json.dumps(good))
+    spoil(bad)
+    (tmp_path / "good.json").write_text(json.dumps(good))
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    assert Report.load(tmp_path / "good.json").provenance.tensorflow == "2.20.0"
+    with pytest.raises(ReportError, match="is not a lecturegen report: "):
+        Report.load(tmp_path / "bad.json")
+    assert main(["diff", str(tmp_path / "good.json"), str(tmp_path / "bad.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and needle in err and len(err.strip().splitlines()) == 1, err
+    # publish reads the same reports through the same type
+    folder = tmp_path / "out" / "ch4"
+    folder.mkdir(parents=True)
+    (folder / "report.json").write_text(json.dumps(bad))
+    assert main(["publish", "--out", str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_deeply_nested_report_is_one_clear_line(tmp_path, capsys):
+    (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
+    (tmp_path / "good.json").write_text(json.dumps(_report({"a": 0.9})))
+    assert main(["diff", str(tmp_path / "good.json"), str(tmp_path / "deep.json")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a lecturegen report.json" in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_check_table_shows_a_snippets_escape_sequences_instead_of_sending_them(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
-from lecturegen.build.cache import ResultCache, key_parts
+from lecturegen.build.cache import ResultCache, cache_key, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.build.data import resolve
@@ -310,19 +310,18 @@ DEEP = "[" * 200_000 + "]" * 200_000
 
 
 def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tmp_path):
-    from lecturegen.build.results import RunResult  # noqa: F401  (the entry type the cache returns)
-
+    """Entries with a valid MAC (written through the store) whose JSON is nested too deeply or has
+    the wrong shape: retrained or explained, never a traceback."""
     cache = ResultCache(tmp_path)
     exp = ch4.CHAPTER.experiments[0]
     parts = key_parts(ch4.CHAPTER, exp, resolve("sample").fingerprint, PROFILES["quick"], 0)
-    entry = cache._entry(parts)
-    name = entry.relative_to(cache.files.path("runs", ".")).as_posix()
-    for text in (DEEP, "[1, 2]", '{"checksum": 1, "result": [], "parts": {}}'):
-        cache.files.put("runs", name, text.encode())  # with a valid MAC: the content itself is damaged
-        assert cache.load(parts) is None and not entry.exists()
+    entry = cache._name(parts, f"{cache_key(parts)}.json")
+    for text in (DEEP, "[1, 2]", '{"result": [], "parts": {}}'):
+        cache.files.put("runs", entry, text.encode())
+        assert cache.load(parts) is None and not cache._entry(parts).exists()
     for latest in (DEEP, "[1]", '{"versions": 5, "dataset": "x"}', '{"hyper_parameters": [1]}'):
-        for latest_name in cache._latest(parts):
-            cache.files.put("runs", latest_name, latest.encode())
+        for name in cache._latest(parts):
+            cache.files.put("runs", name, latest.encode())
         reasons = cache.why_stale(parts)
         assert isinstance(reasons, list) and reasons and all(isinstance(r, str) for r in reasons), latest
 
@@ -360,14 +359,17 @@ def test_a_damaged_cache_folder_does_not_lose_the_result(tmp_path, caplog, monke
     result = SimpleNamespace(to_dict=lambda: {"test_accuracy": 0.5})  # what store() needs of a RunResult
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "ch4").write_text("a file where the cache keeps a folder")
+    assert cache.load(parts) is None and cache.why_stale(parts) == ["not trained before"]
     cache.store(parts, result)  # a warning, not a traceback: the build goes on with the result it has
     assert "cannot store sigmoid in the cache" in caplog.text and "retrained next time" in caplog.text
-    assert cache.load(parts) is None and cache.why_stale(parts)
+    (tmp_path / "runs" / "ch4").unlink()
+    (tmp_path / "runs" / "ch4" / "sigmoid").mkdir(parents=True)
+    os.mkfifo(cache._entry(parts))  # a FIFO where an entry belongs is not waited on
+    assert cache.load(parts) is None
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    (tmp_path / "runs" / "ch4").unlink()
     monkeypatch.setattr("lecturegen.build.store.write_atomic", full)
     with pytest.raises(OSError):  # a full disk still stops the build (one line, see disk_full_is_an_error)
         cache.store(parts, result)

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import cli_env, error_lines, run_cli, write_chapter, write_idx
+from conftest import cli_env, error_lines, report_data, run_cli, write_chapter, write_idx
 from lecturegen import registry
 from lecturegen.errors import ChapterError, LecturegenError
 
@@ -139,8 +139,7 @@ def _fake_built(out: Path, name: str = "ch4") -> Path:
     folder = out / name
     (folder / "assets").mkdir(parents=True)
     (folder / "figures").mkdir()
-    report = {"chapter": {"id": name, "lang": "ko", "title": "t"}, "outputs": ["report.json"],
-              "provenance": {"lecturegen": "0.1.0", "build_date": "2026-01-01 00:00 UTC"}, "runs": {}}
+    report = report_data(chapter_id=name)
     (folder / "report.json").write_text(json.dumps(report))
     for page in ("slides.html", "handout.html"):
         (folder / page).write_text("<!doctype html><title>t</title>")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen.build.writer import DISK_FULL
-from lecturegen.safefs import loads
+from lecturegen.safefs import discard, loads
 from lecturegen.build import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.build.data import Fingerprint
@@ -127,18 +127,21 @@ class ResultCache:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", name, exc)
             self.damaged.add(cache_key(parts))
-            self._entry(parts).unlink(missing_ok=True)
+            discard(self._entry(parts))
             return None
 
-    def _latest(self, parts: dict) -> list[str]:
+    def _latest_names(self, parts: dict) -> list[str]:
         """The key parts last trained for this experiment: with this seed first, then with any."""
         return [self._name(parts, f"latest-seed{parts['seed']}.json"), self._name(parts, "latest.json")]
+
+    def _latest(self, parts: dict) -> list[Path]:
+        return [self.files.path("runs", name) for name in self._latest_names(parts)]
 
     def why_stale(self, parts: dict) -> list[str]:
         if cache_key(parts) in self.damaged:
             return ["cache entry damaged (checksum mismatch)"]
         old = None
-        for latest in self._latest(parts):
+        for latest in self._latest_names(parts):
             raw = self.files.get("runs", latest)
             try:
                 old = loads(raw.decode("utf-8")) if raw is not None else None
@@ -160,7 +163,7 @@ class ResultCache:
         try:
             self.files.put("runs", self._name(parts, f"{cache_key(parts)}.json"),
                            json.dumps(entry, indent=1, ensure_ascii=False).encode("utf-8"))
-            for latest in self._latest(parts):
+            for latest in self._latest_names(parts):
                 self.files.put("runs", latest, json.dumps(parts, indent=1, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
             if exc.errno in DISK_FULL:

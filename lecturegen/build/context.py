@@ -59,6 +59,30 @@ def fenced(code: str, language: str = "python") -> Markup:
     return Markup(f"{fence}{language}\n{code.rstrip()}\n{fence}\n")
 
 
+class Named(dict):
+    """A name -> value table seen by content files (``runs``, ``exp``, ``ref``): an unknown name is
+    an error in the author's terms, listing the known names, instead of Jinja's ``'dict object'
+    has no attribute``."""
+
+    def __init__(self, items: dict[str, Any], what: str, chapter_id: str) -> None:
+        super().__init__(items)
+        self._what, self._chapter = what, chapter_id
+
+    def _unknown(self, name: object) -> ChapterError:
+        known = ", ".join(self) or "none"
+        return ChapterError(f"no {self._what} '{name}' in chapter {self._chapter}; known: {known}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self:
+            return self[name]
+        raise self._unknown(name)
+
+    def __missing__(self, key: object) -> Any:
+        raise self._unknown(key)
+
+
 class Helpers:
     """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}...
 
@@ -166,14 +190,14 @@ class Helpers:
         return {
             "chapter": ctx.chapter,
             "lang": ctx.lang,
-            "runs": ctx.runs,
-            "exp": {e.name: e for e in ctx.chapter.experiments},
-            "ref": {e.name: e.reference for e in ctx.chapter.experiments},
+            "runs": Named(ctx.runs, "run", ctx.chapter.id),
+            "exp": Named({e.name: e for e in ctx.chapter.experiments}, "experiment", ctx.chapter.id),
+            "ref": Named({e.name: e.reference for e in ctx.chapter.experiments}, "experiment", ctx.chapter.id),
             "dataset": ctx.dataset,
             "profile": ctx.profile,
             "is_sample": ctx.is_sample,
             "provenance": ctx.provenance,
-            "claims": content_namespace(list(ctx.claims), ctx.lang),
+            "claims": Named(content_namespace(list(ctx.claims), ctx.lang), "claim", ctx.chapter.id),
             "code": self.code,
             "fit_code": self.fit_code,
             "prep_code": self.prep_code,

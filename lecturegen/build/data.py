@@ -285,7 +285,9 @@ def keras_dataset() -> Dataset:
     cached = keras_cache_file()
     if not cached.is_file():
         if not _online():
-            raise DataError("MNIST is not in the Keras cache and the network is unreachable")
+            why = ("downloads are off (LECTUREGEN_OFFLINE is set)" if os.environ.get("LECTUREGEN_OFFLINE")
+                   else "the network is unreachable")
+            raise DataError(f"MNIST is not in the Keras cache and {why}; use --data sample or a path to MNIST files")
         log.info("downloading MNIST with keras.datasets.mnist.load_data()")
         from keras.datasets import mnist  # imports TensorFlow; only on first download
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.safefs import loads
 from lecturegen.build import assets, data, maths
 from lecturegen import clock, messages, registry
 from lecturegen.build.cache import ResultCache, default_cache_dir, key_parts
@@ -23,10 +22,13 @@ from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.build.fonts import font_css
 from lecturegen.build.notebook import build_notebook
 from lecturegen.build.figures import chapter_figures, render_figures
+from lecturegen.build.media import copy_local_files, local_files
 from lecturegen.build.progress import Reporter
+from lecturegen.build.tflog import tensorflow_log
+from lecturegen import terminal
 from lecturegen.build.render import formulas_in, pygments_css, render_markdown, render_pages, split_slides
 from lecturegen.build.store import CacheStore
-from lecturegen.report import build_report, dumps
+from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.build.schedule import default_jobs
 from lecturegen.versions import tool_versions
@@ -66,7 +68,7 @@ def seed_list(seed: int, count: int) -> list[int]:
 class BuildOutcome:
     out_dir: Path
     runs: dict[str, RunResult]
-    status: dict[str, dict[str, Any]]
+    status: dict[str, RunStatus]
     seconds: float
     is_sample: bool
     files: list[str] = field(default_factory=list)
@@ -115,20 +117,28 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+
+    def label(name: str, seed: int) -> str:
+        return name if len(seeds) == 1 else f"{name} seed {seed}"
+
     done: dict[tuple[str, int], tuple[RunResult, dict[str, Any]]] = {}
     todo: dict[int, list[tuple[Experiment, dict, list[str]]]] = {}  # per seed
     for exp in chapter.experiments:
         for seed in seeds:
-            label = exp.name if len(seeds) == 1 else f"{exp.name} seed {seed}"
             parts = key_parts(chapter, exp, dataset.fingerprint, profile, seed)
             cached = None if force else cache.load(parts)
             if cached is not None:
-                reporter.info(f"[{label}] cached: test accuracy {cached.test_accuracy:.4f}")
                 done[exp.name, seed] = cached, {"status": "cached", "reasons": []}
                 continue
             reasons = ["--force"] if force else cache.why_stale(parts)
-            reporter.info(f"[{label}] training: {'; '.join(reasons)}")
             todo.setdefault(seed, []).append((exp, parts, reasons))
+    to_train = {label(exp.name, seed): profile.epochs(exp) for seed, items in todo.items() for exp, _, _ in items}
+    reporter.plan([label(exp.name, seed) for exp in chapter.experiments for seed in seeds], to_train)
+    for (name, seed), (result, _) in done.items():
+        reporter.cached(label(name, seed), result.test_accuracy, result.test_loss)
+    for seed, items in todo.items():
+        for exp, _, reasons in items:
+            reporter.info(f"[{label(exp.name, seed)}] training: {'; '.join(reasons)}")
 
     for seed, items in todo.items():
         def finished(exp: Experiment, result: RunResult, seed: int = seed, items=items) -> None:
@@ -149,17 +159,17 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
                 finished(exp, train(exp, dataset, profile, seed, reporter))
 
     runs: dict[str, RunResult] = {}
-    status: dict[str, dict[str, Any]] = {}
+    status: dict[str, RunStatus] = {}
     for exp in chapter.experiments:
         results = [done[exp.name, seed][0] for seed in seeds]
         states = [{"seed": seed, **done[exp.name, seed][1]} for seed in seeds]
         runs[exp.name] = aggregate(results)
         if len(seeds) == 1:
-            status[exp.name] = {k: v for k, v in states[0].items() if k != "seed"}
+            status[exp.name] = RunStatus(states[0]["status"], tuple(states[0]["reasons"]))
         else:
             trained = [st for st in states if st["status"] == "trained"]
-            reasons = list(dict.fromkeys(r for st in trained for r in st["reasons"]))
-            status[exp.name] = {"status": "trained" if trained else "cached", "reasons": reasons, "per_seed": states}
+            reasons = tuple(dict.fromkeys(r for st in trained for r in st["reasons"]))
+            status[exp.name] = RunStatus("trained" if trained else "cached", reasons, tuple(states))
     return runs, status
 
 
@@ -173,27 +183,37 @@ def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, repo
 
 
 def _previous_report(final: Path) -> dict[str, Any] | None:
+    """The report of the build being replaced, if it is a readable one (else there was none)."""
     try:
-        return loads((final / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return Report.load(final / "report.json").data
+    except ReportError:
         return None
 
 
 def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[str, RunResult],
-               seeds: int = 1) -> dict[str, Any]:
+               seeds: int = 1) -> Provenance:
     devices = sorted({run.device for run in runs.values()}) or ["CPU"]
-    extra = {"seeds": seed_list(seed, seeds)} if seeds > 1 else {}
-    return {
+    return Provenance(
         **tool_versions(),
-        "device": ", ".join(devices),
-        "dataset": dataset.fingerprint.name,
-        "dataset_sha256": dataset.fingerprint.sha256,
-        "sample_data": dataset.fingerprint.is_sample,
-        "seed": seed,
-        "profile": profile.name,
-        "build_date": clock.stamp(),
-        **extra,
-    }
+        device=", ".join(devices),
+        dataset=dataset.fingerprint.name,
+        dataset_sha256=dataset.fingerprint.sha256,
+        sample_data=dataset.fingerprint.is_sample,
+        seed=seed,
+        profile=profile.name,
+        build_date=clock.stamp(),
+        seeds=tuple(seed_list(seed, seeds)) if seeds > 1 else None,
+    )
+
+
+def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
+    """The sizes training really uses: ``2,000 of 60,000 train / 500 of 10,000 test images, at most 2 epochs (profile quick)``."""
+    def part(used: int | None, size: int, what: str) -> str:
+        return f"{size:,} {what}" if used is None or used >= size else f"{used:,} of {size:,} {what}"
+
+    epochs = f", at most {profile.max_epochs} epochs" if profile.max_epochs else ""
+    return (f"{part(profile.max_train, fp.train_size, 'train')} / {part(profile.max_test, fp.test_size, 'test')} images"
+            f"{epochs} (profile {profile.name})")
 
 
 def _cache_folder(opts: BuildOptions) -> Path:
@@ -222,10 +242,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     with disk_full_is_an_error(final, store.root), staged_output(final.parent, final.name, opts.force) as staged:
         if fp.is_sample:
             reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-        reporter.info(f"data: {fp.name} ({fp.train_size:,} train / {fp.test_size:,} test), profile {profile.name}")
+        reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
         seeds = seed_list(opts.seed, opts.seeds)
-        runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
-                                 opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
+        with tensorflow_log(store.root, show=terminal.state.verbose):
+            runs, status = train_all(chapter, dataset, profile, seeds, ResultCache(store), opts.force, reporter,
+                                     opts.jobs or default_jobs(), opts.data, opts.chapters_dirs, opts.processes)
         claims = check_claims(chapter, runs, final, reporter)
         failing = [c.id for c in claims if not c.holds]
         if opts.strict and failing:
@@ -233,7 +254,7 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
                 f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
                 f"previous output in {final}. Fix the claims or the prose, or build without --strict"
             )
-        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds)
+        prov = provenance(dataset, profile, opts.seed, runs, opts.seeds).to_dict()  # the pages read it as data
         data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
         specs = chapter_figures(chapter, runs, fp.is_sample)
         figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
@@ -241,10 +262,12 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
                             tuple(claims))
         ctx = replace(ctx, formulas=maths.typeset_all(formulas_in(ctx), store))  # drawn before rendering
         maths.write_formulas(ctx.formulas, staged)
-        slides = split_slides(render_markdown(ctx))
+        text = render_markdown(ctx)
+        own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
+        slides = split_slides(text)
         files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(build_notebook(ctx))}
-        outputs = sorted([*files, "report.json"])
-        files["report.json"] = dumps(build_report(ctx, status, outputs))
+        outputs = sorted([*files, "report.json", *own_files])
+        files["report.json"] = build_report(ctx, status, outputs).dumps()
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         page_text = "".join(text for name, text in files.items() if name.endswith(".html"))

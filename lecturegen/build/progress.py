@@ -1,4 +1,9 @@
-"""Progress of long work: a live display on a terminal, plain lines otherwise."""
+"""Progress of long work: a live display on a terminal, plain lines otherwise.
+
+Both show one overall line for the chapter (experiments done / total, elapsed, estimated time
+left, estimated from the epochs still to train) and one line per experiment, with the run names
+padded to one width and numbers in the format of the final summary (``95.19 %``, ``0.1802``).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,33 @@ import sys
 import time
 from typing import Protocol
 
+from lecturegen.formats import fixed, pct
+
 
 class Reporter(Protocol):
     def info(self, message: str) -> None: ...
     def warn(self, message: str) -> None: ...
+    def plan(self, labels: list[str], to_train: dict[str, int]) -> None: ...
+    def cached(self, name: str, test_accuracy: float, test_loss: float) -> None: ...
     def start_run(self, name: str, epochs: int) -> None: ...
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None: ...
     def end_run(self, name: str, summary: str) -> None: ...
     def close(self) -> None: ...
+
+
+def run_line(name: str, test_accuracy: float, test_loss: float, width: int = 0) -> str:
+    """``relu         test accuracy  11.60 %  loss 2.2936``: the per-run and summary format."""
+    return f"{name:<{width}}  test accuracy {pct(test_accuracy):>8}  loss {fixed(test_loss)}"
+
+
+def run_summary(test_accuracy: float, test_loss: float, seconds: float) -> str:
+    """What a run that just trained reports (``Reporter.end_run``)."""
+    return f"test accuracy {pct(test_accuracy):>8}  loss {fixed(test_loss)}  ({seconds:.1f} s)"
+
+
+def clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _metrics_text(metrics: dict[str, float]) -> str:
@@ -21,15 +45,51 @@ def _metrics_text(metrics: dict[str, float]) -> str:
     return " ".join(f"{k}={metrics[k]:.4f}" for k in keys if k in metrics)
 
 
+class Overall:
+    """Experiments done of the chapter's total; time left from the epochs still to train."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.training_since: float | None = None  # the first epoch's start: TensorFlow's import is not training
+        self.total = self.done = 0
+        self.epochs_total = self.epochs_done = 0
+        self.width = 0
+
+    def plan(self, total: int, to_train: dict[str, int], width: int) -> None:
+        self.total, self.done = total, total - len(to_train)
+        self.epochs_total = sum(to_train.values())
+        self.width = width
+        self.started = time.monotonic()
+
+    def left(self) -> float | None:
+        if not self.epochs_done or self.epochs_done >= self.epochs_total or self.training_since is None:
+            return None
+        elapsed = time.monotonic() - self.training_since
+        return elapsed / self.epochs_done * (self.epochs_total - self.epochs_done)
+
+    def run_started(self) -> None:
+        if self.training_since is None:
+            self.training_since = time.monotonic()
+
+    def line(self) -> str:
+        left = self.left()
+        eta = f", about {clock(left)} left" if left is not None else ""
+        return f"experiments {self.done}/{self.total}, {clock(time.monotonic() - self.started)} elapsed{eta}"
+
+
 class LineReporter:
     """One line per event, on stderr: for logs, CI and pipes."""
 
     def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
+        self.stream = stream
         self.started: dict[str, float] = {}
+        self.overall = Overall()
 
     def _say(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        print(text, file=self.stream or sys.stderr, flush=True)
+
+    def _label(self, name: str) -> str:
+        return f"[{name}]".ljust(self.overall.width + 2)
 
     def info(self, message: str) -> None:
         self._say(message)
@@ -37,57 +97,121 @@ class LineReporter:
     def warn(self, message: str) -> None:
         self._say(f"warning: {message}")
 
+    def plan(self, labels: list[str], to_train: dict[str, int]) -> None:
+        """Every run of the build (cached or not) and the epochs of those still to train."""
+        self.overall.plan(len(labels), to_train, max((len(n) for n in labels), default=0))
+
+    def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
+        self.overall.width = max(self.overall.width, len(name))
+        self._say(f"{self._label(name)} cached    test accuracy {pct(test_accuracy):>8}  loss {fixed(test_loss)}")
+
     def start_run(self, name: str, epochs: int) -> None:
         self.started[name] = time.monotonic()
+        self.overall.run_started()
         self._say(f"[{name}] training, {epochs} epochs")
 
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
+        self.overall.epochs_done += 1
         elapsed = time.monotonic() - self.started.get(name, time.monotonic())
-        left = elapsed / epoch * (epochs - epoch)
-        self._say(f"[{name}] epoch {epoch}/{epochs} {_metrics_text(metrics)} ({elapsed:.0f}s, ~{left:.0f}s left)")
+        self._say(f"[{name}] epoch {epoch}/{epochs} {_metrics_text(metrics)} ({elapsed:.0f} s)")
 
     def end_run(self, name: str, summary: str) -> None:
-        self._say(f"[{name}] {summary}")
+        self.overall.done += 1
+        self._say(f"{self._label(name)} trained   {summary}")
+        self._say(f"{self._label('chapter')} {self.overall.line()}")
 
     def close(self) -> None:
         pass
 
 
 class LiveReporter(LineReporter):
-    """A rich progress bar per run, with metrics and time left."""
+    """A live area at the bottom of the terminal: the chapter's overall line and the run in training."""
 
     def __init__(self) -> None:
         from rich.console import Console  # imported only for a terminal: a piped build starts faster
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
+        from rich.text import Text
 
         super().__init__()
+        reporter = self
+
+        class Status(ProgressColumn):  # the chapter's line is made at each refresh: its clock runs
+            def render(self, task) -> Text:
+                return Text(reporter.overall.line() if task.id == reporter.chapter else task.fields["status"])
+
         self.console = Console(stderr=True)
         self.progress = Progress(
-            TextColumn("[bold]{task.fields[run]}"),
-            BarColumn(),
-            TextColumn("epoch {task.completed}/{task.total}"),
-            TextColumn("{task.fields[metrics]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            TextColumn("{task.fields[label]}", markup=False),
+            BarColumn(bar_width=24),
+            Status(),
             console=self.console,
+            transient=True,
+            refresh_per_second=4,
         )
+        self.chapter = self.progress.add_task("chapter", label="chapter", status="", total=None)
         self.tasks: dict[str, int] = {}
         self.progress.start()
 
     def _say(self, text: str) -> None:
-        self.progress.console.print(text, highlight=False, markup=False)
+        self.progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    def _update_overall(self) -> None:
+        o = self.overall
+        self.progress.update(self.chapter, total=max(o.epochs_total, 1), completed=o.epochs_done,
+                             label="chapter".ljust(o.width + 2))
+
+    def plan(self, labels: list[str], to_train: dict[str, int]) -> None:
+        super().plan(labels, to_train)
+        self._update_overall()
 
     def start_run(self, name: str, epochs: int) -> None:
-        self.tasks[name] = self.progress.add_task(name, total=epochs, run=name, metrics="")
+        self.started[name] = time.monotonic()
+        self.overall.run_started()
+        self.tasks[name] = self.progress.add_task(name, total=epochs, label=self._label(name), status="starting")
 
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
-        self.progress.update(self.tasks[name], completed=epoch, metrics=_metrics_text(metrics))
+        self.overall.epochs_done += 1
+        self.progress.update(self.tasks[name], completed=epoch, status=f"epoch {epoch}/{epochs} {_metrics_text(metrics)}")
+        self._update_overall()
+
+    def end_run(self, name: str, summary: str) -> None:
+        self.overall.done += 1
+        if name in self.tasks:
+            self.progress.remove_task(self.tasks.pop(name))
+        self._say(f"{self._label(name)} trained   {summary}")
+        self._update_overall()
 
     def close(self) -> None:
         self.progress.stop()
+        if self.overall.total:
+            self._say(f"{self._label('chapter')} {self.overall.line()}")
 
 
-def make_reporter(quiet: bool = False) -> Reporter:
+class WarningsOnly(LineReporter):
+    """``lecturegen -q``: warnings only (errors and the final summary are printed by the CLI)."""
+
+    def _say(self, text: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        print(f"warning: {message}", file=self.stream or sys.stderr, flush=True)
+
+
+class ChangesOnly(LineReporter):
+    """A rebuild of ``lecturegen serve``: what trains and every warning; no line per cached run."""
+
+    def info(self, message: str) -> None:
+        if message.startswith("["):  # "[relu] training: code of relu changed"
+            super().info(message)
+
+    def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
+        pass
+
+
+def make_reporter(quiet: bool = False, silent: bool = False) -> Reporter:
+    """Live on a terminal, lines otherwise (``quiet``: lines even on a terminal); ``silent``: warnings only."""
+    if silent:
+        return WarningsOnly()
     if not quiet and sys.stderr.isatty():
         return LiveReporter()
     return LineReporter()

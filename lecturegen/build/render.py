@@ -6,7 +6,6 @@ speaker notes of the slide (shown in the handout as commentary, hidden on the sl
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -24,8 +23,6 @@ from lecturegen.build.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
 
-SLIDE_BREAK = re.compile(r"^---\s*$", re.MULTILINE)
-NOTES = re.compile(r"^Note:\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     return _environment([*overrides, package_templates_dir()])
 
 
-def _template_error(exc: Exception, path: Path) -> ChapterError:
+def _template_error(exc: Exception, path: Path, what: str = "the content file") -> ChapterError:
     line = getattr(exc, "lineno", None)
     tb = exc.__traceback__
     while tb is not None:  # Jinja maps template frames to the template's own file and line
@@ -76,7 +73,7 @@ def _template_error(exc: Exception, path: Path) -> ChapterError:
         tb = tb.tb_next
     where = f"{path.name} line {line}" if line else path.name
     message = getattr(exc, "message", None) or str(exc)
-    return ChapterError(f"{where} ({path.parent.name}): {message}; fix the content file")
+    return ChapterError(f"{where} ({path.parent.name}): {message}; fix {what}")
 
 
 def render_markdown(ctx: RenderContext) -> str:
@@ -108,17 +105,47 @@ def _render(helpers: Helpers) -> str:
         raise _template_error(exc, path) from None
 
 
+def _is_notes(tokens, i: int) -> bool:
+    """A top-level paragraph whose first line is ``Note:`` starts the speaker notes."""
+    token = tokens[i]
+    return (token.type == "paragraph_open" and token.level == 0 and i + 1 < len(tokens)
+            and tokens[i + 1].content.split("\n", 1)[0].strip() == "Note:")
+
+
+def slide_chunks(text: str) -> list[tuple[str, str]]:
+    """(body, notes) per slide, split where the Markdown parser sees a ``---`` thematic break and a
+    top-level ``Note:`` paragraph: a ``---`` or ``Note:`` inside a code block is code."""
+    md = markdown()
+    lines = text.splitlines(keepends=True)
+    breaks = [t.map for t in md.parse(text) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
+    bounds, start = [], 0
+    for first, last in breaks:
+        bounds.append((start, first))
+        start = last
+    bounds.append((start, len(lines)))
+    chunks = []
+    for first, last in bounds:
+        chunk = "".join(lines[first:last])
+        if not chunk.strip():
+            continue
+        tokens = md.parse(chunk)
+        at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i)), None)
+        if at is None:
+            chunks.append((chunk, ""))
+            continue
+        chunk_lines = chunk.splitlines(keepends=True)
+        chunks.append(("".join(chunk_lines[:at]), "".join(chunk_lines[at + 1:])))
+    return chunks
+
+
 def split_slides(text: str) -> list[Slide]:
     md = markdown()
     slides = []
-    for chunk in SLIDE_BREAK.split(text):
-        if not chunk.strip():
-            continue
-        parts = NOTES.split(chunk, maxsplit=1)
-        body, notes = parts[0], parts[1] if len(parts) > 1 else ""
-        heading = re.search(r"^#{1,3}\s+(.+)$", body, re.MULTILINE)
+    for body, notes in slide_chunks(text):
+        heading = next((tokens[i + 1].content for tokens in [md.parse(body)] for i, t in enumerate(tokens)
+                        if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
         slides.append(Slide(
-            title=heading.group(1).strip() if heading else "",
+            title=heading.strip(),
             body=Markup(md.render(body)),
             notes=Markup(md.render(notes)) if notes.strip() else Markup(""),
         ))
@@ -128,10 +155,17 @@ def split_slides(text: str) -> list[Slide]:
 def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
                 templates: Sequence[Path] = (), instructor: bool = False, **extra) -> str:
     """A page layout filled for students, or with ``instructor=True`` for the instructor only
-    (the claims' verdicts in the deck's speaker notes)."""
-    template = layout_environment(templates).get_template(template_name)
-    return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
-                           instructor=instructor, **extra)
+    (the claims' verdicts in the deck's speaker notes). A template error names its file and line."""
+    env = layout_environment(templates)
+    try:
+        template = env.get_template(template_name)
+    except jinja2.TemplateSyntaxError as exc:  # a layout being edited (lecturegen serve) or a course's own
+        raise _template_error(exc, Path(exc.filename or template_name), "the page template") from None
+    try:
+        return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
+                               instructor=instructor, **extra)
+    except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise _template_error(exc, Path(template.filename or template_name), "the page template") from None
 
 
 STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}

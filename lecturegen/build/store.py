@@ -20,6 +20,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from lecturegen.safefs import discard, read_regular_bytes
+
 log = logging.getLogger(__name__)
 
 AREAS = ("runs", "figures", "fonts", "math", "pdf")
@@ -62,7 +64,7 @@ class CacheStore:
         if self._key is None:
             path = self.root / SECRET
             try:
-                self._key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+                self._key = bytes.fromhex(read_regular_bytes(path).decode("ascii").strip())
             except (OSError, ValueError):
                 self._key = b""
             if len(self._key) < 32:  # missing or spoilt: a new secret (every entry is then made again)
@@ -89,14 +91,14 @@ class CacheStore:
         path = self.path(area, name)
         mac_path = path.with_name(path.name + MAC)
         try:
-            data = path.read_bytes()
-        except OSError:  # missing, or a file where a folder belongs
-            _discard(mac_path)
+            data = read_regular_bytes(path)
+        except OSError:  # missing, or not a file (a damaged folder, a FIFO): not cached
+            discard(mac_path)
             return None
         try:
-            expected = mac_path.read_text(encoding="ascii").strip()
+            expected = read_regular_bytes(mac_path).decode("ascii").strip()
         except FileNotFoundError:  # never finished, or written before entries had a MAC: not cached
-            _discard(path)
+            discard(path)
             return None
         except (OSError, UnicodeDecodeError):
             expected = ""
@@ -105,14 +107,6 @@ class CacheStore:
         again = "retraining" if area == "runs" else "making it again"
         log.warning("cache entry %s/%s is damaged (checksum mismatch); %s", area, name, again)
         self.damaged.add((area, name))
-        _discard(path)
-        _discard(mac_path)
+        discard(path)
+        discard(mac_path)
         return None
-
-
-def _discard(path: Path) -> None:
-    """Delete a cache file if it is there; a damaged cache folder is no reason to stop."""
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass

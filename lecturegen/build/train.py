@@ -16,6 +16,8 @@ from lecturegen.build.prep import prepare
 from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
+from lecturegen.build.progress import run_summary
+
 if TYPE_CHECKING:
     from lecturegen.build.progress import Reporter
 
@@ -197,7 +199,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
     )
-    reporter.end_run(exp.name, f"test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f} ({wall:.1f}s)")
+    reporter.end_run(exp.name, run_summary(result.test_accuracy, result.test_loss, wall))
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -43,9 +44,21 @@ def render_table(results: list[CheckResult], console: Console) -> None:
         table.add_row(Text(plain(f"{r.path}:{r.line}")), Text(plain(r.snippet)), Text(r.verdict, style=style),
                       Text(plain(message)), Text(plain(fix)))
     console.print(table)
+    console.print(_summary(results))
+
+
+def _summary(results: list[CheckResult]) -> str:
     counts = Counter(r.verdict for r in results)
-    console.print(f"{len(results)} snippets: " + ", ".join(
-        f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout")))
+    return f"{len(results)} snippets: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout"))
+
+
+def render_text(results: list[CheckResult]) -> None:
+    """One ``file:line: verdict: message`` line per snippet, for grep and editors (not on a terminal)."""
+    for r in results:
+        message = f"{r.error_type}: {_first_line(r.message)}" if r.error_type else _first_line(r.message)
+        fix = f" (fix: {r.fix})" if r.fix else ""
+        typer.echo(plain(f"{r.path}:{r.line}: {r.verdict}: {message or 'runs'}{fix}"))  # no escape sequences
+    typer.echo(_summary(results))
 
 
 def register(app: typer.Typer) -> None:
@@ -61,9 +74,14 @@ def register(app: typer.Typer) -> None:
         memory_mb: Annotated[int, typer.Option(
             help="Address-space limit per snippet process, in MiB.")] = DEFAULT_MEMORY_MB,
         jobs: Annotated[int, typer.Option(help="Snippet processes run at the same time.")] = 2,
+        format: Annotated[str | None, typer.Option(
+            "--format", help="table or text (file:line: verdict: message); default: table on a terminal, else text.")] = None,
     ) -> None:
         """Run existing lecture code against the installed TensorFlow/Keras/NumPy and
         report errors, deprecation warnings and suggested fixes."""
+        if format not in (None, "table", "text"):
+            typer.echo(f"error: --format {format}: use table or text (or --json)", err=True)
+            raise typer.Exit(code=2)
         try:
             snippets = collect_snippets(paths)
             results = check_snippets(snippets, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
@@ -72,6 +90,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=2) from None
         if as_json:
             typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+        elif format == "text" or (format is None and not sys.stdout.isatty()):
+            render_text(results)
         else:
             render_table(results, Console(soft_wrap=False))
         if any(r.verdict in FAILING for r in results):

@@ -21,9 +21,10 @@ from typing import Any
 
 import jinja2
 
-from lecturegen.safefs import loads
 from lecturegen import __version__, clock, messages
+from lecturegen.config import Course
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.report import Report, ReportError
 from lecturegen.build.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
@@ -48,6 +49,7 @@ class PublishOptions:
     title: str | None = None  # None: the catalogs' site title in the site's languages
     cache_dir: Path | None = None
     instructor: bool = False  # also publish the instructor's pages, listed on their own page
+    course: Course = Course()  # lecturegen.toml's [course]: instructor and term on the index
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,9 @@ def _read_built(folder: Path) -> BuiltChapter | None:
     if not report_path.is_file():
         return None
     try:
-        report = loads(report_path.read_text(encoding="utf-8"))
-        report["chapter"]["id"], report["chapter"]["lang"], report["provenance"]["build_date"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LecturegenError(f"{report_path} is not a lecturegen report ({exc}); rebuild the chapter") from None
+        report = Report.load(report_path).data  # checked against the report schema: one line when malformed
+    except ReportError as exc:  # a built folder, not a command-line argument: exit 1 like other build problems
+        raise LecturegenError(str(exc)) from None
     for name in ("slides.html", "handout.html", *report.get("outputs", [])):
         if name in INSTRUCTOR_FILES and not (folder / name).is_file():
             continue  # built before the instructor's pages existed: publishable without --instructor
@@ -194,8 +195,10 @@ def site_languages(chapters: list[BuiltChapter]) -> tuple[str, ...]:
     return tuple(lang for lang in messages.languages() if lang in found) or (messages.FALLBACK,)
 
 
-def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, template: str = "index.html.j2") -> str:
-    """The site's index (students) or, with ``template="instructor.html.j2"``, the instructor's page."""
+def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, template: str = "index.html.j2",
+                 course: Course = Course()) -> str:
+    """The site's index (students) or, with ``template="instructor.html.j2"``, the instructor's page;
+    ``course`` (lecturegen.toml's [course]) gives the instructor and term under the title."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_templates_dir() / "site")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = _pct
@@ -207,6 +210,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, te
     return env.get_template(template).render(
         site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
               "lang": langs[0]},
+        course=course,
         chapters=[_index_entry(c, site) for c in chapters],
         words=words, others=langs[1:], language_names=names,
     )
@@ -246,9 +250,9 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         # one font subset for the whole site: every character of every page, the index included (its
         # draft differs from the final page only in the PDF sizes, which are ASCII digits)
         pages = [p.read_text(encoding="utf-8") for p in staged.glob("*/*.html")]
-        draft = render_index(chapters, staged, opts.title)
+        draft = render_index(chapters, staged, opts.title, course=opts.course)
         if opts.instructor:
-            draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
+            draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2", opts.course)
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
         _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
@@ -261,9 +265,9 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
                 notes = page.with_name("instructor.html")
                 write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache)
                 written.add(f"{chapter.name}/instructor.pdf")
-        (staged / "index.html").write_text(render_index(chapters, staged, opts.title), encoding="utf-8")
+        (staged / "index.html").write_text(render_index(chapters, staged, opts.title, course=opts.course), encoding="utf-8")
         if opts.instructor:
-            page = render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2")
+            page = render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2", opts.course)
             (staged / INSTRUCTOR_INDEX).write_text(page, encoding="utf-8")
             written.add(INSTRUCTOR_INDEX)
         _check(staged, written)

@@ -1,0 +1,144 @@
+"""Writing a chapter: slides split by the Markdown parser, own images, errors in the author's terms,
+scaffold examples that work when uncommented."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lecturegen.build.context import Named
+from lecturegen.build.media import local_files
+from lecturegen.build.render import slide_chunks
+from lecturegen.cli import main
+from lecturegen.errors import ChapterError
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a6d1f2d90000000049454e44ae426082")
+
+
+def test_slides_split_on_thematic_breaks_not_inside_code():
+    text = ("# One\n\n```python\nx = 1\n---\nNote:\ny = 2\n```\n\nNote:\nsay this\n\n---\n\n# Two\n\n"
+            "~~~\n---\n~~~\n")
+    chunks = slide_chunks(text)
+    assert len(chunks) == 2
+    body, notes = chunks[0]
+    assert "x = 1\n---\nNote:\ny = 2" in body and notes.strip() == "say this"
+    assert chunks[1][0].strip().startswith("# Two") and "~~~\n---\n~~~" in chunks[1][0]
+
+
+def test_unknown_run_lists_the_known_ones():
+    runs = Named({"baseline": 1, "deeper": 2}, "run", "ch7")
+    with pytest.raises(ChapterError, match=r"no run 'baslin' in chapter ch7; known: baseline, deeper"):
+        runs.baslin
+    with pytest.raises(ChapterError, match="no run 'x'"):
+        runs["x"]
+    assert runs.get("x") is None and not hasattr(runs, "__html__")
+
+
+def _content(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "ch7"
+    folder.mkdir(exist_ok=True)
+    (folder / "diagram.png").write_bytes(PNG)
+    (tmp_path / "secret.png").write_bytes(PNG)
+    path = folder / "ko.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_local_files_found_missing_and_escaping(tmp_path):
+    path = _content(tmp_path, "# a\n\n![그림](diagram.png)\n[site](https://example.org) ![f](figures/x.svg)\n")
+    [found] = local_files(path.read_text(), path)
+    assert found.source == (tmp_path / "ch7" / "diagram.png").resolve() and str(found.target) == "diagram.png"
+    path = _content(tmp_path, "# a\n\ntext\n\n![그림](diagam.png)\n")
+    with pytest.raises(ChapterError, match=r"^ko.md line 5 \(ch7\): image 'diagam.png' not found"):
+        local_files(path.read_text(), path)
+    path = _content(tmp_path, "# a\n![비밀](../secret.png)\n")
+    with pytest.raises(ChapterError, match=r"^ko.md line 2 \(ch7\): image '../secret.png' points outside"):
+        local_files(path.read_text(), path)
+    (tmp_path / "ch7" / "link.png").symlink_to(tmp_path / "secret.png")
+    path = _content(tmp_path, "# a\n![비밀](link.png)\n")
+    with pytest.raises(ChapterError, match="leads outside the chapter's folder"):
+        local_files(path.read_text(), path)
+
+
+def _cli(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.slow
+def test_own_image_uncommented_claim_and_author_errors(capsys, tmp_path, cache_dir):
+    course = tmp_path / "course"
+    code, _ = _cli(capsys, "new", "ch7", "--dir", str(course))
+    assert code == 0
+    module = course / "ch7.py"
+    module.write_text(module.read_text().replace("    # claims=[claim(", "    claims=[claim("), encoding="utf-8")
+    content = course / "ch7" / "ko.md"
+    (course / "ch7" / "diagram.png").write_bytes(PNG)
+    content.write_text(content.read_text() + "\n---\n\n# 그림\n\n![구조도](diagram.png)\n", encoding="utf-8")
+    args = ("build", "ch7", "--chapters-dir", str(course), "--profile", "quick", "--data", "sample",
+            "--out", str(tmp_path / "o"), "--cache-dir", str(cache_dir), "--quiet")
+    code, output = _cli(capsys, *args)
+    assert code == 0, output
+    folder = tmp_path / "o" / "ch7"
+    assert (folder / "diagram.png").read_bytes() == PNG
+    slides = (folder / "slides.html").read_text()
+    assert '<img src="diagram.png" alt="구조도"' in slides
+    report = json.loads((folder / "report.json").read_text())
+    assert [c["id"] for c in report["claims"]] == ["baseline-passes-90"] and "diagram.png" in report["outputs"]
+    assert "훈련 2,000장, 테스트 500장 (빠른 미리보기: 전체 4,000장 / 1,000장 중 일부)" in slides
+
+    good = content.read_text()
+    content.write_text(good.replace("{%- set b = runs.baseline -%}", "{%- set b = runs.baslin -%}"), encoding="utf-8")
+    code, output = _cli(capsys, *args)
+    line = next(i for i, text in enumerate(content.read_text().splitlines(), 1) if "baslin" in text)
+    assert code == 1 and output.strip().splitlines()[-1] == (
+        f"error: ko.md line {line} (ch7): no run 'baslin' in chapter ch7; known: baseline; fix the content file")
+
+    content.write_text(good.replace("diagram.png", "../diagram.png"), encoding="utf-8")
+    code, output = _cli(capsys, *args)
+    assert code == 1 and re.search(r"error: ko.md line \d+ \(ch7\): image '../diagram.png' points outside", output)
+    assert (folder / "diagram.png").is_file(), "the failed build left the previous output"
+
+
+@pytest.mark.slow
+def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path):
+    """A build that trains prints lecturegen's lines only; TensorFlow's go to the cache's log."""
+    from conftest import run_cli, write_chapter
+
+    env = write_chapter(tmp_path / "chapters")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user's shell: TensorFlow at its chattiest
+    cache = tmp_path / "cache"
+    proc = run_cli("build", "tiny", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
+                   "--cache-dir", str(cache), env=env)
+    assert proc.returncode == 0, proc.stderr
+    noise = re.compile(r"^[IWEF]\d{4} |oneDNN|cuInit|NodeDef|absl|retracing|cuda", re.IGNORECASE)
+    assert [line for line in proc.stderr.splitlines() if noise.search(line)] == []
+    assert re.search(r"^\[chapter\] +experiments 1/1, \d+:\d\d elapsed", proc.stderr, re.MULTILINE), proc.stderr
+    assert re.search(r"^\[tiny\] +trained +test accuracy +\d+\.\d\d %  loss \d\.\d{4}", proc.stderr, re.MULTILINE)
+    log = (cache / "logs" / "tensorflow.log").read_text()
+    assert re.search(r"oneDNN|cuInit|NodeDef|absl", log), log
+    verbose = run_cli("-v", "build", "tiny", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
+                      "--cache-dir", str(cache), "--force", env=env)
+    assert verbose.returncode == 0 and "TensorFlow's own messages" in verbose.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("<p>ok</p>\n{{ broken( }}\n", "unexpected '}'"),
+    ("<p>ok</p>\n{{ ctx.nothing_here }}\n", "has no attribute 'nothing_here'"),
+])
+def test_page_template_error_names_file_and_line(tmp_path, text, message):
+    from types import SimpleNamespace
+
+    from lecturegen.build.render import render_page
+
+    (tmp_path / "slides.html.j2").write_text(text, encoding="utf-8")
+    ctx = SimpleNamespace(lang="ko", provenance={})
+    with pytest.raises(ChapterError) as caught:
+        render_page("slides.html.j2", ctx, [], [tmp_path])
+    assert str(caught.value).startswith(f"slides.html.j2 line 2 ({tmp_path.name}): ")
+    assert message in str(caught.value) and str(caught.value).endswith("; fix the page template")

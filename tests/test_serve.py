@@ -1,0 +1,78 @@
+"""`lecturegen serve`: a real server process, a real headless Chromium, real edits of the content file."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import start_cli, wait_for_line
+from lecturegen.cli import main
+from lecturegen.serve.app import inject
+from test_browser import ARGS, CHROMIUM
+
+
+def test_script_is_injected_only_when_served(quick_build):
+    folder, _ = quick_build
+    page = (folder / "slides.html").read_text(encoding="utf-8")
+    assert "__lecturegen" not in page and "EventSource" not in page  # the build's output stays clean
+    served = inject(page, 3)
+    assert served.index("window.__lecturegenVersion = 3;") < served.rindex("</body>")
+    assert "/__lecturegen/events" in served
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no headless browser at {CHROMIUM}")
+def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tmp_path, cache_dir):
+    from playwright.sync_api import expect, sync_playwright
+
+    course = tmp_path / "course"
+    assert main(["new", "ch7", "--dir", str(course)]) == 0
+    capsys.readouterr()
+    content = course / "ch7" / "ko.md"
+    good = content.read_text(encoding="utf-8") + "\n---\n\n# 둘째 슬라이드\n\n처음 문장입니다.\n\n---\n\n# 셋째\n"
+    content.write_text(good, encoding="utf-8")
+    proc = start_cli("serve", "ch7", "--chapters-dir", str(course), "--port", "0", "--profile", "quick",
+                     "--data", "sample", "--out", str(tmp_path / "o"), "--cache-dir", str(cache_dir))
+    try:
+        wait_for_line(proc, "serving http://")
+        url = re.search(r"serving (\S+)", "\n".join(proc.lines)).group(1)
+        assert not list((tmp_path / "o" / "ch7").glob("*.js")), "nothing of the server is in the output"
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(url)
+            page.wait_for_function("window.Reveal && Reveal.isReady()")
+            slide = page.evaluate("[...document.querySelectorAll('.reveal .slides > section')]"
+                                  ".findIndex(s => s.textContent.includes('둘째 슬라이드'))")
+            assert slide > 0
+            page.evaluate(f"Reveal.slide({slide})")
+            expect(page.locator(".reveal .slides section.present h1")).to_have_text("둘째 슬라이드")
+
+            started = time.monotonic()
+            content.write_text(good.replace("처음 문장입니다.", "고친 문장입니다."), encoding="utf-8")
+            expect(page.locator(".reveal .slides section.present")).to_contain_text("고친 문장입니다.", timeout=60_000)
+            prose_seconds = time.monotonic() - started
+            assert page.evaluate("Reveal.getIndices().h") == slide
+
+            content.write_text(good.replace("{%- set b = runs.baseline -%}", "{%- set b = runs.baslin -%}"),
+                               encoding="utf-8")
+            overlay = page.locator("#lecturegen-overlay")
+            expect(overlay).to_contain_text("no run 'baslin' in chapter ch7; known: baseline", timeout=60_000)
+            expect(page.locator(".reveal .slides section.present")).to_contain_text("고친 문장입니다.")
+            wait_for_line(proc, "error: ko.md line")
+
+            content.write_text(good, encoding="utf-8")
+            expect(page.locator(".reveal .slides section.present")).to_contain_text("처음 문장입니다.", timeout=60_000)
+            expect(overlay).to_have_count(0)
+            assert page.evaluate("Reveal.getIndices().h") == slide
+            browser.close()
+        print(f"prose edit -> visible in the browser: {prose_seconds:.2f} s")
+    finally:
+        proc.terminate()  # SIGTERM, as Ctrl-C would: the server stops cleanly
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, 130), proc.lines
+    assert any(line == "stopped" for line in proc.lines), proc.lines
+    assert not any("Traceback" in line for line in proc.lines), proc.lines
