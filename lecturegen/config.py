@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen import messages
-from lecturegen.errors import UsageError
+from lecturegen.errors import LecturegenError, UsageError
 
 CONFIG_NAME = "lecturegen.toml"
 TOP_KEYS = ("chapters_dirs", "templates_dir")
@@ -197,3 +197,17 @@ def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path 
 def pick(flag: Any, configured: Any, default: Any) -> Any:
     """A command-line value wins over the configuration, which wins over the built-in default."""
     return flag if flag is not None else configured if configured is not None else default
+
+
+def colab_link(folder: str, notebook: str, config: Path | None = None) -> str | None:
+    """An "Open in Colab" URL when the course configuration (``[course] repository``, a GitHub
+    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``) names one."""
+    where = config.parent if config is not None else None
+    try:
+        repo = course_config(where=where).course.repository or ""
+    except LecturegenError:  # a broken lecturegen.toml is reported by the command that reads it first
+        return None
+    match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repo)
+    if not match:
+        return None
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/main/site/{folder}/{notebook}"

@@ -88,6 +88,19 @@ def test_site_index_shows_the_course_from_the_config(quick_build, tmp_path):
     assert "lecturegen 강의 자료" not in html
 
 
+def test_site_index_links_each_notebook_to_colab_when_the_course_names_its_repository(quick_build, tmp_path,
+                                                                                     monkeypatch):
+    from lecturegen.publish.site import BuiltChapter
+
+    folder, _ = quick_build
+    chapter = BuiltChapter(folder, json.loads((folder / "report.json").read_text(encoding="utf-8")))
+    monkeypatch.chdir(tmp_path)
+    assert "colab.research.google.com" not in render_index([chapter], tmp_path, "t")
+    (tmp_path / "lecturegen.toml").write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
+    html = render_index([chapter], tmp_path, "t")
+    assert "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb" in html
+
+
 def test_version_and_bare_command(capsys):
     code, out, _ = _cli(capsys, "--version")
     assert code == 0 and out.startswith("lecturegen ")

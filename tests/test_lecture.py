@@ -146,7 +146,7 @@ def test_notebook_is_the_lecture(runs):
 
 
 def test_colab_link_from_the_course_configuration(tmp_path):
-    from lecturegen.build.notebook import colab_link
+    from lecturegen.config import colab_link
 
     config = tmp_path / "lecturegen.toml"
     assert colab_link("ch4", "ch4.ipynb", config) is None

@@ -21,8 +21,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from lecturegen import messages
-from lecturegen.config import course_config
-from lecturegen.errors import LecturegenError
+from lecturegen.config import colab_link
 from lecturegen.build import train
 from lecturegen.build.context import Helpers, RenderContext
 from lecturegen.build.results import SeededResult
@@ -72,20 +71,6 @@ SAMPLE_LOADER = (
     "images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.uint8)\n"
     "x_train, y_train, x_test, y_test = images[train], labels[train], images[test], labels[test]\n"
 )
-
-
-def colab_link(folder: str, notebook: str, config: Path | None = None) -> str | None:
-    """An "Open in Colab" URL when the course configuration (``[course] repository``, a GitHub
-    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``) names one."""
-    where = config.parent if config is not None else None
-    try:
-        repo = course_config(where=where).course.repository or ""
-    except LecturegenError:  # a broken lecturegen.toml is reported by the command that reads it first
-        return None
-    match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repo)
-    if not match:
-        return None
-    return f"https://colab.research.google.com/github/{match.group(1)}/blob/main/site/{folder}/{notebook}"
 
 
 def _data_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:

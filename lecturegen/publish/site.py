@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from lecturegen import __version__, clock, messages
-from lecturegen.config import Course
+from lecturegen.config import Course, colab_link
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.report import Report, ReportError
 from lecturegen.build.fonts import font_css
@@ -182,7 +182,9 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
         "name": chapter.name, "lang": chapter.lang, "title": report["chapter"].get("title", chapter.name),
         "sample": bool(report.get("sample_data")), "report": report, "prov": report["provenance"],
         "notebook": chapter.notebook, "runs": runs,
-        "failing": [c["id"] for c in report.get("claims", []) if not c.get("holds", True)],
+        "failing": [c["id"] for c in report.get("claims", [])
+                    if not c.get("holds", True) and c.get("applicable", True)],
+        "colab": colab_link(chapter.name, chapter.notebook),
         "pdf_kib": round(pdf.stat().st_size / 1024) if pdf.is_file() else 0,
     }
 
