@@ -127,8 +127,8 @@ def test_build_reports_and_marks_failing_claims(quick_build):
     assert set(re.findall(r'data-claim="([^"]+)"', listed)) == {c["id"] for c in failing}
     assert "학생용 내용이 아님" in notes
     # the student-facing prose does not state the failed claim as fact
-    assert "이번 실행에서도 다섯 번의 에포크만에 97%를 넘었습니다" not in handout
-    assert "97%에 이르지 못했습니다" in handout
+    assert "이번 실행에서도 다섯 번의 에포크 만에 97 %를 넘었습니다" not in handout
+    assert "97 %에 이르지 못했습니다" in handout
 
 
 @pytest.mark.slow
@@ -153,9 +153,14 @@ def test_strict_fails_and_keeps_the_previous_output(quick_build, cache_dir, runn
 def test_strict_passes_when_every_claim_holds(quick_build, cache_dir, runner, tmp_path, monkeypatch):
     from lecturegen.cli import app
 
-    # the prose reads every claim, so keep them all, but make the two that fail on this profile hold
-    lowered = {"relu-beats-sigmoid": "relu.test_accuracy > 0", "quickstart-passes-97": "quickstart.test_accuracy > 0.5"}
-    claims = tuple(replace(c, check=lowered.get(c.id, c.check)) for c in ch4.CHAPTER.claims)
+    # the prose reads every claim, so keep them all (with the names they read), but make each hold:
+    # on this profile some fail by design and the timing claims depend on the machine's load
+    def always(check):
+        if callable(check):
+            return lambda runs: check(runs) or True  # still reads the runs it names
+        return f"({check}) or True"
+
+    claims = tuple(replace(c, check=always(c.check)) for c in ch4.CHAPTER.claims)
     monkeypatch.setattr(ch4, "CHAPTER", replace(ch4.CHAPTER, claims=claims))
     result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path),
                                  "--cache-dir", str(cache_dir), "--quiet", "--strict"])
