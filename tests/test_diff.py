@@ -88,7 +88,7 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
                               "--cache-dir", str(cache_copy), "--quiet"])
     assert run.exit_code == 0, run.output
     now = parts["versions"]["tensorflow"]
-    assert f"[relu] training: tensorflow 2.20.0 -> {now}" in run.output
+    assert f"[relu] training: tensorflow 2.20.0 -> {now}" in run.output, run.output
     assert f"trained 1, cached {len(ch4.CHAPTER.experiments) - 1}" in run.output
     report = json.loads((tmp_path / "o" / "ch4" / "report.json").read_text())
     assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": [f"tensorflow 2.20.0 -> {now}"]}

@@ -13,6 +13,7 @@ from typing import Sequence
 import re
 import jinja2
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -70,8 +71,17 @@ def _fragments(state) -> None:
             token.attrSet("class", "fragment")
 
 
+def _fence(self, tokens, idx, options, env) -> str:
+    """A fenced block as Pygments' own ``<div class="highlight"><pre>``: markdown-it's default fence
+    rule would wrap it in a second ``<pre><code>``, which the slides' fitting and styles do not expect."""
+    token = tokens[idx]
+    lang, _, attrs = unescapeAll(token.info).strip().partition(" ")
+    return _highlight(token.content, lang, attrs)
+
+
 def markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.add_render_rule("fence", _fence)
     md.core.ruler.push("fragments", _fragments)
     return md
 

@@ -58,6 +58,13 @@ def _repoint_handlers(old, new) -> list[logging.StreamHandler]:
     return moved
 
 
+def _writes_to_fd2(stream) -> bool:
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 @contextmanager
 def tensorflow_log(cache_dir: Path, show: bool = False) -> Iterator[Path]:
     """Everything TensorFlow prints while the block runs goes to the log file; lecturegen's own
@@ -71,15 +78,19 @@ def tensorflow_log(cache_dir: Path, show: bool = False) -> Iterator[Path]:
     old_stderr = sys.stderr
     with open(path, "w", encoding="utf-8", buffering=1) as log:
         os.dup2(log.fileno(), 2)
-        terminal = os.fdopen(os.dup(saved_fd), "w", buffering=1, encoding=getattr(old_stderr, "encoding", "utf-8"),
-                             errors="replace")
+        if _writes_to_fd2(old_stderr):
+            terminal = os.fdopen(os.dup(saved_fd), "w", buffering=1,
+                                 encoding=getattr(old_stderr, "encoding", "utf-8"), errors="replace")
+        else:  # sys.stderr is captured in memory (a test runner, an embedding program): it stays as it is
+            terminal = old_stderr
         sys.stderr = terminal
         moved = _repoint_handlers(old_stderr, terminal)
         try:
             with _loggers_to(log):
                 yield path
         except LecturegenError as exc:
-            if exc.args and isinstance(exc.args[0], str):
+            log.flush()
+            if exc.args and isinstance(exc.args[0], str) and path.stat().st_size:  # only a log that says something
                 exc.args = (f"{exc.args[0]} (TensorFlow's own messages: {path})", *exc.args[1:])
             raise
         finally:
@@ -89,7 +100,8 @@ def tensorflow_log(cache_dir: Path, show: bool = False) -> Iterator[Path]:
             sys.stderr = old_stderr
             for handler in moved:
                 handler.setStream(old_stderr)
-            terminal.close()
+            if terminal is not old_stderr:
+                terminal.close()
     if show:
         text = path.read_text(encoding="utf-8", errors="replace")
         if text.strip():
