@@ -1,24 +1,53 @@
-"""Shared fixtures: one real quick build on the offline MNIST sample, reused by many tests."""
+"""Shared fixtures: one real quick build on the offline MNIST sample, reused by many tests; one
+headless browser. Plain helpers are in helpers.py.
+
+`pytest -m "not slow"` trains nothing: a test using a fixture of TRAINING_FIXTURES is marked slow,
+and in such a run TensorFlow cannot be imported, neither here nor in the commands the helpers start
+(tests/no_tensorflow): a test that tries fails, even when it catches the ImportError.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 os.environ.setdefault("LECTUREGEN_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import helpers  # noqa: E402
+from helpers import BROWSER_ARGS, CHROMIUM, run_cli, start_cli, wait_for_line  # noqa: E402
 from lecturegen.cli import app  # noqa: E402
 
 
 # fixtures that train models, execute a notebook or drive a browser: a test using one is slow
 TRAINING_FIXTURES = {"quick_build", "seeds_build", "built_both", "published_site", "concurrent_builds", "ch5_build",
                      "cached_runs", "evil_build", "browser", "visit"}
+
+BLOCKER = pytest.StashKey[object]()
+
+
+def _skips_slow(config) -> bool:
+    return re.sub(r"\s+", " ", config.getoption("markexpr") or "").strip() == "not slow"
+
+
+def pytest_configure(config) -> None:
+    """In a `-m "not slow"` run, refuse TensorFlow in this process and in the commands the helpers start."""
+    if not _skips_slow(config):
+        return
+    spec = importlib.util.spec_from_file_location("no_tensorflow", helpers.NO_TENSORFLOW / "sitecustomize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    loaded = sorted(name for name in sys.modules if name.partition(".")[0] in module.BLOCKED)
+    if loaded:
+        raise pytest.UsageError(f"TensorFlow was imported before the tests started ({loaded[0]})")
+    config.stash[BLOCKER] = module.install()
+    helpers.block_tensorflow = True
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -27,6 +56,18 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a test of a `-m "not slow"` run that reached TensorFlow, even if it caught the ImportError."""
+    blocker = item.config.stash.get(BLOCKER, None)
+    before = len(blocker.attempts) if blocker else 0
+    result = yield
+    if blocker is not None and len(blocker.attempts) > before:
+        pytest.fail(f"this test imported {blocker.attempts[before]} (TensorFlow): a test that trains must be "
+                    "marked @pytest.mark.slow", pytrace=False)
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -63,27 +104,10 @@ def seeds_build(tmp_path_factory, cache_dir, runner, quick_build):
     return out / "ch4", result
 
 
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write an unsigned-byte IDX file (the MNIST format)."""
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
-def make_idx_folder(folder: Path, train: int, test: int) -> Path:
-    """A folder with the four MNIST IDX files, holding ``train`` + ``test`` random 28x28 images."""
-    rng = np.random.default_rng(1)
-    folder.mkdir()
-    write_idx(folder / "train-images-idx3-ubyte", rng.integers(0, 256, (train, 28, 28)))
-    write_idx(folder / "train-labels-idx1-ubyte", rng.integers(0, 10, train))
-    write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (test, 28, 28)))
-    write_idx(folder / "t10k-labels-idx1-ubyte", rng.integers(0, 10, test))
-    return folder
-
-
 @pytest.fixture()
 def tiny_idx(tmp_path) -> Path:
     """A folder with the four MNIST IDX files, holding 200 + 50 random 28x28 images."""
-    return make_idx_folder(tmp_path / "tiny-idx", 200, 50)
+    return helpers.make_idx_folder(tmp_path / "tiny-idx", 200, 50)
 
 
 @pytest.fixture(scope="session")
@@ -106,112 +130,6 @@ def published_site(built_both, cache_dir, runner, tmp_path_factory) -> Path:
     return site
 
 
-# ---------------------------------------------------------------- the real command in a subprocess
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """The environment for `python -m lecturegen`: this checkout, offline, TF quiet."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LECTUREGEN_")}
-    env.update(PYTHONPATH=str(REPO), LECTUREGEN_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2")
-    env.update(extra)
-    return env
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None):
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "lecturegen", *args], capture_output=True, text=True,
-                          env=env or cli_env(), timeout=timeout, cwd=cwd)
-
-
-TINY_MODULE = '''"""A one-experiment chapter for tests."""
-from lecturegen.chapter import chapter, experiment
-
-
-@experiment(title={{"ko": {title!r}, "en": {title!r}}}, epochs=1, batch_size=64, inputs="flat", labels="int")
-def tiny():
-    from tensorflow import keras
-
-    model = keras.Sequential([
-        keras.Input(shape=(784,)),
-        {layer}
-    ])
-    model.compile(optimizer={optimizer}, loss={loss!r}, metrics=["accuracy"])
-    return model
-
-
-CHAPTER = chapter(id={chapter_id!r}, title={{"ko": {title!r}, "en": {title!r}}}, experiments=[tiny])
-'''
-TINY_CONTENT = "# 작은 장\n\n정확도 {{ runs.tiny.test_accuracy | pct }}, 데이터 {{ dataset.name }}\n\n---\n\n{{ summary(\"tiny\") }}\n"
-
-
-def write_chapter(folder: Path, *, chapter_id: str = "tiny", title: str = "Tiny chapter",
-                  layer: str = 'keras.layers.Dense(10, activation="softmax"),', optimizer: str = '"adam"', loss: str = "sparse_categorical_crossentropy",
-                  content: str | None = TINY_CONTENT, source: str | None = None) -> dict[str, str]:
-    """A chapter module in ``folder`` (content in folder/<id>/ko.md); returns the env that finds it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = source if source is not None else TINY_MODULE.format(
-        title=title, layer=layer, optimizer=optimizer, loss=loss, chapter_id=chapter_id)
-    (folder / f"{re.sub(r'[^a-z0-9]', '', chapter_id) or 'x'}.py").write_text(text, encoding="utf-8")
-    if content is not None:
-        (folder / chapter_id).mkdir(parents=True, exist_ok=True)
-        (folder / chapter_id / "ko.md").write_text(content, encoding="utf-8")
-    return cli_env(LECTUREGEN_CHAPTERS_DIR=str(folder))
-
-
-TF_NOISE = re.compile(r"^([IWEF]\d{4} \d|WARNING: All log messages before absl)")
-
-
-def error_lines(stderr: str) -> list[str]:
-    """stderr without progress lines, warnings and TensorFlow's own C++ log lines."""
-    return [line for line in stderr.splitlines()
-            if line.strip() and not TF_NOISE.match(line) and not line.startswith(("warning:", "[", "data:"))]
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """sha256 of every file under root, by relative path: equal digests mean byte-identical trees."""
-    import hashlib
-
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def start_cli(*args: str, env: dict[str, str] | None = None):
-    """`python -m lecturegen ...` running in the background; stderr lines collected as they come."""
-    import subprocess
-    import sys
-    import threading
-
-    proc = subprocess.Popen([sys.executable, "-m", "lecturegen", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env or cli_env())
-    proc.lines = []  # type: ignore[attr-defined]
-
-    def pump() -> None:
-        for line in proc.stderr:  # type: ignore[union-attr]
-            proc.lines.append(line.rstrip("\n"))  # type: ignore[attr-defined]
-
-    proc.pump = threading.Thread(target=pump, daemon=True)  # type: ignore[attr-defined]
-    proc.pump.start()  # type: ignore[attr-defined]
-    return proc
-
-
-def wait_for_line(proc, needle: str, timeout: float = 240) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(needle in line for line in proc.lines):
-            return
-        if proc.poll() is not None and not proc.pump.is_alive():
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"never saw {needle!r}; stderr:\n" + "\n".join(proc.lines))
-
-
 @pytest.fixture(scope="session")
 def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
     """A cold quick build of ch4 (own cache) and, while it trains, a second build into the same folder.
@@ -230,12 +148,12 @@ def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
     return out, first, second
 
 
-def report_data(runs: dict[str, dict] | None = None, *, chapter_id: str = "ch4", lang: str = "ko",
-                claims: list[dict] | None = None, outputs: list[str] | None = None, **provenance) -> dict:
-    """A report.json object that passes lecturegen's report schema (for diff and publish tests)."""
-    prov = {"lecturegen": "0.1.0", "tensorflow": "2.20.0", "keras": "3.15.1", "numpy": "2.3.0", "python": "3.11.7",
-            "device": "CPU", "dataset": "MNIST", "dataset_sha256": "0" * 64, "sample_data": False, "seed": 0,
-            "profile": "quick", "build_date": "2026-01-01 00:00 UTC", **provenance}
-    return {"schema": 1, "chapter": {"id": chapter_id, "title": "t", "lang": lang}, "provenance": prov,
-            "dataset": {"name": "MNIST"}, "sample_data": False, "profile": "quick", "runs": runs or {},
-            "claims": claims or [], "figures": [], "outputs": outputs or ["report.json"]}
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright: one for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield browser
+        browser.close()

@@ -108,7 +108,7 @@ def test_own_image_uncommented_claim_and_author_errors(capsys, tmp_path, cache_d
 @pytest.mark.slow
 def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path):
     """A build that trains prints lecturegen's lines only; TensorFlow's go to the cache's log."""
-    from conftest import run_cli, write_chapter
+    from helpers import run_cli, write_chapter
 
     env = write_chapter(tmp_path / "chapters")
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user's shell: TensorFlow at its chattiest

@@ -1,6 +1,8 @@
-"""The bad-input matrix: every case runs the real command (`python -m lecturegen`) in a subprocess
+"""The bad-input matrix: every case runs the command line (``lecturegen.cli.main``, in this process)
 and must end with exactly one line `error: <problem>; <fix>` on stderr, a non-zero exit code, no
-traceback, and no output folder or temporary folder left behind."""
+traceback (an exception escaping ``main`` fails the test), and no output folder or temporary folder
+left behind. A few cases, one of each kind of error, also run the real entry point
+(`python -m lecturegen`) in a subprocess: what a user's shell sees, traceback or not."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from conftest import cli_env, error_lines, make_idx_folder, report_data, run_cli, write_chapter, write_idx
+from helpers import cli, cli_env, error_lines, make_idx_folder, report_data, run_cli, write_chapter, write_idx
 
 FIX_WORDS = re.compile(r"\b(use|give|choose|fix|see|replace|wait|check|lower|rename|reinstall|install|unset|remove|build into)\b")
 
@@ -275,8 +277,23 @@ TRAINS = {"content with an undefined name", "content with a syntax error", "cont
           "experiment fails to build its model", "experiment fails during training", "loss becomes NaN"}
 
 
+# one case of each kind of error also runs as `python -m lecturegen` in a subprocess
+IN_A_PROCESS = {"unknown chapter", "unknown option", "npz truncated", "chapter module raises on import",
+                "data is a FIFO", "experiment fails during training"}
+
+
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in TRAINS else n for n in CASES])
 def test_bad_input(name, tmp_path, shared_cache):
+    _check_case(name, tmp_path, shared_cache, cli)
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in TRAINS else n
+                                  for n in CASES if n in IN_A_PROCESS])
+def test_bad_input_through_the_real_entry_point(name, tmp_path, shared_cache):
+    _check_case(name, tmp_path, shared_cache, run_cli)
+
+
+def _check_case(name, tmp_path, shared_cache, run):
     make, needle = CASES[name]
     args, env = make(tmp_path)
     out = tmp_path / "out"
@@ -289,7 +306,7 @@ def test_bad_input(name, tmp_path, shared_cache):
         if "--cache-dir" not in args:
             args += ["--cache-dir", str(shared_cache)]
         args += ["--quiet"]
-    proc = run_cli(*args, env=env)
+    proc = run(*args, env=env)
     lines = error_lines(proc.stderr)
     assert proc.returncode in (1, 2), proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -302,3 +319,4 @@ def test_bad_input(name, tmp_path, shared_cache):
 
 def test_matrix_is_large_enough():
     assert len(CASES) >= 20
+    assert IN_A_PROCESS <= set(CASES)

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("LECTUREGEN_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-ARTIFACTS = Path(os.environ.get("LECTUREGEN_ARTIFACTS", Path(__file__).resolve().parent / "artifacts"))
+from helpers import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,16 +39,6 @@ class Watch:
     def outside(self) -> list[str]:
         return [url for url in self.requests
                 if not (url.startswith(self.site_url) or url.startswith(("data:", "about:blank")))]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

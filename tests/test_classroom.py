@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import ARGS, ARTIFACTS, CHROMIUM, FONT_LOADED
+from helpers import ARTIFACTS, CHROMIUM
+from test_browser import FONT_LOADED
 
 MIN_PX = 18  # the smallest text a class can read from the back of the room, at 1280 x 720
 CHECK_JS = (Path(__file__).with_name("classroom_check.js")).read_text(encoding="utf-8")
@@ -44,16 +45,6 @@ def decks(request) -> Path:
     if given:
         return Path(given)
     return request.getfixturevalue("built_both")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _slug(title: str) -> str:

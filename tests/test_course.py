@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TINY_CONTENT, TINY_MODULE, run_cli, tree_digest, write_chapter
+from helpers import TINY_CONTENT, TINY_MODULE, run_cli, tree_digest, write_chapter
 
 FOLDERS = ("tiny", "tiny-en", "tinyb", "tinyb-en")
 

@@ -5,7 +5,7 @@ import pytest
 
 from lecturegen.build import data
 from lecturegen.errors import DataError
-from conftest import write_idx
+from helpers import write_idx
 
 
 def test_idx_folder_loads_and_fingerprints(tiny_idx):

@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from conftest import report_data
+from helpers import report_data
 
 from lecturegen.chapters import ch4
 from lecturegen.cli import main

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
+from helpers import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 from lecturegen.build.cache import ResultCache, cache_key, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import cli_env, error_lines, report_data, run_cli, write_chapter, write_idx
+from helpers import cli_env, error_lines, report_data, run_cli, write_chapter, write_idx
 from lecturegen import registry
 from lecturegen.errors import ChapterError, LecturegenError
 

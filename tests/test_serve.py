@@ -7,10 +7,9 @@ import time
 
 import pytest
 
-from conftest import start_cli, wait_for_line
+from helpers import BROWSER_ARGS, CHROMIUM, start_cli, wait_for_line
 from lecturegen.cli import main
 from lecturegen.serve.app import inject
-from test_browser import ARGS, CHROMIUM
 
 
 def test_script_is_injected_only_when_served(quick_build):
@@ -40,7 +39,7 @@ def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tm
         url = re.search(r"serving (\S+)", "\n".join(proc.lines)).group(1)
         assert not list((tmp_path / "o" / "ch7").glob("*.js")), "nothing of the server is in the output"
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(url)
             page.wait_for_function("window.Reveal && Reveal.isReady()")
