@@ -275,6 +275,19 @@ def shared_cache(tmp_path_factory) -> Path:
 # cases that train the tiny chapter (TensorFlow) before they fail: the slow mark keeps them out of `-m "not slow"`
 TRAINS = {"content with an undefined name", "content with a syntax error", "content naming an unknown experiment",
           "experiment fails to build its model", "experiment fails during training", "loss becomes NaN"}
+# data whose fault shows only when the arrays are read, which a build does once training has started
+# (TensorFlow imported): slow through the command line; test_bad_data_is_refused_when_read checks
+# the same messages without TensorFlow
+READ_WHEN_TRAINING = {
+    "npz images 32x32", "npz labels 0-11", "npz labels do not match images", "IDX truncated", "IDX gzip unreadable",
+    "IDX images 28x27", "IDX gzip bomb", "npz labels NaN", "npz labels fractional", "npz labels text",
+    "npz images text", "npz images complex", "npz images boolean", "npz pixels int64 over 255",
+    "npz pixels negative", "npz pixels NaN", "npz without training images"}
+SLOW = TRAINS | READ_WHEN_TRAINING
+
+
+def _cases(names) -> list:
+    return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in names]
 
 
 # one case of each kind of error also runs as `python -m lecturegen` in a subprocess
@@ -282,13 +295,12 @@ IN_A_PROCESS = {"unknown chapter", "unknown option", "npz truncated", "chapter m
                 "data is a FIFO", "experiment fails during training"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in TRAINS else n for n in CASES])
+@pytest.mark.parametrize("name", _cases(CASES))
 def test_bad_input(name, tmp_path, shared_cache):
     _check_case(name, tmp_path, shared_cache, cli)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in TRAINS else n
-                                  for n in CASES if n in IN_A_PROCESS])
+@pytest.mark.parametrize("name", _cases(n for n in CASES if n in IN_A_PROCESS))
 def test_bad_input_through_the_real_entry_point(name, tmp_path, shared_cache):
     _check_case(name, tmp_path, shared_cache, run_cli)
 
@@ -312,11 +324,30 @@ def _check_case(name, tmp_path, shared_cache, run):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
     assert needle in lines[0], lines[0]
-    assert FIX_WORDS.search(lines[0].split(";", 1)[-1] if ";" in lines[0] else lines[0]), f"no fix named: {lines[0]}"
+    _names_a_fix(lines[0])
     if out.is_dir():
         assert not [p.name for p in out.iterdir() if not p.name.endswith(".lock")], "a failed build left files"
 
 
+def _names_a_fix(line: str) -> None:
+    assert FIX_WORDS.search(line.split(";", 1)[-1] if ";" in line else line), f"no fix named: {line}"
+
+
+@pytest.mark.parametrize("name", sorted(READ_WHEN_TRAINING))
+def test_bad_data_is_refused_when_read(name, tmp_path):
+    """The data cases the command line meets only once training started, read as a build reads them."""
+    from lecturegen.build.data import resolve
+    from lecturegen.errors import DataError
+
+    make, needle = CASES[name]
+    args, _ = make(tmp_path)
+    with pytest.raises(DataError) as info:
+        resolve(args[args.index("--data") + 1]).arrays
+    message = f"error: {info.value}"
+    assert needle in message and "\n" not in message, message
+    _names_a_fix(message)
+
+
 def test_matrix_is_large_enough():
     assert len(CASES) >= 20
-    assert IN_A_PROCESS <= set(CASES)
+    assert IN_A_PROCESS <= set(CASES) and READ_WHEN_TRAINING <= set(CASES)
