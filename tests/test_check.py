@@ -154,6 +154,7 @@ def test_notebook_cells_share_state_but_get_own_verdicts(audit):
     assert (r["verdict"], r["line"], r["rule"]) == ("error", 2, "numpy2-removed")  # line in cell
 
 
+@pytest.mark.slow
 def test_table_output(audit):
     result = invoke(FIXTURES / "numpy_alias.py", FIXTURES / "lecture.md", "--format", "table")
     assert result.exit_code == 1
@@ -253,6 +254,7 @@ def test_rules_match_the_installed_versions(tmp_path):
         assert (match_message(text) or (None,))[0] == rule, f"{rule}: {text!r}"
 
 
+@pytest.mark.slow
 def test_text_output_when_piped(audit):
     """Not on a terminal: one grep-able, clickable `file:line: verdict: message` line per snippet."""
     result = invoke(FIXTURES / "numpy_alias.py", FIXTURES / "lecture.md")

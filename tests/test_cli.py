@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import run_cli
 from lecturegen.cli import app, main
 
 
@@ -69,8 +70,7 @@ def test_not_an_npz(capsys, tmp_path):
 
 
 def test_error_through_real_console_script_has_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "lecturegen", "build", "nope", "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=60)
+    proc = run_cli("build", "nope", "--out", str(tmp_path / "o"), timeout=60)
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines == ["error: unknown chapter 'nope'; known chapters: ch4, ch5 (see 'lecturegen list')"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import TINY_CONTENT, TINY_MODULE, run_cli, tree_digest, write_chapter
+from helpers import TINY_CONTENT, TINY_MODULE, cli, run_cli, tree_digest, write_chapter
 
 FOLDERS = ("tiny", "tiny-en", "tinyb", "tinyb-en")
 
@@ -53,7 +53,7 @@ def test_course_build_trains_each_run_once_and_swaps_each_folder(tmp_path):
     (("ch4", "nope", "--lang", "en"), "unknown chapter 'nope'"),
 ])
 def test_course_usage_errors_are_one_line(tmp_path, args, message):
-    result = run_cli("build", *args, "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+    result = cli("build", *args, "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
                      "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
+from helpers import cli, cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 from lecturegen.build.cache import ResultCache, cache_key, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
@@ -244,7 +244,7 @@ def test_build_replaces_its_own_and_earlier_versions_folders(tmp_path):
 def test_build_command_names_the_folder_and_force(tmp_path):
     (tmp_path / "out" / "ch4").mkdir(parents=True)
     (tmp_path / "out" / "ch4" / "mine.txt").write_text("mine")
-    proc = run_cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
+    proc = cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
     assert proc.returncode == 1
     assert error_lines(proc.stderr) == [f"error: {tmp_path / 'out' / 'ch4'} was not written by lecturegen (it has no "
                                         "lecturegen marker or report); move it away, build into another --out, "

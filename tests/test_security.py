@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import cli_env, error_lines, report_data, run_cli, write_chapter, write_idx
+from helpers import cli, cli_env, error_lines, report_data, run_cli, write_chapter, write_idx
 from lecturegen import registry
 from lecturegen.errors import ChapterError, LecturegenError
 
@@ -106,7 +106,7 @@ def test_no_machine_paths_or_environment_in_outputs(evil_build, quick_build):
 def test_chapter_id_cannot_leave_the_output_folder(tmp_path):
     out = tmp_path / "a" / "b"
     for bad in ("../evil", "..", "ch4/../../x", "/etc", "Ch4", ".hidden", "ch4\\x"):
-        proc = run_cli("build", bad, "--out", str(out), "--cache-dir", str(tmp_path / "c"), "--quiet")
+        proc = cli("build", bad, "--out", str(out), "--cache-dir", str(tmp_path / "c"), "--quiet")
         assert proc.returncode == 2, bad
         assert "invalid chapter id" in proc.stderr, bad
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -175,8 +175,7 @@ def test_publish_refuses_links_and_special_files(kind, tmp_path):
     folder = _fake_built(tmp_path / "out")
     planted = _plant(kind, folder, tmp_path)
     site = tmp_path / "site"
-    proc = run_cli("publish", "--out", str(tmp_path / "out"), "--site", str(site), "--cache-dir", str(tmp_path / "c"),
-                   timeout=60)
+    proc = cli("publish", "--out", str(tmp_path / "out"), "--site", str(site), "--cache-dir", str(tmp_path / "c"))
     assert proc.returncode == 1, proc.stderr
     lines = error_lines(proc.stderr)
     assert len(lines) == 1 and lines[0].startswith(f"error: {planted} is a "), proc.stderr
@@ -231,9 +230,9 @@ def test_ids_with_control_characters_or_a_trailing_newline_are_refused(tmp_path)
     for name in CONTROL_NAMES:
         assert not CHAPTER_ID.match(name) and not SAFE_ID.match(name) and not SAFE_NAME.match(name), repr(name)
     for name in ("ch4\n", "ch\x1b[31mred"):
-        proc = run_cli("build", name, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--quiet")
+        proc = cli("build", name, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--quiet")
         assert proc.returncode == 2 and "invalid chapter id" in proc.stderr, repr(name)
-        proc = run_cli("new", name.replace("ch4", "ch7"), "--dir", str(tmp_path / "chapters"))
+        proc = cli("new", name.replace("ch4", "ch7"), "--dir", str(tmp_path / "chapters"))
         assert proc.returncode == 2 and "must be lowercase letters" in proc.stderr, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
