@@ -22,17 +22,7 @@ from pathlib import Path
 from common import FASHION, base_parser, env_for, machine_line
 
 
-class Silent:
-    def info(self, message): pass
-    def warn(self, message): pass
-    def start_run(self, name, epochs): pass
-    def epoch_done(self, name, epoch, epochs, metrics): pass
-    def end_run(self, name, summary): pass
-    def close(self): pass
-
-
 def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
-    import tensorflow as tf
     from tensorflow import keras
     from tensorflow.python.framework import config as tf_config  # the public API has no disable_...
 
@@ -40,6 +30,7 @@ def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
     from lecturegen.chapter import Profile
     from lecturegen.chapters import ch4
     from lecturegen.build.data import resolve
+    from lecturegen.build.progress import make_reporter
     from lecturegen.build.prep import prepare
 
     dataset = resolve(data)
@@ -66,7 +57,7 @@ def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
         return time.perf_counter() - started, timer.times, float(acc)
 
     def lecturegen(exp):
-        result = lgtrain.train(exp, dataset, profile, 0, Silent())
+        result = lgtrain.train(exp, dataset, profile, 0, make_reporter(silent=True))
         return result.wall_time_s, result.epoch_times_s, result.test_accuracy
 
     main = ch4.CHAPTER.group() if hasattr(ch4.CHAPTER, "group") else ch4.CHAPTER.experiments

@@ -7,7 +7,6 @@ has no alt text. Screenshots go to tests/artifacts/ (or $LECTUREGEN_ARTIFACTS).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -91,7 +91,7 @@ def test_dask_gives_the_local_results_to_the_last_digit(quick_build, cluster, tm
                      "--executor", "dask", "--scheduler", lc.scheduler_address, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = sum(len(run.get("per_seed") or [run]) for run in local["runs"].values())  # a study may train 2 seeds
-    assert f"built 2 of 2 folders" in result.stdout and f"trained {runs} runs, cached 0" in result.stdout
+    assert "built 2 of 2 folders" in result.stdout and f"trained {runs} runs, cached 0" in result.stdout
     assert len(_cache_entries(cache)) == runs  # each run trained once for both languages, cached here
     workers = {w for w in lc.scheduler_info["workers"]}
     for folder in ("ch4", "ch4-en"):

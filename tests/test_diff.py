@@ -139,7 +139,7 @@ def test_gate_fails_on_broken_or_missing_results(case, as_json, tmp_path):
         data = json.loads(out)  # strict JSON: a NaN in the report is not echoed as NaN
         assert data["failed"] and any(needle in p for p in data["problems"])
     else:
-        assert f"gate fails: " in out and needle in out and "within" not in out
+        assert "gate fails: " in out and needle in out and "within" not in out
 
 
 def test_gate_passes_an_intact_report_and_refuses_a_tolerance_that_is_not_finite(tmp_path):

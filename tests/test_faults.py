@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import cli, cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
-from lecturegen.build.cache import ResultCache, cache_key, key_parts
+from lecturegen.build.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.build.data import resolve
@@ -80,7 +80,7 @@ def test_truncated_cache_entry_is_retrained(tmp_path, quick_build, cache_dir):
     shutil.copytree(cache_dir, cache)
     fp = resolve("sample").fingerprint
     parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), fp, PROFILES["quick"], 0)
-    entry = ResultCache(cache)._entry(parts)
+    entry = ResultCache(cache).entry_path(parts)
     original = json.loads(entry.read_text())["result"]
     entry.write_bytes(entry.read_bytes()[:300])  # a half-written file
     proc = run_cli("build", "ch4", *QUICK, "--out", str(tmp_path / "out"), "--cache-dir", str(cache))
@@ -109,7 +109,7 @@ def test_truncated_and_tampered_entries_are_never_trusted(tmp_path, quick_build,
     for name, damage in damaged.items():
         copy = ResultCache(tmp_path / name)
         copy.store(parts, good)
-        entry = copy._entry(parts)
+        entry = copy.entry_path(parts)
         entry.write_bytes(damage(entry.read_bytes()))
         assert copy.load(parts) is None, name
         assert not entry.exists(), name
@@ -315,24 +315,24 @@ def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tm
     cache = ResultCache(tmp_path)
     exp = ch4.CHAPTER.experiments[0]
     parts = key_parts(ch4.CHAPTER, exp, resolve("sample").fingerprint, PROFILES["quick"], 0)
-    entry = cache._name(parts, f"{cache_key(parts)}.json")
+    entry = cache.entry_name(parts)
     for text in (DEEP, "[1, 2]", '{"result": [], "parts": {}}'):
         cache.files.put("runs", entry, text.encode())
-        assert cache.load(parts) is None and not cache._entry(parts).exists()
+        assert cache.load(parts) is None and not cache.entry_path(parts).exists()
     for latest in (DEEP, "[1]", '{"versions": 5, "dataset": "x"}', '{"hyper_parameters": [1]}'):
-        for name in cache._latest(parts):
+        for name in cache.latest_names(parts):
             cache.files.put("runs", name, latest.encode())
         reasons = cache.why_stale(parts)
         assert isinstance(reasons, list) and reasons and all(isinstance(r, str) for r in reasons), latest
 
 
 def test_deeply_nested_or_damaged_previous_report_is_ignored_by_the_build(tmp_path):
-    from lecturegen.build.pipeline import _previous_report
+    from lecturegen.build.pipeline import previous_report
     from lecturegen.claims import previous_outcomes
 
     for text in (DEEP, "[1]", '{"claims": 5}', '{"claims": [{"id": ["x"]}, {"id": "a"}, 3]}'):
         (tmp_path / "report.json").write_text(text)
-        assert previous_outcomes(_previous_report(tmp_path)) in ({}, {"a": False}), text
+        assert previous_outcomes(previous_report(tmp_path)) in ({}, {"a": False}), text
 
 
 def test_deeply_nested_report_is_one_line_in_diff_and_publish(tmp_path, capsys):
@@ -364,7 +364,7 @@ def test_a_damaged_cache_folder_does_not_lose_the_result(tmp_path, caplog, monke
     assert "cannot store sigmoid in the cache" in caplog.text and "retrained next time" in caplog.text
     (tmp_path / "runs" / "ch4").unlink()
     (tmp_path / "runs" / "ch4" / "sigmoid").mkdir(parents=True)
-    os.mkfifo(cache._entry(parts))  # a FIFO where an entry belongs is not waited on
+    os.mkfifo(cache.entry_path(parts))  # a FIFO where an entry belongs is not waited on
     assert cache.load(parts) is None
 
     def full(*args, **kwargs):

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from lecturegen.build.data import resolve
+from lecturegen.build.progress import make_reporter
 from lecturegen.build.schedule import expected_cost, longest_first
 from lecturegen.chapter import PROFILES, Profile, experiment
 from lecturegen.chapters import ch4
@@ -14,15 +15,6 @@ from lecturegen.errors import TrainingError
 
 TINY = Profile("tiny", 300, 100, 2)
 COMPARED = ("history", "test_loss", "test_accuracy", "summary", "epochs", "batch_size", "train_size", "optimizer")
-
-
-class Silent:
-    def info(self, message): pass
-    def warn(self, message): pass
-    def start_run(self, name, epochs): pass
-    def epoch_done(self, name, epoch, epochs, metrics): pass
-    def end_run(self, name, summary): pass
-    def close(self): pass
 
 
 def test_the_most_expensive_run_starts_first():
@@ -44,9 +36,9 @@ def test_threads_train_exactly_what_a_sequential_build_trains():
     dataset = resolve("sample")
     # dropout (quickstart), batch 1 (single_sample, many steps per call), Adam (opt_adam)
     exps = [ch4.CHAPTER.experiment(name) for name in ("quickstart", "single_sample", "opt_adam")]
-    sequential = {exp.name: train(exp, dataset, TINY, 3, Silent()) for exp in exps}
+    sequential = {exp.name: train(exp, dataset, TINY, 3, make_reporter(silent=True)) for exp in exps}
     together = {}
-    train_in_threads(exps, dataset, TINY, 3, 2, Silent(), lambda exp, result: together.setdefault(exp.name, result))
+    train_in_threads(exps, dataset, TINY, 3, 2, make_reporter(silent=True), lambda exp, result: together.setdefault(exp.name, result))
     assert sorted(together) == sorted(sequential)
     for name, result in sequential.items():
         for key in COMPARED:
@@ -69,7 +61,7 @@ def test_a_failing_run_stops_the_others_and_fails_the_build():
     profile = dataclasses.replace(TINY, max_train=4000)
     finished = []
     with pytest.raises(TrainingError, match="'broken' failed to build its model: ValueError: no model here"):
-        train_in_threads([long_run, broken], dataset, profile, 0, 2, Silent(), lambda exp, result: finished.append(exp.name))
+        train_in_threads([long_run, broken], dataset, profile, 0, 2, make_reporter(silent=True), lambda exp, result: finished.append(exp.name))
     assert finished == []  # the long run was stopped, not reported as done
 
 
@@ -77,13 +69,13 @@ def test_the_device_is_named_from_what_tensorflow_sees():
     """No GPU here: the GPU branch runs against a stand-in for ``tf.config`` (untested on a real GPU)."""
     from types import SimpleNamespace
 
-    from lecturegen.build.train import _device
+    from lecturegen.build.train import device_name
 
     def fake_tf(gpus, details):
         experimental = SimpleNamespace(get_device_details=lambda device: details)
         config = SimpleNamespace(list_physical_devices=lambda kind=None: gpus if kind == "GPU" else [], experimental=experimental)
         return SimpleNamespace(config=config)
 
-    assert _device(fake_tf([], {})) == "CPU"
-    assert _device(fake_tf(["/physical_device:GPU:0"], {"device_name": "NVIDIA T4"})) == "GPU (NVIDIA T4)"
-    assert _device(fake_tf(["/physical_device:GPU:0"], {})) == "GPU"
+    assert device_name(fake_tf([], {})) == "CPU"
+    assert device_name(fake_tf(["/physical_device:GPU:0"], {"device_name": "NVIDIA T4"})) == "GPU (NVIDIA T4)"
+    assert device_name(fake_tf(["/physical_device:GPU:0"], {})) == "GPU"

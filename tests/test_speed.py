@@ -18,9 +18,9 @@ ACCURACY_TOLERANCE = 1 / 500
 
 @pytest.mark.slow
 def test_accelerated_fit_agrees_with_plain_fit():
-    from lecturegen.build.train import _import_tensorflow, fit_and_evaluate
+    from lecturegen.build.train import fit_and_evaluate, import_tensorflow
 
-    tf, keras = _import_tensorflow()
+    tf, keras = import_tensorflow()
     tf.config.experimental.enable_op_determinism()
     exp = ch4.CHAPTER.experiment("relu")
     data = prepare(resolve("sample").arrays, exp.inputs, exp.labels, 512, 500)

@@ -109,11 +109,16 @@ class ResultCache:
     def _name(self, parts: dict, file: str) -> str:
         return f"{parts['chapter']}/{parts['experiment']}/{file}"
 
-    def _entry(self, parts: dict) -> Path:
-        return self.files.path("runs", self._name(parts, f"{cache_key(parts)}.json"))
+    def entry_name(self, parts: dict) -> str:
+        """The name of the result entry for ``parts`` in the store's ``runs`` area (for ``files.get/put``)."""
+        return self._name(parts, f"{cache_key(parts)}.json")
+
+    def entry_path(self, parts: dict) -> Path:
+        """The file that holds (or would hold) the result for ``parts``."""
+        return self.files.path("runs", self.entry_name(parts))
 
     def load(self, parts: dict) -> RunResult | None:
-        name = self._name(parts, f"{cache_key(parts)}.json")
+        name = self.entry_name(parts)
         raw = self.files.get("runs", name)
         if raw is None:
             if ("runs", name) in self.files.damaged:
@@ -127,21 +132,19 @@ class ResultCache:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("cache entry %s is damaged (%s); retraining", name, exc)
             self.damaged.add(cache_key(parts))
-            discard(self._entry(parts))
+            discard(self.entry_path(parts))
             return None
 
-    def _latest_names(self, parts: dict) -> list[str]:
-        """The key parts last trained for this experiment: with this seed first, then with any."""
+    def latest_names(self, parts: dict) -> list[str]:
+        """The entries (in the ``runs`` area) naming the key parts last trained for this experiment:
+        with this seed first, then with any; :meth:`why_stale` explains a miss from them."""
         return [self._name(parts, f"latest-seed{parts['seed']}.json"), self._name(parts, "latest.json")]
-
-    def _latest(self, parts: dict) -> list[Path]:
-        return [self.files.path("runs", name) for name in self._latest_names(parts)]
 
     def why_stale(self, parts: dict) -> list[str]:
         if cache_key(parts) in self.damaged:
             return ["cache entry damaged (checksum mismatch)"]
         old = None
-        for latest in self._latest_names(parts):
+        for latest in self.latest_names(parts):
             raw = self.files.get("runs", latest)
             try:
                 old = loads(raw.decode("utf-8")) if raw is not None else None
@@ -151,7 +154,7 @@ class ResultCache:
                 break
         if old is None:
             return ["not trained before"]
-        if self._entry(parts).exists() or old == parts:
+        if self.entry_path(parts).exists() or old == parts:
             return ["cache entry missing or damaged"]
         try:
             return explain(old, parts)
@@ -161,9 +164,9 @@ class ResultCache:
     def store(self, parts: dict, result: RunResult) -> None:
         entry = {"parts": parts, "result": result.to_dict()}
         try:
-            self.files.put("runs", self._name(parts, f"{cache_key(parts)}.json"),
+            self.files.put("runs", self.entry_name(parts),
                            json.dumps(entry, indent=1, ensure_ascii=False).encode("utf-8"))
-            for latest in self._latest_names(parts):
+            for latest in self.latest_names(parts):
                 self.files.put("runs", latest, json.dumps(parts, indent=1, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
             if exc.errno in DISK_FULL:

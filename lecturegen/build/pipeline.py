@@ -130,14 +130,14 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
 def check_claims(chapter: Chapter, runs: dict[str, RunResult], final: Path, reporter: Reporter,
                  data: str | None = None) -> list[ClaimResult]:
     """Evaluate the chapter's claims on this build's runs; say on the terminal which fail."""
-    results = evaluate_all(chapter.claims, runs, previous_outcomes(_previous_report(final)), data)
+    results = evaluate_all(chapter.claims, runs, previous_outcomes(previous_report(final)), data)
     for result in results:
         if result.failed:
             reporter.warn(result.failure_message())
     return results
 
 
-def _previous_report(final: Path) -> dict[str, Any] | None:
+def previous_report(final: Path) -> dict[str, Any] | None:
     """The report of the build being replaced, if it is a readable one (else there was none)."""
     try:
         return Report.load(final / "report.json").data

@@ -51,7 +51,8 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def _import_tensorflow():
+def import_tensorflow():
+    """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
     from tensorflow import keras
@@ -141,7 +142,7 @@ def _build_model(exp: Experiment, seed: int, keras):
     return built["model"]
 
 
-def _device(tf) -> str:
+def device_name(tf) -> str:
     """What the models train on: the first GPU when TensorFlow sees one (it then places them there), else CPU."""
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
@@ -163,7 +164,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     data = prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train, profile.max_test)
     epochs = profile.epochs(exp)
     batch_size = exp.batch_size_for(len(data.x_train))
-    tf, keras = _import_tensorflow()
+    tf, keras = import_tensorflow()
     tf.config.experimental.enable_op_determinism()
     model = _build_model(exp, seed, keras)
     epoch_times: list[float] = []
@@ -202,7 +203,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         wall_time_s=round(wall, 3),
         epoch_times_s=[round(t, 3) for t in epoch_times],
         versions=library_versions(),
-        device=_device(tf),
+        device=device_name(tf),
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
     )
@@ -213,7 +214,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
 def limit_threads(threads: int, inter_op: int | None = None) -> bool:
     """Size TensorFlow's thread pools: ``threads`` per operation, ``inter_op`` (default ``threads``)
     operations at once. Only possible before TensorFlow starts running; False when it was too late."""
-    tf, _ = _import_tensorflow()
+    tf, _ = import_tensorflow()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(inter_op or threads)
