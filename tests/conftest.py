@@ -37,7 +37,7 @@ def _skips_slow(config) -> bool:
 
 
 def pytest_configure(config) -> None:
-    """In a `-m "not slow"` run, refuse TensorFlow in this process and in the commands the helpers start."""
+    """In a `-m "not slow"` run, refuse TensorFlow in this process and in the Python processes it starts."""
     if not _skips_slow(config):
         return
     spec = importlib.util.spec_from_file_location("no_tensorflow", helpers.NO_TENSORFLOW / "sitecustomize.py")
@@ -47,7 +47,9 @@ def pytest_configure(config) -> None:
     if loaded:
         raise pytest.UsageError(f"TensorFlow was imported before the tests started ({loaded[0]})")
     config.stash[BLOCKER] = module.install()
-    helpers.block_tensorflow = True
+    helpers.block_tensorflow = True  # the commands the helpers start
+    # and every other Python child of this process that inherits its environment (probes, workers)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(helpers.NO_TENSORFLOW), os.environ.get("PYTHONPATH")]))
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -15,6 +15,7 @@ import pytest
 from lecturegen import registry
 from lecturegen.chapter import PROFILES
 from lecturegen.build.context import Helpers, RenderContext, fixed, mean, pct, seconds
+from lecturegen.build.apiprobe import request_key
 from lecturegen.build.data import Fingerprint
 from lecturegen.claims import evaluate_all
 from lecturegen.build.figures import RenderedFigure, chapter_figures
@@ -64,6 +65,15 @@ def runs() -> dict[str, RunResult]:
     return {exp.name: fabricated_run(i, exp.name) for i, exp in enumerate(CHAPTER.experiments)}
 
 
+# what the installed Keras does with the original lecture's Adam call (a build probes it in a child
+# process that imports TensorFlow, see test_the_api_probe_asks_the_installed_keras): fabricated too
+ADAM_CALL = {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": None, "decay": 0.0, "amsgrad": False}
+PROBED = {name: {"in_signature": name != "lr" and name != "decay", "default": repr(0.4711), "accepted": True,
+                 "updates": True, "warning": None} for name in ADAM_CALL}
+PROBED["lr"] = {"in_signature": False, "default": None, "accepted": False, "error": "ValueError: fabricated-lr-4711"}
+PROBED["epsilon"] = {**PROBED["epsilon"], "updates": False, "update_error": "TypeError: fabricated-epsilon-4712"}
+
+
 def context(runs, lang: str) -> RenderContext:
     fp = Fingerprint("idx", "Fabricated-MNIST", "0" * 64, 54_321, 9_876, False)
     specs = chapter_figures(CHAPTER, runs, False)
@@ -72,7 +82,9 @@ def context(runs, lang: str) -> RenderContext:
             "device": "CPU", "dataset": fp.name, "dataset_sha256": fp.sha256, "sample_data": False, "seed": 0,
             "profile": "full", "build_date": "2099-01-01 00:00 UTC"}
     claims = tuple(evaluate_all(CHAPTER.claims, runs))
-    return RenderContext(CHAPTER, lang, runs, figures, fp, PROFILES["full"], prov, {"data_label": "fabricated"}, claims)
+    probes = {request_key("Adam", ADAM_CALL): PROBED}
+    return RenderContext(CHAPTER, lang, runs, figures, fp, PROFILES["full"], prov,
+                         {"data_label": "fabricated", "api_probes": probes}, claims)
 
 
 def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:
@@ -108,6 +120,18 @@ def test_every_measured_value_reaches_the_pages(runs, lang):
         html = render_page(page, ctx, slides)
         missing = {name: [v for v in shown if v not in html] for name, shown in expected_values(runs).items()}
         assert not any(missing.values()), (page, missing)
+        assert "fabricated-lr-4711" in html and "fabricated-epsilon-4712" in html, page  # the probed API table
+
+
+@pytest.mark.slow
+def test_the_api_probe_asks_the_installed_keras():
+    """The probe behind that table, for real: a child process imports TensorFlow and calls Adam."""
+    from lecturegen.build.apiprobe import probe
+
+    rows = probe("Adam", ADAM_CALL)
+    assert set(rows) == set(ADAM_CALL)
+    assert rows["beta_1"]["in_signature"] and rows["beta_1"]["accepted"] and rows["beta_1"]["default"] == "0.9"
+    assert not rows["lr"]["in_signature"]  # renamed learning_rate long ago
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
