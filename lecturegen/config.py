@@ -42,6 +42,7 @@ from typing import Any
 
 from lecturegen import messages
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.messages import say
 
 CONFIG_NAME = "lecturegen.toml"
 TOP_KEYS = ("chapters_dirs", "templates_dir")
@@ -128,7 +129,7 @@ class _Reader:
         line = key_line(self.text, table, key)
         where = f"{self.path}{f' line {line}' if line else ''}"
         name = f"{table}.{key}" if table else key
-        return UsageError(f"{where}: '{name}' {problem}; fix {CONFIG_NAME}")
+        return UsageError(say("errors.config.fix", where=where, name=name, problem=problem, config_name=CONFIG_NAME))
 
     def paths(self, value: object, key: str) -> tuple[Path, ...]:
         items = [value] if isinstance(value, str) else value
@@ -169,7 +170,7 @@ def read_config(path: Path) -> CourseConfig:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path} cannot be read: {exc}; fix or remove it") from None
+        raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=exc)) from None
     reader = _Reader(path, text)
     for key in data:
         if key not in (*TOP_KEYS, *TABLES):
@@ -190,7 +191,7 @@ def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path 
     templates = ((cli_templates.resolve(),) if cli_templates else ()) + base.templates_dirs
     for folder in templates:
         if not folder.is_dir():
-            raise UsageError(f"templates folder {folder} does not exist; check --templates or {CONFIG_NAME}")
+            raise UsageError(say("errors.config.templates_folder_does_not", folder=folder, config_name=CONFIG_NAME))
     return replace(base, chapters_dirs=tuple(dict.fromkeys(chapters)), templates_dirs=tuple(dict.fromkeys(templates)))
 
 

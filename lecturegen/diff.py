@@ -21,6 +21,7 @@ from typing import Any
 from lecturegen.errors import UsageError
 from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
 from lecturegen.terminal import plain
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def load_report(path: Path) -> Report:
     if not file.is_file():
         where = (f"{path} has no report.json" if path.is_dir() else
                  f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
-        raise ReportError(f"{where}; give a build folder (e.g. output/ch4) or its report.json")
+        raise ReportError(say("errors.diff.give_build_folder_e", where=where))
     return Report.load(file, str(path))  # checked against the report schema: one line when malformed
 
 
@@ -161,13 +162,12 @@ def same_lecture(old: Report, new: Report) -> None:
     a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
     for key, what in (("id", "chapters"), ("lang", "languages")):
         if a.get(key) and b.get(key) and a[key] != b[key]:
-            raise ReportError(f"{old.label} and {new.label} are builds of different {what} ({a[key]} vs {b[key]}); "
-                              "compare two builds of the same chapter and language")
+            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=what, a=a[key], b=b[key]))
 
 
 def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
     if not math.isfinite(tolerance) or tolerance < 0:
-        raise UsageError(f"--tolerance {tolerance}: give a finite number of percentage points, 0 or more")
+        raise UsageError(say("errors.diff.tolerance_give_finite_number", tolerance=tolerance))
     same_lecture(old, new)
     old_runs, new_runs = old.data["runs"], new.data["runs"]
     names = list(old_runs) + [n for n in new_runs if n not in old_runs]
@@ -263,7 +263,7 @@ def print_table(result: DiffResult, console=None) -> None:
         console.print(plain("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
                                                      for c in result.settings)), markup=False)
     else:
-        console.print("changed: no versions or settings")
+        console.print(say("cli.diff.changed_no_versions_or"))
     for c in result.claims:
         console.print(plain(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}"), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
@@ -273,7 +273,7 @@ def print_table(result: DiffResult, console=None) -> None:
     for problem in result.problems:
         console.print(Text(plain(f"gate fails: {problem}"), style="bold red"))
     if not result.failed:
-        console.print(f"every test accuracy within {result.tolerance:g} points")
+        console.print(say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
 
 
 def _fmt_setting(value: Any) -> str:
