@@ -224,7 +224,8 @@ def _pair(old: Any, new: Any, fmt=str) -> str:
 
 
 def _claim_word(holds: Any) -> str:
-    return {True: "holds", False: "fails", None: "absent"}.get(holds, str(holds))
+    word = {True: "holds", False: "fails", None: "absent"}.get(holds)
+    return say(f"cli.diff.claim_{word}") if word else str(holds)
 
 
 def print_table(result: DiffResult, console=None) -> None:
@@ -237,10 +238,10 @@ def print_table(result: DiffResult, console=None) -> None:
 
     console = console or Console(highlight=False, width=None if Console().is_terminal else 120)
     table = Table(title=Text(plain(f"{result.old} → {result.new}")), title_justify="left")
-    for col, justify in (("experiment", "left"), ("test accuracy", "right"), ("Δ points", "right"),
-                         ("test loss", "right"), ("Δ loss", "right"), ("params", "right"), ("epochs", "right"),
-                         ("time (s)", "right")):
-        table.add_column(col, justify=justify)
+    for col, justify in (("experiment", "left"), ("test_accuracy", "right"), ("points", "right"),
+                         ("test_loss", "right"), ("loss", "right"), ("params", "right"), ("epochs", "right"),
+                         ("time", "right")):
+        table.add_column(say(f"cli.diff.column_{col}"), justify=justify)
     for e in result.experiments:
         old, new = e.old, e.new
         points = e.accuracy_points
@@ -260,18 +261,18 @@ def print_table(result: DiffResult, console=None) -> None:
         table.add_row(*(Text(plain(c)) for c in cells[:2]), delta, *(Text(plain(c)) for c in cells[2:]))
     console.print(table)
     if result.settings:
-        console.print(plain("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
-                                                     for c in result.settings)), markup=False)
+        console.print(plain(say("cli.diff.changed", changes="; ".join(
+            f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}" for c in result.settings))), markup=False)
     else:
         console.print(say("cli.diff.changed_no_versions_or"))
     for c in result.claims:
-        console.print(plain(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}"), markup=False)
+        console.print(plain(say("cli.diff.claim", name=c.name, old=_claim_word(c.old), new=_claim_word(c.new))), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
     if over:
-        console.print(Text(plain(f"test accuracy moved by more than {result.tolerance:g} points: {', '.join(over)}"),
+        console.print(Text(plain(say("cli.diff.moved_more_than", tolerance=result.tolerance, names=", ".join(over))),
                            style="bold red"))
     for problem in result.problems:
-        console.print(Text(plain(f"gate fails: {problem}"), style="bold red"))
+        console.print(Text(plain(say("cli.diff.gate_fails", problem=problem)), style="bold red"))
     if not result.failed:
         console.print(say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
 

@@ -341,7 +341,7 @@ def resolve(spec: str) -> Dataset:
         try:
             return keras_dataset()
         except DataError as exc:
-            log.warning("%s; using the offline MNIST sample (5,000 digits) instead", exc)
+            log.warning(say("cli.data.using_offline_sample", exc=exc))
             return sample_dataset()
     if spec == "keras":
         try:
@@ -397,12 +397,11 @@ def _pixels(x: np.ndarray, what: str) -> np.ndarray:
     if low < 0 or high > 255:
         raise DataError(say("errors.data.run_from_outside_0", what=what, low=low, high=high))
     if x.dtype.kind == "f" and high <= 1:
-        log.warning("%s run from %s to %s: they look scaled to 0-1 already, but lecturegen divides by 255", what,
-                    low, high)
+        log.warning(say("cli.data.scaled_already", what=what, low=low, high=high))
     elif x.dtype.kind == "f" and not np.array_equal(x, np.rint(x)):
-        log.warning("%s are fractional (%s); rounded to whole values 0-255", what, x.dtype)
+        log.warning(say("cli.data.fractional_rounded", what=what, dtype=x.dtype))
     else:
-        log.warning("%s are stored as %s; converted to 8-bit values 0-255", what, x.dtype)
+        log.warning(say("cli.data.converted_to_8_bit", what=what, dtype=x.dtype))
     return np.rint(x).astype(np.uint8) if x.dtype.kind == "f" else x.astype(np.uint8)
 
 

@@ -146,8 +146,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
 
     threads = threads_per_job(jobs)
     if train.limit_threads(threads, inter_op=max(2, jobs)):
-        log.info("training %d experiments, %d at a time in this process, %d CPU thread(s) per operation",
-                 len(experiments), jobs, threads)  # shown with -v
+        log.info(say("cli.parallel.training_in_threads", n_experiments=len(experiments), jobs=jobs, threads=threads))  # shown with -v
     events: queue_module.Queue = queue_module.Queue()
     finished: queue_module.Queue = queue_module.Queue()
     cancel = threading.Event()

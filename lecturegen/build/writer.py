@@ -134,10 +134,10 @@ def _recover(root: Path, name: str) -> None:
     final = root / name
     olds = sorted(root.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime)
     if olds and not final.exists():
-        log.warning("restoring %s, which an interrupted build had moved aside", final)
+        log.warning(say("cli.writer.restoring", final=final))
         os.replace(olds.pop(), final)
     for stale in [*olds, *root.glob(f".{name}.tmp-*")]:
-        log.info("removing %s, left by an interrupted build", stale.name)
+        log.info(say("cli.writer.removing_stale", name=stale.name))
         shutil.rmtree(stale, ignore_errors=True)
 
 

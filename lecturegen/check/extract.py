@@ -224,5 +224,5 @@ def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
     snippets = [s for f in dict.fromkeys(files) for s in EXTRACTORS[f.suffix.lower()](f)]
     if not snippets:
         raise CheckInputError(say("errors.check_extract.no_python_snippets_found", paths=', '.join(map(str, given))))
-    logger.info("collected %d snippets from %d files", len(snippets), len(set(files)))
+    logger.info(say("cli.check_extract.collected", n_snippets=len(snippets), n_files=len(set(files))))
     return snippets

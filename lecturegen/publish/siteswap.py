@@ -98,7 +98,7 @@ def staged_site(site: Path) -> Iterator[Path]:
             _fsync_dir(versions)
             os.replace(link, site)  # the atomic switch
             _fsync_dir(site.parent)
-            log.info("site %s now points to %s", site, final.name)
+            log.info(say("cli.publish_siteswap.now_points_to", site=site, name=final.name))
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
