@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from lecturegen import messages
 from lecturegen import registry
 from lecturegen import terminal
 from lecturegen.config import course_config, pick
@@ -52,7 +53,7 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(help=say("help.command_main"))
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                           help=say("help.print_lecturegen_version_and"))] = False,
@@ -61,6 +62,10 @@ def main_options(
 ) -> None:
     """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
     terminal.configure(verbose=verbose, quiet=quiet)
+    try:
+        messages.configure_ui(course_config().course.ui_lang)  # LECTUREGEN_UI_LANG still wins
+    except LecturegenError:
+        pass  # a broken lecturegen.toml is reported by the command, which reads it again
 
 
 ProfileOpt = Annotated[ProfileName | None, typer.Option(
@@ -96,7 +101,7 @@ class ExecutorName(str, Enum):
     dask = "dask"
 
 
-@app.command()
+@app.command(help=say("help.command_build"))
 def build(
     chapters: Annotated[list[str] | None, typer.Argument(
         help=say("help.chapter_ids_e_g"), show_default=False)] = None,
@@ -208,7 +213,7 @@ def _course_summary(course) -> None:
         raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
 
-@app.command()
+@app.command(help=say("help.command_serve"))
 def serve(
     chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help=say("help.chapter_id_e_g"))],
     lang: LangOpt = None,
@@ -237,7 +242,7 @@ def serve(
         raise typer.Exit(code=130) from None
 
 
-@app.command()
+@app.command(help=say("help.command_diff"))
 def diff(
     old: Annotated[Path, typer.Argument(help=say("help.earlier_build_folder_e"))],
     new: Annotated[Path, typer.Argument(help=say("help.later_build_folder_or"))],
@@ -263,7 +268,7 @@ def diff(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(help=say("help.command_publish"))
 def publish(
     chapters: Annotated[list[str] | None, typer.Argument(help=say("help.chapter_ids_all_languages"))] = None,
     out: Annotated[Path | None, typer.Option(help=say("help.folder_lecturegen_build_wrote"))] = None,
@@ -296,7 +301,7 @@ def publish(
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
-@app.command("list")
+@app.command("list", help=say("help.command_list"))
 def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""
     try:
@@ -307,7 +312,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
         typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
-@app.command()
+@app.command(help=say("help.command_new"))
 def new(
     name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
     dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
@@ -330,7 +335,12 @@ register_check(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line on stderr (exit 2), never a traceback or a box."""
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format=say("cli.cli.log_format"))
+    try:
+        messages.check_ui_lang()
+    except LecturegenError as exc:
+        typer.echo(say("cli.cli.message", exc=exc), err=True)
+        return exc.exit_code
     try:
         code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
     except UsageError as exc:

@@ -9,6 +9,7 @@ title = "딥러닝 입문"
 instructor = "김민지"
 term = "2026 봄학기"
 languages = ["ko", "en"]
+ui_lang = "ko"                      # the language lecturegen's own lines are in (LECTUREGEN_UI_LANG wins)
 url = "https://example.org/course"  # where the site is published
 repository = "https://github.com/me/course"
 chapters = ["ch4", "ch5"]           # the course's chapters, in order
@@ -56,6 +57,7 @@ class Course:
     instructor: str | None = None
     term: str | None = None
     languages: tuple[str, ...] = ("ko", "en")
+    ui_lang: str | None = None  # the command line's language; LECTUREGEN_UI_LANG wins over it
     url: str | None = None
     repository: str | None = None
     chapters: tuple[str, ...] = ()  # in course order; empty: not declared
@@ -134,34 +136,37 @@ class _Reader:
     def paths(self, value: object, key: str) -> tuple[Path, ...]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise self.fail(None, key, "must be a path or a list of paths (strings)")
+            raise self.fail(None, key, say("errors.config.paths"))
         return tuple((self.path.parent / v).resolve() for v in items)
 
     def value(self, table: str, key: str, value: Any) -> Any:
         if (table, key) in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise self.fail(table, key, "must be a list of strings")
+                raise self.fail(table, key, say("errors.config.list_of_strings"))
             known = messages.languages()
             unknown = [v for v in value if (table, key) == ("course", "languages") and v not in known]
             if unknown:
-                raise self.fail(table, key, f"has '{unknown[0]}'; lecturegen has words for {', '.join(known)}")
+                raise self.fail(table, key, say("errors.config.unknown_language", lang=unknown[0], known=", ".join(known)))
             return tuple(value)
         if (table, key) in INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise self.fail(table, key, "must be a whole number of at least 1")
+                raise self.fail(table, key, say("errors.config.whole_number"))
             return value
         if not isinstance(value, str):
-            raise self.fail(table, key, "must be a string")
+            raise self.fail(table, key, say("errors.config.string"))
+        if (table, key) == ("course", "ui_lang") and value not in messages.languages():
+            raise self.fail(table, key, say("errors.config.unknown_language", lang=value,
+                                            known=", ".join(messages.languages())))
         return (self.path.parent / value).resolve() if (table, key) in PATH_KEYS else value
 
     def table(self, name: str, data: object) -> Any:
         cls = TABLES[name]
         if not isinstance(data, dict):
-            raise self.fail(None, name, "must be a table ([" + name + "])")
+            raise self.fail(None, name, say("errors.config.table", name=name))
         known = [f.name for f in fields(cls)]
         for key in data:
             if key not in known:
-                raise self.fail(name, key, f"is not a setting lecturegen knows (in [{name}]: {', '.join(known)})")
+                raise self.fail(name, key, say("errors.config.unknown_key_in_table", name=name, known=", ".join(known)))
         return cls(**{key: self.value(name, key, v) for key, v in data.items()})
 
 
@@ -175,7 +180,7 @@ def read_config(path: Path) -> CourseConfig:
     for key in data:
         if key not in (*TOP_KEYS, *TABLES):
             known = ", ".join([*TOP_KEYS, *(f"[{t}]" for t in TABLES)])
-            raise reader.fail(None, key, f"is not a setting lecturegen knows ({known})")
+            raise reader.fail(None, key, say("errors.config.unknown_key", known=known))
     chapters = reader.paths(data.get("chapters_dirs", []), "chapters_dirs")
     templates = reader.paths(data["templates_dir"], "templates_dir") if "templates_dir" in data else ()
     tables = {name: reader.table(name, data[name]) for name in TABLES if name in data}

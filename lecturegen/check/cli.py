@@ -65,7 +65,7 @@ def render_text(results: list[CheckResult]) -> None:
 def register(app: typer.Typer) -> None:
     """Add the ``check`` command to ``app``."""
 
-    @app.command("check")
+    @app.command("check", help=say("help.command_check"))
     def check(
         paths: Annotated[list[Path], typer.Argument(metavar="PATH",
             help=say("help.py_ipynb_md_or"))],
