@@ -208,3 +208,15 @@ def test_korean_help(runner, monkeypatch):
     result = run_cli("build", "--help", env=cli_env(LECTUREGEN_UI_LANG="ko"), timeout=120)
     assert result.returncode == 0
     assert messages.text("ko", "help.random_seed_for_every") in " ".join(result.stdout.split())
+
+
+def test_korean_progress_and_summary_of_a_real_build(quick_build, cache_dir, tmp_path):
+    """The shared quick build again, from its cache, with LECTUREGEN_UI_LANG=ko: the progress lines and
+    the summary are Korean, the numbers the same."""
+    result = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path),
+                     "--cache-dir", str(cache_dir), env=cli_env(LECTUREGEN_UI_LANG="ko"))
+    assert result.returncode == 0, result.stderr
+    cached = [line for line in result.stderr.splitlines() if "캐시      테스트 정확도" in line]
+    assert cached, result.stderr
+    assert result.stdout.startswith(f"{tmp_path / 'ch4'} 빌드 완료("), result.stdout
+    assert "학습 0개" in result.stdout.splitlines()[0]

@@ -29,12 +29,12 @@ class Reporter(Protocol):
 
 def run_line(name: str, test_accuracy: float, test_loss: float, width: int = 0) -> str:
     """``relu         test accuracy  11.60 %  loss 2.2936``: the per-run and summary format."""
-    return f"{name:<{width}}  test accuracy {pct(test_accuracy):>8}  loss {fixed(test_loss)}"
+    return say("cli.progress.run_line", name=f"{name:<{width}}", pct=pct(test_accuracy), fixed=fixed(test_loss))
 
 
 def run_summary(test_accuracy: float, test_loss: float, seconds: float) -> str:
     """What a run that just trained reports (``Reporter.end_run``)."""
-    return f"test accuracy {pct(test_accuracy):>8}  loss {fixed(test_loss)}  ({seconds:.1f} s)"
+    return say("cli.progress.run_summary", pct=pct(test_accuracy), fixed=fixed(test_loss), seconds=seconds)
 
 
 def clock(seconds: float) -> str:
@@ -89,8 +89,9 @@ class Overall:
 
     def line(self) -> str:
         left = self.left()
-        eta = f", about {clock(left)} left" if left is not None else ""
-        return f"experiments {self.done}/{self.total}, {clock(time.monotonic() - self.started)} elapsed{eta}"
+        eta = say("cli.progress.left", left=clock(left)) if left is not None else ""
+        return say("cli.progress.overall", done=self.done, total=self.total,
+                   elapsed=clock(time.monotonic() - self.started), eta=eta)
 
 
 class LineReporter:
