@@ -220,3 +220,15 @@ def test_korean_progress_and_summary_of_a_real_build(quick_build, cache_dir, tmp
     assert cached, result.stderr
     assert result.stdout.startswith(f"{tmp_path / 'ch4'} 빌드 완료("), result.stdout
     assert "학습 0개" in result.stdout.splitlines()[0]
+
+
+def test_course_file_sets_the_interface_language_and_the_environment_wins(tmp_path):
+    (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "ko"\n', encoding="utf-8")
+    korean = run_cli("build", "ch99", cwd=tmp_path, timeout=120)
+    assert korean.returncode == 2 and korean.stderr.startswith("오류: 알 수 없는 장 'ch99'"), korean.stderr
+    english = run_cli("build", "ch99", cwd=tmp_path, env=cli_env(LECTUREGEN_UI_LANG="en"), timeout=120)
+    assert english.stderr.startswith("error: unknown chapter 'ch99'"), english.stderr
+    (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "fr"\n', encoding="utf-8")
+    bad = run_cli("list", cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith("'course.ui_lang' has 'fr'; lecturegen has words for ko, en; fix lecturegen.toml")
