@@ -1,5 +1,5 @@
 """The message catalogs own every line the command line prints: no English literal in a raise of a
-LecturegenError or in a terminal call, every key the code uses exists, every catalog has every key
+LecturegenError, in a terminal call or in an option's help, every key the code uses exists, every catalog has every key
 English has with the same fields, and LECTUREGEN_UI_LANG switches the interface language."""
 
 from __future__ import annotations
@@ -77,7 +77,11 @@ def _literal_lines() -> list[str]:
         if rel in ALLOWED_FILES:
             continue
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
+            if not isinstance(node, ast.Call):
+                continue
+            if any(k.arg == "help" and _english(k.value) for k in node.keywords):  # typer option help
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:90]}")
+            if not node.args:
                 continue
             name = _name(node.func)
             is_error = name in errors
@@ -136,11 +140,12 @@ def test_the_static_check_catches_a_literal(tmp_path, monkeypatch):
     """The check above can fail: a planted raise with an English literal is reported."""
     (tmp_path / "bad.py").write_text('from lecturegen.errors import DataError\n'
                                      'def f(p):\n    raise DataError(f"--data {p}: no such file")\n'
-                                     'def g(typer):\n    typer.echo("built it")\n    typer.echo(plain(f"{1}: {2}"))\n')
+                                     'def g(typer):\n    typer.echo("built it")\n    typer.echo(plain(f"{1}: {2}"))\n'
+                                     'X = typer.Option(help="Output folder.")\n')
     (tmp_path / "errors.py").write_text((PACKAGE / "errors.py").read_text())
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
     found = _literal_lines()
-    assert [line.split(":")[:2] for line in found] == [["bad.py", "3"], ["bad.py", "5"]], found
+    assert sorted(line.split(":")[:2] for line in found) == [["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"]], found
 
 
 def test_every_key_used_exists_with_its_fields():
