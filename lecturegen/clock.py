@@ -10,6 +10,7 @@ import datetime as dt
 import os
 
 from lecturegen.errors import UsageError
+from lecturegen.messages import say
 
 ENV = "SOURCE_DATE_EPOCH"
 STAMP = "%Y-%m-%d %H:%M UTC"
@@ -23,7 +24,7 @@ def now() -> dt.datetime:
     try:
         return dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise UsageError(f"${ENV} is {value!r}, not a number of seconds since 1970; fix or unset it") from None
+        raise UsageError(say("errors.clock.not_number_seconds_since", env=ENV, value=value)) from None
 
 
 def stamp() -> str:

@@ -9,6 +9,7 @@ title = "딥러닝 입문"
 instructor = "김민지"
 term = "2026 봄학기"
 languages = ["ko", "en"]
+ui_lang = "ko"                      # the language lecturegen's own lines are in (LECTUREGEN_UI_LANG wins)
 url = "https://example.org/course"  # where the site is published
 repository = "https://github.com/me/course"
 chapters = ["ch4", "ch5"]           # the course's chapters, in order
@@ -42,6 +43,7 @@ from typing import Any
 
 from lecturegen import messages
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.messages import say
 
 CONFIG_NAME = "lecturegen.toml"
 TOP_KEYS = ("chapters_dirs", "templates_dir")
@@ -55,6 +57,7 @@ class Course:
     instructor: str | None = None
     term: str | None = None
     languages: tuple[str, ...] = ("ko", "en")
+    ui_lang: str | None = None  # the command line's language; LECTUREGEN_UI_LANG wins over it
     url: str | None = None
     repository: str | None = None
     chapters: tuple[str, ...] = ()  # in course order; empty: not declared
@@ -128,39 +131,42 @@ class _Reader:
         line = key_line(self.text, table, key)
         where = f"{self.path}{f' line {line}' if line else ''}"
         name = f"{table}.{key}" if table else key
-        return UsageError(f"{where}: '{name}' {problem}; fix {CONFIG_NAME}")
+        return UsageError(say("errors.config.fix", where=where, name=name, problem=problem, config_name=CONFIG_NAME))
 
     def paths(self, value: object, key: str) -> tuple[Path, ...]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise self.fail(None, key, "must be a path or a list of paths (strings)")
+            raise self.fail(None, key, say("errors.config.paths"))
         return tuple((self.path.parent / v).resolve() for v in items)
 
     def value(self, table: str, key: str, value: Any) -> Any:
         if (table, key) in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise self.fail(table, key, "must be a list of strings")
+                raise self.fail(table, key, say("errors.config.list_of_strings"))
             known = messages.languages()
             unknown = [v for v in value if (table, key) == ("course", "languages") and v not in known]
             if unknown:
-                raise self.fail(table, key, f"has '{unknown[0]}'; lecturegen has words for {', '.join(known)}")
+                raise self.fail(table, key, say("errors.config.unknown_language", lang=unknown[0], known=", ".join(known)))
             return tuple(value)
         if (table, key) in INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise self.fail(table, key, "must be a whole number of at least 1")
+                raise self.fail(table, key, say("errors.config.whole_number"))
             return value
         if not isinstance(value, str):
-            raise self.fail(table, key, "must be a string")
+            raise self.fail(table, key, say("errors.config.string"))
+        if (table, key) == ("course", "ui_lang") and value not in messages.languages():
+            raise self.fail(table, key, say("errors.config.unknown_language", lang=value,
+                                            known=", ".join(messages.languages())))
         return (self.path.parent / value).resolve() if (table, key) in PATH_KEYS else value
 
     def table(self, name: str, data: object) -> Any:
         cls = TABLES[name]
         if not isinstance(data, dict):
-            raise self.fail(None, name, "must be a table ([" + name + "])")
+            raise self.fail(None, name, say("errors.config.table", name=name))
         known = [f.name for f in fields(cls)]
         for key in data:
             if key not in known:
-                raise self.fail(name, key, f"is not a setting lecturegen knows (in [{name}]: {', '.join(known)})")
+                raise self.fail(name, key, say("errors.config.unknown_key_in_table", name=name, known=", ".join(known)))
         return cls(**{key: self.value(name, key, v) for key, v in data.items()})
 
 
@@ -169,12 +175,12 @@ def read_config(path: Path) -> CourseConfig:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path} cannot be read: {exc}; fix or remove it") from None
+        raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=exc)) from None
     reader = _Reader(path, text)
     for key in data:
         if key not in (*TOP_KEYS, *TABLES):
             known = ", ".join([*TOP_KEYS, *(f"[{t}]" for t in TABLES)])
-            raise reader.fail(None, key, f"is not a setting lecturegen knows ({known})")
+            raise reader.fail(None, key, say("errors.config.unknown_key", known=known))
     chapters = reader.paths(data.get("chapters_dirs", []), "chapters_dirs")
     templates = reader.paths(data["templates_dir"], "templates_dir") if "templates_dir" in data else ()
     tables = {name: reader.table(name, data[name]) for name in TABLES if name in data}
@@ -190,7 +196,7 @@ def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path 
     templates = ((cli_templates.resolve(),) if cli_templates else ()) + base.templates_dirs
     for folder in templates:
         if not folder.is_dir():
-            raise UsageError(f"templates folder {folder} does not exist; check --templates or {CONFIG_NAME}")
+            raise UsageError(say("errors.config.templates_folder_does_not", folder=folder, config_name=CONFIG_NAME))
     return replace(base, chapters_dirs=tuple(dict.fromkeys(chapters)), templates_dirs=tuple(dict.fromkeys(templates)))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from lecturegen.errors import UsageError
 from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
 from lecturegen.terminal import plain
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def load_report(path: Path) -> Report:
     if not file.is_file():
         where = (f"{path} has no report.json" if path.is_dir() else
                  f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
-        raise ReportError(f"{where}; give a build folder (e.g. output/ch4) or its report.json")
+        raise ReportError(say("errors.diff.give_build_folder_e", where=where))
     return Report.load(file, str(path))  # checked against the report schema: one line when malformed
 
 
@@ -161,13 +162,12 @@ def same_lecture(old: Report, new: Report) -> None:
     a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
     for key, what in (("id", "chapters"), ("lang", "languages")):
         if a.get(key) and b.get(key) and a[key] != b[key]:
-            raise ReportError(f"{old.label} and {new.label} are builds of different {what} ({a[key]} vs {b[key]}); "
-                              "compare two builds of the same chapter and language")
+            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=what, a=a[key], b=b[key]))
 
 
 def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
     if not math.isfinite(tolerance) or tolerance < 0:
-        raise UsageError(f"--tolerance {tolerance}: give a finite number of percentage points, 0 or more")
+        raise UsageError(say("errors.diff.tolerance_give_finite_number", tolerance=tolerance))
     same_lecture(old, new)
     old_runs, new_runs = old.data["runs"], new.data["runs"]
     names = list(old_runs) + [n for n in new_runs if n not in old_runs]
@@ -224,7 +224,8 @@ def _pair(old: Any, new: Any, fmt=str) -> str:
 
 
 def _claim_word(holds: Any) -> str:
-    return {True: "holds", False: "fails", None: "absent"}.get(holds, str(holds))
+    word = {True: "holds", False: "fails", None: "absent"}.get(holds)
+    return say(f"cli.diff.claim_{word}") if word else str(holds)
 
 
 def print_table(result: DiffResult, console=None) -> None:
@@ -237,10 +238,10 @@ def print_table(result: DiffResult, console=None) -> None:
 
     console = console or Console(highlight=False, width=None if Console().is_terminal else 120)
     table = Table(title=Text(plain(f"{result.old} → {result.new}")), title_justify="left")
-    for col, justify in (("experiment", "left"), ("test accuracy", "right"), ("Δ points", "right"),
-                         ("test loss", "right"), ("Δ loss", "right"), ("params", "right"), ("epochs", "right"),
-                         ("time (s)", "right")):
-        table.add_column(col, justify=justify)
+    for col, justify in (("experiment", "left"), ("test_accuracy", "right"), ("points", "right"),
+                         ("test_loss", "right"), ("loss", "right"), ("params", "right"), ("epochs", "right"),
+                         ("time", "right")):
+        table.add_column(say(f"cli.diff.column_{col}"), justify=justify)
     for e in result.experiments:
         old, new = e.old, e.new
         points = e.accuracy_points
@@ -260,20 +261,20 @@ def print_table(result: DiffResult, console=None) -> None:
         table.add_row(*(Text(plain(c)) for c in cells[:2]), delta, *(Text(plain(c)) for c in cells[2:]))
     console.print(table)
     if result.settings:
-        console.print(plain("changed: " + "; ".join(f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}"
-                                                     for c in result.settings)), markup=False)
+        console.print(plain(say("cli.diff.changed", changes="; ".join(
+            f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}" for c in result.settings))), markup=False)
     else:
-        console.print("changed: no versions or settings")
+        console.print(say("cli.diff.changed_no_versions_or"))
     for c in result.claims:
-        console.print(plain(f"claim '{c.name}': {_claim_word(c.old)} -> {_claim_word(c.new)}"), markup=False)
+        console.print(plain(say("cli.diff.claim", name=c.name, old=_claim_word(c.old), new=_claim_word(c.new))), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
     if over:
-        console.print(Text(plain(f"test accuracy moved by more than {result.tolerance:g} points: {', '.join(over)}"),
+        console.print(Text(plain(say("cli.diff.moved_more_than", tolerance=result.tolerance, names=", ".join(over))),
                            style="bold red"))
     for problem in result.problems:
-        console.print(Text(plain(f"gate fails: {problem}"), style="bold red"))
+        console.print(Text(plain(say("cli.diff.gate_fails", problem=problem)), style="bold red"))
     if not result.failed:
-        console.print(f"every test accuracy within {result.tolerance:g} points")
+        console.print(say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
 
 
 def _fmt_setting(value: Any) -> str:

@@ -1,14 +1,20 @@
 """lecturegen's own words, one catalog per language: ``lecturegen/locales/<lang>.toml``.
 
 Everything that is not a chapter's lecture prose comes from here: page and notebook chrome, the
-built-in tables' heads, figure labels and alt text, the site index. A language is available when
-its catalog exists; keys a catalog lacks fall back to English (``en.toml``), so a new language
-can start from a partial translation.
+built-in tables' heads, figure labels and alt text, the site index, and every line the command
+line prints (``[cli.*]`` progress and summaries, ``[errors.*]`` one-line errors, ``[help]`` option
+help), through :func:`say`. A language is available when its catalog exists; keys a catalog lacks
+fall back to English (``en.toml``), so a new language can start from a partial translation.
+
+The command line speaks the *interface language*: ``LECTUREGEN_UI_LANG`` if set, else ``[course]
+ui_lang`` of lecturegen.toml, else English. ``LANG`` is not followed, so output stays the same on
+every machine unless asked.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,8 @@ from lecturegen.errors import UsageError
 LOCALES = Path(__file__).resolve().parent / "locales"
 FALLBACK = "en"
 PREFERRED = "ko"  # listed first: the course's original language
+UI_ENV = "LECTUREGEN_UI_LANG"
+_configured_ui: list[str | None] = [None]  # [course] ui_lang of lecturegen.toml, once read
 
 
 @functools.lru_cache(maxsize=None)
@@ -38,8 +46,7 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def catalog(lang: str) -> dict[str, Any]:
     """The whole catalog of ``lang`` (English for any key it lacks)."""
     if lang not in languages():
-        raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(languages())} "
-                         f"(a new language needs lecturegen/locales/{lang}.toml)")
+        raise UsageError(say("errors.messages.unknown_language", lang=lang, known=", ".join(languages())))
     with (LOCALES / f"{lang}.toml").open("rb") as fh:
         own = tomllib.load(fh)
     if lang == FALLBACK:
@@ -55,3 +62,38 @@ def section(lang: str, name: str) -> dict[str, Any]:
 def per_language(name: str, key: str, langs: tuple[str, ...] | None = None) -> dict[str, Any]:
     """One message in every language, e.g. an alt text for a figure: ``{"ko": ..., "en": ...}``."""
     return {lang: section(lang, name)[key] for lang in (langs or languages())}
+
+
+def configure_ui(lang: str | None) -> None:
+    """Remember ``[course] ui_lang`` of lecturegen.toml (``LECTUREGEN_UI_LANG`` still wins)."""
+    _configured_ui[0] = lang
+
+
+def ui_lang() -> str:
+    """The interface language the command line speaks; English when the asked one has no catalog
+    (:func:`check_ui_lang` reports that, once, as a usage error)."""
+    lang = os.environ.get(UI_ENV) or _configured_ui[0] or FALLBACK
+    return lang if lang in languages() else FALLBACK
+
+
+def check_ui_lang() -> None:
+    """A one-line usage error when ``LECTUREGEN_UI_LANG`` names a language without a catalog."""
+    lang = os.environ.get(UI_ENV)
+    if lang and lang not in languages():
+        raise UsageError(say("errors.messages.unknown_ui_lang", env=UI_ENV, lang=lang, known=", ".join(languages())))
+
+
+def text(lang: str, key: str) -> str:
+    """The catalog text of a dotted ``key`` (e.g. ``errors.data.no_such_file``) in ``lang``."""
+    node: Any = catalog(lang)
+    for part in key.split("."):
+        node = node[part]
+    if not isinstance(node, str):
+        raise KeyError(key)
+    return node
+
+
+def say(key: str, /, **fields: Any) -> str:
+    """A command-line message in the interface language, its ``{named}`` fields filled in:
+    ``say("errors.data.no_such_file", spec=spec)``."""
+    return text(ui_lang(), key).format(**fields)

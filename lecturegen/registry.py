@@ -31,6 +31,7 @@ from lecturegen import chapters as builtin_chapters
 from lecturegen.chapter import Chapter
 from lecturegen.safefs import is_special
 from lecturegen.errors import ChapterError, UsageError
+from lecturegen.messages import say
 
 ENTRY_POINT_GROUP = "lecturegen.chapters"
 CHAPTERS_DIR_ENV = "LECTUREGEN_CHAPTERS_DIR"
@@ -45,7 +46,7 @@ def package_templates_dir() -> Path:
     for candidate in (here / "templates", here.parent / "templates"):
         if candidate.is_dir():
             return candidate
-    raise ChapterError("lecturegen's templates folder is missing; reinstall lecturegen")
+    raise ChapterError(say("errors.registry.lecturegen_templates_folder_missing"))
 
 
 def _failure(origin: str, exc: BaseException, path: Path | None = None) -> ChapterError:
@@ -57,8 +58,7 @@ def _failure(origin: str, exc: BaseException, path: Path | None = None) -> Chapt
                 line = frame.lineno
     message = str(exc.msg if isinstance(exc, SyntaxError) else exc).splitlines()[0] if str(exc) else ""
     where = f"{origin}{f' line {line}' if line else ''}"
-    return ChapterError(f"chapter module {where} failed to import: {type(exc).__name__}: {message}; "
-                        "fix the module or move it out of the chapters folder")
+    return ChapterError(say("errors.registry.chapter_module_failed_import", where=where, kind=type(exc).__name__, message=message))
 
 
 def _content_dir(chap: Chapter, module_file: Path | None) -> Path:
@@ -77,15 +77,14 @@ def _as_chapter(found: object, origin: str, module_file: Path | None) -> Chapter
     if isinstance(found, ModuleType):
         found = getattr(found, "CHAPTER", None)
     if not isinstance(found, Chapter):
-        raise ChapterError(f"chapter module {origin} defines no CHAPTER = chapter(...); "
-                           "add one, or rename it to start with _ if it is a helper module")
+        raise ChapterError(say("errors.registry.chapter_module_defines_no", origin=origin))
     if not SAFE_ID.match(found.id):
         raise ChapterError(
-            f"chapter module {origin} has the id {found.id!r}; rename it: ids are lowercase letters, digits, '-' and '_'"
+            say("errors.registry.chapter_module_has_id", origin=origin, id=found.id)
         )
     for exp in found.experiments:
         if not SAFE_NAME.match(exp.name):
-            raise ChapterError(f"chapter {found.id}: experiment name {exp.name!r} is not a plain name; rename it")
+            raise ChapterError(say("errors.registry.chapter_experiment_name_not", id=found.id, name=exp.name))
     return replace(found, content_dir=_content_dir(found, module_file), origin=origin)
 
 
@@ -122,7 +121,7 @@ def _import_file(path: Path) -> ModuleType:
     name = f"_lecturegen_chapter_{path.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise ChapterError(f"chapter module {path} cannot be imported; is it a Python file?")
+        raise ChapterError(say("errors.registry.chapter_module_cannot_be", path=path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and inspect look the module up while it runs
     try:
@@ -135,10 +134,10 @@ def _import_file(path: Path) -> ModuleType:
 
 def _from_folder(folder: Path) -> Iterator[Chapter]:
     if not folder.is_dir():
-        raise UsageError(f"chapters folder {folder} does not exist; check --chapters-dir or lecturegen.toml")
+        raise UsageError(say("errors.registry.chapters_folder_does_not", folder=folder))
     for path in sorted(folder.resolve().glob("*.py")):
         if is_special(path):  # importing a FIFO would wait for a writer forever
-            raise ChapterError(f"chapter module {path} is a FIFO or device, not a file; remove it from {folder}")
+            raise ChapterError(say("errors.registry.chapter_module_fifo_or", path=path, folder=folder))
         if not path.name.startswith("_"):
             yield _as_chapter(_import_file(path), str(path), path)
 
@@ -147,8 +146,7 @@ def _collect(chapters: Iterable[Chapter]) -> dict[str, Chapter]:
     found: dict[str, Chapter] = {}
     for chap in chapters:
         if chap.id in found:
-            raise ChapterError(f"chapter '{chap.id}' is defined twice: {found[chap.id].origin} and "
-                               f"{chap.origin}; rename one")
+            raise ChapterError(say("errors.registry.chapter_defined_twice_and", id=chap.id, origin=found[chap.id].origin, other=chap.origin))
         found[chap.id] = chap
     return found
 
@@ -157,7 +155,7 @@ def available(chapters_dirs: Sequence[Path] = ()) -> dict[str, Chapter]:
     """All chapters, keyed by id, in discovery order."""
     extra = os.environ.get(CHAPTERS_DIR_ENV)
     if extra and not Path(extra).is_dir():
-        raise ChapterError(f"${CHAPTERS_DIR_ENV} is {extra}, which is not a folder; fix or unset it")
+        raise ChapterError(say("errors.registry.which_not_folder_fix", chapters_dir_env=CHAPTERS_DIR_ENV, extra=extra))
     dirs = [*chapters_dirs, *([Path(extra)] if extra else [])]
     folders = dict.fromkeys(Path(d).resolve() for d in dirs)  # a folder given twice counts once
     return _collect([*_builtin(), *_from_entry_points(), *(c for d in folders for c in _from_folder(d))])
@@ -166,11 +164,10 @@ def available(chapters_dirs: Sequence[Path] = ()) -> dict[str, Chapter]:
 def get(chapter_id: str, chapters_dirs: Sequence[Path] = ()) -> Chapter:
     if not SAFE_ID.match(chapter_id):
         raise UsageError(
-            f"invalid chapter id {chapter_id!r}: ids are lowercase letters, digits, '-' and '_' "
-            "(see 'lecturegen list')"
+            say("errors.registry.invalid_chapter_id_ids", chapter_id=chapter_id)
         )
     chapters = available(chapters_dirs)
     if chapter_id not in chapters:
         known = ", ".join(sorted(chapters)) or "none"
-        raise UsageError(f"unknown chapter '{chapter_id}'; known chapters: {known} (see 'lecturegen list')")
+        raise UsageError(say("errors.registry.unknown_chapter_known_chapters", chapter_id=chapter_id, known=known))
     return chapters[chapter_id]

@@ -17,6 +17,7 @@ from typing import Any
 
 from lecturegen.errors import LecturegenError
 from lecturegen.safefs import loads
+from lecturegen.messages import say
 
 REPORT_SCHEMA = 1
 
@@ -157,8 +158,7 @@ class Report:
         found = problems(data)
         if found:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            raise ReportError(f"{label} is not a lecturegen report: {found[0]}{more}; rebuild the chapter "
-                              "or give another build")
+            raise ReportError(say("errors.report.not_lecturegen_report_rebuild", label=label, found=found[0], more=more))
         return cls(label, data)
 
     @classmethod
@@ -167,9 +167,7 @@ class Report:
         try:
             data = loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ReportError(f"{path} is not a lecturegen report.json ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); rebuild the chapter or give "
-                              "another build") from None
+            raise ReportError(say("errors.report.not_lecturegen_report_json", path=path, kind=type(exc).__name__, value=str(exc).splitlines()[0][:120] if str(exc) else '')) from None
         return cls.from_data(data, label or str(path))
 
     def dumps(self) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen.errors import LecturegenError
+from lecturegen.messages import say
 
 
 class LinkError(LecturegenError):
@@ -28,8 +29,7 @@ class LinkError(LecturegenError):
 
 
 def _refuse(path: Path, what: str) -> LinkError:
-    return LinkError(f"{path} is {what}, which lecturegen never writes and never follows or copies: "
-                     "remove it (or rebuild the chapter) and try again")
+    return LinkError(say("errors.safefs.which_lecturegen_never_writes", path=path, what=what))
 
 
 def kind(mode: int) -> str:
@@ -80,7 +80,7 @@ def copy_regular(root: Path, rel: Path, dest: Path) -> None:
     except OSError as exc:
         if os.path.islink(src):
             raise _refuse(src, "a symbolic link") from None
-        raise LecturegenError(f"cannot read {src} ({exc.strerror}); rebuild the chapter") from None
+        raise LecturegenError(say("errors.safefs.cannot_read_rebuild_chapter", src=src, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as source:
         mode = os.fstat(source.fileno()).st_mode
         if not stat.S_ISREG(mode):
@@ -121,18 +121,18 @@ def read_text(path: Path, what: str, max_bytes: int = 64 << 20) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise LecturegenError(f"cannot read {what} {path} ({exc.strerror}); check the path") from None
+        raise LecturegenError(say("errors.safefs.cannot_read_check_path", what=what, path=path, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as fh:
         mode = os.fstat(fh.fileno()).st_mode
         if not stat.S_ISREG(mode):
-            raise LecturegenError(f"{what} {path} is {kind(mode)}, not a regular file; give a file")
+            raise LecturegenError(say("errors.safefs.not_regular_file_give", what=what, path=path, kind=kind(mode)))
         raw = fh.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise LecturegenError(f"{what} {path} is larger than {max_bytes >> 20} MiB; give the right file")
+        raise LecturegenError(say("errors.safefs.larger_than_mib_give", what=what, path=path, max_bytes=max_bytes >> 20))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise LecturegenError(f"{what} {path} is not UTF-8 text; give the right file") from None
+        raise LecturegenError(say("errors.safefs.not_utf_8_text", what=what, path=path)) from None
 
 
 def loads(text: str) -> Any:

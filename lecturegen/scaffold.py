@@ -13,6 +13,7 @@ from typing import Mapping
 from lecturegen.chapter import CHAPTER_ID, Chapter
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.registry import package_templates_dir
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +32,15 @@ def skeleton_files(name: str, folder: Path) -> dict[Path, str]:
 def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path]:
     """Write the skeleton; refuse a bad name, a taken id or any existing file."""
     if not CHAPTER_ID.match(name):
-        raise UsageError(f"chapter name '{name}' must be lowercase letters, digits and _, starting with a "
-                         "letter (e.g. ch7)")
+        raise UsageError(say("errors.scaffold.chapter_name_must_be", name=name))
     if name in known:
-        raise UsageError(f"chapter '{name}' already exists ({known[name].origin}); choose another name")
+        raise UsageError(say("errors.scaffold.chapter_already_exists_choose", name=name, origin=known[name].origin))
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--dir {folder} exists and is not a folder; choose another --dir")
+        raise UsageError(say("errors.scaffold.dir_exists_and_not", folder=folder))
     files = skeleton_files(name, folder)
     taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists() or p.is_symlink()]
     if taken:
-        raise UsageError(f"{taken[0]} already exists; lecturegen new never overwrites, choose another name or --dir")
+        raise UsageError(say("errors.scaffold.already_exists_lecturegen_new", taken=taken[0]))
     _write_all(files, folder)
     return list(files)
 
@@ -61,5 +61,4 @@ def _write_all(files: dict[Path, str], folder: Path) -> None:
     except OSError as exc:
         for path in reversed(made):
             path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
-        raise LecturegenError(f"cannot write the chapter into {folder} ({exc.strerror or exc}); "
-                              "choose another --dir") from None
+        raise LecturegenError(say("errors.scaffold.cannot_write_chapter_into", folder=folder, problem=exc.strerror or exc)) from None

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from lecturegen.errors import LecturegenError
 from lecturegen.registry import package_templates_dir
+from lecturegen.messages import say
 
 REVEAL_FILES = ("reveal.css", "reset.css", "reveal.js", "plugin/notes.js", "plugin/search.js", "plugin/zoom.js")
 FONT_FILE = "NanumGothic.ttf"
@@ -22,10 +23,10 @@ def reveal_dist() -> Path:
     try:
         import pyreveal
     except ImportError:
-        raise LecturegenError("reveal.js is missing: install the 'pyreveal' package (pip install pyreveal)") from None
+        raise LecturegenError(say("errors.assets.reveal_js_missing_install")) from None
     dist = Path(pyreveal.__file__).parent / "revealjs" / "dist"
     if not (dist / "reveal.js").is_file():
-        raise LecturegenError(f"reveal.js not found in the pyreveal package ({dist}); reinstall pyreveal")
+        raise LecturegenError(say("errors.assets.reveal_js_not_found", dist=dist))
     return dist
 
 
@@ -33,7 +34,7 @@ def korean_font() -> Path:
     try:
         import koreanize_matplotlib
     except ImportError:
-        raise LecturegenError("the Korean font is missing: install koreanize-matplotlib") from None
+        raise LecturegenError(say("errors.assets.korean_font_missing_install")) from None
     return Path(koreanize_matplotlib.__file__).parent / "fonts" / FONT_FILE
 
 

@@ -24,6 +24,7 @@ from lecturegen.build.data import Fingerprint
 from lecturegen.build.results import RunResult
 from lecturegen.build.store import CacheStore
 from lecturegen.versions import library_versions
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class ResultCache:
                 raise ValueError("key parts differ")
             return RunResult.from_dict(entry["result"])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("cache entry %s is damaged (%s); retraining", name, exc)
+            log.warning(say("cli.cache.entry_damaged_retraining", name=name, exc=exc))
             self.damaged.add(cache_key(parts))
             discard(self.entry_path(parts))
             return None
@@ -172,6 +173,6 @@ class ResultCache:
             if exc.errno in DISK_FULL:
                 raise  # a full disk stops the build (lecturegen.build.writer.disk_full_is_an_error)
             # a damaged cache folder (a file where a folder belongs, no permission) must not lose a training run
-            log.warning("cannot store %s in the cache (%s: %s); it is used now and retrained next time",
-                        parts["experiment"], exc.strerror or exc, exc.filename or "the cache folder")
+            log.warning(say("cli.cache.cannot_store", name=parts["experiment"], problem=exc.strerror or exc,
+                            where=exc.filename or say("cli.cache.the_cache_folder")))
 

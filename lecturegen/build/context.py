@@ -25,6 +25,7 @@ from lecturegen.claims import ClaimResult, content_namespace
 from lecturegen.build.results import RunResult
 from lecturegen.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
 from lecturegen.plugins import Table, plugin_name
+from lecturegen.messages import say
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _step_lines(code: str, group: str) -> str:
         return group
     found = [str(i) for i, line in enumerate(code.splitlines(), 1) if group in line]
     if not found:
-        raise ChapterError(f"code(steps=...): no line contains {group!r}")
+        raise ChapterError(say("errors.context.code_steps_no_line", group=group))
     return ",".join(found)
 
 
@@ -120,7 +121,7 @@ class Named(dict):
 
     def _unknown(self, name: object) -> ChapterError:
         known = ", ".join(self) or "none"
-        return ChapterError(f"no {self._what} '{name}' in chapter {self._chapter}; known: {known}")
+        return ChapterError(say("errors.context.no_in_chapter_known", what=self._what, name=name, chapter=self._chapter, known=known))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -153,7 +154,7 @@ class Helpers:
             return self.ctx.chapter.experiment(name)
         except KeyError:
             known = ", ".join(e.name for e in self.ctx.chapter.experiments)
-            raise ChapterError(f"no experiment '{name}' in chapter {self.ctx.chapter.id}; known: {known}") from None
+            raise ChapterError(say("errors.context.no_experiment_in_chapter", name=name, id=self.ctx.chapter.id, known=known)) from None
 
     def experiment_code(self, name: str) -> str:
         """An experiment's whole code as a student runs it: its function, then the fit call that ran."""
@@ -209,8 +210,7 @@ class Helpers:
             if fn.__name__ == name:
                 self.shown.add(name)
                 return fenced(function_body(fn), options=f"snippet={name}")
-        raise ChapterError(f"no snippet '{name}' in chapter {self.ctx.chapter.id}; "
-                           f"known: {', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)}")
+        raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:
         """The data set's ten class names in the page's language (digits for MNIST)."""
@@ -240,12 +240,12 @@ class Helpers:
         for fn in self.ctx.chapter.helpers():
             if fn.__name__ == name:
                 return fenced(function_source(fn), options="setup=helpers")
-        raise ChapterError(f"no helper function '{name}' used by the experiments of chapter {self.ctx.chapter.id}")
+        raise ChapterError(say("errors.context.no_helper_function_used", name=name, id=self.ctx.chapter.id))
 
     def experiments(self, group: str = MAIN_GROUP) -> tuple[Experiment, ...]:
         exps = self.ctx.chapter.group(group)
         if not exps:
-            raise ChapterError(f"chapter {self.ctx.chapter.id} has no experiments in group '{group}'")
+            raise ChapterError(say("errors.context.chapter_has_no_experiments", id=self.ctx.chapter.id, group=group))
         return exps
 
     def math(self, tex: str, alt: str = "") -> Markup:
@@ -277,7 +277,7 @@ class Helpers:
     def chapter_table(self, table: Table, group: str | None = None) -> Markup:
         """One of the chapter's own tables (``chapter(tables=...)``); plain-text cells are escaped."""
         if self.ctx.lang not in table.heads:
-            raise ChapterError(f"table {table.name} of chapter {self.ctx.chapter.id} has no '{self.ctx.lang}' heads")
+            raise ChapterError(say("errors.context.table_chapter_has_no", name=table.name, id=self.ctx.chapter.id, lang=self.ctx.lang))
         return self._table(table.heads, table.align, group or table.group,
                            lambda exp, run: tuple(self._cell(cell) for cell in table.row(exp, run)))
 
@@ -288,7 +288,7 @@ class Helpers:
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
         if fig is None:
-            raise ChapterError(f"no figure '{name}'; known figures: {', '.join(sorted(self.ctx.figures))}")
+            raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
         if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
             if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
                 return Markup("")
@@ -302,8 +302,7 @@ class Helpers:
         own = self.chapter_functions()
         clash = sorted(set(own) & set(base))
         if clash:
-            raise ChapterError(f"chapter {self.ctx.chapter.id}: table or helper {', '.join(clash)} hides a built-in "
-                               "name of the content files; rename it")
+            raise ChapterError(say("errors.context.chapter_table_or_helper", id=self.ctx.chapter.id, clash=', '.join(clash)))
         return {**base, **own}
 
     def _builtins(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from lecturegen.build.store import CacheStore
 from lecturegen.build.runs import train_chapters
 from lecturegen.build.writer import disk_full_is_an_error, staged_output
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.messages import say
 
 
 @dataclass
@@ -42,7 +43,7 @@ class CourseOutcome:
 def targets(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None]) -> list[BuildOptions]:
     """One BuildOptions per (chapter, language), chapter by chapter; each chapter and language once."""
     if not chapter_ids:
-        raise UsageError("no chapter to build: give chapter ids (e.g. ch4 ch5) or --all")
+        raise UsageError(say("errors.course.no_chapter_build_give"))
     return [replace(opts, chapter=c, lang=lang) for c in dict.fromkeys(chapter_ids) for lang in dict.fromkeys(langs)]
 
 
@@ -71,8 +72,8 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | N
             stage.enter_context(disk_full_is_an_error(final, store.root))
             stages.append((job, chapter, stage, stage.enter_context(staged_output(final.parent, final.name, job.force))))
         if fp.is_sample:
-            reporter.warn(f"using {fp.name}: every number in this build is labelled as sample data")
-        reporter.info(f"data: {fp.name}, {data_sizes(fp, profile)}")
+            reporter.warn(say("cli.course.using_every_number_in", name=fp.name))
+        reporter.info(say("cli.course.data", name=fp.name, sizes=data_sizes(fp, profile)))
         with tensorflow_log(store.root, show=terminal.state.verbose):
             results = train_chapters(chapters, dataset, profile, seed_list(opts.seed, opts.seeds), ResultCache(store),
                                      opts.force, reporter, lambda: make_executor(opts.executor_options(), reporter))

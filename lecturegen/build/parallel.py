@@ -30,6 +30,7 @@ from lecturegen.build.progress import Reporter
 from lecturegen.build.progress import forward_events as _forward
 from lecturegen.build.results import RunResult
 from lecturegen.build.schedule import longest_first
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
     threads = threads_per_job(jobs)
-    reporter.info(f"training {len(experiments)} experiments in {jobs} processes, {threads} CPU thread(s) each")
+    reporter.info(say("cli.parallel.training_experiments_in_processes", n_experiments=len(experiments), jobs=jobs, threads=threads))
     ordered = longest_first(experiments, profile, _train_size(dataset))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(threads, events)) as pool:
@@ -145,8 +146,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
 
     threads = threads_per_job(jobs)
     if train.limit_threads(threads, inter_op=max(2, jobs)):
-        log.info("training %d experiments, %d at a time in this process, %d CPU thread(s) per operation",
-                 len(experiments), jobs, threads)  # shown with -v
+        log.info(say("cli.parallel.training_in_threads", n_experiments=len(experiments), jobs=jobs, threads=threads))  # shown with -v
     events: queue_module.Queue = queue_module.Queue()
     finished: queue_module.Queue = queue_module.Queue()
     cancel = threading.Event()

@@ -30,6 +30,7 @@ from lecturegen.build.executors import ExecutorOptions, make_executor
 from lecturegen.build.results import RunResult
 from lecturegen.build.runs import train_chapters
 from lecturegen.versions import tool_versions
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -89,24 +90,22 @@ def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
     if opts.lang is not None:
         messages.catalog(opts.lang)  # a language lecturegen has no words for is refused before anything runs
     if not 1 <= opts.seeds <= MAX_SEEDS:
-        raise UsageError(f"--seeds {opts.seeds}: give 1 to {MAX_SEEDS} (each seed trains every experiment once more)")
+        raise UsageError(say("errors.pipeline.seeds_give_1_each", seeds=opts.seeds, max_seeds=MAX_SEEDS))
     if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
-        raise UsageError(f"--seed {opts.seed} with --seeds {opts.seeds} runs past the largest seed {MAX_SEED}; "
-                         "give a smaller --seed")
+        raise UsageError(say("errors.pipeline.seed_with_seeds_runs", seed=opts.seed, seeds=opts.seeds, max_seed=MAX_SEED))
     if opts.profile not in PROFILES:
-        raise UsageError(f"unknown profile '{opts.profile}'; use one of: {', '.join(PROFILES)}")
+        raise UsageError(say("errors.pipeline.unknown_profile_use_one", profile=opts.profile, profiles=', '.join(PROFILES)))
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
     if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
-        raise UsageError(f"--jobs {opts.jobs}: give 1 to {MAX_JOBS} (the number of experiments trained at the same time)")
+        raise UsageError(say("errors.pipeline.jobs_give_1_number", jobs=opts.jobs, max_jobs=MAX_JOBS))
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     lang = opts.lang or chapter.languages[0]
     if lang not in chapter.languages:
-        raise UsageError(f"chapter {chapter.id} is written in {', '.join(chapter.languages)}, not '{lang}'; "
-                         "choose another --lang")
+        raise UsageError(say("errors.pipeline.chapter_written_in_not", id=chapter.id, languages=', '.join(chapter.languages), lang=lang))
     messages.catalog(lang)
     content = chapter.content_dir / f"{lang}.md"
     if not content.is_file():
-        raise UsageError(f"chapter {chapter.id} has no '{lang}' content ({content.name} missing); choose another --lang")
+        raise UsageError(say("errors.pipeline.chapter_has_no_content", id=chapter.id, lang=lang, name=content.name))
     return chapter, PROFILES[opts.profile], lang
 
 
@@ -179,7 +178,7 @@ def _cache_folder(opts: BuildOptions) -> Path:
         tempfile.TemporaryFile(dir=cache_dir).close()
     except OSError as exc:
         raise LecturegenError(
-            f"cannot use the cache folder {cache_dir} ({exc.strerror or exc}); choose another with --cache-dir"
+            say("errors.pipeline.cannot_use_cache_folder", cache_dir=cache_dir, problem=exc.strerror or exc)
         ) from None
     return cache_dir
 
@@ -193,8 +192,7 @@ def render_target(opts: BuildOptions, chapter: Chapter, profile: Profile, datase
     failing = [c.id for c in claims if c.failed]
     if opts.strict and failing:
         raise ClaimError(
-            f"{len(failing)} claim(s) of {chapter.id} do not hold ({', '.join(failing)}); --strict kept the "
-            f"previous output in {final}. Fix the claims or the prose, or build without --strict"
+            say("errors.pipeline.claim_do_not_hold", n_failing=len(failing), id=chapter.id, failing=', '.join(failing), final=final)
         )
     prov = provenance(dataset, profile, opts.seed, runs, opts.seeds).to_dict()  # the pages read it as data
     workers = sorted({w["worker"] for st in status.values() for w in st.trained_on() if "worker" in w})

@@ -24,6 +24,7 @@ from lecturegen import messages
 from lecturegen.build.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
+from lecturegen.messages import say
 
 
 
@@ -115,7 +116,7 @@ def _template_error(exc: Exception, path: Path, what: str = "the content file") 
         tb = tb.tb_next
     where = f"{path.name} line {line}" if line else path.name
     message = getattr(exc, "message", None) or str(exc)
-    return ChapterError(f"{where} ({path.parent.name}): {message}; fix {what}")
+    return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what))
 
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
@@ -143,7 +144,7 @@ def _render(helpers: Helpers) -> str:
     content_dir = ctx.chapter.content_dir
     path = content_dir / f"{ctx.lang}.md"
     if not path.is_file():
-        raise ChapterError(f"chapter {ctx.chapter.id} has no content for language '{ctx.lang}' ({path.name} missing)")
+        raise ChapterError(say("errors.render.chapter_has_no_content", id=ctx.chapter.id, lang=ctx.lang, name=path.name))
     env = _environment([content_dir])
     try:
         template = env.get_template(path.name)

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from lecturegen.safefs import discard, read_regular_bytes
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,8 @@ class CacheStore:
             expected = ""
         if expected and hmac.compare_digest(expected, self._mac(area, name, data)):
             return data
-        again = "retraining" if area == "runs" else "making it again"
-        log.warning("cache entry %s/%s is damaged (checksum mismatch); %s", area, name, again)
+        log.warning(say("cli.store.damaged_retraining" if area == "runs" else "cli.store.damaged_making_again",
+                        area=area, name=name))
         self.damaged.add((area, name))
         discard(path)
         discard(mac_path)

@@ -17,6 +17,7 @@ from lecturegen.build.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
 from lecturegen.build.progress import run_summary
+from lecturegen.messages import say
 
 if TYPE_CHECKING:
     from lecturegen.build.progress import Reporter
@@ -137,7 +138,7 @@ def _build_model(exp: Experiment, seed: int, keras):
         thread.join()
     if "error" in built:
         raise TrainingError(
-            f"experiment '{exp.name}' failed to build its model: {_first_line(built['error'])}; fix its code"
+            say("errors.train.experiment_failed_build_its", name=exp.name, detail=_first_line(built['error']))
         )
     return built["model"]
 
@@ -177,8 +178,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         )
     except Exception as exc:  # e.g. a model whose input shape does not fit the chapter's data
         raise TrainingError(
-            f"experiment '{exp.name}' failed during training: {_first_line(exc)}; "
-            "check the model's input shape, layers and loss against the data"
+            say("errors.train.experiment_failed_during_training", name=exp.name, detail=_first_line(exc))
         ) from None
     if cancel is not None and cancel.is_set():
         raise Cancelled(exp.name)
@@ -186,8 +186,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     history = {k: [float(v) for v in values] for k, values in history.items()}
     if not all(math.isfinite(v) for values in history.values() for v in values) or not math.isfinite(test_loss):
         raise TrainingError(
-            f"experiment '{exp.name}': the loss became NaN or infinite during training; "
-            "lower the learning rate or check the data scaling"
+            say("errors.train.experiment_loss_became_nan", name=exp.name)
         )
     result = RunResult(
         experiment=exp.name,

@@ -32,6 +32,7 @@ from filelock import FileLock, Timeout
 from lecturegen import __version__
 from lecturegen.errors import LecturegenError
 from lecturegen.safefs import entries, loads
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,7 @@ def unlisted(folder: Path) -> list[str] | None:
 def _refuse_foreign(final: Path) -> None:
     reason = foreign(final)
     if reason:
-        raise LecturegenError(f"{final} {reason}; move it away, build into another --out, "
-                              "or pass --force to replace the folder")
+        raise LecturegenError(say("errors.writer.move_it_away_build", final=final, reason=reason))
 
 
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -112,9 +112,7 @@ def disk_full_is_an_error(out: Path, cache_dir: Path) -> Iterator[None]:
             raise
         where = f" writing {exc.filename}" if exc.filename else ""
         raise LecturegenError(
-            f"{exc.strerror or 'disk full'}{where}: the previous output in {out} was left as it was; "
-            f"free some space on the disks holding {out} and the cache {cache_dir} (or choose another "
-            "--out / --cache-dir) and build again"
+            say("errors.writer.previous_output_in_was", problem=exc.strerror or 'disk full', where=where, out=out, cache_dir=cache_dir)
         ) from None
 
 
@@ -136,18 +134,18 @@ def _recover(root: Path, name: str) -> None:
     final = root / name
     olds = sorted(root.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime)
     if olds and not final.exists():
-        log.warning("restoring %s, which an interrupted build had moved aside", final)
+        log.warning(say("cli.writer.restoring", final=final))
         os.replace(olds.pop(), final)
     for stale in [*olds, *root.glob(f".{name}.tmp-*")]:
-        log.info("removing %s, left by an interrupted build", stale.name)
+        log.info(say("cli.writer.removing_stale", name=stale.name))
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def _unwritable(root: Path, exc: OSError) -> LecturegenError:
     if root.exists() and not root.is_dir():
-        return LecturegenError(f"the output folder {root} is a file, not a folder; choose another with --out")
+        return LecturegenError(say("errors.writer.output_folder_file_not", root=root))
     return LecturegenError(
-        f"cannot write to the output folder {root} ({exc.strerror or exc}); choose another with --out"
+        say("errors.writer.cannot_write_output_folder", root=root, problem=exc.strerror or exc)
     )
 
 
@@ -163,8 +161,7 @@ def staged_output(root: Path, name: str, force: bool = False) -> Iterator[Path]:
         lock.acquire(timeout=0)
     except Timeout:
         raise LecturegenError(
-            f"another lecturegen build is writing {root / name} right now; "
-            "wait for it to finish or build into another --out"
+            say("errors.writer.another_lecturegen_build_writing", root=root / name)
         ) from None
     except OSError as exc:
         raise _unwritable(root, exc) from None

@@ -20,6 +20,7 @@ from typing import Any
 from lecturegen.check.client import Workers
 from lecturegen.check.extract import CheckInputError, Snippet, collect_snippets
 from lecturegen.check.rules import match_message, static_hits
+from lecturegen.messages import say
 
 __all__ = ["CheckInputError", "CheckResult", "Snippet", "check_snippets", "collect_snippets"]
 
@@ -140,9 +141,7 @@ def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
                    memory_mb: int = DEFAULT_MEMORY_MB, jobs: int = 2) -> list[CheckResult]:
     """Run every snippet in its own confined process (``jobs`` at a time), in input order."""
     if not (0 < timeout < 86400) or not (64 <= memory_mb <= 1 << 24) or not (1 <= jobs <= 256):
-        raise CheckInputError(f"--timeout {timeout:g}, --memory-mb {memory_mb} or --jobs {jobs} is out of range; "
-                              "give --timeout between 0 and 86400 s, --memory-mb between 64 and 16777216, "
-                              "--jobs between 1 and 256")
+        raise CheckInputError(say("errors.check_audit.timeout_memory_mb_or", timeout=timeout, memory_mb=memory_mb, jobs=jobs))
     groups = _groups(snippets)
     with Workers([[s.code for s in g] for g in groups]) as workers:
         def run(i: int) -> list[CheckResult]:

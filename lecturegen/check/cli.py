@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lecturegen.terminal import plain
+from lecturegen.messages import say
 from lecturegen.check.audit import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, CheckInputError, CheckResult,
                               check_snippets, collect_snippets)
 
@@ -64,29 +65,29 @@ def render_text(results: list[CheckResult]) -> None:
 def register(app: typer.Typer) -> None:
     """Add the ``check`` command to ``app``."""
 
-    @app.command("check")
+    @app.command("check", help=say("help.command_check"))
     def check(
         paths: Annotated[list[Path], typer.Argument(metavar="PATH",
-            help=".py, .ipynb, .md or .html files, or folders searched recursively.")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of results.")] = False,
+            help=say("help.py_ipynb_md_or"))],
+        as_json: Annotated[bool, typer.Option("--json", help=say("help.print_json_list_results"))] = False,
         timeout: Annotated[float, typer.Option(
-            help="Seconds allowed per snippet (per cell for notebooks).")] = DEFAULT_TIMEOUT,
+            help=say("help.seconds_allowed_per_snippet"))] = DEFAULT_TIMEOUT,
         memory_mb: Annotated[int, typer.Option(
-            help="Address-space limit per snippet process, in MiB.")] = DEFAULT_MEMORY_MB,
-        jobs: Annotated[int, typer.Option(help="Snippet processes run at the same time.")] = 2,
+            help=say("help.address_space_limit_per"))] = DEFAULT_MEMORY_MB,
+        jobs: Annotated[int, typer.Option(help=say("help.snippet_processes_run_at"))] = 2,
         format: Annotated[str | None, typer.Option(
-            "--format", help="table or text (file:line: verdict: message); default: table on a terminal, else text.")] = None,
+            "--format", help=say("help.table_or_text_file"))] = None,
     ) -> None:
         """Run existing lecture code against the installed TensorFlow/Keras/NumPy and
         report errors, deprecation warnings and suggested fixes."""
         if format not in (None, "table", "text"):
-            typer.echo(f"error: --format {format}: use table or text (or --json)", err=True)
+            typer.echo(say("cli.check_cli.format_use_table_or", format=format), err=True)
             raise typer.Exit(code=2)
         try:
             snippets = collect_snippets(paths)
             results = check_snippets(snippets, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
         except CheckInputError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(say("cli.check_cli.message", exc=exc), err=True)
             raise typer.Exit(code=2) from None
         if as_json:
             typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))

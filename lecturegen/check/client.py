@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from lecturegen.check.sandbox import scrubbed_env
+from lecturegen.messages import say
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +34,7 @@ PRELOAD_ROOTS = {"numpy", "tensorflow", "keras", "matplotlib", "pandas", "scipy"
 HEAVY_ROOTS = {"tensorflow", "keras"}  # seconds to import: their jobs get a worker of their own
 READY_TIMEOUT = 600.0  # importing TensorFlow on a loaded machine
 REPORT_GRACE = 30.0  # on top of the job's own deadline, which the worker enforces
-ISOLATION_STEPS = {  # what it means when a confinement step did not hold ({} = why)
-    "pid": "snippets run without a PID namespace ({}); the processes they leave are killed by their supervisor instead",
-    "net": "snippets can reach the network ({})",
-    "files": "snippets can write outside their temporary folder ({})",
-    "caps": "snippets keep the user's capabilities ({})",
-}
+ISOLATION_STEPS = ("pid", "net", "files", "caps")  # confinement steps; cli.check_client.isolation_<step> says what it means
 
 
 def preload_modules(codes: Iterable[str]) -> list[str]:
@@ -159,10 +155,11 @@ class Worker:
 
     def warn_isolation(self) -> None:
         """Say once which confinement steps did not hold on this machine."""
-        for step, what in ISOLATION_STEPS.items():
+        for step in ISOLATION_STEPS:
             state = self.isolation.get(step)
             if self.isolation and state is not True:
-                logger.warning("check: %s", what.format(state or "not attempted"))
+                why = state or say("cli.check_client.not_attempted")
+                logger.warning(say("cli.check_client.isolation", what=say(f"cli.check_client.isolation_{step}", why=why)))
 
     def close(self) -> None:
         """Let the worker finish (kill it if it does not) and remove its folder."""

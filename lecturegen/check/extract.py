@@ -18,6 +18,7 @@ from typing import Iterable
 
 from lecturegen import safefs
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.messages import say
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def _from_ipynb(path: Path) -> list[Snippet]:
     except CheckInputError:
         raise
     except Exception as exc:  # nbformat raises a zoo of JSON/validation errors
-        raise CheckInputError(f"cannot read notebook {path}: {exc}") from exc
+        raise CheckInputError(say("errors.check_extract.cannot_read_notebook", path=path, exc=exc)) from exc
     codes = [_strip_magics(c.source) if c.cell_type == "code" else None for c in nb.cells]
     return [Snippet(path, 1, i, code, "ipynb") for i, code in enumerate(codes, 1)
             if code and code.strip()]
@@ -207,21 +208,21 @@ def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
     """Find all Python snippets in ``paths`` (files or directories, recursively)."""
     given = [Path(p) for p in paths]
     if not given:
-        raise CheckInputError("no paths given")
+        raise CheckInputError(say("errors.check_extract.no_paths_given"))
     files: list[Path] = []
     for path in given:
         if not path.exists():
-            raise CheckInputError(f"path not found: {path}")
+            raise CheckInputError(say("errors.check_extract.path_not_found", path=path))
         if safefs.is_special(path):  # reading a FIFO would wait for a writer forever
-            raise CheckInputError(f"{path} is a FIFO, device or socket, not a file; give a .py, .ipynb, .md or .html file")
+            raise CheckInputError(say("errors.check_extract.fifo_device_or_socket", path=path))
         if path.is_dir():
             files.extend(_walk(path))
         elif path.suffix.lower() in EXTRACTORS:
             files.append(path)
         else:
-            raise CheckInputError(f"unsupported file type: {path} (expected {', '.join(SUFFIXES)})")
+            raise CheckInputError(say("errors.check_extract.unsupported_file_type_expected", path=path, suffixes=', '.join(SUFFIXES)))
     snippets = [s for f in dict.fromkeys(files) for s in EXTRACTORS[f.suffix.lower()](f)]
     if not snippets:
-        raise CheckInputError(f"no Python snippets found in {', '.join(map(str, given))}")
-    logger.info("collected %d snippets from %d files", len(snippets), len(set(files)))
+        raise CheckInputError(say("errors.check_extract.no_python_snippets_found", paths=', '.join(map(str, given))))
+    logger.info(say("cli.check_extract.collected", n_snippets=len(snippets), n_files=len(set(files))))
     return snippets

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from lecturegen.build.store import CacheStore
 from lecturegen.errors import LecturegenError
 from lecturegen.publish.sitecheck import local_refs
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,10 @@ def _weasyprint():
     try:
         import weasyprint
     except ImportError:
-        raise PdfError("WeasyPrint is missing: install it with 'pip install weasyprint'") from None
+        raise PdfError(say("errors.publish_pdf.weasyprint_missing_install_it")) from None
     except OSError as exc:  # the Pango/HarfBuzz shared libraries are missing
         raise PdfError(
-            f"WeasyPrint cannot load its system libraries ({exc}); "
-            "install them with 'apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0'"
+            say("errors.publish_pdf.weasyprint_cannot_load_its", exc=exc)
         ) from None
     return weasyprint
 
@@ -141,6 +141,6 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheSto
         log.debug("weasyprint: %s", message)
     failed = fetcher.refused + [m for m in collect.messages if m.startswith(("Failed to load", "Failed to"))]
     if failed:
-        raise PdfError(f"{page.parent.name}/{page.name} could not be printed: {failed[0]}; rebuild the chapter")
+        raise PdfError(say("errors.publish_pdf.could_not_be_printed", folder=page.parent.name, page=page.name, failed=failed[0]))
     store.put("pdf", name, target.read_bytes())
     return False

@@ -30,6 +30,7 @@ from lecturegen.publish.siteswap import staged_site
 from lecturegen.build.writer import MARKER, unlisted
 from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
+from lecturegen.messages import say as words
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +97,18 @@ def _read_built(folder: Path) -> BuiltChapter | None:
         if name in INSTRUCTOR_FILES and not (folder / name).is_file():
             continue  # built before the instructor's pages existed: publishable without --instructor
         if not (folder / name).is_file():
-            raise LecturegenError(f"{folder / name} is missing; rebuild the chapter with 'lecturegen build'")
+            raise LecturegenError(words("errors.publish_site.missing_rebuild_chapter_with", folder=folder / name))
     return BuiltChapter(folder, report)
 
 
 def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
     """Built chapters under ``out``; a selector is a chapter id (all its languages) or a folder name."""
     if not out.is_dir():
-        raise UsageError(f"the output folder {out} does not exist; run 'lecturegen build ch4' first or pass --out")
+        raise UsageError(words("errors.publish_site.output_folder_does_not", out=out))
     built = [b for d in sorted(out.iterdir()) if d.is_dir() and not d.name.startswith(".")
              if (b := _read_built(d)) is not None]
     if not built:
-        raise UsageError(f"no built chapters in {out}; run 'lecturegen build ch4' first")
+        raise UsageError(words("errors.publish_site.no_built_chapters_in", out=out))
     if not selectors:
         return built
     chosen: list[BuiltChapter] = []
@@ -115,7 +116,7 @@ def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
         matches = [b for b in built if sel in (b.name, b.chapter_id)]
         if not matches:
             names = ", ".join(b.name for b in built)
-            raise UsageError(f"'{sel}' is not built in {out} (built: {names}); run 'lecturegen build {sel}' first")
+            raise UsageError(words("errors.publish_site.not_built_in_built", sel=sel, out=out, names=names))
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
 
@@ -132,8 +133,7 @@ def _merge_assets(chapter: BuiltChapter, shared: Path, written: set[str]) -> Non
         if dest.exists():
             if not filecmp.cmp(source / rel, dest, shallow=False):
                 raise LecturegenError(
-                    f"{chapter.name}/{SHARED}/{rel.as_posix()} differs from another chapter's copy; "
-                    "rebuild all chapters with the same lecturegen version before publishing"
+                    words("errors.publish_site.differs_from_another_chapter", chapter=chapter.name, shared=SHARED, file=rel.as_posix())
                 )
             continue
         copy_regular(source, rel, dest)
@@ -146,16 +146,14 @@ def _only_built_files(chapter: BuiltChapter) -> None:
     regular_files(chapter.folder)
     extra = unlisted(chapter.folder)
     if extra:
-        raise LecturegenError(f"{chapter.folder / extra[0]} was not written by 'lecturegen build' (it is not "
-                              f"listed in {MARKER}); remove it or rebuild the chapter, then publish again")
+        raise LecturegenError(words("errors.publish_site.was_not_written_by", folder=chapter.folder / extra[0], marker=MARKER))
 
 
 def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str], instructor: bool = False) -> None:
     """Copy the chapter's own files (not its assets, which are shared), never following a link; the
     instructor's pages only when asked for."""
     if instructor and not all((chapter.folder / name).is_file() for name in INSTRUCTOR_FILES):
-        raise UsageError(f"{chapter.folder} has no instructor pages; rebuild it with 'lecturegen build' "
-                         "(this lecturegen writes them) or publish without --instructor")
+        raise UsageError(words("errors.publish_site.has_no_instructor_pages", folder=chapter.folder))
     for rel in regular_files(chapter.folder):
         if rel.parts[0] == SHARED or rel.as_posix() == MARKER:
             continue
@@ -221,7 +219,7 @@ def _check(staged: Path, written: set[str]) -> None:
     problems = check_site(staged, written)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise LecturegenError(f"the site did not pass its checks: {problems[0]}{more}; nothing was published")
+        raise LecturegenError(words("errors.publish_site.site_did_not_pass", problems=problems[0], more=more))
 
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
@@ -234,7 +232,7 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     cache = CacheStore(opts.cache_dir or default_cache_dir())
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
-        raise UsageError(f"two chapters would publish to the same folder: {', '.join(names)}")
+        raise UsageError(words("errors.publish_site.two_chapters_would_publish", names=', '.join(names)))
     for chapter in chapters:  # refuse a link, a special file or a file the build did not write, up front
         _only_built_files(chapter)
     pdf_cached: dict[str, bool] = {}
@@ -243,7 +241,7 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         shared = staged / SHARED
         shared.mkdir()
         for chapter in chapters:
-            say(f"copying {chapter.name}")
+            say(words("cli.publish_site.copying", name=chapter.name))
             _merge_assets(chapter, shared, written)
             _copy_chapter(chapter, staged / chapter.name, written, opts.instructor)
         shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
@@ -257,12 +255,12 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
         _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
-            say(f"printing {chapter.name}/handout.pdf")
+            say(words("cli.publish_site.printing_handout_pdf", name=chapter.name))
             page = staged / chapter.name / "handout.html"
             pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache)
             written.add(f"{chapter.name}/handout.pdf")
             if opts.instructor:
-                say(f"printing {chapter.name}/instructor.pdf")
+                say(words("cli.publish_site.printing_instructor_pdf", name=chapter.name))
                 notes = page.with_name("instructor.html")
                 write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache)
                 written.add(f"{chapter.name}/instructor.pdf")

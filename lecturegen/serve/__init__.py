@@ -20,11 +20,12 @@ from typing import Callable
 
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.serve.app import LiveState, make_app
+from lecturegen.messages import say
 
 HOST = "127.0.0.1"
 
 
-def say(message: str) -> None:
+def _tell(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
@@ -75,23 +76,23 @@ class Rebuilder:
         from lecturegen.build.progress import ChangesOnly, LineReporter
 
         started = time.perf_counter()
-        say(f"{reason}: building...")
+        _tell(say("cli.serve.building", reason=reason))
         _forget_chapter_modules()
         reporter = ChangesOnly() if self.state.version else LineReporter()
         try:
             outcome = build(self.make_opts(), reporter)
         except LecturegenError as exc:
-            say(f"error: {exc}")
+            _tell(say("cli.serve.message", exc=exc))
             self.state.update(built=False, error=str(exc))
             return False
         except Exception as exc:  # a bug, or an import error of a half-saved file: keep serving
-            say(f"error: {type(exc).__name__}: {exc}")
+            _tell(say("cli.serve.message_2", kind=type(exc).__name__, exc=exc))
             self.state.update(built=False, error=f"{type(exc).__name__}: {exc}")
             return False
         trained = [n for n, s in outcome.status.items() if s.trained]
         what = f"trained {', '.join(trained)}" if trained else "nothing retrained"
         reload = "; the browser reloads" if self.state.version else ""
-        say(f"built in {time.perf_counter() - started:.1f} s ({what}){reload}")
+        _tell(say("cli.serve.built_in", seconds=time.perf_counter() - started, what=what, reload=reload))
         self.state.update(built=True)
         return True
 
@@ -118,7 +119,7 @@ def _bind(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise UsageError(f"cannot listen on {HOST}:{port} ({exc.strerror}); choose another --port (0: any free one)") from None
+        raise UsageError(say("errors.serve.cannot_listen_on_choose", host=HOST, port=port, strerror=exc.strerror)) from None
     return sock
 
 
@@ -146,7 +147,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(rebuilder, paths, stop), name="lecturegen-watch", daemon=True)
     watcher.start()
-    say(f"serving {url} (watching {len(paths)} paths; Ctrl-C stops)")
+    _tell(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)))
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
@@ -155,4 +156,4 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
         stop.set()
         watcher.join(timeout=5)
         sock.close()
-        say("stopped")
+        _tell(say("cli.serve.stopped"))

@@ -20,6 +20,7 @@ from lecturegen.build.progress import Reporter
 from lecturegen.build.results import RunResult
 from lecturegen.chapter import Experiment, Profile
 from lecturegen.errors import UsageError
+from lecturegen.messages import say
 
 EXECUTORS = ("local", "dask")
 
@@ -99,15 +100,15 @@ class ExecutorOptions:
 def check_options(opts: ExecutorOptions) -> None:
     """Bad executor options, found before anything is read or trained."""
     if opts.kind not in EXECUTORS:
-        raise UsageError(f"unknown executor '{opts.kind}'; use one of: {', '.join(EXECUTORS)}")
+        raise UsageError(say("errors.executors.unknown_executor_use_one", kind=opts.kind, executors=', '.join(EXECUTORS)))
     if opts.kind != "dask" and (opts.scheduler or opts.workers):
-        raise UsageError("--scheduler and --workers need --executor dask")
+        raise UsageError(say("errors.executors.scheduler_and_workers_need"))
     if opts.kind == "dask" and opts.jobs is not None and opts.jobs > 1:
-        raise UsageError(f"--jobs {opts.jobs} is for the local executor; with --executor dask give --workers (or start more workers)")
+        raise UsageError(say("errors.executors.jobs_for_local_executor", jobs=opts.jobs))
     if opts.scheduler and opts.workers:
-        raise UsageError("--workers sizes a cluster on this machine; an existing --scheduler has its own workers")
+        raise UsageError(say("errors.executors.workers_sizes_cluster_on"))
     if opts.workers is not None and opts.workers < 1:
-        raise UsageError(f"--workers {opts.workers}: give at least 1")
+        raise UsageError(say("errors.executors.workers_give_at_least", workers=opts.workers))
 
 
 def make_executor(opts: ExecutorOptions, reporter: Reporter) -> Executor:

@@ -28,6 +28,7 @@ from lecturegen.build.executors import Finished, RunSpec
 from lecturegen.build.progress import Reporter
 from lecturegen.build.progress import forward_events as _forward
 from lecturegen.errors import LecturegenError, TrainingError
+from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def _import_distributed():
         import distributed
     except ImportError:
         raise LecturegenError(
-            "--executor dask needs Dask distributed, which is not installed: pip install 'lecturegen[cluster]'"
+            say("errors.executors_cluster.executor_dask_needs_dask")
         ) from None
     logging.getLogger("distributed").setLevel(logging.ERROR)  # the build reports what matters itself
     return distributed
@@ -217,11 +218,10 @@ class DaskExecutor:
                 client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
                 raise ClusterError(
-                    f"cannot reach the Dask scheduler at {scheduler} ({_first_line(exc)}); "
-                    "start it with 'dask scheduler' and workers with 'dask worker ADDRESS', or fix --scheduler"
+                    say("errors.executors_cluster.cannot_reach_dask_scheduler", scheduler=scheduler, detail=_first_line(exc))
                 ) from None
             count = len(client.scheduler_info()["workers"])
-            reporter.info(f"dask: connected to {scheduler}, {count} worker(s)")
+            reporter.info(say("cli.executors_cluster.dask_connected_worker", scheduler=scheduler, count=count))
             return cls(client, None, scheduler)
         count = workers or default_workers()
         threads = max(1, (os.cpu_count() or 1) // count)
@@ -229,8 +229,7 @@ class DaskExecutor:
                                            dashboard_address=None, silence_logs=logging.ERROR,
                                            env={THREADS_ENV: str(threads)})
         client = distributed.Client(cluster, set_as_default=False)
-        reporter.info(f"dask: local cluster {cluster.scheduler_address}, {count} worker process(es), "
-                      f"{threads} CPU thread(s) each")
+        reporter.info(say("cli.executors_cluster.dask_local_cluster_worker", scheduler_address=cluster.scheduler_address, count=count, threads=threads))
         return cls(client, cluster, cluster.scheduler_address)
 
     def _check_resources(self, runs: list[RunSpec]) -> None:
@@ -241,8 +240,7 @@ class DaskExecutor:
                                           for res in offered):
                 needs = " ".join(f"{k}={v:g}" for k, v in spec.resources.items())
                 raise ClusterError(
-                    f"run {spec.label} needs {needs}, which no worker of the Dask cluster at {self.address} offers; "
-                    f"start such workers with 'dask worker {self.address} --resources {needs}'"
+                    say("errors.executors_cluster.run_needs_which_no", label=spec.label, needs=needs, address=self.address)
                 )
 
     def _submit(self, spec: RunSpec, data, fingerprint: Fingerprint, topic: str, priority: float):
@@ -259,7 +257,7 @@ class DaskExecutor:
         events: queue.Queue = queue.Queue()
         topic = f"lecturegen-progress-{uuid.uuid4().hex}"
         self.client.subscribe_topic(topic, lambda event: events.put(event[1]))
-        reporter.info(f"dask: {len(runs)} run(s) submitted to {self.address}, longest first")
+        reporter.info(say("cli.executors_cluster.dask_run_submitted_longest", n_runs=len(runs), address=self.address))
         data = self.client.scatter(dataset.arrays, hash=False)
         pending = {self._submit(spec, data, fp, topic, costs[spec.key]): spec
                    for spec in sorted(runs, key=lambda s: costs[s.key], reverse=True)}
@@ -272,9 +270,8 @@ class DaskExecutor:
                     if future.status == "cancelled":  # its dataset copy died with a worker: send it again
                         resubmitted[spec.key] = resubmitted.get(spec.key, 0) + 1
                         if resubmitted[spec.key] > RESUBMITS:
-                            raise ClusterError(f"run {spec.label} was lost {RESUBMITS + 1} times on the Dask cluster "
-                                               f"at {self.address}; check the workers' logs")
-                        reporter.warn(f"[{spec.label}] lost on the cluster; submitting it again")
+                            raise ClusterError(say("errors.executors_cluster.run_was_lost_times", label=spec.label, resubmits=RESUBMITS + 1, address=self.address))
+                        reporter.warn(say("cli.executors_cluster.lost_on_cluster_submitting", label=spec.label))
                         if data.status != "finished":
                             data = self.client.scatter(dataset.arrays, hash=False)
                         pending[self._submit(spec, data, fp, topic, costs[spec.key])] = spec
@@ -293,8 +290,7 @@ class DaskExecutor:
         try:
             outcome = future.result()
         except Exception as exc:  # a task that failed RETRIES + 1 times, or a worker killed too often
-            raise ClusterError(f"run {spec.label} failed on the Dask cluster at {self.address}: "
-                               f"{_first_line(exc)}") from None
+            raise ClusterError(say("errors.executors_cluster.run_failed_on_dask", label=spec.label, address=self.address, detail=_first_line(exc))) from None
         if "error" in outcome:
             raise TrainingError(outcome["error"])
         return outcome

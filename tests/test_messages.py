@@ -1,0 +1,239 @@
+"""The message catalogs own every line the command line prints: no English literal in a raise of a
+LecturegenError, in a terminal call or in an option's help, every key the code uses exists, every catalog has every key
+English has with the same fields, and LECTUREGEN_UI_LANG switches the interface language."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import cli_env, run_cli
+from lecturegen import messages
+from lecturegen.errors import UsageError
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lecturegen"
+
+# What may keep a literal English string in a terminal call, and why.
+ALLOWED_FILES = {
+    "build/notebook.py": "its print() lines are code written into the students' notebook (lecture content)",
+    "build/apiprobe.py": "a script run in a child process that prints JSON for the parent to read",
+}
+TERMINAL_ATTRS = {"echo", "print", "info", "warning", "warn", "error", "exception", "_say"}
+TERMINAL_NAMES = {"print", "_tell"}
+WRAPPERS = {"plain", "Text", "str"}  # a literal inside these is still printed
+KEY = re.compile(r"(cli|errors|help)\.[a-z0-9_.]+")
+
+
+def _modules() -> dict[str, ast.Module]:
+    return {str(p.relative_to(PACKAGE)): ast.parse(p.read_text(encoding="utf-8"))
+            for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _error_classes(trees: dict[str, ast.Module]) -> set[str]:
+    """LecturegenError and every class derived from it in the package, and the names it is imported as."""
+    names = {"LecturegenError"}
+    classes = [node for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    grew = True
+    while grew:
+        found = {c.name for c in classes
+                 if any(isinstance(b, ast.Name | ast.Attribute) and (b.id if isinstance(b, ast.Name) else b.attr) in names
+                        for b in c.bases)}
+        grew = not found <= names
+        names |= found
+    aliases = {a.asname for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for a in node.names if a.asname and a.name in names}
+    return names | aliases
+
+
+def _name(func: ast.expr) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _english(node: ast.expr) -> bool:
+    """A string literal or f-string whose own text has a word in it (not only fields and punctuation)."""
+    if isinstance(node, ast.Call) and _name(node.func) in WRAPPERS and node.args:
+        return _english(node.args[0])
+    if isinstance(node, ast.BinOp):
+        return _english(node.left) or _english(node.right)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    else:
+        return False
+    return re.search(r"[A-Za-z]{2,}", text) is not None
+
+
+def _literal_lines() -> list[str]:
+    trees = _modules()
+    errors = _error_classes(trees)
+    found = []
+    for rel, tree in trees.items():
+        if rel in ALLOWED_FILES:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            if any(k.arg == "help" and _english(k.value) for k in node.keywords):  # typer option help
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:90]}")
+            if not node.args:
+                continue
+            name = _name(node.func)
+            is_error = name in errors
+            is_terminal = (name in TERMINAL_NAMES and isinstance(node.func, ast.Name)) or (
+                name in TERMINAL_ATTRS and isinstance(node.func, ast.Attribute))
+            if (is_error or is_terminal) and _english(node.args[0]):
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:90]}")
+    return found
+
+
+def _used_keys() -> tuple[dict[str, set[str]], set[str]]:
+    """Every catalog key a say()-like call names, with the fields the call passes; and the prefixes of
+    keys built at run time (``say(f"cli.diff.column_{col}")``)."""
+    used: dict[str, set[str]] = {}
+    prefixes: set[str] = set()
+    for tree in _modules().values():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and node.args and _name(node.func) in {"say", "words"}):
+                continue
+            arg = node.args[0]
+            for choice in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
+                if isinstance(choice, ast.Constant) and isinstance(choice.value, str) and KEY.fullmatch(choice.value):
+                    used.setdefault(choice.value, set()).update(k.arg for k in node.keywords if k.arg)
+                elif isinstance(choice, ast.JoinedStr) and isinstance(choice.values[0], ast.Constant):
+                    prefixes.add(choice.values[0].value)
+    return used, prefixes
+
+
+def _flat(table: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _own(lang: str) -> dict[str, str]:
+    import tomllib
+
+    with (messages.LOCALES / f"{lang}.toml").open("rb") as fh:
+        return _flat(tomllib.load(fh))
+
+
+def _fields(text) -> set[str]:
+    items = text if isinstance(text, list) else [text]
+    return {name for item in items for _, name, _, _ in string.Formatter().parse(item) if name is not None}
+
+
+def test_no_english_literal_in_errors_or_terminal_lines():
+    assert _literal_lines() == [], "move these lines into lecturegen/locales/en.toml and call messages.say()"
+
+
+def test_the_static_check_catches_a_literal(tmp_path, monkeypatch):
+    """The check above can fail: a planted raise with an English literal is reported."""
+    (tmp_path / "bad.py").write_text('from lecturegen.errors import DataError\n'
+                                     'def f(p):\n    raise DataError(f"--data {p}: no such file")\n'
+                                     'def g(typer):\n    typer.echo("built it")\n    typer.echo(plain(f"{1}: {2}"))\n'
+                                     'X = typer.Option(help="Output folder.")\n')
+    (tmp_path / "errors.py").write_text((PACKAGE / "errors.py").read_text())
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
+    found = _literal_lines()
+    assert sorted(line.split(":")[:2] for line in found) == [["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"]], found
+
+
+def test_every_key_used_exists_with_its_fields():
+    english = _own("en")
+    used, prefixes = _used_keys()
+    assert len(used) > 150  # the scan sees the package's calls
+    missing = sorted(set(used) - set(english))
+    assert missing == [], f"keys used in code but not in en.toml: {missing}"
+    assert all(any(key.startswith(prefix) for key in english) for prefix in prefixes)
+    wrong = {key: (sorted(fields), sorted(_fields(english[key]))) for key, fields in used.items()
+             if fields != _fields(english[key])}
+    assert wrong == {}, "fields passed by the code (left) differ from the catalog's (right)"
+
+
+def test_no_cli_key_is_left_unused():
+    used, prefixes = _used_keys()
+    cli = {key for key in _own("en") if KEY.fullmatch(key) and not key.startswith(tuple(prefixes))}
+    assert sorted(cli - set(used)) == []
+
+
+@pytest.mark.parametrize("lang", [lang for lang in messages.languages() if lang != messages.FALLBACK])
+def test_every_catalog_has_every_english_key_with_the_same_fields(lang):
+    english, own = _own("en"), _own(lang)
+    assert sorted(set(english) - set(own)) == [], f"{lang}.toml lacks these keys"
+    assert sorted(set(own) - set(english)) == [], f"{lang}.toml has keys en.toml does not"
+    differ = [key for key in english if _fields(english[key]) != _fields(own[key])]
+    assert differ == [], f"{lang}.toml: other {{fields}} than en.toml"
+
+
+def test_ui_language_from_environment_then_course_file(monkeypatch):
+    monkeypatch.delenv(messages.UI_ENV, raising=False)
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")  # not followed
+    assert messages.ui_lang() == "en"
+    assert messages.say("errors.cli.give_chapter_ids_or") == "give chapter ids or --all, not both"
+    monkeypatch.setattr(messages, "_configured_ui", ["ko"])
+    assert messages.ui_lang() == "ko"
+    monkeypatch.setenv(messages.UI_ENV, "en")
+    assert messages.ui_lang() == "en"  # the environment wins over lecturegen.toml
+    monkeypatch.setenv(messages.UI_ENV, "ko")
+    assert messages.say("errors.registry.unknown_chapter_known_chapters", chapter_id="ch99", known="ch4") \
+        == messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4")
+    monkeypatch.setenv(messages.UI_ENV, "xx")
+    with pytest.raises(UsageError, match=r"LECTUREGEN_UI_LANG=xx.*use one of: ko, en"):
+        messages.check_ui_lang()
+
+
+def test_korean_one_line_error_exit_2_no_traceback():
+    result = run_cli("build", "ch99", env=cli_env(LECTUREGEN_UI_LANG="ko"), timeout=120)
+    assert result.returncode == 2
+    expected = messages.text("ko", "cli.cli.message").format(
+        exc=messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4, ch5"))
+    assert result.stderr.strip() == expected
+    assert re.search(r"[가-힣]", expected) and "Traceback" not in result.stderr
+
+
+def test_unknown_ui_language_is_a_usage_error():
+    result = run_cli("list", env=cli_env(LECTUREGEN_UI_LANG="fr"), timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: LECTUREGEN_UI_LANG=fr: lecturegen has no messages in 'fr'; use one of: ko, en "
+        "(a new language needs lecturegen/locales/fr.toml)"]
+
+
+def test_korean_help(runner, monkeypatch):
+    result = run_cli("build", "--help", env=cli_env(LECTUREGEN_UI_LANG="ko"), timeout=120)
+    assert result.returncode == 0
+    assert messages.text("ko", "help.random_seed_for_every") in " ".join(result.stdout.split())
+
+
+def test_korean_progress_and_summary_of_a_real_build(quick_build, cache_dir, tmp_path):
+    """The shared quick build again, from its cache, with LECTUREGEN_UI_LANG=ko: the progress lines and
+    the summary are Korean, the numbers the same."""
+    result = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path),
+                     "--cache-dir", str(cache_dir), env=cli_env(LECTUREGEN_UI_LANG="ko"))
+    assert result.returncode == 0, result.stderr
+    cached = [line for line in result.stderr.splitlines() if "캐시      테스트 정확도" in line]
+    assert cached, result.stderr
+    assert result.stdout.startswith(f"{tmp_path / 'ch4'} 빌드 완료("), result.stdout
+    assert "학습 0개" in result.stdout.splitlines()[0]
+
+
+def test_course_file_sets_the_interface_language_and_the_environment_wins(tmp_path):
+    (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "ko"\n', encoding="utf-8")
+    korean = run_cli("build", "ch99", cwd=tmp_path, timeout=120)
+    assert korean.returncode == 2 and korean.stderr.startswith("오류: 알 수 없는 장 'ch99'"), korean.stderr
+    english = run_cli("build", "ch99", cwd=tmp_path, env=cli_env(LECTUREGEN_UI_LANG="en"), timeout=120)
+    assert english.stderr.startswith("error: unknown chapter 'ch99'"), english.stderr
+    (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "fr"\n', encoding="utf-8")
+    bad = run_cli("list", cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith("'course.ui_lang' has 'fr'; lecturegen has words for ko, en; fix lecturegen.toml")
