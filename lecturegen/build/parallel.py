@@ -90,7 +90,7 @@ def threads_per_job(jobs: int) -> int:
 def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec: str, sha256: str, profile: Profile,
                        seed: int, jobs: int, reporter: Reporter,
                        on_result: Callable[[Experiment, RunResult], None], chapters_dirs: tuple = (),
-                       dataset: Dataset | None = None, processes: bool = False) -> None:
+                       dataset: Dataset | None = None, processes: bool = False, shared=None) -> None:
     """Train `experiments` (all with one seed), `jobs` at a time, most expensive first; call
     `on_result` in the calling thread as each finishes. Threads of this process unless `processes`."""
     if not processes:
@@ -98,7 +98,7 @@ def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec
             from lecturegen.build import data
 
             dataset = data.resolve(data_spec)
-        train_in_threads(experiments, dataset, profile, seed, jobs, reporter, on_result)
+        train_in_threads(experiments, dataset, profile, seed, jobs, reporter, on_result, shared)
         return
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
@@ -132,7 +132,7 @@ def _train_size(dataset: Dataset | None) -> int:
 
 
 def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: Profile, seed: int, jobs: int,
-                     reporter: Reporter, on_result: Callable[[Experiment, RunResult], None]) -> None:
+                     reporter: Reporter, on_result: Callable[[Experiment, RunResult], None], shared=None) -> None:
     """Train `experiments` in threads of this process, `jobs` at a time, most expensive first.
 
     All runs share one ``seed``: TensorFlow's global seed, which ``fit`` reads when it traces the
@@ -140,9 +140,12 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
     (``train_all`` trains one seed's runs at a time).
     Each run gets a new thread (Keras keeps per-thread state such as layer names). When a run
     fails or the build is interrupted, the runs in flight stop at their next graph call and the
-    first error is raised here, after they have stopped.
+    first error is raised here, after they have stopped. ``shared``: the build's prepared data
+    (:class:`train.SharedData`), one copy per kind for all runs; a new one when not given.
     """
     from lecturegen.build import train
+
+    shared = shared or train.SharedData()
 
     threads = threads_per_job(jobs)
     if train.limit_threads(threads, inter_op=max(2, jobs)):
@@ -155,7 +158,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
 
     def run(exp: Experiment) -> None:
         try:
-            finished.put((exp, train.train(exp, dataset, profile, seed, QueueReporter(events), cancel), None))
+            finished.put((exp, train.train(exp, dataset, profile, seed, QueueReporter(events), cancel, shared), None))
         except BaseException as exc:  # handed to the calling thread, which raises it
             finished.put((exp, None, exc))
 

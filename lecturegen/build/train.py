@@ -155,17 +155,40 @@ def device_name(tf) -> str:
     return f"GPU ({name})" if name else "GPU"
 
 
+class SharedData:
+    """The prepared images of one build, made once per kind and shared by every run that takes them.
+
+    Runs with the same inputs and labels (flat + one-hot, say) train on one copy, held as
+    TensorFlow tensors: Keras slices a tensor in place, where a NumPy array is copied into a new
+    tensor by every ``fit``. Three runs at once then hold one copy of the training images instead
+    of three, and the batches are the same either way. Safe to use from several threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._made: dict[tuple, object] = {}
+
+    def prepared(self, dataset: Dataset, exp: Experiment, profile: Profile):
+        key = (dataset.fingerprint.sha256, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+        with self._lock:  # one thread prepares a kind; the others wait for it, then share it
+            if key not in self._made:
+                tf, _ = import_tensorflow()
+                arrays = prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train, profile.max_test)
+                self._made[key] = type(arrays)(*(tf.constant(a) for a in arrays))
+            return self._made[key]
+
+
 def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, reporter: Reporter,
-          cancel: threading.Event | None = None) -> RunResult:
+          cancel: threading.Event | None = None, shared: SharedData | None = None) -> RunResult:
     """Build, fit and evaluate one experiment; return its results as plain data.
 
     ``cancel``: when set, training stops after the current ``steps_per_execution`` updates and
-    :class:`Cancelled` is raised.
+    :class:`Cancelled` is raised. ``shared``: the build's prepared data, shared with its other runs.
     """
-    data = prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train, profile.max_test)
+    tf, keras = import_tensorflow()
+    data = (shared or SharedData()).prepared(dataset, exp, profile)
     epochs = profile.epochs(exp)
     batch_size = exp.batch_size_for(len(data.x_train))
-    tf, keras = import_tensorflow()
     tf.config.experimental.enable_op_determinism()
     model = _build_model(exp, seed, keras)
     epoch_times: list[float] = []

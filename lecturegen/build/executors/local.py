@@ -29,30 +29,33 @@ class LocalExecutor:
 
     def execute(self, runs: list[RunSpec], dataset: Dataset, reporter: Reporter,
                 on_result: Callable[[Finished], None]) -> None:
+        from lecturegen.build.train import SharedData  # imports TensorFlow only when something must train
+
+        shared = SharedData()  # the prepared images, made once for all of this build's runs
         groups: dict[tuple[str, int], list[RunSpec]] = {}
         for spec in runs:
             groups.setdefault((spec.chapter_id, spec.seed), []).append(spec)
         for (chapter_id, seed), specs in groups.items():
             if self.jobs > 1 and len(specs) > 1 and (self.data_spec is not None or not self.processes):
-                self._concurrently(chapter_id, seed, specs, dataset, reporter, on_result)
+                self._concurrently(chapter_id, seed, specs, dataset, reporter, on_result, shared)
             else:
-                from lecturegen.build.train import train  # imports TensorFlow only when something must train
+                from lecturegen.build.train import train
 
                 for spec in specs:
                     progress = reporter if spec.progress_name == spec.experiment.name else \
                         RenamingReporter(reporter, spec.progress_name)
-                    result = train(spec.experiment, dataset, spec.profile, seed, progress)
+                    result = train(spec.experiment, dataset, spec.profile, seed, progress, shared=shared)
                     on_result(Finished(spec, result, self.where))
 
     def _concurrently(self, chapter_id: str, seed: int, specs: list[RunSpec], dataset: Dataset, reporter: Reporter,
-                      on_result: Callable[[Finished], None]) -> None:
+                      on_result: Callable[[Finished], None], shared=None) -> None:
         from lecturegen.build.parallel import train_concurrently
 
         by_experiment = {spec.experiment.name: spec for spec in specs}
         train_concurrently(chapter_id, [spec.experiment for spec in specs], self.data_spec, dataset.fingerprint.sha256,
                            specs[0].profile, seed, min(self.jobs, len(specs)), reporter,
                            lambda exp, result: on_result(Finished(by_experiment[exp.name], result, self.where)),
-                           self.chapters_dirs, dataset=dataset, processes=self.processes)
+                           self.chapters_dirs, dataset=dataset, processes=self.processes, shared=shared)
 
     def close(self) -> None:
         pass
