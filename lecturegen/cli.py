@@ -62,6 +62,7 @@ def main_options(
 ) -> None:
     """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
     terminal.configure(verbose=verbose, quiet=quiet)
+    messages.configure_ui(None)  # this command's own lecturegen.toml decides, not an earlier one's
     try:
         messages.configure_ui(course_config().course.ui_lang)  # LECTUREGEN_UI_LANG still wins
     except LecturegenError:

@@ -113,7 +113,7 @@ def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, 
 
     trained = []
 
-    def fake_train(exp, dataset, profile, seed, reporter):
+    def fake_train(exp, dataset, profile, seed, reporter, cancel=None, shared=None):
         trained.append((exp.name, seed))
         return dataclasses.replace(runs[exp.name], seed=seed, test_accuracy=runs[exp.name].test_accuracy + seed / 100)
 

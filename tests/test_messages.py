@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, run_cli
+from helpers import cli, cli_env, run_cli
 from lecturegen import messages
 from lecturegen.errors import UsageError
 
@@ -202,7 +202,7 @@ def test_korean_one_line_error_exit_2_no_traceback():
 
 
 def test_unknown_ui_language_is_a_usage_error():
-    result = run_cli("list", env=cli_env(LECTUREGEN_UI_LANG="fr"), timeout=120)
+    result = cli("list", env=cli_env(LECTUREGEN_UI_LANG="fr"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: LECTUREGEN_UI_LANG=fr: lecturegen has no messages in 'fr'; use one of: ko, en "
@@ -229,11 +229,11 @@ def test_korean_progress_and_summary_of_a_real_build(quick_build, cache_dir, tmp
 
 def test_course_file_sets_the_interface_language_and_the_environment_wins(tmp_path):
     (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "ko"\n', encoding="utf-8")
-    korean = run_cli("build", "ch99", cwd=tmp_path, timeout=120)
+    korean = cli("build", "ch99", cwd=tmp_path)
     assert korean.returncode == 2 and korean.stderr.startswith("오류: 알 수 없는 장 'ch99'"), korean.stderr
-    english = run_cli("build", "ch99", cwd=tmp_path, env=cli_env(LECTUREGEN_UI_LANG="en"), timeout=120)
+    english = cli("build", "ch99", cwd=tmp_path, env=cli_env(LECTUREGEN_UI_LANG="en"))
     assert english.stderr.startswith("error: unknown chapter 'ch99'"), english.stderr
     (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "fr"\n', encoding="utf-8")
-    bad = run_cli("list", cwd=tmp_path, timeout=120)
+    bad = cli("list", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip().endswith("'course.ui_lang' has 'fr'; lecturegen has words for ko, en; fix lecturegen.toml")
