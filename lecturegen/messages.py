@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import string
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,22 @@ def text(lang: str, key: str) -> str:
     return node
 
 
+class _Particles(string.Formatter):
+    """str.format plus Korean particles that follow the word filled in: ``{name:을}`` gives
+    'ch4를' or 'output/ch5을'... by the word's last sound (:func:`lecturegen.formats.josa`)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        from lecturegen.formats import PAIRS, josa
+
+        if format_spec in PAIRS:
+            return josa(value, format_spec)
+        return super().format_field(value, format_spec)
+
+
+PARTICLES = _Particles()
+
+
 def say(key: str, /, **fields: Any) -> str:
     """A command-line message in the interface language, its ``{named}`` fields filled in:
     ``say("errors.data.no_such_file", spec=spec)``."""
-    return text(ui_lang(), key).format(**fields)
+    return PARTICLES.format(text(ui_lang(), key), **fields)

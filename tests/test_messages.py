@@ -175,6 +175,21 @@ def test_every_catalog_has_every_english_key_with_the_same_fields(lang):
     assert differ == [], f"{lang}.toml: other {{fields}} than en.toml"
 
 
+PARTICLE_AFTER_FIELD = re.compile(r"\{[a-z_0-9]+\}(으로|이라|이어야|을|를|이|가|은|는|과|와|로|라)")
+
+
+def test_korean_particles_after_a_field_follow_the_word_filled_in():
+    """A particle written after a {field} is right for some words and wrong for others ('ch4를',
+    'v3을'): the Korean catalog asks for it with a format spec, {name:을}, which picks the form."""
+    fixed = [f"{key}: {text}" for key, text in _own("ko").items()
+             if isinstance(text, str) and PARTICLE_AFTER_FIELD.search(text)]
+    assert fixed == [], "write {field:을} (or 이, 은, 과, 으로, 이라) instead of a fixed particle"
+    form = messages.PARTICLES.format
+    assert form("{a:을} {b:을} {c:이} {d:으로} {e:이라}고", a="ch4", b="v3", c="output/ch5", d="파일", e="47040") \
+        == "ch4를 v3을 output/ch5가 파일로 47040이라고"
+    assert form("{seconds:.1f}초", seconds=1.25) == "1.2초"  # other specs as str.format
+
+
 def test_ui_language_from_environment_then_course_file(monkeypatch):
     monkeypatch.delenv(messages.UI_ENV, raising=False)
     monkeypatch.setenv("LANG", "ko_KR.UTF-8")  # not followed
