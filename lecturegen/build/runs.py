@@ -101,6 +101,8 @@ def train_chapters(chapters: list[Chapter], dataset: Dataset, profile: Profile, 
                 if other.key == spec.key:
                     done[other.chapter_id, other.experiment.name, other.seed] = item.result, state
 
+        if dataset.fingerprint.source != "keras":
+            dataset.arrays  # read and checked now: bad data fails in a second, before TensorFlow is imported
         runner = executor()
         try:
             runner.execute([spec for spec, _, _ in by_key.values()], dataset, reporter, finished)
