@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata
 
@@ -10,13 +11,20 @@ from lecturegen import __version__
 TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tf-nightly", "tensorflow-macos")
 
 
-def _dist_version(*names: str) -> str:
+@functools.lru_cache(maxsize=None)
+def _dist_version(*names: str, missing: str = "not installed") -> str:
+    """The installed version of the first of ``names`` that is installed (read once per process:
+    every figure, formula and cache key asks, and each lookup scans the installed packages)."""
     for name in names:
         try:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return "not installed"
+    return missing
+
+
+def dist_version(name: str, missing: str = "?") -> str:
+    return _dist_version(name, missing=missing)
 
 
 def library_versions() -> dict[str, str]:

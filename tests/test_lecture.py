@@ -118,7 +118,7 @@ def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, 
         return dataclasses.replace(runs[exp.name], seed=seed, test_accuracy=runs[exp.name].test_accuracy + seed / 100)
 
     monkeypatch.setattr(train, "train", fake_train)
-    dataset = type("D", (), {"fingerprint": Fingerprint("idx", "x", "1" * 64, 10, 10, False)})()
+    dataset = type("D", (), {"fingerprint": Fingerprint("idx", "x", "1" * 64, 10, 10, False), "arrays": None})()
     result, _ = pipeline.train_all(CHAPTER, dataset, pipeline.PROFILES["quick"], [0], ResultCache(tmp_path),
                                    False, LineReporter(io.StringIO()))
     assert ("opt_adam", 1) in trained and ("sigmoid", 1) not in trained

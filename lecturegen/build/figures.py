@@ -14,7 +14,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -24,6 +23,7 @@ from lecturegen.build.results import spread
 from lecturegen.errors import ChapterError
 from lecturegen.plugins import FigureSpec
 from lecturegen.messages import say
+from lecturegen.versions import dist_version
 
 log = logging.getLogger(__name__)
 
@@ -253,10 +253,7 @@ def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 
 
 def _figure_key(spec: FigureSpec, lang: str) -> str:
-    try:
-        mpl = metadata.version("matplotlib")
-    except metadata.PackageNotFoundError:
-        mpl = "?"
+    mpl = dist_version("matplotlib")
     parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
              json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False),
              json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text)]

@@ -14,13 +14,13 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
 from lecturegen.build.store import CacheStore
 from lecturegen.errors import ChapterError
 from lecturegen.messages import say
+from lecturegen.versions import dist_version
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,7 @@ DISPLAY_SCALE = 1.15  # formula font size relative to the text around it
 
 
 def math_key(tex: str) -> str:
-    try:
-        mpl = metadata.version("matplotlib")
-    except metadata.PackageNotFoundError:
-        mpl = "?"
+    mpl = dist_version("matplotlib")
     return hashlib.sha256(f"{tex}\x00{FONT_SIZE}\x00{mpl}\x00cm".encode("utf-8")).hexdigest()[:20]
 
 

@@ -6,6 +6,7 @@ speaker notes of the slide (shown in the handout as commentary, hidden on the sl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -49,13 +50,19 @@ def _lines(spec: str) -> list[int]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _lexer(lang: str):
+    """Pygments' lexer for a fence's language (looked up once: the lookup scans pygments' tables)."""
+    try:
+        return get_lexer_by_name(lang)
+    except ClassNotFound:
+        return get_lexer_by_name("text")
+
+
 def _highlight(code: str, lang: str, attrs: str) -> str:
     """Pygments HTML; ``hl=`` marks lines (pygments ``hl_lines``), ``steps=`` adds the groups of
     lines the slides step through, one per click (``data-steps``, read by the deck's script)."""
-    try:
-        lexer = get_lexer_by_name(lang or "text")
-    except ClassNotFound:
-        lexer = get_lexer_by_name("text")
+    lexer = _lexer(lang or "text")
     options = fence_options(attrs)
     hl = _lines(options.get("hl", "")) if re.fullmatch(r"[\d,-]*", options.get("hl", "")) else []
     html = highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight", hl_lines=hl))
@@ -91,9 +98,16 @@ def pygments_css() -> str:
     return HtmlFormatter(style="friendly").get_style_defs(".highlight")
 
 
-def _environment(search_path: list[Path]) -> jinja2.Environment:
+def _environment(search_path: Sequence[Path]) -> jinja2.Environment:
+    return _cached_environment(tuple(str(p) for p in search_path))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
+    """One environment per search path in a process, so a template is compiled once, not once per
+    rendering (Jinja recompiles a template whose file changed: ``lecturegen serve`` sees edits)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+        loader=jinja2.FileSystemLoader(list(search_path)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
