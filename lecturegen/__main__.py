@@ -1,6 +1,4 @@
-import sys
-
-from lecturegen.cli import main
+from lecturegen.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
