@@ -191,10 +191,9 @@ def _run_table(runs) -> None:
 def _claims_line(claims) -> str:
     failing = [c for c in claims if c.failed]
     other = [c.id for c in claims if not c.applicable]
-    return (f"claims: {len(claims) - len(failing) - len(other)} of {len(claims)} hold"
-            + (f"; not applicable to this data set: {', '.join(other)}" if other else "")
-            + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)"
-               if failing else ""))
+    return (say("cli.cli.claims_hold", n_hold=len(claims) - len(failing) - len(other), n=len(claims))
+            + (say("cli.cli.claims_not_applicable", ids=", ".join(other)) if other else "")
+            + (say("cli.cli.claims_not_holding", ids=", ".join(c.id for c in failing)) if failing else ""))
 
 
 def _course_summary(course) -> None:
@@ -204,7 +203,7 @@ def _course_summary(course) -> None:
     typer.echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
     shown: set[str] = set()
     for outcome in course.outcomes:
-        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else "no claims"))
+        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else say("cli.cli.no_claims")))
         if outcome.chapter_id not in shown:
             shown.add(outcome.chapter_id)
             _run_table(outcome.runs)
@@ -346,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
     except UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
-            typer.echo(exc.ctx.get_help() if exc.ctx else "usage: lecturegen COMMAND", err=True)
+            typer.echo(exc.ctx.get_help() if exc.ctx else say("cli.cli.usage"), err=True)
             return 2
         command = f"lecturegen {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "lecturegen --help"
         typer.echo(say("cli.cli.see", message=exc.format_message(), command=command), err=True)

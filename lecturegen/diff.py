@@ -161,9 +161,9 @@ class DiffResult:
 def same_lecture(old: Report, new: Report) -> None:
     """Two builds of different chapters or languages cannot be compared: say so (exit 2)."""
     a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
-    for key, what in (("id", "cli.diff.what_chapters"), ("lang", "cli.diff.what_languages")):
+    for key, what in (("id", say("cli.diff.what_chapters")), ("lang", say("cli.diff.what_languages"))):
         if a.get(key) and b.get(key) and a[key] != b[key]:
-            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=say(what),
+            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=what,
                                   a=a[key], b=b[key]))
 
 

@@ -1,5 +1,5 @@
 """The message catalogs own every line the command line prints: no English literal in a raise of a
-LecturegenError, in a terminal call or in an option's help, every key the code uses exists, every catalog has every key
+LecturegenError, in a terminal call, in an option's help or in a field filled into a catalog line, every key the code uses exists, every catalog has every key
 English has with the same fields, and LECTUREGEN_UI_LANG switches the interface language."""
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ TERMINAL_ATTRS = {"echo", "print", "info", "warning", "warn", "error", "exceptio
 TERMINAL_NAMES = {"print", "_tell"}
 WRAPPERS = {"plain", "Text", "str"}  # a literal inside these is still printed
 KEY = re.compile(r"(cli|errors|help)\.[a-z0-9_.]+")
+SAYERS = {"say", "words", "Phrase"}  # calls that fill {fields} into a catalog line
+# Fields of a catalog line that may be filled with a literal, and why.
+ALLOWED_FIELDS: dict[tuple[str, str], str] = {
+    ("cli.py", "command"): "a command to type ('lecturegen build --help'), the same in every language",
+    ("serve/__init__.py", "url"): "the address of the served pages (http://127.0.0.1:PORT/slides.html)",
+}
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -58,8 +64,12 @@ def _english(node: ast.expr) -> bool:
     """A string literal or f-string whose own text has a word in it (not only fields and punctuation)."""
     if isinstance(node, ast.Call) and _name(node.func) in WRAPPERS and node.args:
         return _english(node.args[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return False  # a path joined from file names: Path(...) / "dist"
     if isinstance(node, ast.BinOp):
         return _english(node.left) or _english(node.right)
+    if isinstance(node, ast.IfExp):
+        return _english(node.body) or _english(node.orelse)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value
     elif isinstance(node, ast.JoinedStr):
@@ -69,6 +79,42 @@ def _english(node: ast.expr) -> bool:
     return re.search(r"[A-Za-z]{2,}", text) is not None
 
 
+def _assigned(tree: ast.Module) -> dict[ast.Call, dict[str, list[ast.expr]]]:
+    """For each call, the values assigned to each plain name in the function around it (or the module)."""
+    found: dict[ast.Call, dict[str, list[ast.expr]]] = {}
+    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]
+    for scope in scopes:  # inner functions come later and win for their own calls
+        names: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        names.setdefault(target.id, []).append(node.value)
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Call):
+                found[node] = names
+    return found
+
+
+def _literal_fields(rel: str, tree: ast.Module) -> list[str]:
+    """say() fields filled with English written in the code: a literal, or a name assigned one nearby
+    (``note = " (SAMPLE DATA)" if sample else ""``); a Korean line would show it in English."""
+    found = []
+    assigned = _assigned(tree)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _name(node.func) in SAYERS):
+            continue
+        for field in node.keywords:
+            if field.arg is None or (rel, field.arg) in ALLOWED_FIELDS:
+                continue
+            values = [field.value]
+            if isinstance(field.value, ast.Name):
+                values += assigned.get(node, {}).get(field.value.id, [])
+            if any(_english(value) for value in values):
+                found.append(f"{rel}:{node.lineno}: {field.arg}= in {ast.unparse(node)[:80]}")
+    return found
+
+
 def _literal_lines() -> list[str]:
     trees = _modules()
     errors = _error_classes(trees)
@@ -76,6 +122,7 @@ def _literal_lines() -> list[str]:
     for rel, tree in trees.items():
         if rel in ALLOWED_FILES:
             continue
+        found += _literal_fields(rel, tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -99,7 +146,7 @@ def _used_keys() -> tuple[dict[str, set[str]], set[str]]:
     prefixes: set[str] = set()
     for tree in _modules().values():
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and node.args and _name(node.func) in {"say", "words"}):
+            if not (isinstance(node, ast.Call) and node.args and _name(node.func) in SAYERS):
                 continue
             arg = node.args[0]
             for choice in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
@@ -141,11 +188,14 @@ def test_the_static_check_catches_a_literal(tmp_path, monkeypatch):
     (tmp_path / "bad.py").write_text('from lecturegen.errors import DataError\n'
                                      'def f(p):\n    raise DataError(f"--data {p}: no such file")\n'
                                      'def g(typer):\n    typer.echo("built it")\n    typer.echo(plain(f"{1}: {2}"))\n'
-                                     'X = typer.Option(help="Output folder.")\n')
+                                     'X = typer.Option(help="Output folder.")\n'
+                                     'def h(say, n, ok):\n    say("cli.x", what=f"{n} images", n=n, sep=", ")\n'
+                                     '    why = "offline" if ok else say("cli.y")\n    return say("cli.z", why=why)\n')
     (tmp_path / "errors.py").write_text((PACKAGE / "errors.py").read_text())
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
     found = _literal_lines()
-    assert sorted(line.split(":")[:2] for line in found) == [["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"]], found
+    assert sorted(line.split(":")[:2] for line in found) == [
+        ["bad.py", "11"], ["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"], ["bad.py", "9"]], found
 
 
 def test_every_key_used_exists_with_its_fields():

@@ -149,7 +149,7 @@ def read_idx(path: Path) -> np.ndarray:
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
     if len(raw) != count or extra:
-        held = f"{len(raw)} bytes" if len(raw) < count else "more bytes"
+        held = say("cli.data.held_bytes", n=len(raw)) if len(raw) < count else say("cli.data.held_more")
         raise DataError(
             say("errors.data.holds_data_but_its", name=path.name, held=held, count=count)
         )
