@@ -10,9 +10,11 @@ import string
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import cli, cli_env, run_cli
+from test_bad_input import _npz
 from lecturegen import messages
 from lecturegen.errors import UsageError
 
@@ -264,6 +266,31 @@ def test_korean_one_line_error_exit_2_no_traceback():
         exc=messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4, ch5"))
     assert result.stderr.strip() == expected
     assert re.search(r"[가-힣]", expected) and "Traceback" not in result.stderr
+
+
+# ASCII words a Korean data error may show: the data set's name (the file's), and names that are not English
+KOREAN_DATA_WORDS = {"digits", "quick", "MNIST", "NaN"}
+
+
+@pytest.mark.parametrize("arrays", [
+    {"n_train": 0},  # no training images
+    {"y_train": np.full(60, np.nan)},  # training labels NaN
+    {"x_test": np.full((20, 28, 28), -1.0)},  # test pixels outside 0-255
+    {"shape": (32, 32)},  # images of the wrong shape
+], ids=["no training images", "labels NaN", "pixels negative", "images 32x32"])
+def test_korean_data_error_has_no_english_words(arrays, tmp_path):
+    """The fields filled into a Korean data error (what is wrong: 'training labels', 'test images', the
+    split) are Korean too: no run of 3+ ASCII letters but the file's name and MNIST/NaN."""
+    data = _npz(tmp_path / "digits.npz", **arrays)
+    result = cli("build", "ch4", "--profile", "quick", "--data", str(data), "--out", str(tmp_path / "out"),
+                 "--cache-dir", str(tmp_path / "cache"), "--quiet", env=cli_env(LECTUREGEN_UI_LANG="ko"))
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    error = lines[-1]
+    data_line = next(line for line in lines if line.startswith("데이터: "))
+    assert error.startswith("오류: digits: "), error
+    for line in (error, data_line):
+        assert set(re.findall(r"[A-Za-z]{3,}", line)) <= KOREAN_DATA_WORDS, line
 
 
 def test_unknown_ui_language_is_a_usage_error():

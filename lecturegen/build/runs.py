@@ -25,7 +25,7 @@ ChapterRuns = tuple[dict[str, RunResult], dict[str, RunStatus]]
 
 def _label(chapter: Chapter, name: str, seed: int, seeds: list[int], several: bool) -> str:
     base = f"{chapter.id}/{name}" if several else name
-    return base if len(seeds) == 1 else f"{base} seed {seed}"
+    return base if len(seeds) == 1 else say("cli.runs.label_seed", base=base, seed=seed)
 
 
 def seeds_of(exp: Experiment, seeds: list[int]) -> list[int]:
