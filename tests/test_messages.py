@@ -329,3 +329,25 @@ def test_course_file_sets_the_interface_language_and_the_environment_wins(tmp_pa
     bad = cli("list", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip().endswith("'course.ui_lang' has 'fr'; lecturegen has words for ko, en; fix lecturegen.toml")
+
+
+def test_check_isolation_warnings_say_why_in_the_interface_language(monkeypatch, caplog):
+    """The sandbox reports a step that did not hold as 'off' or the system's error text; the parent
+    says the reason (English unchanged, Korean in Korean)."""
+    from lecturegen.check.client import Worker
+
+    worker = Worker([])
+    worker.isolation = {"pid": True, "net": "Operation not permitted", "files": "off"}  # caps: not attempted
+    monkeypatch.setenv(messages.UI_ENV, "en")
+    worker.warn_isolation()
+    assert [r.getMessage() for r in caplog.records] == [
+        "check: snippets can reach the network (no network namespace: Operation not permitted)",
+        "check: snippets can write outside their temporary folder (turned off by LECTUREGEN_CHECK_NAMESPACES=0)",
+        "check: snippets keep the user's capabilities (not attempted)"]
+    caplog.clear()
+    monkeypatch.setenv(messages.UI_ENV, "ko")
+    worker.warn_isolation()
+    korean = [r.getMessage() for r in caplog.records]
+    assert len(korean) == 3 and "네트워크 네임스페이스 없음: Operation not permitted" in korean[0], korean
+    expected = {"check", "Operation", "not", "permitted", "LECTUREGEN", "CHECK", "NAMESPACES", "capabilities"}
+    assert all(set(re.findall(r"[A-Za-z]{3,}", line)) <= expected for line in korean), korean
