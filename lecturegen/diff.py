@@ -32,8 +32,9 @@ PROVENANCE_KEYS = ("lecturegen", "tensorflow", "keras", "numpy", "python", "devi
 def load_report(path: Path) -> Report:
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
-        where = (f"{path} has no report.json" if path.is_dir() else
-                 f"{file} is not a regular file" if file.exists() else f"{path} does not exist")
+        where = (say("cli.diff.where_no_report", path=path) if path.is_dir() else
+                 say("cli.diff.where_not_regular", file=file) if file.exists() else
+                 say("cli.diff.where_does_not_exist", path=path))
         raise ReportError(say("errors.diff.give_build_folder_e", where=where))
     return Report.load(file, str(path))  # checked against the report schema: one line when malformed
 
@@ -160,9 +161,10 @@ class DiffResult:
 def same_lecture(old: Report, new: Report) -> None:
     """Two builds of different chapters or languages cannot be compared: say so (exit 2)."""
     a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
-    for key, what in (("id", "chapters"), ("lang", "languages")):
+    for key, what in (("id", say("cli.diff.what_chapters")), ("lang", say("cli.diff.what_languages"))):
         if a.get(key) and b.get(key) and a[key] != b[key]:
-            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=what, a=a[key], b=b[key]))
+            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=what,
+                                  a=a[key], b=b[key]))
 
 
 def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:

@@ -113,3 +113,31 @@ def say(key: str, /, **fields: Any) -> str:
     """A command-line message in the interface language, its ``{named}`` fields filled in:
     ``say("errors.data.no_such_file", spec=spec)``."""
     return PARTICLES.format(text(ui_lang(), key), **fields)
+
+
+class Phrase(str):
+    """A catalog message kept in English where it is stored (report.json, the cache's reasons) and
+    said in the interface language where it is printed (:func:`said`)::
+
+        reason = Phrase("cli.cache.reason_seed", before=1, after=2)   # == "seed 1 -> 2"
+    """
+
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, key: str, /, **fields: Any) -> Phrase:
+        phrase = super().__new__(cls, PARTICLES.format(text(FALLBACK, key), **fields))
+        phrase.key, phrase.fields = key, fields
+        return phrase
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled with its key, not only its English text
+        return _phrase, (self.key, self.fields)
+
+
+def _phrase(key: str, fields: dict[str, Any]) -> Phrase:
+    return Phrase(key, **fields)
+
+
+def said(item: str) -> str:
+    """``item`` as the command line prints it: a :class:`Phrase` in the interface language, other text as it is."""
+    return say(item.key, **item.fields) if isinstance(item, Phrase) else item

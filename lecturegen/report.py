@@ -157,7 +157,7 @@ class Report:
     def from_data(cls, data: Any, label: str = "report.json") -> "Report":
         found = problems(data)
         if found:
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            more = say("errors.report.and_more", n=len(found) - 1) if len(found) > 1 else ""
             raise ReportError(say("errors.report.not_lecturegen_report_rebuild", label=label, found=found[0], more=more))
         return cls(label, data)
 

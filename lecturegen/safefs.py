@@ -35,14 +35,14 @@ def _refuse(path: Path, what: str) -> LinkError:
 def kind(mode: int) -> str:
     """What a non-regular file is, in words."""
     if stat.S_ISLNK(mode):
-        return "a symbolic link"
+        return say("cli.safefs.kind_link")
     if stat.S_ISFIFO(mode):
-        return "a FIFO"
+        return say("cli.safefs.kind_fifo")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return say("cli.safefs.kind_socket")
     if stat.S_ISDIR(mode):
-        return "a folder"
-    return "a device or special file"
+        return say("cli.safefs.kind_folder")
+    return say("cli.safefs.kind_device")
 
 
 def entries(root: Path) -> list[tuple[Path, int]]:
@@ -74,12 +74,12 @@ def copy_regular(root: Path, rel: Path, dest: Path) -> None:
     """Copy ``root/rel`` to ``dest``, refusing a link, a special file or a path leaving ``root``."""
     src = root / rel
     if not os.path.realpath(src).startswith(os.path.realpath(root) + os.sep):
-        raise _refuse(src, "reached through a symbolic link")
+        raise _refuse(src, say("cli.safefs.through_link"))
     try:
         fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
         if os.path.islink(src):
-            raise _refuse(src, "a symbolic link") from None
+            raise _refuse(src, say("cli.safefs.kind_link")) from None
         raise LecturegenError(say("errors.safefs.cannot_read_rebuild_chapter", src=src, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as source:
         mode = os.fstat(source.fileno()).st_mode

@@ -1,5 +1,5 @@
 """The message catalogs own every line the command line prints: no English literal in a raise of a
-LecturegenError, in a terminal call or in an option's help, every key the code uses exists, every catalog has every key
+LecturegenError, in a terminal call, in an option's help or in a field filled into a catalog line, every key the code uses exists, every catalog has every key
 English has with the same fields, and LECTUREGEN_UI_LANG switches the interface language."""
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import string
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import cli, cli_env, run_cli
+from test_bad_input import _npz
 from lecturegen import messages
 from lecturegen.errors import UsageError
 
@@ -27,6 +29,12 @@ TERMINAL_ATTRS = {"echo", "print", "info", "warning", "warn", "error", "exceptio
 TERMINAL_NAMES = {"print", "_tell"}
 WRAPPERS = {"plain", "Text", "str"}  # a literal inside these is still printed
 KEY = re.compile(r"(cli|errors|help)\.[a-z0-9_.]+")
+SAYERS = {"say", "words", "Phrase"}  # calls that fill {fields} into a catalog line
+# Fields of a catalog line that may be filled with a literal, and why.
+ALLOWED_FIELDS: dict[tuple[str, str], str] = {
+    ("cli.py", "command"): "a command to type ('lecturegen build --help'), the same in every language",
+    ("serve/__init__.py", "url"): "the address of the served pages (http://127.0.0.1:PORT/slides.html)",
+}
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -58,8 +66,12 @@ def _english(node: ast.expr) -> bool:
     """A string literal or f-string whose own text has a word in it (not only fields and punctuation)."""
     if isinstance(node, ast.Call) and _name(node.func) in WRAPPERS and node.args:
         return _english(node.args[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return False  # a path joined from file names: Path(...) / "dist"
     if isinstance(node, ast.BinOp):
         return _english(node.left) or _english(node.right)
+    if isinstance(node, ast.IfExp):
+        return _english(node.body) or _english(node.orelse)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value
     elif isinstance(node, ast.JoinedStr):
@@ -69,6 +81,42 @@ def _english(node: ast.expr) -> bool:
     return re.search(r"[A-Za-z]{2,}", text) is not None
 
 
+def _assigned(tree: ast.Module) -> dict[ast.Call, dict[str, list[ast.expr]]]:
+    """For each call, the values assigned to each plain name in the function around it (or the module)."""
+    found: dict[ast.Call, dict[str, list[ast.expr]]] = {}
+    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]
+    for scope in scopes:  # inner functions come later and win for their own calls
+        names: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        names.setdefault(target.id, []).append(node.value)
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Call):
+                found[node] = names
+    return found
+
+
+def _literal_fields(rel: str, tree: ast.Module) -> list[str]:
+    """say() fields filled with English written in the code: a literal, or a name assigned one nearby
+    (``note = " (SAMPLE DATA)" if sample else ""``); a Korean line would show it in English."""
+    found = []
+    assigned = _assigned(tree)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _name(node.func) in SAYERS):
+            continue
+        for field in node.keywords:
+            if field.arg is None or (rel, field.arg) in ALLOWED_FIELDS:
+                continue
+            values = [field.value]
+            if isinstance(field.value, ast.Name):
+                values += assigned.get(node, {}).get(field.value.id, [])
+            if any(_english(value) for value in values):
+                found.append(f"{rel}:{node.lineno}: {field.arg}= in {ast.unparse(node)[:80]}")
+    return found
+
+
 def _literal_lines() -> list[str]:
     trees = _modules()
     errors = _error_classes(trees)
@@ -76,6 +124,7 @@ def _literal_lines() -> list[str]:
     for rel, tree in trees.items():
         if rel in ALLOWED_FILES:
             continue
+        found += _literal_fields(rel, tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -99,7 +148,7 @@ def _used_keys() -> tuple[dict[str, set[str]], set[str]]:
     prefixes: set[str] = set()
     for tree in _modules().values():
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and node.args and _name(node.func) in {"say", "words"}):
+            if not (isinstance(node, ast.Call) and node.args and _name(node.func) in SAYERS):
                 continue
             arg = node.args[0]
             for choice in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
@@ -141,11 +190,14 @@ def test_the_static_check_catches_a_literal(tmp_path, monkeypatch):
     (tmp_path / "bad.py").write_text('from lecturegen.errors import DataError\n'
                                      'def f(p):\n    raise DataError(f"--data {p}: no such file")\n'
                                      'def g(typer):\n    typer.echo("built it")\n    typer.echo(plain(f"{1}: {2}"))\n'
-                                     'X = typer.Option(help="Output folder.")\n')
+                                     'X = typer.Option(help="Output folder.")\n'
+                                     'def h(say, n, ok):\n    say("cli.x", what=f"{n} images", n=n, sep=", ")\n'
+                                     '    why = "offline" if ok else say("cli.y")\n    return say("cli.z", why=why)\n')
     (tmp_path / "errors.py").write_text((PACKAGE / "errors.py").read_text())
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
     found = _literal_lines()
-    assert sorted(line.split(":")[:2] for line in found) == [["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"]], found
+    assert sorted(line.split(":")[:2] for line in found) == [
+        ["bad.py", "11"], ["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"], ["bad.py", "9"]], found
 
 
 def test_every_key_used_exists_with_its_fields():
@@ -216,6 +268,31 @@ def test_korean_one_line_error_exit_2_no_traceback():
     assert re.search(r"[가-힣]", expected) and "Traceback" not in result.stderr
 
 
+# ASCII words a Korean data error may show: the data set's name (the file's), and names that are not English
+KOREAN_DATA_WORDS = {"digits", "quick", "MNIST", "NaN"}
+
+
+@pytest.mark.parametrize("arrays", [
+    {"n_train": 0},  # no training images
+    {"y_train": np.full(60, np.nan)},  # training labels NaN
+    {"x_test": np.full((20, 28, 28), -1.0)},  # test pixels outside 0-255
+    {"shape": (32, 32)},  # images of the wrong shape
+], ids=["no training images", "labels NaN", "pixels negative", "images 32x32"])
+def test_korean_data_error_has_no_english_words(arrays, tmp_path):
+    """The fields filled into a Korean data error (what is wrong: 'training labels', 'test images', the
+    split) are Korean too: no run of 3+ ASCII letters but the file's name and MNIST/NaN."""
+    data = _npz(tmp_path / "digits.npz", **arrays)
+    result = cli("build", "ch4", "--profile", "quick", "--data", str(data), "--out", str(tmp_path / "out"),
+                 "--cache-dir", str(tmp_path / "cache"), "--quiet", env=cli_env(LECTUREGEN_UI_LANG="ko"))
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    error = lines[-1]
+    data_line = next(line for line in lines if line.startswith("데이터: "))
+    assert error.startswith("오류: digits: "), error
+    for line in (error, data_line):
+        assert set(re.findall(r"[A-Za-z]{3,}", line)) <= KOREAN_DATA_WORDS, line
+
+
 def test_unknown_ui_language_is_a_usage_error():
     result = cli("list", env=cli_env(LECTUREGEN_UI_LANG="fr"))
     assert result.returncode == 2
@@ -252,3 +329,25 @@ def test_course_file_sets_the_interface_language_and_the_environment_wins(tmp_pa
     bad = cli("list", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip().endswith("'course.ui_lang' has 'fr'; lecturegen has words for ko, en; fix lecturegen.toml")
+
+
+def test_check_isolation_warnings_say_why_in_the_interface_language(monkeypatch, caplog):
+    """The sandbox reports a step that did not hold as 'off' or the system's error text; the parent
+    says the reason (English unchanged, Korean in Korean)."""
+    from lecturegen.check.client import Worker
+
+    worker = Worker([])
+    worker.isolation = {"pid": True, "net": "Operation not permitted", "files": "off"}  # caps: not attempted
+    monkeypatch.setenv(messages.UI_ENV, "en")
+    worker.warn_isolation()
+    assert [r.getMessage() for r in caplog.records] == [
+        "check: snippets can reach the network (no network namespace: Operation not permitted)",
+        "check: snippets can write outside their temporary folder (turned off by LECTUREGEN_CHECK_NAMESPACES=0)",
+        "check: snippets keep the user's capabilities (not attempted)"]
+    caplog.clear()
+    monkeypatch.setenv(messages.UI_ENV, "ko")
+    worker.warn_isolation()
+    korean = [r.getMessage() for r in caplog.records]
+    assert len(korean) == 3 and "네트워크 네임스페이스 없음: Operation not permitted" in korean[0], korean
+    expected = {"check", "Operation", "not", "permitted", "LECTUREGEN", "CHECK", "NAMESPACES", "capabilities"}
+    assert all(set(re.findall(r"[A-Za-z]{3,}", line)) <= expected for line in korean), korean

@@ -24,7 +24,7 @@ from lecturegen.build.data import Fingerprint
 from lecturegen.build.results import RunResult
 from lecturegen.build.store import CacheStore
 from lecturegen.versions import library_versions
-from lecturegen.messages import say
+from lecturegen.messages import Phrase, say
 
 log = logging.getLogger(__name__)
 
@@ -72,29 +72,31 @@ def cache_key(parts: dict) -> str:
 
 
 def explain(old: dict, new: dict) -> list[str]:
-    """Why two key parts differ, in words an instructor understands."""
+    """Why two key parts differ, in words an instructor understands (English where stored, in
+    report.json; the interface language where printed: :func:`lecturegen.messages.said`)."""
     reasons: list[str] = []
     for lib, version in new["versions"].items():
         before = old.get("versions", {}).get(lib)
         if before != version:
             reasons.append(f"{lib} {before} -> {version}")
     if old.get("dataset", {}).get("sha256") != new["dataset"]["sha256"]:
-        reasons.append(f"dataset changed ({old.get('dataset', {}).get('name')} -> {new['dataset']['name']})")
+        reasons.append(Phrase("cli.cache.reason_dataset_changed", before=old.get("dataset", {}).get("name"),
+                              after=new["dataset"]["name"]))
     if old.get("code") != new["code"]:
-        reasons.append(f"code of {new['experiment']} changed")
+        reasons.append(Phrase("cli.cache.reason_code_changed", experiment=new["experiment"]))
     if old.get("trainer") != new["trainer"]:
-        reasons.append("lecturegen's training code changed")
+        reasons.append(Phrase("cli.cache.reason_trainer_changed"))
     for name, value in new["hyper_parameters"].items():
         before = old.get("hyper_parameters", {}).get(name)
         if before != value:
             reasons.append(f"{name} {before} -> {value}")
     if old.get("profile") != new["profile"]:
-        reasons.append(f"profile {old.get('profile', {}).get('name')} -> {new['profile']['name']}")
+        reasons.append(Phrase("cli.cache.reason_profile", before=old.get("profile", {}).get("name"), after=new["profile"]["name"]))
     if old.get("seed") != new["seed"]:
-        reasons.append(f"seed {old.get('seed')} -> {new['seed']}")
+        reasons.append(Phrase("cli.cache.reason_seed", before=old.get("seed"), after=new["seed"]))
     if old.get("schema") != new["schema"]:
-        reasons.append(f"cache schema {old.get('schema')} -> {new['schema']}")
-    return reasons or ["no earlier result for these settings"]
+        reasons.append(Phrase("cli.cache.reason_schema", before=old.get("schema"), after=new["schema"]))
+    return reasons or [Phrase("cli.cache.reason_no_earlier_result")]
 
 
 class ResultCache:
@@ -143,7 +145,7 @@ class ResultCache:
 
     def why_stale(self, parts: dict) -> list[str]:
         if cache_key(parts) in self.damaged:
-            return ["cache entry damaged (checksum mismatch)"]
+            return [Phrase("cli.cache.reason_entry_damaged")]
         old = None
         for latest in self.latest_names(parts):
             raw = self.files.get("runs", latest)
@@ -154,13 +156,13 @@ class ResultCache:
             if old is not None:
                 break
         if old is None:
-            return ["not trained before"]
+            return [Phrase("cli.cache.reason_not_trained_before")]
         if self.entry_path(parts).exists() or old == parts:
-            return ["cache entry missing or damaged"]
+            return [Phrase("cli.cache.reason_entry_missing")]
         try:
             return explain(old, parts)
         except (AttributeError, TypeError, KeyError):  # a hand-edited or damaged latest*.json
-            return ["cache metadata damaged"]
+            return [Phrase("cli.cache.reason_metadata_damaged")]
 
     def store(self, parts: dict, result: RunResult) -> None:
         entry = {"parts": parts, "result": result.to_dict()}

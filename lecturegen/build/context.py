@@ -120,7 +120,7 @@ class Named(dict):
         self._what, self._chapter = what, chapter_id
 
     def _unknown(self, name: object) -> ChapterError:
-        known = ", ".join(self) or "none"
+        known = ", ".join(self) or say("cli.context.known_none")
         return ChapterError(say("errors.context.no_in_chapter_known", what=self._what, name=name, chapter=self._chapter, known=known))
 
     def __getattr__(self, name: str) -> Any:
@@ -310,14 +310,14 @@ class Helpers:
         return {
             "chapter": ctx.chapter,
             "lang": ctx.lang,
-            "runs": Named(ctx.runs, "run", ctx.chapter.id),
-            "exp": Named({e.name: e for e in ctx.chapter.experiments}, "experiment", ctx.chapter.id),
-            "ref": Named({e.name: e.reference for e in ctx.chapter.experiments}, "experiment", ctx.chapter.id),
+            "runs": Named(ctx.runs, say("cli.context.what_run"), ctx.chapter.id),
+            "exp": Named({e.name: e for e in ctx.chapter.experiments}, say("cli.context.what_experiment"), ctx.chapter.id),
+            "ref": Named({e.name: e.reference for e in ctx.chapter.experiments}, say("cli.context.what_experiment"), ctx.chapter.id),
             "dataset": ctx.dataset,
             "profile": ctx.profile,
             "is_sample": ctx.is_sample,
             "provenance": ctx.provenance,
-            "claims": Named(content_namespace(list(ctx.claims), ctx.lang), "claim", ctx.chapter.id),
+            "claims": Named(content_namespace(list(ctx.claims), ctx.lang), say("cli.context.what_claim"), ctx.chapter.id),
             "code": self.code,
             "snippet": self.snippet,
             "class_names": self.class_names(),

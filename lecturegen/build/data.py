@@ -149,7 +149,7 @@ def read_idx(path: Path) -> np.ndarray:
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
     if len(raw) != count or extra:
-        held = f"{len(raw)} bytes" if len(raw) < count else "more bytes"
+        held = say("cli.data.held_bytes", n=len(raw)) if len(raw) < count else say("cli.data.held_more")
         raise DataError(
             say("errors.data.holds_data_but_its", name=path.name, held=held, count=count)
         )
@@ -182,7 +182,7 @@ def _idx_count(path: Path, ndim: int) -> int:
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
     if len(dims) != ndim:
-        what = "images (N x 28 x 28)" if ndim == 3 else "labels (N)"
+        what = say("cli.data.idx_images" if ndim == 3 else "cli.data.idx_labels")
         raise DataError(say("errors.data.has_dimensions_expected_use", name=path.name, n_dims=len(dims), what=what))
     return dims[0]
 
@@ -280,8 +280,7 @@ def keras_dataset() -> Dataset:
     cached = keras_cache_file()
     if not cached.is_file():
         if not _online():
-            why = ("downloads are off (LECTUREGEN_OFFLINE is set)" if os.environ.get("LECTUREGEN_OFFLINE")
-                   else "the network is unreachable")
+            why = say("cli.data.why_offline" if os.environ.get("LECTUREGEN_OFFLINE") else "cli.data.why_unreachable")
             raise DataError(say("errors.data.mnist_not_in_keras", why=why))
         log.info(say("cli.data.downloading_mnist_with_keras"))
         from keras.datasets import mnist  # imports TensorFlow; only on first download
@@ -365,9 +364,10 @@ def resolve(spec: str) -> Dataset:
 def _check_arrays(arrays: Arrays, name: str) -> Arrays:
     """The arrays as uint8 images (N, 28, 28) and uint8 labels, or a DataError saying what is wrong."""
     checked = {}
-    for split in ("train", "test"):
-        x = getattr(arrays, f"x_{split}")
-        y = getattr(arrays, f"y_{split}")
+    for key in ("train", "test"):
+        x = getattr(arrays, f"x_{key}")
+        y = getattr(arrays, f"y_{key}")
+        split = say(f"cli.data.split_{key}")
         if x.ndim == 2 and x.shape[1] == 784:
             x = x.reshape(-1, *IMAGE_SHAPE)
         if x.shape[1:] != IMAGE_SHAPE:
@@ -378,8 +378,8 @@ def _check_arrays(arrays: Arrays, name: str) -> Arrays:
             )
         if not len(x):
             raise DataError(say("errors.data.there_are_no_images", name=name, split=split))
-        checked[f"x_{split}"] = _pixels(x, f"{name}: {split} images")
-        checked[f"y_{split}"] = _labels(y, f"{name}: {split} labels")
+        checked[f"x_{key}"] = _pixels(x, say("cli.data.split_images", name=name, split=split))
+        checked[f"y_{key}"] = _labels(y, say("cli.data.split_labels", name=name, split=split))
     return Arrays(**checked)
 
 

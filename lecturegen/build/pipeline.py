@@ -162,12 +162,15 @@ def provenance(dataset: data.Dataset, profile: Profile, seed: int, runs: dict[st
 
 def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
     """The sizes training really uses: ``2,000 of 60,000 train / 500 of 10,000 test images, at most 2 epochs (profile quick)``."""
-    def part(used: int | None, size: int, what: str) -> str:
-        return f"{size:,} {what}" if used is None or used >= size else f"{used:,} of {size:,} {what}"
+    def every(used: int | None, size: int) -> bool:
+        return used is None or used >= size
 
-    epochs = f", at most {profile.max_epochs} epochs" if profile.max_epochs else ""
-    return (f"{part(profile.max_train, fp.train_size, 'train')} / {part(profile.max_test, fp.test_size, 'test')} images"
-            f"{epochs} (profile {profile.name})")
+    train = (say("cli.course.train_all", size=fp.train_size) if every(profile.max_train, fp.train_size)
+             else say("cli.course.train_some", used=profile.max_train, size=fp.train_size))
+    test = (say("cli.course.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
+            else say("cli.course.test_some", used=profile.max_test, size=fp.test_size))
+    epochs = say("cli.course.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
+    return say("cli.course.sizes", train=train, test=test, epochs=epochs, profile=profile.name)
 
 
 def _cache_folder(opts: BuildOptions) -> Path:

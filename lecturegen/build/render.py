@@ -121,16 +121,17 @@ def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     return _environment([*overrides, package_templates_dir()])
 
 
-def _template_error(exc: Exception, path: Path, what: str = "the content file") -> ChapterError:
+def _template_error(exc: Exception, path: Path, what: str | None = None) -> ChapterError:
+    """``what``: what to fix, the content file unless told (the page template)."""
     line = getattr(exc, "lineno", None)
     tb = exc.__traceback__
     while tb is not None:  # Jinja maps template frames to the template's own file and line
         if tb.tb_frame.f_code.co_filename == str(path):
             line = tb.tb_lineno
         tb = tb.tb_next
-    where = f"{path.name} line {line}" if line else path.name
+    where = say("cli.render.at_line", name=path.name, line=line) if line else path.name
     message = getattr(exc, "message", None) or str(exc)
-    return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what))
+    return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what or say("cli.render.content_file")))
 
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
@@ -224,12 +225,12 @@ def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
     try:
         template = env.get_template(template_name)
     except jinja2.TemplateSyntaxError as exc:  # a layout being edited (lecturegen serve) or a course's own
-        raise _template_error(exc, Path(exc.filename or template_name), "the page template") from None
+        raise _template_error(exc, Path(exc.filename or template_name), say("cli.render.page_template")) from None
     try:
         return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
                                instructor=instructor, **extra)
     except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise _template_error(exc, Path(template.filename or template_name), "the page template") from None
+        raise _template_error(exc, Path(template.filename or template_name), say("cli.render.page_template")) from None
 
 
 STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}

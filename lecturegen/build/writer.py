@@ -73,11 +73,11 @@ def foreign(final: Path) -> str | None:
     if not final.is_symlink() and not final.exists():
         return None
     if final.is_symlink() or not final.is_dir():
-        return "is not a folder lecturegen wrote"
+        return say("cli.writer.reason_not_a_folder")
     extra = unlisted(final)
     if extra is None:
-        return None if _legacy(final) else "was not written by lecturegen (it has no lecturegen marker or report)"
-    return f"holds {extra[0]}, which lecturegen did not write" if extra else None
+        return None if _legacy(final) else say("cli.writer.reason_not_written")
+    return say("cli.writer.reason_holds", extra=extra[0]) if extra else None
 
 
 def unlisted(folder: Path) -> list[str] | None:
@@ -110,7 +110,7 @@ def disk_full_is_an_error(out: Path, cache_dir: Path) -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in DISK_FULL:
             raise
-        where = f" writing {exc.filename}" if exc.filename else ""
+        where = say("cli.writer.where_writing", filename=exc.filename) if exc.filename else ""
         raise LecturegenError(
             say("errors.writer.previous_output_in_was", problem=exc.strerror or 'disk full', where=where, out=out, cache_dir=cache_dir)
         ) from None

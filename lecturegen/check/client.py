@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Iterable
 
-from lecturegen.check.sandbox import scrubbed_env
+from lecturegen.check.sandbox import OFF, scrubbed_env
 from lecturegen.messages import say
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,8 @@ class Worker:
         for step in ISOLATION_STEPS:
             state = self.isolation.get(step)
             if self.isolation and state is not True:
-                why = state or say("cli.check_client.not_attempted")
+                why = (say("cli.check_client.not_attempted") if not state else say("cli.check_client.why_off")
+                       if state == OFF else say(f"cli.check_client.why_{step}", detail=state))
                 logger.warning(say("cli.check_client.isolation", what=say(f"cli.check_client.isolation_{step}", why=why)))
 
     def close(self) -> None:

@@ -49,7 +49,7 @@ class Snippet:
 
 def _read(path: Path) -> str:
     try:  # a FIFO or a device is refused, not waited on
-        return safefs.read_text(path, "snippet file")
+        return safefs.read_text(path, say("cli.check_extract.snippet_file"))
     except LecturegenError as exc:
         raise CheckInputError(str(exc)) from None
 

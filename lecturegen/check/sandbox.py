@@ -46,7 +46,8 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 @dataclass
 class Isolation:
-    """Which confinement steps held (``True``) or why not (a reason string)."""
+    """Which confinement steps held (``True``) or why not: :data:`OFF`, or the system's error text
+    (the parent says it, ``cli.check_client.why_<step>``, in the interface language)."""
 
     steps: dict[str, bool | str] = field(default_factory=dict)
 
@@ -83,7 +84,7 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-OFF = "turned off by LECTUREGEN_CHECK_NAMESPACES=0"
+OFF = "off"  # turned off by LECTUREGEN_CHECK_NAMESPACES=0
 
 
 def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
@@ -107,7 +108,7 @@ def new_pid_namespace(iso: Isolation, enabled: bool = True) -> None:
             _write("/proc/self/gid_map", f"{gid} {gid} 1")
         iso.steps["pid"] = True
     except OSError as exc:
-        iso.steps["pid"] = f"no PID namespace: {exc.strerror}"
+        iso.steps["pid"] = str(exc.strerror or exc)
 
 
 def _children(parent: int) -> list[int]:
@@ -183,12 +184,12 @@ def _drop_capabilities() -> None:
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
-def _step(iso: Isolation, name: str, fn, *args: object, failed: str) -> None:  # type: ignore[no-untyped-def]
+def _step(iso: Isolation, name: str, fn, *args: object) -> None:  # type: ignore[no-untyped-def]
     try:
         fn(*args)
         iso.steps[name] = True
     except OSError as exc:
-        iso.steps[name] = f"{failed}: {exc.strerror or exc}"
+        iso.steps[name] = str(exc.strerror or exc)
 
 
 def close_fds_except(keep: set[int]) -> None:
@@ -217,8 +218,8 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
     """Confine the current (snippet) process; call after fork, before running untrusted code."""
     os.setsid()
     if namespaces:
-        _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET), failed="no network namespace")
-        _step(iso, "files", _read_only_filesystem, work, iso.held("pid"), failed="no read-only mount namespace")
+        _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET))
+        _step(iso, "files", _read_only_filesystem, work, iso.held("pid"))
     else:
         iso.steps.update(net=OFF, files=OFF, caps=OFF)
     if datasets:
@@ -227,7 +228,7 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
         except OSError:
             pass  # a snippet that needs the cache will say so itself
     if namespaces and (os.geteuid() == 0 or iso.held("pid")):
-        _step(iso, "caps", _drop_capabilities, failed="capabilities kept")
+        _step(iso, "caps", _drop_capabilities)
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     limit = memory_mb << 20 if hard == resource.RLIM_INFINITY else min(memory_mb << 20, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -218,7 +218,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, te
 def _check(staged: Path, written: set[str]) -> None:
     problems = check_site(staged, written)
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        more = words("errors.publish_site.and_more", n=len(problems) - 1) if len(problems) > 1 else ""
         raise LecturegenError(words("errors.publish_site.site_did_not_pass", problems=problems[0], more=more))
 
 

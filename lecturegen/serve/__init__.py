@@ -90,8 +90,8 @@ class Rebuilder:
             self.state.update(built=False, error=f"{type(exc).__name__}: {exc}")
             return False
         trained = [n for n, s in outcome.status.items() if s.trained]
-        what = f"trained {', '.join(trained)}" if trained else "nothing retrained"
-        reload = "; the browser reloads" if self.state.version else ""
+        what = say("cli.serve.trained", names=", ".join(trained)) if trained else say("cli.serve.nothing_retrained")
+        reload = say("cli.serve.browser_reloads") if self.state.version else ""
         _tell(say("cli.serve.built_in", seconds=time.perf_counter() - started, what=what, reload=reload))
         self.state.update(built=True)
         return True
@@ -100,7 +100,8 @@ class Rebuilder:
 def _describe(changes) -> str:
     paths = {Path(path) for _, path in changes}
     names = sorted({p.name for p in paths if p.exists()} or {p.name for p in paths})  # not an editor's temp file
-    return "changed: " + ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    more = say("cli.serve.and_more", n=len(names) - 4) if len(names) > 4 else ""
+    return say("cli.serve.changed", names=", ".join(names[:4]), more=more)
 
 
 def _watch(rebuilder: Rebuilder, paths: list[Path], stop: threading.Event) -> None:
@@ -132,7 +133,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     rebuilder = Rebuilder(make_opts, state)
     paths = watched_paths(opts)  # a bad chapter id fails here, before anything starts
     sock = _bind(port)
-    rebuilder.build("first build")
+    rebuilder.build(say("cli.serve.first_build"))
     url = f"http://{HOST}:{sock.getsockname()[1]}/slides.html"
 
     class Server(uvicorn.Server):
