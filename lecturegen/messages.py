@@ -96,13 +96,16 @@ def text(lang: str, key: str) -> str:
 
 class _Particles(string.Formatter):
     """str.format plus Korean particles that follow the word filled in: ``{name:을}`` gives
-    'ch4를' or 'output/ch5을'... by the word's last sound (:func:`lecturegen.formats.josa`)."""
+    'ch4를' or 'v3을' by the word's last sound (:func:`lecturegen.formats.josa`); ``{name:'이}``
+    quotes the word first: \'relu\'가."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
         from lecturegen.formats import PAIRS, josa
 
         if format_spec in PAIRS:
             return josa(value, format_spec)
+        if format_spec[:1] == "'" and format_spec[1:] in PAIRS:  # {name:'이}: 'relu'가, quoted
+            return josa(f"'{value}'", format_spec[1:])
         return super().format_field(value, format_spec)
 
 

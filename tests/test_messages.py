@@ -23,7 +23,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lecturegen"
 # What may keep a literal English string in a terminal call, and why.
 ALLOWED_FILES = {
     "build/notebook.py": "its print() lines are code written into the students' notebook (lecture content)",
-    "build/apiprobe.py": "a script run in a child process that prints JSON for the parent to read",
 }
 TERMINAL_ATTRS = {"echo", "print", "info", "warning", "warn", "error", "exception", "_say"}
 TERMINAL_NAMES = {"print", "_tell"}
@@ -138,6 +137,11 @@ def _literal_lines() -> list[str]:
                 name in TERMINAL_ATTRS and isinstance(node.func, ast.Attribute))
             if (is_error or is_terminal) and _english(node.args[0]):
                 found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:90]}")
+        for node in ast.walk(tree):  # raise _fail(path, "...English..."): a function that builds the error
+            # (Python's own exception classes, raised by a chapter's Python API or caught inside, stay English)
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and (_name(node.exc.func) or "A")[0] in "_abcdefghijklmnopqrstuvwxyz":
+                if any(_english(arg) for arg in [*node.exc.args, *(k.value for k in node.exc.keywords)]):
+                    found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:90]}")
     return found
 
 
@@ -227,7 +231,7 @@ def test_every_catalog_has_every_english_key_with_the_same_fields(lang):
     assert differ == [], f"{lang}.toml: other {{fields}} than en.toml"
 
 
-PARTICLE_AFTER_FIELD = re.compile(r"\{[a-z_0-9]+\}(으로|이라|이어야|을|를|이|가|은|는|과|와|로|라)")
+PARTICLE_AFTER_FIELD = re.compile(r"\{[a-z_0-9]+\}['\"]?(으로|이라|이어야|을|를|이|가|은|는|과|와|로|라)")
 
 
 def test_korean_particles_after_a_field_follow_the_word_filled_in():
@@ -239,6 +243,7 @@ def test_korean_particles_after_a_field_follow_the_word_filled_in():
     form = messages.PARTICLES.format
     assert form("{a:을} {b:을} {c:이} {d:으로} {e:이라}고", a="ch4", b="v3", c="output/ch5", d="파일", e="47040") \
         == "ch4를 v3을 output/ch5가 파일로 47040이라고"
+    assert form("{a:'이} {b:'은}", a="relu", b="sigmoid_lr") == "'relu'가 'sigmoid_lr'은"
     assert form("{seconds:.1f}초", seconds=1.25) == "1.2초"  # other specs as str.format
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from lecturegen.build.store import CacheStore
 from lecturegen.errors import LecturegenError
+from lecturegen.messages import say
 from lecturegen.versions import library_versions
 
 
@@ -84,7 +85,7 @@ def _run(requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, dict[str,
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         names = ", ".join(sorted({cls for cls, _ in requests}))
-        raise LecturegenError(f"cannot probe keras.optimizers.{names} ({last}); check the TensorFlow install")
+        raise LecturegenError(say("errors.apiprobe.cannot_probe", names=names, last=last))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from lecturegen.errors import ChapterError
+from lecturegen.messages import say
 
 RESERVED = ("assets", "figures", "math", "slides.html", "handout.html", "report.json")
 
@@ -55,7 +56,7 @@ def _line_of(content: Path, reference: str) -> int | None:
 
 def _fail(content: Path, reference: str, problem: str) -> ChapterError:
     line = _line_of(content, reference)
-    where = f"{content.name}{f' line {line}' if line else ''} ({content.parent.name})"
+    where = f"{say('cli.render.at_line', name=content.name, line=line) if line else content.name} ({content.parent.name})"
     return ChapterError(f"{where}: {problem}")
 
 
@@ -70,17 +71,17 @@ def local_files(markdown_text: str, content: Path) -> list[LocalFile]:
         rel = unquote(parts.path)
         target = PurePosixPath(rel)
         if target.is_absolute() or ".." in target.parts:
-            raise _fail(content, src, f"{kind} '{src}' points outside the chapter's folder; put the file in "
-                        f"{folder} and refer to it by a path inside it")
+            raise _fail(content, src, say("errors.media.points_outside", kind=say(f"cli.media.{kind}"), src=src,
+                                          folder=folder))
         if target.parts and target.parts[0] in RESERVED:
             continue  # the build's own figures, formulas and assets
         source = (folder / rel).resolve()
         if not source.is_relative_to(folder):
-            raise _fail(content, src, f"{kind} '{src}' leads outside the chapter's folder (a link to elsewhere); "
-                        f"copy the file into {folder}")
+            raise _fail(content, src, say("errors.media.leads_outside", kind=say(f"cli.media.{kind}"), src=src,
+                                          folder=folder))
         if not source.is_file():
-            raise _fail(content, src, f"{kind} '{src}' not found: no file {source}; add it next to "
-                        f"{content.name} or fix the reference")
+            raise _fail(content, src, say("errors.media.not_found", kind=say(f"cli.media.{kind}"), src=src,
+                                          source=source, name=content.name))
         files[target] = LocalFile(src, source, target)
     return list(files.values())
 
