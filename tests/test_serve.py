@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers import BROWSER_ARGS, CHROMIUM, start_cli, wait_for_line
+from helpers import CHROMIUM, start_cli, wait_for_line
 from lecturegen.cli import main
 from lecturegen.serve.app import inject
 
@@ -23,8 +23,8 @@ def test_script_is_injected_only_when_served(quick_build):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no headless browser at {CHROMIUM}")
-def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tmp_path, cache_dir):
-    from playwright.sync_api import expect, sync_playwright
+def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tmp_path, cache_dir, browser):
+    from playwright.sync_api import expect
 
     course = tmp_path / "course"
     assert main(["new", "ch7", "--dir", str(course)]) == 0
@@ -38,35 +38,33 @@ def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tm
         wait_for_line(proc, "serving http://")
         url = re.search(r"serving (\S+)", "\n".join(proc.lines)).group(1)
         assert not list((tmp_path / "o" / "ch7").glob("*.js")), "nothing of the server is in the output"
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(url)
-            page.wait_for_function("window.Reveal && Reveal.isReady()")
-            slide = page.evaluate("[...document.querySelectorAll('.reveal .slides > section')]"
-                                  ".findIndex(s => s.textContent.includes('둘째 슬라이드'))")
-            assert slide > 0
-            page.evaluate(f"Reveal.slide({slide})")
-            expect(page.locator(".reveal .slides section.present h1")).to_have_text("둘째 슬라이드")
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        page.wait_for_function("window.Reveal && Reveal.isReady()")
+        slide = page.evaluate("[...document.querySelectorAll('.reveal .slides > section')]"
+                              ".findIndex(s => s.textContent.includes('둘째 슬라이드'))")
+        assert slide > 0
+        page.evaluate(f"Reveal.slide({slide})")
+        expect(page.locator(".reveal .slides section.present h1")).to_have_text("둘째 슬라이드")
 
-            started = time.monotonic()
-            content.write_text(good.replace("처음 문장입니다.", "고친 문장입니다."), encoding="utf-8")
-            expect(page.locator(".reveal .slides section.present")).to_contain_text("고친 문장입니다.", timeout=60_000)
-            prose_seconds = time.monotonic() - started
-            assert page.evaluate("Reveal.getIndices().h") == slide
+        started = time.monotonic()
+        content.write_text(good.replace("처음 문장입니다.", "고친 문장입니다."), encoding="utf-8")
+        expect(page.locator(".reveal .slides section.present")).to_contain_text("고친 문장입니다.", timeout=60_000)
+        prose_seconds = time.monotonic() - started
+        assert page.evaluate("Reveal.getIndices().h") == slide
 
-            content.write_text(good.replace("{%- set b = runs.baseline -%}", "{%- set b = runs.baslin -%}"),
-                               encoding="utf-8")
-            overlay = page.locator("#lecturegen-overlay")
-            expect(overlay).to_contain_text("no run 'baslin' in chapter ch7; known: baseline", timeout=60_000)
-            expect(page.locator(".reveal .slides section.present")).to_contain_text("고친 문장입니다.")
-            wait_for_line(proc, "error: ko.md line")
+        content.write_text(good.replace("{%- set b = runs.baseline -%}", "{%- set b = runs.baslin -%}"),
+                           encoding="utf-8")
+        overlay = page.locator("#lecturegen-overlay")
+        expect(overlay).to_contain_text("no run 'baslin' in chapter ch7; known: baseline", timeout=60_000)
+        expect(page.locator(".reveal .slides section.present")).to_contain_text("고친 문장입니다.")
+        wait_for_line(proc, "error: ko.md line")
 
-            content.write_text(good, encoding="utf-8")
-            expect(page.locator(".reveal .slides section.present")).to_contain_text("처음 문장입니다.", timeout=60_000)
-            expect(overlay).to_have_count(0)
-            assert page.evaluate("Reveal.getIndices().h") == slide
-            browser.close()
+        content.write_text(good, encoding="utf-8")
+        expect(page.locator(".reveal .slides section.present")).to_contain_text("처음 문장입니다.", timeout=60_000)
+        expect(overlay).to_have_count(0)
+        assert page.evaluate("Reveal.getIndices().h") == slide
+        page.close()
         print(f"prose edit -> visible in the browser: {prose_seconds:.2f} s")
     finally:
         proc.terminate()  # SIGTERM, as Ctrl-C would: the server stops cleanly

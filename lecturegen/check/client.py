@@ -18,11 +18,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import warnings
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Iterable
 
+from lecturegen.check.rules import parse_quietly
 from lecturegen.check.sandbox import OFF, scrubbed_env
 from lecturegen.messages import say
 
@@ -42,9 +42,7 @@ def preload_modules(codes: Iterable[str]) -> list[str]:
     found: dict[str, None] = {}
     for code in codes:
         try:
-            with warnings.catch_warnings():  # e.g. invalid escapes: the runner reports them
-                warnings.simplefilter("ignore")
-                tree = ast.parse(code)
+            tree = parse_quietly(code)  # e.g. invalid escapes: the runner reports them
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):

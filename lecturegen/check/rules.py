@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
@@ -176,12 +177,23 @@ def _static_match(rule: Rule, node: ast.AST) -> str | None:
     return None
 
 
+_PARSING = threading.Lock()
+
+
+def parse_quietly(code: str) -> ast.Module:
+    """``ast.parse`` without its compile warnings (the runner reports those), one thread at a time:
+    the audit's threads parse snippets together, and CPython 3.11's parser can fail with "AST
+    constructor recursion depth mismatch" when two threads parse at once (and ``catch_warnings``
+    is process state)."""
+    with _PARSING, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(code)
+
+
 def static_hits(code: str, offset: int = 0) -> dict[int, tuple[str, str]]:
     """{file line: (rule id, fix)} for known-legacy patterns found in ``code`` via ``ast``."""
     try:
-        with warnings.catch_warnings():  # the runner reports compile warnings, not us
-            warnings.simplefilter("ignore")
-            tree = ast.parse(code)
+        tree = parse_quietly(code)
     except (SyntaxError, ValueError):
         return {}
     hits: dict[int, tuple[str, str]] = {}
