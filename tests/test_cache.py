@@ -35,6 +35,25 @@ def test_rebuild_hits_cache_without_importing_tensorflow(quick_build, cache_dir,
     assert {s["status"] for s in result["status"].values()} == {"cached"}
 
 
+# (numpy is left out: the offline sample data set is read with it; an IDX folder needs none)
+HEAVY = ("tensorflow", "keras", "matplotlib", "rich", "fontTools", "weasyprint")
+
+
+@pytest.mark.slow
+def test_cached_rebuild_through_the_command_imports_nothing_heavy(quick_build, cache_dir, tmp_path):
+    """`lecturegen build` with every result, figure and formula cached: the whole command (its
+    subcommands' modules included) imports none of the slow packages (python -X importtime)."""
+    from helpers import cli_env
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "lecturegen", "build", "ch4", "--profile", "quick",
+                           "--data", "sample", "--out", str(tmp_path), "--cache-dir", str(cache_dir), "--quiet"],
+                          capture_output=True, text=True, timeout=120, env=cli_env())
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "lecturegen.build.pipeline" in imported  # the build really ran here
+    assert sorted(name for name in imported if name.split(".")[0] in HEAVY) == []
+
+
 @pytest.mark.slow
 def test_changed_seed_retrains_and_explains(quick_build, cache_dir, runner, tmp_path):
     from lecturegen.cli import app

@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from lecturegen.terminal import plain
 from lecturegen.messages import say
@@ -31,8 +28,11 @@ def _first_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def render_table(results: list[CheckResult], console: Console) -> None:
+def render_table(results: list[CheckResult], console) -> None:
     """Print results as a rich table plus a one-line summary."""
+    from rich.table import Table  # rich only when a table is printed: a build does not import it
+    from rich.text import Text
+
     table = Table(show_lines=True, title="lecturegen check")
     for column in ("file:line", "snippet", "verdict", "message", "suggested fix"):
         table.add_column(column, overflow="fold")
@@ -94,6 +94,8 @@ def register(app: typer.Typer) -> None:
         elif format == "text" or (format is None and not sys.stdout.isatty()):
             render_text(results)
         else:
+            from rich.console import Console
+
             render_table(results, Console(soft_wrap=False))
         if any(r.verdict in FAILING for r in results):
             raise typer.Exit(code=1)
