@@ -29,7 +29,7 @@ class LocalExecutor:
 
     def execute(self, runs: list[RunSpec], dataset: Dataset, reporter: Reporter,
                 on_result: Callable[[Finished], None]) -> None:
-        from lecturegen.build.train import SharedData  # imports TensorFlow only when something must train
+        from lecturegen.build.train import SharedData  # execute() runs only when something must train
 
         shared = SharedData()  # the prepared images, made once for all of this build's runs
         groups: dict[tuple[str, int], list[RunSpec]] = {}
