@@ -110,11 +110,11 @@ def _cached(key: str, store: CacheStore | None) -> dict[str, dict[str, Any]] | N
 def probe_all(requests: list[tuple[str, dict[str, Any]]], store: CacheStore | None) -> dict[str, dict[str, dict[str, Any]]]:
     """Every request a content file made (``api_changes(...)``), by :func:`request_key`: what rendering
     reads. Requests not cached are probed together (:func:`_run`)."""
-    found = {request_key(cls, args): _cached(request_key(cls, args), store) for cls, args in requests}
-    missing = list({request_key(cls, args): (cls, args) for cls, args in requests
-                    if found[request_key(cls, args)] is None}.items())
+    keyed = {request_key(cls, args): (cls, args) for cls, args in requests}
+    found = {key: _cached(key, store) for key in keyed}
+    missing = [key for key, result in found.items() if result is None]
     if missing:
-        for (key, _), result in zip(missing, _run([request for _, request in missing])):
+        for key, result in zip(missing, _run([keyed[key] for key in missing])):
             if store is not None:
                 store.put("api", f"{key}.json", json.dumps(result).encode())
             found[key] = _SEEN.setdefault(key, result)
