@@ -4,7 +4,7 @@ For each ch4 experiment, on the same model (same seed) and the same prepared dat
 process (one TensorFlow import) alternates, ``--repeat`` times:
   plain:      model.fit(x_train, y_train, batch_size=32, epochs=E, validation_data=(x_test, y_test),
               verbose=0) then model.evaluate(x_test, y_test), without op determinism
-  lecturegen: lecturegen.build.train.train(...): the function `lecturegen build` trains with
+  lecturegen: lecturegen.engine.train.train(...): the function `lecturegen build` trains with
 Both validate on the test set after every epoch. Reported: the steady-state epoch (the last one,
 so XLA compilation and tracing are excluded) as training images per second, the whole
 fit + evaluate wall time (compilation included), and the ratios lecturegen / plain.
@@ -26,12 +26,12 @@ def worker(data: str, epochs: int, repeat: int, only: list[str]) -> None:
     from tensorflow import keras
     from tensorflow.python.framework import config as tf_config  # the public API has no disable_...
 
-    from lecturegen.build import train as lgtrain
+    from lecturegen.engine import train as lgtrain
     from lecturegen.chapter import Profile
     from lecturegen.chapters import ch4
-    from lecturegen.build.data import resolve
-    from lecturegen.build.progress import make_reporter
-    from lecturegen.build.prep import prepare
+    from lecturegen.engine.data import resolve
+    from lecturegen.engine.progress import make_reporter
+    from lecturegen.engine.prep import prepare
 
     dataset = resolve(data)
     profile = Profile("bench", None, None, epochs)

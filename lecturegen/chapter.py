@@ -23,7 +23,7 @@ from lecturegen.plugins import MAIN_GROUP, FigureSet, FigureSpec, Page, Table, p
 CHAPTER_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")  # also a file and folder name: lowercase, digits, _
 
 FIGURE_SETS = ("activations", "curves", "comparison", "params")
-"""The library's figure sets, by name in ``chapter(figures=...)``, drawn by :mod:`lecturegen.build.figures`:
+"""The library's figure sets, by name in ``chapter(figures=...)``, drawn by :mod:`lecturegen.engine.figures`:
 ``activations`` the six activation functions, ``curves`` one training-curve figure per experiment
 of the main group (``curves_<name>``), ``comparison`` test accuracy per experiment next to the
 references (``accuracy_comparison``), ``params`` test accuracy against parameter count

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lecturegen.build.context import Named
-from lecturegen.build.media import local_files
-from lecturegen.build.render import slide_chunks
+from lecturegen.engine.context import Named
+from lecturegen.engine.media import local_files
+from lecturegen.engine.render import slide_chunks
 from lecturegen.cli import main
 from lecturegen.errors import ChapterError
 
@@ -134,7 +134,7 @@ def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path):
 def test_page_template_error_names_file_and_line(tmp_path, text, message):
     from types import SimpleNamespace
 
-    from lecturegen.build.render import render_page
+    from lecturegen.engine.render import render_page
 
     (tmp_path / "slides.html.j2").write_text(text, encoding="utf-8")
     ctx = SimpleNamespace(lang="ko", provenance={})

@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import pytest
 
-from lecturegen.build.cache import ResultCache, key_parts
+from lecturegen.engine.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES, chapter
 from lecturegen.chapters import ch4
 from lecturegen.claims import claim, evaluate, evaluate_all, previous_outcomes
-from lecturegen.build.context import fixed, pct
-from lecturegen.build.data import resolve
-from lecturegen.build.results import Measured, aggregate
+from lecturegen.engine.context import fixed, pct
+from lecturegen.engine.data import resolve
+from lecturegen.engine.results import Measured, aggregate
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lecturegen.build.store import SECRET
-from lecturegen.build.writer import write_marker
+from lecturegen.engine.store import SECRET
+from lecturegen.engine.writer import write_marker
 from helpers import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 
 distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install 'lecturegen[cluster]')")

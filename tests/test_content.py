@@ -14,13 +14,13 @@ import pytest
 
 from lecturegen import registry
 from lecturegen.chapter import PROFILES
-from lecturegen.build.context import Helpers, RenderContext, fixed, mean, pct, seconds
-from lecturegen.build.apiprobe import request_key
-from lecturegen.build.data import Fingerprint
+from lecturegen.engine.context import Helpers, RenderContext, fixed, mean, pct, seconds
+from lecturegen.engine.apiprobe import request_key
+from lecturegen.engine.data import Fingerprint
 from lecturegen.claims import evaluate_all
-from lecturegen.build.figures import RenderedFigure, chapter_figures
-from lecturegen.build.render import render_markdown, render_page, split_slides
-from lecturegen.build.results import LayerRow, ModelSummary, RunResult
+from lecturegen.engine.figures import RenderedFigure, chapter_figures
+from lecturegen.engine.render import render_markdown, render_page, split_slides
+from lecturegen.engine.results import LayerRow, ModelSummary, RunResult
 
 CHAPTER = registry.get("ch4")
 SECTIONS = {
@@ -126,7 +126,7 @@ def test_every_measured_value_reaches_the_pages(runs, lang):
 @pytest.mark.slow
 def test_the_api_probe_asks_the_installed_keras():
     """The probe behind that table, for real: a child process imports TensorFlow and calls Adam."""
-    from lecturegen.build.apiprobe import probe
+    from lecturegen.engine.apiprobe import probe
 
     rows = probe("Adam", ADAM_CALL)
     assert set(rows) == set(ADAM_CALL)
@@ -197,7 +197,7 @@ def test_every_figure_and_formula_the_content_names_exists(runs):
 
 
 def test_math_renders_offline_to_svg(tmp_path):
-    from lecturegen.build.maths import write_math
+    from lecturegen.engine.maths import write_math
 
     path, height = write_math("\\sigma(x) = \\frac{1}{1+e^{-x}}", tmp_path, tmp_path / "cache")
     svg = (tmp_path / path).read_text()

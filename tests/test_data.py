@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from lecturegen.build import data
+from lecturegen.engine import data
 from lecturegen.errors import DataError
 from helpers import write_idx
 
@@ -152,7 +152,7 @@ def test_header_sizes_are_bounded_without_overflow(tmp_path):
 
 
 def test_pixels_and_labels_are_normalised_or_refused(caplog):
-    from lecturegen.build.data import Arrays, _check_arrays
+    from lecturegen.engine.data import Arrays, _check_arrays
 
     x = np.full((3, 784), 255, np.int64)
     y = np.array([1.0, 2.0, 9.0])

@@ -65,11 +65,11 @@ def test_diff_bad_paths_are_one_line_exit_2(tmp_path, capsys):
 def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runner, tmp_path):
     """Record relu's cached result as if TensorFlow 2.20.0 had produced it: the build must retrain
     exactly relu and say why, on the terminal and in report.json."""
-    from lecturegen.build.cache import ResultCache, key_parts
+    from lecturegen.engine.cache import ResultCache, key_parts
     from lecturegen.chapter import PROFILES
     from lecturegen.chapters import ch4
     from lecturegen.cli import app
-    from lecturegen.build.data import resolve
+    from lecturegen.engine.data import resolve
 
     cache_copy = tmp_path / "cache"
     shutil.copytree(cache_dir / "runs", cache_copy / "runs")

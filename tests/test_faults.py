@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from helpers import cli, cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
-from lecturegen.build.cache import ResultCache, key_parts
+from lecturegen.engine.cache import ResultCache, key_parts
 from lecturegen.chapter import PROFILES
 from lecturegen.chapters import ch4
-from lecturegen.build.data import resolve
+from lecturegen.engine.data import resolve
 from lecturegen.errors import LecturegenError
-from lecturegen.build.writer import MARKER, staged_output, write_marker
+from lecturegen.engine.writer import MARKER, staged_output, write_marker
 
 QUICK = ("--profile", "quick", "--data", "sample", "--quiet")
 
@@ -258,7 +258,7 @@ def test_build_command_names_the_folder_and_force(tmp_path):
 def test_disk_full_while_writing_leaves_the_previous_output(tmp_path):
     import errno
 
-    from lecturegen.build.writer import disk_full_is_an_error
+    from lecturegen.engine.writer import disk_full_is_an_error
 
     before = _tree(tmp_path)
     with pytest.raises(LecturegenError) as info:
@@ -327,7 +327,7 @@ def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tm
 
 
 def test_deeply_nested_or_damaged_previous_report_is_ignored_by_the_build(tmp_path):
-    from lecturegen.build.pipeline import previous_report
+    from lecturegen.engine.pipeline import previous_report
     from lecturegen.claims import previous_outcomes
 
     for text in (DEEP, "[1]", '{"claims": 5}', '{"claims": [{"id": ["x"]}, {"id": "a"}, 3]}'):
@@ -370,6 +370,6 @@ def test_a_damaged_cache_folder_does_not_lose_the_result(tmp_path, caplog, monke
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("lecturegen.build.store.write_atomic", full)
+    monkeypatch.setattr("lecturegen.engine.store.write_atomic", full)
     with pytest.raises(OSError):  # a full disk still stops the build (one line, see disk_full_is_an_error)
         cache.store(parts, result)

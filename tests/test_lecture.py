@@ -10,9 +10,9 @@ import re
 import numpy as np
 import pytest
 
-from lecturegen.build.context import Helpers, differing_lines
-from lecturegen.build.data import Fingerprint
-from lecturegen.build.render import markdown
+from lecturegen.engine.context import Helpers, differing_lines
+from lecturegen.engine.data import Fingerprint
+from lecturegen.engine.render import markdown
 from lecturegen.claims import claim, evaluate_all
 from lecturegen.formats import josa
 
@@ -92,7 +92,7 @@ def test_a_claim_about_mnist_does_not_apply_to_fashion_mnist(runs):
 
 
 def test_fashion_build_speaks_of_clothes_not_digits(runs):
-    from lecturegen.build.render import render_markdown
+    from lecturegen.engine.render import render_markdown
 
     fp = Fingerprint("idx", "fashion-mnist", "0" * 64, 54_321, 9_876, False)
     for lang, digit_words, classes in (("ko", "숫자 3", "앵클 부츠"), ("en", "the digit 3", "ankle boot")):
@@ -107,9 +107,9 @@ def test_fashion_build_speaks_of_clothes_not_digits(runs):
 def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, tmp_path):
     import dataclasses
 
-    from lecturegen.build import pipeline, train
-    from lecturegen.build.cache import ResultCache
-    from lecturegen.build.progress import LineReporter
+    from lecturegen.engine import pipeline, train
+    from lecturegen.engine.cache import ResultCache
+    from lecturegen.engine.progress import LineReporter
 
     trained = []
 
@@ -126,7 +126,7 @@ def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, 
 
 
 def test_notebook_is_the_lecture(runs):
-    from lecturegen.build.notebook import build_notebook
+    from lecturegen.engine.notebook import build_notebook
 
     nb = build_notebook(context(runs, "ko"))
     code = [c.source for c in nb.cells if c.cell_type == "code"]
@@ -156,8 +156,8 @@ def test_colab_link_from_the_course_configuration(tmp_path):
 
 
 def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
-    from lecturegen.build import train
-    from lecturegen.build.data import Arrays, Dataset
+    from lecturegen.engine import train
+    from lecturegen.engine.data import Arrays, Dataset
 
     calls = []
     arrays = Arrays(*(np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)) * 2)

@@ -3,7 +3,7 @@ display names instead of identifiers. The browser and PDF checks are in test_cla
 
 from __future__ import annotations
 
-from lecturegen.build.figures import MIN_FONT_PT, FigureSpec, min_font_pt, render_figures
+from lecturegen.engine.figures import MIN_FONT_PT, FigureSpec, min_font_pt, render_figures
 from lecturegen.chapter import experiment
 from lecturegen.publish.pdf import keep_korean_words
 

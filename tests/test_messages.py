@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lecturegen"
 
 # What may keep a literal English string in a terminal call, and why.
 ALLOWED_FILES = {
-    "build/notebook.py": "its print() lines are code written into the students' notebook (lecture content)",
+    "engine/notebook.py": "its print() lines are code written into the students' notebook (lecture content)",
 }
 TERMINAL_ATTRS = {"echo", "print", "info", "warning", "warn", "error", "exception", "_say"}
 TERMINAL_NAMES = {"print", "_tell"}

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from lecturegen.build.data import resolve
-from lecturegen.build.progress import make_reporter
-from lecturegen.build.schedule import expected_cost, longest_first
+from lecturegen.engine.data import resolve
+from lecturegen.engine.progress import make_reporter
+from lecturegen.engine.schedule import expected_cost, longest_first
 from lecturegen.chapter import PROFILES, Profile, experiment
 from lecturegen.chapters import ch4
 from lecturegen.errors import TrainingError
@@ -30,8 +30,8 @@ def test_the_most_expensive_run_starts_first():
 
 @pytest.mark.slow
 def test_threads_train_exactly_what_a_sequential_build_trains():
-    from lecturegen.build.parallel import train_in_threads
-    from lecturegen.build.train import train
+    from lecturegen.engine.parallel import train_in_threads
+    from lecturegen.engine.train import train
 
     dataset = resolve("sample")
     # dropout (quickstart), batch 1 (single_sample, many steps per call), Adam (opt_adam)
@@ -54,7 +54,7 @@ def broken():
 
 @pytest.mark.slow
 def test_a_failing_run_stops_the_others_and_fails_the_build():
-    from lecturegen.build.parallel import train_in_threads
+    from lecturegen.engine.parallel import train_in_threads
 
     dataset = resolve("sample")
     long_run = ch4.CHAPTER.experiment("single_sample")  # 2 x 4,000 updates of batch 1: the most expensive
@@ -69,7 +69,7 @@ def test_the_device_is_named_from_what_tensorflow_sees():
     """No GPU here: the GPU branch runs against a stand-in for ``tf.config`` (untested on a real GPU)."""
     from types import SimpleNamespace
 
-    from lecturegen.build.train import device_name
+    from lecturegen.engine.train import device_name
 
     def fake_tf(gpus, details):
         experimental = SimpleNamespace(get_device_details=lambda device: details)

@@ -253,7 +253,7 @@ def test_experiment_names_with_control_characters_are_refused(name, tmp_path, mo
 
 
 def test_publish_refuses_a_file_the_build_did_not_write(tmp_path):
-    from lecturegen.build.writer import write_marker
+    from lecturegen.engine.writer import write_marker
     from lecturegen.publish.site import PublishOptions, publish
 
     folder = _fake_built(tmp_path / "out")

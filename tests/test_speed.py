@@ -7,8 +7,8 @@ import json
 import pytest
 
 from lecturegen.chapters import ch4
-from lecturegen.build.data import resolve
-from lecturegen.build.prep import prepare
+from lecturegen.engine.data import resolve
+from lecturegen.engine.prep import prepare
 
 # Tolerance of the agreement test: the same batches and updates, only executed differently, so the
 # per-epoch losses agree to floating-point rounding and the accuracies to within one test image.
@@ -18,7 +18,7 @@ ACCURACY_TOLERANCE = 1 / 500
 
 @pytest.mark.slow
 def test_accelerated_fit_agrees_with_plain_fit():
-    from lecturegen.build.train import fit_and_evaluate, import_tensorflow
+    from lecturegen.engine.train import fit_and_evaluate, import_tensorflow
 
     tf, keras = import_tensorflow()
     tf.config.experimental.enable_op_determinism()

@@ -24,10 +24,10 @@ from lecturegen import __version__, clock, messages
 from lecturegen.config import Course, colab_link
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.report import Report, ReportError
-from lecturegen.build.fonts import font_css
+from lecturegen.engine.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
-from lecturegen.build.writer import MARKER, unlisted
+from lecturegen.engine.writer import MARKER, unlisted
 from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
 from lecturegen.messages import say as words
@@ -223,8 +223,8 @@ def _check(staged: Path, written: set[str]) -> None:
 
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
-    from lecturegen.build.cache import default_cache_dir
-    from lecturegen.build.store import CacheStore
+    from lecturegen.engine.cache import default_cache_dir
+    from lecturegen.engine.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()

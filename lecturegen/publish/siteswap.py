@@ -5,7 +5,7 @@ parent folder can be moved). A publish writes a new version into ``.site.version
 renames it to ``<v>`` when it is complete, and then replaces the symlink with ``os.replace``,
 which is one ``rename(2)``: a reader or a web server resolving ``site/...`` sees either the old
 site or the new one, never a half-written one and never a missing one (moving folders aside
-and back, as :mod:`lecturegen.build.writer` does for a build folder, leaves a moment with no site).
+and back, as :mod:`lecturegen.engine.writer` does for a build folder, leaves a moment with no site).
 A publish that fails or is killed leaves only a ``.partial`` folder, removed by the next
 publish; the symlink and the version it points to are untouched. The previous version is kept
 until the next publish, so requests already in flight when the link changes still complete.

@@ -294,7 +294,7 @@ def mini_batch():
 
 def _clear_gap(better: str, worse: str):
     """A check: ``better``'s mean test accuracy beats ``worse``'s by more than their two spreads together."""
-    from lecturegen.build.results import spread
+    from lecturegen.engine.results import spread
 
     def check(runs) -> bool:
         a, b = runs[better].test_accuracy, runs[worse].test_accuracy

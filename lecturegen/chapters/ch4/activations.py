@@ -101,7 +101,7 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
 def activation_figures(chapter, runs: dict, is_sample: bool) -> list:
     """ch4's own ``activations`` figure set: ``activation_<name>``, drawn by the lecture's code."""
     from lecturegen import messages
-    from lecturegen.build.figures import FigureSpec
+    from lecturegen.engine.figures import FigureSpec
 
     return [FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
                        {"function": key}, depends=(PLOTS[key], Pyplot))

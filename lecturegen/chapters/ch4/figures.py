@@ -11,7 +11,7 @@ teaching figures beyond the original lecture, each computed, none drawn by hand.
 
 from __future__ import annotations
 
-from lecturegen.build.figures import X_RANGE, activation_values, display_names
+from lecturegen.engine.figures import X_RANGE, activation_values, display_names
 from lecturegen.chapter import FigureSpec
 
 TEXT = {

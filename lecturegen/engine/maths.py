@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from lecturegen.build.store import CacheStore
+from lecturegen.engine.store import CacheStore
 from lecturegen.errors import ChapterError
 from lecturegen.messages import say
 from lecturegen.versions import dist_version

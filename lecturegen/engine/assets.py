@@ -1,7 +1,7 @@
 """Static files the pages load, copied next to them so they open offline from file://.
 
 reveal.js comes from the ``pyreveal`` package (a PyPI package that bundles reveal.js's
-``dist/``), the Korean font from ``koreanize-matplotlib`` (see :mod:`lecturegen.build.fonts`);
+``dist/``), the Korean font from ``koreanize-matplotlib`` (see :mod:`lecturegen.engine.fonts`);
 nothing is committed or fetched.
 """
 

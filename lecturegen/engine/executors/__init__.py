@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from lecturegen.build.data import Dataset
-from lecturegen.build.progress import Reporter
-from lecturegen.build.results import RunResult
+from lecturegen.engine.data import Dataset
+from lecturegen.engine.progress import Reporter
+from lecturegen.engine.results import RunResult
 from lecturegen.chapter import Experiment, Profile
 from lecturegen.errors import UsageError
 from lecturegen.messages import say
@@ -115,10 +115,10 @@ def make_executor(opts: ExecutorOptions, reporter: Reporter) -> Executor:
     """The executor the options ask for; a Dask one is connected (or its LocalCluster started) now."""
     check_options(opts)
     if opts.kind == "dask":
-        from lecturegen.build.executors.cluster import DaskExecutor
+        from lecturegen.engine.executors.cluster import DaskExecutor
 
         return DaskExecutor.connect(opts.scheduler, opts.workers, reporter)
-    from lecturegen.build.executors.local import LocalExecutor
-    from lecturegen.build.schedule import default_jobs
+    from lecturegen.engine.executors.local import LocalExecutor
+    from lecturegen.engine.schedule import default_jobs
 
     return LocalExecutor(opts.jobs or default_jobs(), opts.data_spec, opts.chapters_dirs, opts.processes)

@@ -10,17 +10,17 @@ import time
 from typing import TYPE_CHECKING
 
 from lecturegen.chapter import Experiment, Profile
-from lecturegen.build.data import Dataset
+from lecturegen.engine.data import Dataset
 from lecturegen.errors import TrainingError
-from lecturegen.build.prep import keras_loader, load_with_keras, prepare
-from lecturegen.build.results import LayerRow, ModelSummary, RunResult
+from lecturegen.engine.prep import keras_loader, load_with_keras, prepare
+from lecturegen.engine.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
-from lecturegen.build.progress import run_summary
+from lecturegen.engine.progress import run_summary
 from lecturegen.messages import say
 
 if TYPE_CHECKING:
-    from lecturegen.build.progress import Reporter
+    from lecturegen.engine.progress import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, ep
 
 def training_arrays(dataset: Dataset):
     """The images a run trains on: a Keras source goes through ``keras.datasets.<name>.load_data()``,
-    the loader the slides and the notebook show; files are read by :mod:`lecturegen.build.data`."""
+    the loader the slides and the notebook show; files are read by :mod:`lecturegen.engine.data`."""
     fp = dataset.fingerprint
     return load_with_keras(keras_loader(fp.name)) if fp.source == "keras" else dataset.arrays
 

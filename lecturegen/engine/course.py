@@ -16,17 +16,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lecturegen.build import data
-from lecturegen.build.cache import ResultCache
-from lecturegen.build.executors import check_options, make_executor
+from lecturegen.engine import data
+from lecturegen.engine.cache import ResultCache
+from lecturegen.engine.executors import check_options, make_executor
 from lecturegen import terminal
-from lecturegen.build.pipeline import (BuildOptions, BuildOutcome, _cache_folder, _validate, data_sizes, output_dir,
+from lecturegen.engine.pipeline import (BuildOptions, BuildOutcome, _cache_folder, _validate, data_sizes, output_dir,
                                        render_target, seed_list)
-from lecturegen.build.tflog import tensorflow_log
-from lecturegen.build.progress import Reporter
-from lecturegen.build.store import CacheStore
-from lecturegen.build.runs import train_chapters
-from lecturegen.build.writer import disk_full_is_an_error, staged_output
+from lecturegen.engine.tflog import tensorflow_log
+from lecturegen.engine.progress import Reporter
+from lecturegen.engine.store import CacheStore
+from lecturegen.engine.runs import train_chapters
+from lecturegen.engine.writer import disk_full_is_an_error, staged_output
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.messages import say
 

@@ -1,7 +1,7 @@
 """Cached training results, keyed by everything that can change a number (never the prose).
 
 Each entry stores the key's parts next to the result, so a miss can say *why* it retrains; the
-cache store (:mod:`lecturegen.build.store`) keeps it with a keyed checksum, so a damaged or
+cache store (:mod:`lecturegen.engine.store`) keeps it with a keyed checksum, so a damaged or
 edited entry is detected and retrained instead of trusted.
 """
 
@@ -16,13 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from lecturegen.build.writer import DISK_FULL
+from lecturegen.engine.writer import DISK_FULL
 from lecturegen.safefs import discard, loads
-from lecturegen.build import prep, train
+from lecturegen.engine import prep, train
 from lecturegen.chapter import Chapter, Experiment, Profile
-from lecturegen.build.data import Fingerprint
-from lecturegen.build.results import RunResult
-from lecturegen.build.store import CacheStore
+from lecturegen.engine.data import Fingerprint
+from lecturegen.engine.results import RunResult
+from lecturegen.engine.store import CacheStore
 from lecturegen.versions import library_versions
 from lecturegen.messages import Phrase, say
 
@@ -173,7 +173,7 @@ class ResultCache:
                 self.files.put("runs", latest, json.dumps(parts, indent=1, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
             if exc.errno in DISK_FULL:
-                raise  # a full disk stops the build (lecturegen.build.writer.disk_full_is_an_error)
+                raise  # a full disk stops the build (lecturegen.engine.writer.disk_full_is_an_error)
             # a damaged cache folder (a file where a folder belongs, no permission) must not lose a training run
             log.warning(say("cli.cache.cannot_store", name=parts["experiment"], problem=exc.strerror or exc,
                             where=exc.filename or say("cli.cache.the_cache_folder")))

@@ -30,7 +30,7 @@ class LocalFile:
 
 def _references(markdown_text: str) -> list[tuple[str, str]]:
     """(kind, src) of every Markdown image and link, in order."""
-    from lecturegen.build.render import markdown
+    from lecturegen.engine.render import markdown
 
     found = []
     for token in markdown().parse(markdown_text):

@@ -11,7 +11,7 @@ from collections import namedtuple
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lecturegen.build.data import Arrays
+    from lecturegen.engine.data import Arrays
 
 Data = namedtuple("Data", "x_train y_train x_test y_test")
 
@@ -51,7 +51,7 @@ def load_with_keras(name: str = "mnist") -> Arrays:
     """What a build whose source is Keras trains on: ``keras.datasets.<name>.load_data()``, as on the slide."""
     from tensorflow import keras
 
-    from lecturegen.build.data import Arrays
+    from lecturegen.engine.data import Arrays
 
     (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
     return Arrays(x_train, y_train, x_test, y_test)

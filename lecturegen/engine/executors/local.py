@@ -1,8 +1,8 @@
 """``--executor local`` (the default): today's training, on this machine.
 
-A thin wrapper: one run after another in this process (:func:`lecturegen.build.train.train`), or
+A thin wrapper: one run after another in this process (:func:`lecturegen.engine.train.train`), or
 with ``--jobs N`` N runs of each (chapter, seed) at once, in threads or (``--processes``) worker processes
-(:func:`lecturegen.build.parallel.train_concurrently`).
+(:func:`lecturegen.engine.parallel.train_concurrently`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import socket
 from pathlib import Path
 from typing import Callable
 
-from lecturegen.build.data import Dataset
-from lecturegen.build.executors import Finished, RenamingReporter, RunSpec
-from lecturegen.build.progress import Reporter
+from lecturegen.engine.data import Dataset
+from lecturegen.engine.executors import Finished, RenamingReporter, RunSpec
+from lecturegen.engine.progress import Reporter
 
 
 class LocalExecutor:
@@ -29,7 +29,7 @@ class LocalExecutor:
 
     def execute(self, runs: list[RunSpec], dataset: Dataset, reporter: Reporter,
                 on_result: Callable[[Finished], None]) -> None:
-        from lecturegen.build.train import SharedData  # execute() runs only when something must train
+        from lecturegen.engine.train import SharedData  # execute() runs only when something must train
 
         shared = SharedData()  # the prepared images, made once for all of this build's runs
         groups: dict[tuple[str, int], list[RunSpec]] = {}
@@ -39,7 +39,7 @@ class LocalExecutor:
             if self.jobs > 1 and len(specs) > 1 and (self.data_spec is not None or not self.processes):
                 self._concurrently(chapter_id, seed, specs, dataset, reporter, on_result, shared)
             else:
-                from lecturegen.build.train import train
+                from lecturegen.engine.train import train
 
                 for spec in specs:
                     progress = reporter if spec.progress_name == spec.experiment.name else \
@@ -49,7 +49,7 @@ class LocalExecutor:
 
     def _concurrently(self, chapter_id: str, seed: int, specs: list[RunSpec], dataset: Dataset, reporter: Reporter,
                       on_result: Callable[[Finished], None], shared=None) -> None:
-        from lecturegen.build.parallel import train_concurrently
+        from lecturegen.engine.parallel import train_concurrently
 
         by_experiment = {spec.experiment.name: spec for spec in specs}
         train_concurrently(chapter_id, [spec.experiment for spec in specs], self.data_spec, dataset.fingerprint.sha256,

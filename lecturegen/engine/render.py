@@ -22,7 +22,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from lecturegen import messages
-from lecturegen.build.context import FILTERS, Helpers, RenderContext
+from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
 from lecturegen.messages import say
@@ -136,7 +136,7 @@ def _template_error(exc: Exception, path: Path, what: str | None = None) -> Chap
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
     """Fill the chapter's content file for this language with the build's values
-    (``notebook``: for the notebook's cells, see :class:`~lecturegen.build.context.Helpers`)."""
+    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`)."""
     return _render(Helpers(ctx, notebook))
 
 

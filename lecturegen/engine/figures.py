@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from lecturegen import messages
-from lecturegen.build.store import CacheStore
-from lecturegen.build.results import spread
+from lecturegen.engine.store import CacheStore
+from lecturegen.engine.results import spread
 from lecturegen.errors import ChapterError
 from lecturegen.plugins import FigureSpec
 from lecturegen.messages import say

@@ -10,7 +10,7 @@ Two ways, both training with exactly the code a sequential build uses (:func:`tr
 - processes (``--processes``): one worker process per run in flight, each importing TensorFlow
   and reading the data itself (more memory), with an equal share of the CPU threads.
 
-Runs start most expensive first (:mod:`lecturegen.build.schedule`); progress events travel
+Runs start most expensive first (:mod:`lecturegen.engine.schedule`); progress events travel
 back through a queue to the build's reporter, which only the calling thread uses.
 """
 
@@ -25,11 +25,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Callable
 
 from lecturegen.chapter import Experiment, Profile
-from lecturegen.build.data import Dataset
-from lecturegen.build.progress import Reporter
-from lecturegen.build.progress import forward_events as _forward
-from lecturegen.build.results import RunResult
-from lecturegen.build.schedule import longest_first
+from lecturegen.engine.data import Dataset
+from lecturegen.engine.progress import Reporter
+from lecturegen.engine.progress import forward_events as _forward
+from lecturegen.engine.results import RunResult
+from lecturegen.engine.schedule import longest_first
 from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
@@ -66,14 +66,14 @@ def _init_worker(threads: int, events) -> None:
     global _EVENTS
     _EVENTS = events
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from lecturegen.build import train
+    from lecturegen.engine import train
 
     train.limit_threads(threads)
 
 
 def _train_in_worker(chapter_id: str, exp_name: str, data_spec: str, sha256: str, profile: Profile, seed: int,
                      chapters_dirs: tuple = ()) -> RunResult:
-    from lecturegen.build import data, train
+    from lecturegen.engine import data, train
     from lecturegen import registry
 
     exp = registry.get(chapter_id, chapters_dirs).experiment(exp_name)
@@ -95,7 +95,7 @@ def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec
     `on_result` in the calling thread as each finishes. Threads of this process unless `processes`."""
     if not processes:
         if dataset is None:
-            from lecturegen.build import data
+            from lecturegen.engine import data
 
             dataset = data.resolve(data_spec)
         train_in_threads(experiments, dataset, profile, seed, jobs, reporter, on_result, shared)
@@ -143,7 +143,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
     first error is raised here, after they have stopped. ``shared``: the build's prepared data
     (:class:`train.SharedData`), one copy per kind for all runs; a new one when not given.
     """
-    from lecturegen.build import train
+    from lecturegen.engine import train
 
     shared = shared or train.SharedData()
 
@@ -187,7 +187,7 @@ def _collect(finished: queue_module.Queue, running: dict[str, threading.Thread],
              on_result: Callable[[Experiment, RunResult], None], cancel: threading.Event,
              error: BaseException | None) -> BaseException | None:
     """Hand over the runs that ended; on the first failure, ask the others to stop. Returns the first error."""
-    from lecturegen.build.train import Cancelled
+    from lecturegen.engine.train import Cancelled
 
     while True:
         try:

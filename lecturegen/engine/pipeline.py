@@ -10,25 +10,25 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.build import apiprobe, assets, data, maths
+from lecturegen.engine import apiprobe, assets, data, maths
 from lecturegen import clock, messages, registry
-from lecturegen.build.cache import ResultCache, default_cache_dir
+from lecturegen.engine.cache import ResultCache, default_cache_dir
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.chapter import PROFILES, Chapter, Profile
-from lecturegen.build.context import RenderContext
+from lecturegen.engine.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
-from lecturegen.build.fonts import font_css
-from lecturegen.build.notebook import build_notebook
-from lecturegen.build.figures import chapter_figures, render_figures
-from lecturegen.build.media import copy_local_files, local_files
-from lecturegen.build.progress import Reporter
-from lecturegen.build.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
-from lecturegen.build.prep import keras_loader
-from lecturegen.build.store import CacheStore
+from lecturegen.engine.fonts import font_css
+from lecturegen.engine.notebook import build_notebook
+from lecturegen.engine.figures import chapter_figures, render_figures
+from lecturegen.engine.media import copy_local_files, local_files
+from lecturegen.engine.progress import Reporter
+from lecturegen.engine.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
+from lecturegen.engine.prep import keras_loader
+from lecturegen.engine.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
-from lecturegen.build.executors import ExecutorOptions, make_executor
-from lecturegen.build.results import RunResult
-from lecturegen.build.runs import train_chapters
+from lecturegen.engine.executors import ExecutorOptions, make_executor
+from lecturegen.engine.results import RunResult
+from lecturegen.engine.runs import train_chapters
 from lecturegen.versions import tool_versions
 from lecturegen.messages import say
 
@@ -116,8 +116,8 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     """Each experiment's result: from the cache when its key matches, else trained now.
 
     With several seeds each (experiment, seed) is its own cache entry, and the experiment's
-    result is their mean (:func:`lecturegen.build.results.aggregate`). With ``jobs`` > 1, that many
-    runs train at once, most expensive first (:mod:`lecturegen.build.parallel`): in threads of this
+    result is their mean (:func:`lecturegen.engine.results.aggregate`). With ``jobs`` > 1, that many
+    runs train at once, most expensive first (:mod:`lecturegen.engine.parallel`): in threads of this
     process, or with ``processes`` (and ``data_spec``) in worker processes.
     """
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
@@ -226,7 +226,7 @@ def render_target(opts: BuildOptions, chapter: Chapter, profile: Profile, datase
 
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     """One chapter in one language (``lecturegen build ch4``)."""
-    from lecturegen.build.course import build_course
+    from lecturegen.engine.course import build_course
 
     course = build_course(opts, [opts.chapter], [opts.lang], reporter)
     if course.failures:

@@ -2,7 +2,7 @@
 
 The build machine (the client) sends the dataset's arrays to the cluster once (``scatter``;
 workers copy it among themselves), submits one task per run, longest first, and receives each
-run's :class:`~lecturegen.build.results.RunResult` back, to cache it on the build machine with the
+run's :class:`~lecturegen.engine.results.RunResult` back, to cache it on the build machine with the
 usual checksummed writes. Workers need lecturegen and TensorFlow installed, no shared files:
 a chapter from a ``--chapters-dir`` travels with its task (pickled by value).
 
@@ -23,10 +23,10 @@ import threading
 import uuid
 from typing import Any, Callable
 
-from lecturegen.build.data import Arrays, Dataset, Fingerprint
-from lecturegen.build.executors import Finished, RunSpec
-from lecturegen.build.progress import Reporter
-from lecturegen.build.progress import forward_events as _forward
+from lecturegen.engine.data import Arrays, Dataset, Fingerprint
+from lecturegen.engine.executors import Finished, RunSpec
+from lecturegen.engine.progress import Reporter
+from lecturegen.engine.progress import forward_events as _forward
 from lecturegen.errors import LecturegenError, TrainingError
 from lecturegen.messages import say
 
@@ -113,7 +113,7 @@ def _limit_threads() -> None:
     global _THREADS_SET
     if _THREADS_SET or not os.environ.get(THREADS_ENV):
         return
-    from lecturegen.build import train
+    from lecturegen.engine import train
 
     try:
         train.limit_threads(int(os.environ[THREADS_ENV]))
@@ -161,7 +161,7 @@ def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: s
     """The task a worker runs: exactly the local training code, on the scattered arrays."""
     from distributed import get_worker
 
-    from lecturegen.build import train
+    from lecturegen.engine import train
 
     worker = get_worker()
     where = {"executor": "dask", "worker": worker.address, "host": socket.gethostname()}

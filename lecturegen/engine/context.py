@@ -16,13 +16,13 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from lecturegen import messages
-from lecturegen.build import apiprobe, maths, prep, train
+from lecturegen.engine import apiprobe, maths, prep, train
 from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_body, function_source
-from lecturegen.build.data import Fingerprint
+from lecturegen.engine.data import Fingerprint
 from lecturegen.errors import ChapterError
-from lecturegen.build.figures import RenderedFigure
+from lecturegen.engine.figures import RenderedFigure
 from lecturegen.claims import ClaimResult, content_namespace
-from lecturegen.build.results import RunResult
+from lecturegen.engine.results import RunResult
 from lecturegen.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
 from lecturegen.plugins import Table, plugin_name
 from lecturegen.messages import say
@@ -56,7 +56,7 @@ class RenderContext:
 
 def fenced(code: str, language: str = "python", options: str = "") -> Markup:
     """A fenced Markdown code block; markdown-it escapes its content. ``options`` go on the info
-    string after the language (``hl=3,5 steps=3|5-7``, read by :func:`lecturegen.build.render._highlight`)."""
+    string after the language (``hl=3,5 steps=3|5-7``, read by :func:`lecturegen.engine.render._highlight`)."""
     fence = "````" if "```" in code else "```"
     info = f"{language} {options}".strip()
     return Markup(f"{fence}{info}\n{code.rstrip()}\n{fence}\n")
@@ -192,7 +192,7 @@ class Helpers:
                        f"inputs={k[0]!r}, labels={k[1]!r})\n" for k in kinds)
 
     def prepare_source(self) -> str:
-        """:func:`~lecturegen.build.prep.prepare_data` with the ``Data`` tuple it returns, from prep's source."""
+        """:func:`~lecturegen.engine.prep.prepare_data` with the ``Data`` tuple it returns, from prep's source."""
         data = next(line for line in inspect.getsource(prep).splitlines() if line.startswith("Data = namedtuple("))
         return f"from collections import namedtuple\n\n{data}\n\n\n" + inspect.getsource(prep.prepare_data)
 
@@ -218,7 +218,7 @@ class Helpers:
 
     def api_changes(self, optimizer: str, **arguments: Any) -> dict[str, dict[str, Any]]:
         """How the installed Keras treats each argument of an old ``keras.optimizers.<optimizer>(...)`` call:
-        probed by the build before rendering (``extra["api_probes"]``, see :func:`lecturegen.build.apiprobe.probe_all`);
+        probed by the build before rendering (``extra["api_probes"]``, see :func:`lecturegen.engine.apiprobe.probe_all`);
         a render without them probes now, in a child process."""
         self.api_used.append((optimizer, arguments))
         probes = self.ctx.extra.get("api_probes")

@@ -2,7 +2,7 @@
 
 Every (chapter, experiment, seed) is one run with a cache key. :func:`train_chapters` loads the
 cached ones, hands the others (each distinct key once) to an executor
-(:mod:`lecturegen.build.executors`), caches each result on this machine as it arrives, and
+(:mod:`lecturegen.engine.executors`), caches each result on this machine as it arrives, and
 returns per chapter the experiments' results (the mean over seeds) and their cache status.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from lecturegen.build.cache import ResultCache, cache_key, key_parts
-from lecturegen.build.data import Dataset
-from lecturegen.build.executors import Executor, Finished, RunSpec
-from lecturegen.build.progress import Reporter
-from lecturegen.build.results import RunResult, aggregate
+from lecturegen.engine.cache import ResultCache, cache_key, key_parts
+from lecturegen.engine.data import Dataset
+from lecturegen.engine.executors import Executor, Finished, RunSpec
+from lecturegen.engine.progress import Reporter
+from lecturegen.engine.results import RunResult, aggregate
 from lecturegen.chapter import Chapter, Experiment, Profile
 from lecturegen.report import RunStatus
 from lecturegen.messages import said, say

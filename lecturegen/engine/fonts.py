@@ -9,8 +9,8 @@ import hashlib
 import io
 from pathlib import Path
 
-from lecturegen.build.store import CacheStore
-from lecturegen.build.assets import korean_font
+from lecturegen.engine.store import CacheStore
+from lecturegen.engine.assets import korean_font
 
 FAMILY = "NanumGothic"
 

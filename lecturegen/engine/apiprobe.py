@@ -16,7 +16,7 @@ import subprocess
 import sys
 from typing import Any
 
-from lecturegen.build.store import CacheStore
+from lecturegen.engine.store import CacheStore
 from lecturegen.errors import LecturegenError
 from lecturegen.messages import say
 from lecturegen.versions import library_versions

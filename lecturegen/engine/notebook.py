@@ -22,9 +22,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lecturegen import messages
 from lecturegen.config import colab_link
-from lecturegen.build import train
-from lecturegen.build.context import Helpers, RenderContext
-from lecturegen.build.results import SeededResult
+from lecturegen.engine import train
+from lecturegen.engine.context import Helpers, RenderContext
+from lecturegen.engine.results import SeededResult
 from lecturegen.chapter import function_source
 
 FENCE = re.compile(r"^(?P<fence>```+)(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
@@ -162,7 +162,7 @@ def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
 
 
 def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folder: Path | None) -> list:
-    from lecturegen.build.render import fence_options
+    from lecturegen.engine.render import fence_options
 
     cells = []
     for chunk in SLIDE_BREAK.split(markdown_text):
@@ -188,7 +188,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
                    folder: str = "") -> nbformat.NotebookNode:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
     attachments; without it the notebook carries no images)."""
-    from lecturegen.build.render import render_markdown
+    from lecturegen.engine.render import render_markdown
 
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
