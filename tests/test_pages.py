@@ -4,6 +4,9 @@ that never break inside a value, student-PDF code that still runs after copying.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from markdown_it import MarkdownIt
 
@@ -46,3 +49,66 @@ def test_english_emphasis_is_plain_commonmark(source: str) -> None:
 def test_emphasis_in_code_stays_code() -> None:
     html = markdown().render("`**볼록(convex)**할` 그리고\n\n```python\nx = 2**3  # **볼록**할\n```\n")
     assert "<strong>" not in html and html.count("**") == 5
+
+
+# ---------------------------------------------------------------- code colours on a projector
+
+ASSETS = Path(__file__).resolve().parent.parent / "templates" / "assets"
+HEX = r"#([0-9a-fA-F]{6})\b"
+
+
+def _luminance(rgb: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two 'rrggbb' colours."""
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def over(fg: str, bg: str, alpha: float) -> str:
+    """``fg`` drawn with ``alpha`` (CSS opacity) over ``bg``."""
+    return "".join(f"{round(int(fg[i:i + 2], 16) * alpha + int(bg[i:i + 2], 16) * (1 - alpha)):02x}" for i in (0, 2, 4))
+
+
+def _rule(css: str, selector: str) -> str:
+    found = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css)
+    assert found, f"no rule {selector} in the CSS"
+    return found.group(1)
+
+
+def test_every_code_colour_reads_on_a_projector() -> None:
+    """Each token colour of the code style the build writes (highlight.css) against the code
+    background, the marked lines' backgrounds and, dimmed by the slides' step rule, the background:
+    WCAG AA (4.5:1) for normal text, everywhere."""
+    from lecturegen.engine.render import pygments_css
+
+    code_css = pygments_css()
+    slides_css = (ASSETS / "slides.css").read_text(encoding="utf-8")
+    background = re.search(r"\.highlight\s*\{[^}]*background:\s*" + HEX, code_css).group(1)
+    marked_line = re.search(r"\.highlight \.hll \{[^}]*background-color:\s*" + HEX, code_css).group(1)
+    step_rule = _rule(slides_css, ".highlight.stepping .code-line.step-on")
+    step_on = re.search(r"background:\s*" + HEX, step_rule).group(1)
+    dim = float(re.search(r"opacity:\s*([0-9.]+)", _rule(slides_css, ".highlight.stepping .code-line")).group(1))
+    colours = {m.group(1): m.group(2) for m in re.finditer(r"\.highlight (\.\w+) \{[^}]*?(?<!-)color:\s*" + HEX,
+                                                          code_css)}  # token class -> colour
+    assert len(colours) >= 10, "the code style gave fewer colours than expected"
+    problems = []
+    for token, colour in colours.items():
+        for where, fg, bg in (("code", colour, background), ("hl line", colour, marked_line),
+                              ("step line", colour, step_on), ("dimmed", over(colour, background, dim), background)):
+            if (ratio := contrast(fg, bg)) < 4.5:
+                problems.append(f"{token} #{colour} on {where}: {ratio:.2f}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("fg, bg, alpha, wanted", [
+    ("000000", "ffffff", 1.0, 21.0), ("777777", "ffffff", 1.0, 4.48), ("60a0b0", "f0f0f0", 1.0, 2.6),
+    ("000000", "ffffff", 0.35, 2.43),  # the old dimming: black code at opacity 0.35 on white
+])
+def test_contrast_arithmetic(fg, bg, alpha, wanted) -> None:
+    assert contrast(over(fg, bg, alpha), bg) == pytest.approx(wanted, abs=0.1)
