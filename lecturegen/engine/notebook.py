@@ -23,8 +23,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from lecturegen import messages
 from lecturegen.config import colab_link
 from lecturegen.engine.context import Helpers, RenderContext
-from lecturegen.engine.results import SeededResult
-from lecturegen.chapter import function_source
+from lecturegen.core.results import SeededResult
+from lecturegen.core.chapter import function_source
 
 FENCE = re.compile(r"^(?P<fence>```+)(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
                    re.MULTILINE | re.DOTALL)
