@@ -145,12 +145,17 @@ def test_notebook_is_the_lecture(runs):
     assert "```python" not in prose and "fit_and_evaluate" not in "".join(code) + prose
     assert "steps_per_execution" not in "".join(code) + prose
     for exp in CHAPTER.experiments:  # each experiment once, complete, with this run's printed results
-        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source]
+        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source
+                 and "exercise" not in c.metadata.get("tags", [])]
         assert len(cells) == 1, exp.name
         assert "model.fit(" in cells[0].source and exp.source.strip() in cells[0].source
         run = runs[exp.name]
         assert f"test accuracy {run.test_accuracy:.4f}" in cells[0].outputs[0]["text"]
-    assert sum("plt.plot(x," in c for c in code) == 6
+    plots = [c.source for c in nb.cells if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
+    assert sum("plt.plot(x," in c for c in plots) == 6
+    exercises = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    assert len(exercises) >= 3 and all("TODO" in c.source or "model.summary()" in c.source for c in exercises)
+    assert "Instructor:" not in prose and "실습 답" not in prose  # answers live on the instructor's pages only
     assert "이터레이션" in prose and "문제지" in prose and "$$" in prose
     assert "<img" not in prose  # formulas as LaTeX, figures as attachments
 
