@@ -240,8 +240,8 @@ def why_moved(name: str, old_run: Any, new_run: Any, old_prov: dict[str, Any],
               new_prov: dict[str, Any]) -> tuple[tuple[str, ...], bool | None]:
     """Why an experiment's numbers may differ between two builds, as the cache words it: what differs
     between them (versions, data, the experiment's code, each hyper-parameter before -> after, the
-    profile, the seeds), then each reason the new build's cache recorded when it retrained the run
-    (also what an older report without a code fingerprint cannot show). And whether it retrained."""
+    profile, the seeds); the reasons the new build's cache recorded when it retrained the run fill in
+    for a report without a code fingerprint, or when nothing differs. And whether it retrained."""
     old_run = old_run if isinstance(old_run, dict) else {}
     new_run = new_run if isinstance(new_run, dict) else {}
     reasons: list[str] = [f"{lib} {old_prov.get(lib)} -> {new_prov.get(lib)}" for lib in VERSION_KEYS
@@ -264,7 +264,10 @@ def why_moved(name: str, old_run: Any, new_run: Any, old_prov: dict[str, Any],
     cache = new_run.get("cache") if isinstance(new_run.get("cache"), dict) else {}
     status = cache.get("status")
     retrained = True if status == "trained" else False if status == "cached" else None
-    if retrained:
+    if retrained and (not (a and b) or not reasons):
+        # the cache's reasons compare with the result it last trained, which need not be the old build's:
+        # they fill in what an older report without a code fingerprint cannot show, or a retraining
+        # nothing between the builds explains (--force, a damaged entry)
         recorded = cache.get("reasons") if isinstance(cache.get("reasons"), list) else []
         known = {str(r) for r in reasons}
         reasons += [r for r in recorded if isinstance(r, str) and r not in known]

@@ -98,7 +98,7 @@ def _stream(command: list[str], env: dict[str, str], tell: Callable[[str], None]
         line = raw.rstrip()
         if line:
             tail = (tail + [line])[-30:]
-            if show(line):
+            if show(line.lstrip()):
                 tell(line)
     return process.wait(), tail
 
@@ -117,7 +117,7 @@ def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str
         tell(say("cli.preview.reusing_venv", path=env_dir / "venv"))
     tell(say("cli.preview.installing", requirements=" ".join(requirements)))
     command = [str(python), "-m", "pip", "install", "--progress-bar", "off", project_source(), *requirements]
-    code, tail = _stream(command, env, lambda line: tell("  " + line), lambda line: bool(PIP_PROGRESS.match(line)))
+    code, tail = _stream(command, env, lambda line: tell("  " + line.lstrip()), lambda line: bool(PIP_PROGRESS.match(line)))
     if code != 0:
         last = next((line for line in reversed(tail) if line.startswith("ERROR")), tail[-1] if tail else "?")
         raise PreviewError(say("errors.preview.install_failed", requirements=" ".join(requirements), detail=last))

@@ -65,9 +65,11 @@ def test_text_says_why_each_run_moved_and_what_students_now_read(two_builds, cap
     assert main(["diff", str(old), str(new)]) == 1  # dropout moved 17 points: the gate fails as before
     out = capsys.readouterr().out
     why = next(line for line in out.splitlines() if line.strip().startswith("dropout"))
-    for reason in ("tensorflow 2.20.0 -> 2.21.0", "code of dropout changed", "epochs 3 -> 1", "--force"):
+    for reason in ("tensorflow 2.20.0 -> 2.21.0", "code of dropout changed", "epochs 3 -> 1"):
         assert reason in why, (reason, why)
-    assert why.count("epochs 3 -> 1") == 1  # the cache's reason and the builds' own difference once
+    assert why.count("epochs 3 -> 1") == 1
+    # the cache's own reasons compare with what it trained last, not with the old build: not shown here
+    assert "--force" not in why
     assert "(retrained)" in why
     assert "changed: tensorflow 2.20.0 -> 2.21.0" in out
     assert "claim 'dropout-helps': holds -> fails" in out and '"dropout helps"' in out
@@ -176,3 +178,11 @@ def test_a_real_edit_of_epochs_and_code_shows_both_reasons(tmp_path):
     assert re.search(r"-\s+keras.layers.Dropout\(0.3\),", diff.stdout), diff.stdout
     assert re.search(r"\+\s+keras.layers.Dropout\(0.5\),", diff.stdout), diff.stdout
     assert "figures changed:" in diff.stdout
+
+
+def test_a_retraining_nothing_between_the_builds_explains_shows_the_caches_reason(tmp_path, capsys):
+    old = _build(tmp_path / "old", {"a": _run(0.80, 3, "a")}, rate="1", holds=True, figure="<svg/>")
+    new = _build(tmp_path / "new", {"a": _run(0.81, 3, "a", {"status": "trained", "reasons": ["--force"]})},
+                 rate="1", holds=True, figure="<svg/>")
+    assert main(["diff", str(old), str(new)]) == 0
+    assert "a (retrained): --force" in capsys.readouterr().out

@@ -136,8 +136,22 @@ def _template_error(exc: Exception, path: Path, what: str | None = None) -> Chap
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
     """Fill the chapter's content file for this language with the build's values
-    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`)."""
-    return _render(Helpers(ctx, notebook))
+    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`).
+    For the pages, every branch the content does not take is checked too (:mod:`lecturegen.engine.branches`)."""
+    text = _render(Helpers(ctx, notebook))
+    if not notebook:
+        check_branches(ctx)
+    return text
+
+
+def check_branches(ctx: RenderContext) -> None:
+    """A typo (unknown run, attribute, claim, filter, helper) in any branch of the content file fails
+    the build, also in a ``{% if claims.x.holds %}`` branch this build does not take."""
+    from lecturegen.engine.branches import CheckingHelpers, check_every_branch
+
+    path = ctx.chapter.content_dir / f"{ctx.lang}.md"
+    check_every_branch(_environment([ctx.chapter.content_dir]), path, CheckingHelpers(ctx).namespace(),
+                       lambda exc: _template_error(exc, path))
 
 
 def formulas_in(ctx: RenderContext) -> list[str]:
