@@ -23,6 +23,7 @@ from pygments.util import ClassNotFound
 
 from lecturegen import messages
 from lecturegen.engine.cjk import cjk_emphasis
+from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
@@ -89,7 +90,7 @@ def _fence(self, tokens, idx, options, env) -> str:
 
 
 def markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis)  # **볼록(convex)**할: bold
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis).use(unbroken_values)  # **볼록(convex)**할: bold
     md.add_render_rule("fence", _fence)
     md.core.ruler.push("fragments", _fragments)
     return md
