@@ -132,9 +132,9 @@ def test_numbers_keep_their_unit_and_spread(source: str, wanted: str) -> None:
 
 
 def test_formats_write_values_that_do_not_break() -> None:
-    from lecturegen.claims import format_value
-    from lecturegen.engine.results import Measured
-    from lecturegen.formats import fixed, pct, seconds
+    from lecturegen.core.claims import format_value
+    from lecturegen.core.results import Measured
+    from lecturegen.core.formats import fixed, pct, seconds
 
     for text in (pct(0.8585), pct(Measured([0.858, 0.859])), fixed(Measured([1.0, 1.5])), seconds(1.25),
                  format_value("test_accuracy", 0.8585, 0.0007), format_value("test_loss", 0.4, 0.01)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lecturegen.engine.results import spread
+from lecturegen.core.results import spread
 
 NBSP = "\u00a0"
 """Between a number and its unit and around ±: a value never breaks across lines ('85.85 % ±' / '0.07')
