@@ -9,11 +9,11 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from lecturegen.chapter import Experiment, Profile
+from lecturegen.core.chapter import Experiment, Profile
 from lecturegen.engine.data import Dataset
 from lecturegen.errors import TrainingError
 from lecturegen.engine.prep import keras_loader, load_with_keras, prepare
-from lecturegen.engine.results import LayerRow, ModelSummary, RunResult
+from lecturegen.core.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
 from lecturegen.engine.progress import run_summary
