@@ -23,6 +23,7 @@ from pygments.util import ClassNotFound
 
 from lecturegen import messages
 from lecturegen.engine.cjk import cjk_emphasis
+from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
@@ -90,7 +91,7 @@ def _fence(self, tokens, idx, options, env) -> str:
 
 
 def markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis)  # **볼록(convex)**할: bold
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis).use(unbroken_values)  # **볼록(convex)**할: bold
     md.add_render_rule("fence", _fence)
     md.core.ruler.push("fragments", _fragments)
     return md
@@ -143,8 +144,22 @@ def _template_error(exc: Exception, path: Path, what: str | None = None) -> Chap
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
     """Fill the chapter's content file for this language with the build's values
-    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`)."""
-    return _render(Helpers(ctx, notebook))
+    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`).
+    For the pages, every branch the content does not take is checked too (:mod:`lecturegen.engine.branches`)."""
+    text = _render(Helpers(ctx, notebook))
+    if not notebook:
+        check_branches(ctx)
+    return text
+
+
+def check_branches(ctx: RenderContext) -> None:
+    """A typo (unknown run, attribute, claim, filter, helper) in any branch of the content file fails
+    the build, also in a ``{% if claims.x.holds %}`` branch this build does not take."""
+    from lecturegen.engine.branches import CheckingHelpers, check_every_branch
+
+    path = ctx.chapter.content_dir / f"{ctx.lang}.md"
+    check_every_branch(_environment([ctx.chapter.content_dir]), path, CheckingHelpers(ctx).namespace(),
+                       lambda exc: _template_error(exc, path))
 
 
 def formulas_in(ctx: RenderContext) -> list[str]:
