@@ -36,6 +36,7 @@ class Slide:
     title: str
     body: Markup
     notes: Markup
+    instructor: Markup | str = ""  # after a line ``Instructor:``: answers, discussion; instructor pages only
 
 
 def fence_options(attrs: str) -> dict[str, str]:
@@ -191,11 +192,40 @@ def _render(helpers: Helpers) -> str:
         raise _template_error(exc, path) from None
 
 
-def _is_notes(tokens, i: int) -> bool:
-    """A top-level paragraph whose first line is ``Note:`` starts the speaker notes."""
+def _is_notes(tokens, i: int, marker: str = "Note:") -> bool:
+    """A top-level paragraph whose first line is ``Note:`` starts the speaker notes (``Instructor:``
+    the instructor-only part)."""
     token = tokens[i]
     return (token.type == "paragraph_open" and token.level == 0 and i + 1 < len(tokens)
-            and tokens[i + 1].content.split("\n", 1)[0].strip() == "Note:")
+            and tokens[i + 1].content.split("\n", 1)[0].strip() == marker)
+
+
+INSTRUCTOR = "Instructor:"
+
+
+def split_instructor(text: str) -> tuple[str, str]:
+    """(what students get, what only the instructor gets) of a slide's body or notes: a top-level
+    line ``Instructor:`` starts the part for the instructor's pages (answers to the check questions,
+    discussion notes), never shown on a student's slide, handout or notebook. A line ``Instructor:``
+    inside a code block stays code."""
+    if INSTRUCTOR not in text:
+        return text, ""
+    tokens = markdown().parse(text)
+    at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i, INSTRUCTOR)), None)
+    if at is None:
+        return text, ""
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:at]), "".join(lines[at + 1:])
+
+
+def student_text(text: str) -> str:
+    """A rendered content file without its instructor-only parts (for the notebook)."""
+    out = []
+    for body, notes in slide_chunks(text):
+        body, _ = split_instructor(body)
+        notes, _ = split_instructor(notes)
+        out.append(body.rstrip("\n") + ("\n\nNote:\n" + notes if notes.strip() else "\n"))
+    return "\n---\n\n".join(out)
 
 
 def slide_chunks(text: str) -> list[tuple[str, str]]:
@@ -228,12 +258,16 @@ def split_slides(text: str) -> list[Slide]:
     md = markdown()
     slides = []
     for body, notes in slide_chunks(text):
+        body, private = split_instructor(body)
+        notes, private_notes = split_instructor(notes)
+        private = (private + "\n\n" + private_notes).strip()
         heading = next((tokens[i + 1].content for tokens in [md.parse(body)] for i, t in enumerate(tokens)
                         if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
         slides.append(Slide(
             title=heading.strip(),
             body=Markup(md.render(body)),
             notes=Markup(md.render(notes)) if notes.strip() else Markup(""),
+            instructor=Markup(md.render(private)) if private else Markup(""),
         ))
     return slides
 
