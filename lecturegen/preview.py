@@ -125,7 +125,8 @@ def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str
                              lambda line: bool(PIP_PROGRESS.match(line)))
     if code != 0:
         last = next((line for line in reversed(tail) if line.startswith("ERROR")), tail[-1] if tail else "?")
-        raise PreviewError(say("errors.preview.install_failed", requirements=" ".join(requirements), detail=last))
+        error = UsageError if "No matching distribution" in last else PreviewError  # a version that does not exist: bad input
+        raise error(say("errors.preview.install_failed", requirements=" ".join(requirements), detail=last))
     return python
 
 
