@@ -41,6 +41,7 @@ class RenderContext:
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
+    repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
 
     @property
     def failing_claims(self) -> list[ClaimResult]:

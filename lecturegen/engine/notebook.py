@@ -193,7 +193,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
     title = f"# {escape(ctx.title)}\n\n{t['intro']}"
-    link = colab_link(folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
+    link = colab_link(ctx.repository, folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
     if link:
         title += f"\n\n[{t['colab']}]({link})"  # a text link: no image fetched from the web
     cells = [new_markdown_cell(title)]
