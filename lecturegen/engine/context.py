@@ -291,8 +291,8 @@ class Helpers:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
-        if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
-            if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
+        if self.notebook:  # a figure drawn by a snippet shown above is that code cell's output; others are attachments
+            if fig.snippet and fig.snippet in self.shown:
                 return Markup("")
             return Markup(f"![{escape(fig.alt)}](attachment:{escape(name)}.svg)")
         style = f' style="width:{escape(width)}"' if width else ""

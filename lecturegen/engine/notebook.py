@@ -177,9 +177,9 @@ def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folde
             elif "run" in options:
                 done.add(options["run"])
                 cells += _experiment_cell(ctx, options["run"], code)
-            elif "snippet" in options:
-                figure = "activation_" + options["snippet"].removeprefix("plot_")
-                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, figure)))
+            elif "snippet" in options:  # its output: the figure the chapter says this snippet draws
+                drawn = [f.name for f in ctx.figures.values() if f.snippet == options["snippet"]]
+                cells.append(new_code_cell(code, outputs=[o for name in drawn for o in _figure_output(ctx, folder, name)]))
         cells += _markdown(chunk[pos:], ctx, folder)
     return cells
 

@@ -90,6 +90,7 @@ class Target:
     final: Path  # the output folder
     stage: ExitStack = field(default_factory=ExitStack)  # the lock and staging folder, closed by swap
     staged: Path | None = None  # the staging folder the target stages write into
+    dataset: data.Dataset | None = None  # resolve_data: what its chapter's runs train on
     runs: dict[str, RunResult] = field(default_factory=dict)
     status: dict[str, RunStatus] = field(default_factory=dict)
     claims: list[ClaimResult] = field(default_factory=list)  # claims
@@ -168,9 +169,25 @@ def _checked(opts: BuildOptions) -> tuple[Chapter, str]:
 
 
 def resolve_data(build: Build) -> None:
-    """The data set, once for every target (a fingerprint: nothing is decoded yet), and the cache."""
+    """The data set (a fingerprint: nothing is decoded yet) of every target, and the cache.
+
+    This is the one place a chapter's data description plugs in: each target gets the dataset of
+    its chapter (:func:`chapter_data`), and the stages after this one read ``target.dataset`` only."""
     build.dataset = data.resolve(build.opts.data)
+    for target in build.targets:
+        target.dataset = chapter_data(build, target.chapter)
     build.store = CacheStore(cache_folder(build.opts.cache_dir))
+
+
+def chapter_data(build: Build, chapter: Chapter) -> data.Dataset:
+    """The data a chapter trains on: today every chapter takes the build's ``--data`` (the MNIST
+    family); a chapter that declares its own data source is resolved here."""
+    return build.dataset
+
+
+def data_id(dataset: data.Dataset) -> str:
+    """What a claim's ``data=`` names this data set by (``"mnist"``, ``"fashion_mnist"``)."""
+    return keras_loader(dataset.fingerprint.name)
 
 
 def cache_folder(cache_dir: Path | None) -> Path:
@@ -227,9 +244,8 @@ def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
 
 def claims(build: Build, target: Target) -> None:
     """The chapter's claims on this build's runs; the terminal says which fail (``--strict``: fatal)."""
-    fp = build.dataset.fingerprint
     previous = previous_outcomes(previous_report(target.final))
-    target.claims = evaluate_all(target.chapter.claims, target.runs, previous, keras_loader(fp.name))
+    target.claims = evaluate_all(target.chapter.claims, target.runs, previous, data_id(target.dataset))
     for result in target.claims:
         if result.failed:
             build.reporter.warn(result.failure_message())
@@ -241,10 +257,10 @@ def claims(build: Build, target: Target) -> None:
 
 def figures(build: Build, target: Target) -> None:
     """The chapter's figure sets drawn (or taken from the cache) into the staging folder."""
-    opts, fp = target.opts, build.dataset.fingerprint
+    opts, fp = target.opts, target.dataset.fingerprint
     specs = chapter_figures(target.chapter, target.runs, fp.is_sample)
     drawn: dict[str, RenderedFigure] = {f.name: f for f in render_figures(specs, target.lang, target.staged, build.store)}
-    prov = provenance(build.dataset, build.profile, opts.seed, target.runs, opts.seeds).to_dict()  # the pages read it as data
+    prov = provenance(target.dataset, build.profile, opts.seed, target.runs, opts.seeds).to_dict()  # the pages read it as data
     workers = sorted({w["worker"] for st in target.status.values() for w in st.trained_on() if "worker" in w})
     if workers:  # trained on a cluster: which workers (each run's report entry says its own)
         prov["workers"] = workers
@@ -295,7 +311,7 @@ def swap(build: Build, target: Target) -> None:
     """The staged folder replaces the output folder."""
     target.stage.close()
     build.outcome.outcomes.append(BuildOutcome(target.final, target.runs, target.status,
-                                               time.perf_counter() - build.started, build.dataset.fingerprint.is_sample,
+                                               time.perf_counter() - build.started, target.dataset.fingerprint.is_sample,
                                                target.outputs, target.claims, target.chapter.id))
 
 
