@@ -288,6 +288,7 @@ def diff(
 
 @app.command("preview-upgrade", help=say("help.command_preview_upgrade"))
 def preview_upgrade(
+    ctx: typer.Context,
     requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_requirements"))],
     chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_chapters"))] = None,
     legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_legacy"))] = None,
@@ -299,11 +300,11 @@ def preview_upgrade(
     output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
 ) -> None:
     """Build the course with other library versions in a separate environment and explain the difference."""
-    from lecturegen.engine.cache import default_cache_dir
+    from lecturegen.engine import default_cache_dir
     from lecturegen.preview import preview, print_preview
 
     try:
-        course = course_config(tuple(chapters_dir or ()))
+        course = settings(ctx, chapters_dir)
         result = preview(requirements, pick(out, course.build.out, Path("output")),
                          pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
                          chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
