@@ -47,9 +47,31 @@ def targets(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None])
     return [replace(opts, chapter=c, lang=lang) for c in dict.fromkeys(chapter_ids) for lang in dict.fromkeys(langs)]
 
 
-def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter) -> CourseOutcome:
+def _written_languages(jobs: list[BuildOptions], reporter: Reporter) -> list[BuildOptions]:
+    """The jobs whose chapter is written in their language; a warning for each one left out."""
+    from lecturegen import registry
+
+    kept = []
+    for job in jobs:
+        chapter = registry.get(job.chapter, job.chapters_dirs)
+        written = [lang for lang in chapter.languages if (chapter.content_dir / f"{lang}.md").is_file()]
+        if job.lang is None or job.lang in written:
+            kept.append(job)
+        else:
+            reporter.warn(say("cli.course.not_written_in", id=chapter.id, lang=job.lang, languages=", ".join(written)))
+    if not kept:
+        raise UsageError(say("errors.course.no_course_language", languages=", ".join(str(j.lang) for j in jobs)))
+    return kept
+
+
+def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter,
+                 optional_langs: bool = False) -> CourseOutcome:
+    """``optional_langs``: the languages are the course's (lecturegen.toml), not asked for on the command
+    line: a chapter not written in one of them is built in the others, with a warning."""
     started = time.perf_counter()
     jobs = targets(opts, chapter_ids, langs)
+    if optional_langs:
+        jobs = _written_languages(jobs, reporter)
     checked = []
     for i, job in enumerate(jobs):
         chapter, profile, lang = _validate(job)
