@@ -12,7 +12,7 @@ network's learning rate (group ``relu_lr``: why does ReLU trail?), one small net
 (:mod:`.activations`) belong to this chapter, not to the library.
 """
 
-from lecturegen.chapter import Reference, chapter, claim, experiment
+from lecturegen.chapter import Reference, chapter, claim, experiment, spread
 from lecturegen.chapters.ch4.activations import PLOTS, activation_figures
 from lecturegen.chapters.ch4.figures import study_figures, theory_figures
 from lecturegen.chapters.ch4.tables import batching_table, optimizer_table, ranked
@@ -205,7 +205,7 @@ def opt_rmsprop():
     return model
 
 
-@_optimizer_run({"ko": "Adam", "en": "Adam"}, {"ko": "Adam (Dense 128)", "en": "Adam (Dense 128)"})
+@_optimizer_run({"ko": "Adam", "en": "Adam"}, {"ko": "Adam", "en": "Adam"})
 def opt_adam():
     from tensorflow import keras
 
@@ -223,7 +223,7 @@ def opt_adam():
 
 @experiment(
     title={"ko": "Dense 32 (Adam)", "en": "Dense 32 (Adam)"},
-    label={"ko": "Adam (Dense 32)", "en": "Adam (Dense 32)"},
+    label={"ko": "은닉층 뉴런 32개", "en": "32 hidden units"},
     epochs=STUDY_EPOCHS, group="width", uses=(dense_network,), seeds=STUDY_SEEDS,
 )
 def dense_32():
@@ -294,8 +294,6 @@ def mini_batch():
 
 def _clear_gap(better: str, worse: str):
     """A check: ``better``'s mean test accuracy beats ``worse``'s by more than their two spreads together."""
-    from lecturegen.engine.results import spread
-
     def check(runs) -> bool:
         a, b = runs[better].test_accuracy, runs[worse].test_accuracy
         return a - b > (spread(a) or 0.0) + (spread(b) or 0.0)
