@@ -43,3 +43,14 @@ def ranked(page: Page, group: str, metric: str = "val_accuracy") -> list:
     exps = list(page.experiments(group))
     lower_is_better = "loss" in metric
     return sorted(exps, key=lambda e: page.runs[e.name].history[metric][-1], reverse=not lower_is_better)
+
+
+def optimizer_lines(page: Page, group: str = "optimizers") -> list[dict]:
+    """Per experiment of a group, the one line of its code that chooses the optimizer (as it ran), its
+    display name and the learning rate read back from the compiled model: ``{"name", "line", "learning_rate"}``."""
+    rows = []
+    for exp in page.experiments(group):
+        line = next((ln.strip().rstrip(",") for ln in exp.source.splitlines() if "optimizer=" in ln), "")
+        rows.append({"name": exp.display(page.lang), "line": line.removeprefix("optimizer="),
+                     "learning_rate": page.runs[exp.name].optimizer.get("learning_rate")})
+    return rows
