@@ -88,7 +88,7 @@ def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | Non
                   out: Path | None = None, profile: ProfileName | None = None, data: str | None = None,
                   cache_dir: Path | None = None, seeds: int | None = None, jobs: int | None = None, **flags):
     """BuildOptions from the command line, falling back to lecturegen.toml's [build], then the defaults."""
-    from lecturegen.engine.pipeline import BuildOptions
+    from lecturegen.engine import BuildOptions
 
     course = course_config(tuple(chapters_dir or ()), templates)
     conf = course.build
@@ -128,8 +128,7 @@ def build(
     workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
-    from lecturegen.engine.course import build_course
-    from lecturegen.engine.progress import make_reporter
+    from lecturegen.engine import build_course, make_reporter
 
     try:
         course = course_config(tuple(chapters_dir or ()), templates)
@@ -183,7 +182,7 @@ def _summary(outcome) -> None:
 
 
 def _run_table(runs) -> None:
-    from lecturegen.engine.progress import run_line
+    from lecturegen.engine import run_line
 
     width = max((len(name) for name in runs), default=0)
     for name, run in runs.items():

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from lecturegen.engine.cache import ResultCache, explain, key_parts
-from lecturegen.chapter import PROFILES
+from lecturegen.core.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.engine.data import resolve
 

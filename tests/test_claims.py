@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 
 from lecturegen.engine.cache import ResultCache, key_parts
-from lecturegen.chapter import PROFILES, chapter
+from lecturegen.core.chapter import PROFILES, chapter
 from lecturegen.chapters import ch4
-from lecturegen.claims import claim, evaluate, evaluate_all, previous_outcomes
+from lecturegen.core.claims import claim, evaluate, evaluate_all, previous_outcomes
 from lecturegen.engine.context import fixed, pct
 from lecturegen.engine.data import resolve
-from lecturegen.engine.results import Measured, aggregate
+from lecturegen.core.results import Measured, aggregate
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,14 @@ import re
 import pytest
 
 from lecturegen import registry
-from lecturegen.chapter import PROFILES
+from lecturegen.core.chapter import PROFILES
 from lecturegen.engine.context import Helpers, RenderContext, fixed, mean, pct, seconds
 from lecturegen.engine.apiprobe import request_key
 from lecturegen.engine.data import Fingerprint
-from lecturegen.claims import evaluate_all
+from lecturegen.core.claims import evaluate_all
 from lecturegen.engine.figures import RenderedFigure, chapter_figures
 from lecturegen.engine.render import render_markdown, render_page, split_slides
-from lecturegen.engine.results import LayerRow, ModelSummary, RunResult
+from lecturegen.core.results import LayerRow, ModelSummary, RunResult
 
 CHAPTER = registry.get("ch4")
 SECTIONS = {

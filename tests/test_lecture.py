@@ -13,8 +13,8 @@ import pytest
 from lecturegen.engine.context import Helpers, differing_lines
 from lecturegen.engine.data import Fingerprint
 from lecturegen.engine.render import markdown
-from lecturegen.claims import claim, evaluate_all
-from lecturegen.formats import josa
+from lecturegen.core.claims import claim, evaluate_all
+from lecturegen.core.formats import josa
 
 from test_content import CHAPTER, context, fabricated_run  # noqa: F401  (fabricated ch4 results)
 
@@ -36,7 +36,7 @@ def test_particles_follow_the_word(word, particle, expected):
 def test_activation_figure_is_drawn_by_the_code_on_the_slide(runs):
     from matplotlib.figure import Figure
 
-    from lecturegen.chapter import function_body
+    from lecturegen.core.chapter import function_body
     from lecturegen.chapters.ch4.activations import PLOTS, activation_figures
 
     specs = {s.name: s for s in activation_figures(CHAPTER, runs, False)}

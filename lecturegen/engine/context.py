@@ -17,14 +17,15 @@ from markupsafe import Markup, escape
 
 from lecturegen import messages
 from lecturegen.engine import apiprobe, maths, prep, train
-from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_body, function_source
+from lecturegen.core.plugins import MAIN_GROUP
+from lecturegen.core.chapter import Chapter, Experiment, Profile, function_body, function_source
 from lecturegen.engine.data import Fingerprint
 from lecturegen.errors import ChapterError
 from lecturegen.engine.figures import RenderedFigure
-from lecturegen.claims import ClaimResult, content_namespace
-from lecturegen.engine.results import RunResult
-from lecturegen.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
-from lecturegen.plugins import Table, plugin_name
+from lecturegen.core.claims import ClaimResult, content_namespace
+from lecturegen.core.results import RunResult
+from lecturegen.core.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
+from lecturegen.core.plugins import Table, plugin_name
 from lecturegen.messages import say
 
 
@@ -138,7 +139,7 @@ class Helpers:
     """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}...
 
     Also the page a chapter's own content helper gets as first argument
-    (:class:`lecturegen.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
+    (:class:`lecturegen.core.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
     ``experiments(group)`` and every built-in helper."""
 
     def __init__(self, ctx: RenderContext, notebook: bool = False) -> None:

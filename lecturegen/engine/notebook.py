@@ -24,8 +24,8 @@ from lecturegen import messages
 from lecturegen.config import colab_link
 from lecturegen.engine import train
 from lecturegen.engine.context import Helpers, RenderContext
-from lecturegen.engine.results import SeededResult
-from lecturegen.chapter import function_source
+from lecturegen.core.results import SeededResult
+from lecturegen.core.chapter import function_source
 
 FENCE = re.compile(r"^(?P<fence>```+)(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
                    re.MULTILINE | re.DOTALL)

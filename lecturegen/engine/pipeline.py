@@ -12,9 +12,11 @@ import nbformat
 
 from lecturegen.engine import apiprobe, assets, data, maths
 from lecturegen import clock, messages, registry
-from lecturegen.engine.cache import ResultCache, default_cache_dir
-from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
-from lecturegen.chapter import PROFILES, Chapter, Profile
+from lecturegen.engine.cache import ResultCache
+from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
+from lecturegen.engine.store import default_cache_dir
+from lecturegen.core.claims import ClaimResult, evaluate_all, previous_outcomes
+from lecturegen.core.chapter import PROFILES, Chapter, Profile
 from lecturegen.engine.context import RenderContext
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.engine.fonts import font_css
@@ -27,47 +29,12 @@ from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.engine.executors import ExecutorOptions, make_executor
-from lecturegen.engine.results import RunResult
+from lecturegen.core.results import RunResult
 from lecturegen.engine.runs import train_chapters
 from lecturegen.versions import tool_versions
 from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
-
-DEFAULT_LANG = "ko"
-MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed takes 32-bit seeds
-MAX_SEEDS = 100
-MAX_JOBS = 64
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    chapter: str
-    out: Path = Path("output")
-    profile: str = "full"
-    data: str = "auto"
-    lang: str | None = None  # None: the chapter's first language
-    force: bool = False
-    seed: int = 0
-    cache_dir: Path | None = None
-    chapters_dirs: tuple[Path, ...] = ()  # searched after the built-in and entry-point chapters
-    templates_dirs: tuple[Path, ...] = ()  # searched before the built-in templates, first wins
-    seeds: int = 1  # train each experiment with seeds seed .. seed + seeds - 1; report mean ± sd
-    strict: bool = False  # a claim that does not hold fails the build; the previous output stays
-    jobs: int | None = None  # experiments trained at the same time (None: schedule.default_jobs())
-    processes: bool = False  # with jobs > 1: each run in a worker process instead of a thread of the build
-    executor: str = "local"  # where runs train: "local" (this machine) or "dask" (a Dask cluster)
-    scheduler: str | None = None  # dask: an existing scheduler's address; None: a LocalCluster here
-    workers: int | None = None  # dask LocalCluster: worker processes (default: one per core)
-
-    def executor_options(self) -> ExecutorOptions:
-        return ExecutorOptions(self.executor, self.jobs, self.data, self.chapters_dirs,
-                               self.scheduler, self.workers, self.processes)
-
-
-def seed_list(seed: int, count: int) -> list[int]:
-    return list(range(seed, seed + count))
-
 
 @dataclass(frozen=True)
 class BuildOutcome:
@@ -79,11 +46,6 @@ class BuildOutcome:
     files: list[str] = field(default_factory=list)
     claims: list[ClaimResult] = field(default_factory=list)
     chapter_id: str = ""
-
-
-def output_dir(out: Path, chapter_id: str, lang: str) -> Path:
-    """ko (the default language) builds into OUT/<chapter>, other languages into OUT/<chapter>-<lang>."""
-    return out / (chapter_id if lang == DEFAULT_LANG else f"{chapter_id}-{lang}")
 
 
 def _validate(opts: BuildOptions) -> tuple[Chapter, Profile, str]:
@@ -116,7 +78,7 @@ def train_all(chapter: Chapter, dataset: data.Dataset, profile: Profile, seeds: 
     """Each experiment's result: from the cache when its key matches, else trained now.
 
     With several seeds each (experiment, seed) is its own cache entry, and the experiment's
-    result is their mean (:func:`lecturegen.engine.results.aggregate`). With ``jobs`` > 1, that many
+    result is their mean (:func:`lecturegen.core.results.aggregate`). With ``jobs`` > 1, that many
     runs train at once, most expensive first (:mod:`lecturegen.engine.parallel`): in threads of this
     process, or with ``processes`` (and ``data_spec``) in worker processes.
     """

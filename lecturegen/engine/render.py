@@ -22,6 +22,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from lecturegen import messages
+from lecturegen.engine.cjk import cjk_emphasis
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
@@ -88,14 +89,19 @@ def _fence(self, tokens, idx, options, env) -> str:
 
 
 def markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis)  # **볼록(convex)**할: bold
     md.add_render_rule("fence", _fence)
     md.core.ruler.push("fragments", _fragments)
     return md
 
 
+CODE_STYLE = "a11y-high-contrast-light"
+"""Code colours (accessible-pygments): every token at least 7:1 against the code background (WCAG
+AAA), so code still reads on a washed-out projector and a dimmed step line (slides.css) stays AA."""
+
+
 def pygments_css() -> str:
-    return HtmlFormatter(style="friendly").get_style_defs(".highlight")
+    return HtmlFormatter(style=CODE_STYLE).get_style_defs(".highlight")
 
 
 def _environment(search_path: Sequence[Path]) -> jinja2.Environment:

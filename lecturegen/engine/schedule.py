@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 
-from lecturegen.chapter import Experiment, Profile
+from lecturegen.core.chapter import Experiment, Profile
 
 UPDATE_OVERHEAD = 10  # images: the fixed cost of one update, in units of the per-image cost
 

@@ -9,11 +9,11 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from lecturegen.chapter import Experiment, Profile
+from lecturegen.core.chapter import Experiment, Profile
 from lecturegen.engine.data import Dataset
 from lecturegen.errors import TrainingError
 from lecturegen.engine.prep import keras_loader, load_with_keras, prepare
-from lecturegen.engine.results import LayerRow, ModelSummary, RunResult
+from lecturegen.core.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
 from lecturegen.engine.progress import run_summary
@@ -268,8 +268,13 @@ def _predictions(model, data, initial: dict, dataset: Dataset) -> dict:
 
     right = np.flatnonzero(predicted == true)[:EXAMPLES]
     wrong = np.flatnonzero(predicted != true)[:EXAMPLES]
+    from lecturegen.engine.context import DATA_SETS  # at run time: context imports this module
+
+    classes = int(max(true.max(), predicted.max(), probs.shape[1] - 1)) + 1
+    names = DATA_SETS.get(keras_loader(dataset.fingerprint.name)) or {"en": [str(i) for i in range(classes)]}
     return {
         "data_set": dataset.fingerprint.name,
+        "classes": {lang: list(words) for lang, words in names.items()},  # the class names per language
         "initial_test_loss": initial["test_loss"],
         "initial_test_accuracy": initial["test_accuracy"],
         "first": {**example(0), "initial_probabilities": initial["probabilities"]},

@@ -24,10 +24,9 @@ from lecturegen import __version__, clock, messages
 from lecturegen.config import Course, colab_link
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.report import Report, ReportError
-from lecturegen.engine.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
-from lecturegen.engine.writer import MARKER, unlisted
+from lecturegen.engine import MARKER, CacheStore, default_cache_dir, font_css, unlisted
 from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
 from lecturegen.messages import say as words
@@ -223,8 +222,6 @@ def _check(staged: Path, written: set[str]) -> None:
 
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
-    from lecturegen.engine.cache import default_cache_dir
-    from lecturegen.engine.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()

@@ -39,7 +39,7 @@ def _forget_chapter_modules() -> None:
 def served_folder(opts) -> Path:
     """The output folder of the chapter in its language (the chapter's first when none is given)."""
     from lecturegen import registry
-    from lecturegen.engine.pipeline import output_dir
+    from lecturegen.engine import output_dir
 
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     return output_dir(opts.out, chapter.id, opts.lang or chapter.languages[0])
@@ -72,8 +72,8 @@ class Rebuilder:
         self.make_opts, self.state = make_opts, state
 
     def build(self, reason: str) -> bool:
-        from lecturegen.engine.pipeline import build
-        from lecturegen.engine.progress import ChangesOnly, LineReporter
+        from lecturegen.engine import build
+        from lecturegen.engine import ChangesOnly, LineReporter
 
         started = time.perf_counter()
         _tell(say("cli.serve.building", reason=reason))

@@ -12,7 +12,7 @@ network's learning rate (group ``relu_lr``: why does ReLU trail?), one small net
 (:mod:`.activations`) belong to this chapter, not to the library.
 """
 
-from lecturegen.chapter import Reference, chapter, claim, experiment
+from lecturegen.chapter import Reference, chapter, claim, experiment, spread
 from lecturegen.chapters.ch4.activations import PLOTS, activation_figures
 from lecturegen.chapters.ch4.figures import study_figures, theory_figures
 from lecturegen.chapters.ch4.foundations import SNIPPETS, foundation_figures
@@ -383,8 +383,6 @@ def mini_batch():
 
 def _clear_gap(better: str, worse: str):
     """A check: ``better``'s mean test accuracy beats ``worse``'s by more than their two spreads together."""
-    from lecturegen.engine.results import spread
-
     def check(runs) -> bool:
         a, b = runs[better].test_accuracy, runs[worse].test_accuracy
         return a - b > (spread(a) or 0.0) + (spread(b) or 0.0)

@@ -12,7 +12,10 @@ object with pyplot's drawing calls that draws into the figure being saved.
 
 from __future__ import annotations
 
-from lecturegen.chapter import FigureSpec, function_body
+import inspect
+import textwrap
+
+from lecturegen.chapter import FigureSpec
 
 
 def plot_gradient_descent(np, plt):
@@ -83,8 +86,10 @@ def rules():
     """The five update functions of :func:`optimizer_rules`, made by running its body (the code on the slide)."""
     import numpy as np
 
+    source = textwrap.dedent(inspect.getsource(optimizer_rules))
+    body = textwrap.dedent(source.split(":\n", 1)[1])  # the body under the def line: the code on the slide
     namespace = {"np": np}
-    exec(compile(function_body(optimizer_rules), "optimizer_rules", "exec"), namespace)  # the chapter's own code
+    exec(compile(body, "optimizer_rules", "exec"), namespace)  # the chapter's own code, nothing from outside
     return [namespace[name] for name in OPTIMIZER_NAMES]
 
 

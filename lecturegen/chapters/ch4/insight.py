@@ -37,12 +37,10 @@ def _words(lang: str) -> dict[str, str]:
     return TEXT.get(lang, TEXT["en"])
 
 
-def class_names(data_set_name: str) -> dict[str, list[str]]:
-    """The ten class names per language of the data set a run used (digits for MNIST)."""
-    from lecturegen.engine.context import DATA_SETS
-    from lecturegen.engine.prep import keras_loader
-
-    return {lang: list(names) for lang, names in DATA_SETS[keras_loader(data_set_name)].items()}
+def class_names(predictions: dict) -> dict[str, list[str]]:
+    """The class names per language kept with a run's predictions (digits for MNIST)."""
+    names = predictions.get("classes") or {}
+    return {lang: list(names.get(lang) or names.get("en") or map(str, range(10))) for lang in TEXT}
 
 
 def _image(ax, example: dict) -> None:
@@ -163,11 +161,11 @@ def insight_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
                "en": "The ReLU network's ten class probabilities for one test image, before and after training"}
         specs.append(FigureSpec("untrained_output", alt, draw_untrained,
                                 {"first": p["first"], "initial_loss": p["initial_test_loss"],
-                                 "final_loss": relu.test_loss, "names": class_names(p["data_set"])},
+                                 "final_loss": relu.test_loss, "names": class_names(p)},
                                 size=(11, 3.9)))
     if quick is not None and quick.predictions:
         p = quick.predictions
-        names = class_names(p["data_set"])
+        names = class_names(p)
         alt = {"ko": "퀵스타트 모델이 맞힌 테스트 이미지와 틀린 테스트 이미지, 예측과 정답",
                "en": "Test images the quickstart model got right and wrong, with predicted and true class"}
         specs.append(FigureSpec("prediction_gallery", alt, draw_gallery,
@@ -204,7 +202,7 @@ def confusion(page: Page, name: str) -> dict:
     """A run's most frequent mistake: ``true`` and ``predicted`` class names in the page's language,
     ``count``, and ``wrong`` (all mistakes) and ``total`` (test images)."""
     p = page.runs[name].predictions
-    names = class_names(p["data_set"])[page.lang]
+    names = class_names(p)[page.lang]
     matrix = confusion_counts(p)
     count, true, predicted = max((matrix[i][j], i, j) for i in range(len(matrix)) for j in range(len(matrix)) if i != j)
     wrong = sum(t != q for t, q in zip(p["true"], p["predicted"]))

@@ -2,7 +2,7 @@
 
 The build machine (the client) sends the dataset's arrays to the cluster once (``scatter``;
 workers copy it among themselves), submits one task per run, longest first, and receives each
-run's :class:`~lecturegen.engine.results.RunResult` back, to cache it on the build machine with the
+run's :class:`~lecturegen.core.results.RunResult` back, to cache it on the build machine with the
 usual checksummed writes. Workers need lecturegen and TensorFlow installed, no shared files:
 a chapter from a ``--chapters-dir`` travels with its task (pickled by value).
 

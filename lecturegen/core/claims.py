@@ -7,7 +7,7 @@ A chapter declares its claims next to its experiments, one line each::
           en="The ReLU + softmax network is more accurate than the sigmoid network")
 
 The check is a tiny expression over the experiments' results (names are experiment names;
-fields are those of :class:`~lecturegen.engine.results.RunResult`, e.g. ``test_accuracy``, ``test_loss``,
+fields are those of :class:`~lecturegen.core.results.RunResult`, e.g. ``test_accuracy``, ``test_loss``,
 ``params``, ``epochs``, ``wall_time_s``, ``history.loss[-1]``), or a Python callable taking the runs
 (``check=lambda runs: runs.adam.test_loss < runs.sgd.test_loss``). Every value the check reads is
 recorded, so a failure can show the numbers behind it. With ``--seeds N`` the runs hold the means,
@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from lecturegen.engine.results import RunResult, spread
+from lecturegen.core.results import RunResult, spread
 
 log = logging.getLogger(__name__)
 

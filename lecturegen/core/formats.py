@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lecturegen.engine.results import spread
+from lecturegen.core.results import spread
 
 
 def pct(value: float | None, digits: int = 2) -> str:
