@@ -1,7 +1,8 @@
 """Gradient descent and the optimizers as NumPy code, drawn by that same code.
 
 - ``plot_gradient_descent``: w <- w - eta * dL/dw on L(w) = w², with a learning rate that is too
-  small, about right and too large (section 2, before any result leans on the learning rate);
+  small, about right and too large (before any result leans on the learning rate);
+- ``softmax_loss``: ten equal logits -> softmax -> cross-entropy = ln 10, the untrained model's loss;
 - ``optimizer_rules`` and ``plot_optimizer_paths``: SGD, momentum, Adagrad, RMSprop and Adam as
   five short update functions, and their paths on one 2-D loss surface (section 4).
 
@@ -34,6 +35,13 @@ def plot_gradient_descent(np, plt):
     plt.ylabel('w')
     plt.legend()
     plt.show()
+
+
+def softmax_loss(np):
+    logits = np.zeros(10)                            # untrained: ten scores, all about the same
+    probs = np.exp(logits) / np.sum(np.exp(logits))  # softmax: probabilities that sum to 1
+    loss = -np.log(probs[3])                         # cross-entropy when the true class is 3
+    print(probs.round(2), round(loss, 4))            # 0.1 each, loss = ln 10 = 2.3026
 
 
 def optimizer_rules(np):
@@ -175,4 +183,4 @@ def foundation_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]
     ]
 
 
-SNIPPETS = (plot_gradient_descent, optimizer_rules, plot_optimizer_paths)
+SNIPPETS = (plot_gradient_descent, softmax_loss, optimizer_rules, plot_optimizer_paths)
