@@ -18,7 +18,7 @@ from lecturegen.chapters.ch4.figures import study_figures, theory_figures
 from lecturegen.chapters.ch4.foundations import SNIPPETS, foundation_figures
 from lecturegen.chapters.ch4.insight import (confusion, grid_figures, insight_figures, relu_barely_learned,
                                              untrained, untrained_near_ln10)
-from lecturegen.chapters.ch4.tables import batching_table, optimizer_lines, optimizer_table, ranked
+from lecturegen.chapters.ch4.tables import batching_table, grid_table, optimizer_lines, optimizer_table, ranked
 
 
 @experiment(
@@ -420,7 +420,7 @@ CHAPTER = chapter(
                  full_batch, single_sample, mini_batch],
     figures=[activation_figures, foundation_figures, theory_figures, "curves", "comparison", study_figures,
              insight_figures, _lr_grid_figures],
-    tables=[optimizer_table, batching_table],
+    tables=[optimizer_table, batching_table, grid_table],
     helpers=[ranked, confusion, untrained, optimizer_lines],
     snippets=(*PLOTS.values(), *SNIPPETS),
     # Every comparative sentence of the prose, checked against this build's results
