@@ -243,28 +243,66 @@ def serve(
         raise typer.Exit(code=130) from None
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
 @app.command(help=say("help.command_diff"))
 def diff(
     old: Annotated[Path, typer.Argument(help=say("help.earlier_build_folder_e"))],
     new: Annotated[Path, typer.Argument(help=say("help.later_build_folder_or"))],
     tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help=say("help.print_comparison_as_json"))] = False,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
 ) -> None:
-    """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
+    """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment,
+    why each moved, the text students read and the figures that changed.
 
     Exits 1 when a test accuracy moved by more than --tolerance points, a run was removed, a build has
     no runs, or a result is missing or not a number (for CI); 2 on unreadable input.
     """
-    from lecturegen.diff import compare, load_report, print_table
+    from lecturegen.diff import explained_diff, show
 
     try:
-        result = compare(load_report(old), load_report(new), tolerance)
+        result = explained_diff(old, new, tolerance)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print_table(result)
+    show(result, "json" if as_json else output_format.value)
+    if result.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("preview-upgrade", help=say("help.command_preview_upgrade"))
+def preview_upgrade(
+    requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_requirements"))],
+    chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_chapters"))] = None,
+    legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_legacy"))] = None,
+    out: Annotated[Path | None, typer.Option(help=say("help.preview_out"))] = None,
+    data: DataOpt = None,
+    cache_dir: CacheOpt = None,
+    chapters_dir: ChaptersDirs = None,
+    tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
+) -> None:
+    """Build the course with other library versions in a separate environment and explain the difference."""
+    from lecturegen.engine.cache import default_cache_dir
+    from lecturegen.preview import preview, print_preview
+
+    try:
+        course = course_config(tuple(chapters_dir or ()))
+        result = preview(requirements, pick(out, course.build.out, Path("output")),
+                         pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
+                         chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
+                         chapters_dirs=tuple(chapters_dir or ()), tolerance=tolerance,
+                         tell=lambda line: typer.echo(terminal.plain(line), err=True))
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        typer.echo(say("cli.cli.interrupted"), err=True)
+        raise typer.Exit(code=130) from None
+    print_preview(result, output_format.value)
     if result.failed:
         raise typer.Exit(code=1)
 

@@ -10,6 +10,7 @@ gate on a missing or NaN accuracy, a different error than an unreadable file).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +208,7 @@ def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Repor
         result["label"] = exp.display(ctx.lang)  # the name students see
         result["group"] = exp.group
         result["hyper_parameters"] = exp.hyper_parameters()
+        result["code_sha256"] = hashlib.sha256(exp.code_for_key.encode("utf-8")).hexdigest()  # diff: "code changed"
         result["reference"] = {
             "test_accuracy": exp.reference.test_accuracy,
             "test_loss": exp.reference.test_loss,

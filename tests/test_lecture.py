@@ -58,12 +58,17 @@ def test_activation_figure_is_drawn_by_the_code_on_the_slide(runs):
 def test_experiment_code_ends_with_the_fit_call_that_ran(runs):
     h = Helpers(context(runs, "ko"))
     full = h.experiment_code("full_batch")
-    assert full.rstrip().endswith(f"batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs})")
+    assert f"batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs},\n" in full
     mini = h.experiment_code("mini_batch")
-    assert f"batch_size=32, epochs={runs['mini_batch'].epochs})" in mini
+    assert f"batch_size=32, epochs={runs['mini_batch'].epochs},\n" in mini
     lines = full.splitlines()
     changed = [lines[i - 1] for i in differing_lines(full, mini)]
-    assert changed == ["def full_batch():", "model = full_batch()", lines[-1]]
+    assert changed == ["def full_batch():", "model = full_batch()", lines[-3]]
+    # plain Keras, as a student writes it: no helper, no speed setting (the build's stays out of sight)
+    assert lines[-4:-2] == ["history = model.fit(flat.x_train, flat.y_train,",
+                            f"                    batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs},"]
+    assert lines[-1] == "test_loss, test_accuracy = model.evaluate(flat.x_test, flat.y_test)"
+    assert "fit_and_evaluate" not in full and "steps_per_execution" not in full and "batch_size=1000" not in full
 
 
 def test_differing_lines_are_highlighted_and_steps_become_data(runs):
@@ -133,14 +138,24 @@ def test_notebook_is_the_lecture(runs):
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert code[0].startswith("%pip install") and "import tensorflow as tf" in code[1]
     assert sum("enable_op_determinism" in c for c in code) == 1
-    assert "DATA_DIR = None" in code[2] and "Path('fashion-mnist')" not in "".join(code)
+    assert sum("DATA_DIR = None" in c for c in code) == 1 and "Path('fashion-mnist')" not in "".join(code)
+    # a companion, not a copy: real calls, the student's own curves, no code as Markdown, no build internals
+    assert any(c.strip() == "model.summary()" for c in code)
+    assert any(c.strip() == "plot_history(history)" for c in code)
+    assert "```python" not in prose and "fit_and_evaluate" not in "".join(code) + prose
+    assert "steps_per_execution" not in "".join(code) + prose
     for exp in CHAPTER.experiments:  # each experiment once, complete, with this run's printed results
-        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source]
+        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source
+                 and "exercise" not in c.metadata.get("tags", [])]
         assert len(cells) == 1, exp.name
-        assert "fit_and_evaluate(" in cells[0].source and exp.source.strip() in cells[0].source
+        assert "model.fit(" in cells[0].source and exp.source.strip() in cells[0].source
         run = runs[exp.name]
         assert f"test accuracy {run.test_accuracy:.4f}" in cells[0].outputs[0]["text"]
-    assert sum("plt.plot(x," in c for c in code) == 6
+    plots = [c.source for c in nb.cells if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
+    assert sum("plt.plot(x," in c for c in plots) == 6
+    exercises = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    assert len(exercises) >= 3 and all("TODO" in c.source or "model.summary()" in c.source for c in exercises)
+    assert "Instructor:" not in prose and "실습 답" not in prose  # answers live on the instructor's pages only
     assert "이터레이션" in prose and "문제지" in prose and "$$" in prose
     assert "<img" not in prose  # formulas as LaTeX, figures as attachments
 

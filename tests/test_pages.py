@@ -17,7 +17,7 @@ from lecturegen.engine.render import markdown
 CJK_EMPHASIS = [
     # the classroom review's instance: ** closes after ")" before the particle 할
     ("이 말은 손실 함수가 **볼록(convex)**할 때만 맞습니다", "<strong>볼록(convex)</strong>할"),
-    ("**정확도 95.19 %**가 나왔습니다", "<strong>정확도 95.19 %</strong>가"),
+    ("**정확도 95.19 %**가 나왔습니다", "<strong>정확도 95.19\u00a0%</strong>가"),
     ("패키지를 발행하려면 **`npm publish`**를 실행하십시오.", "<strong><code>npm publish</code></strong>를"),
     ("*이 텍스트(괄호 포함)*는 기울임꼴입니다.", "<em>이 텍스트(괄호 포함)</em>는"),
     ("학습률은 **“걸음의 크기”**입니다", "<strong>“걸음의 크기”</strong>입니다"),
@@ -112,3 +112,31 @@ def test_every_code_colour_reads_on_a_projector() -> None:
 ])
 def test_contrast_arithmetic(fg, bg, alpha, wanted) -> None:
     assert contrast(over(fg, bg, alpha), bg) == pytest.approx(wanted, abs=0.1)
+
+
+# ---------------------------------------------------------------- values that never break
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize("source, wanted", [
+    ("| 정확도 |\n|--|\n| 85.85 % ± 0.07 |", f"85.85{NBSP}%{NBSP}±{NBSP}0.07"),
+    ("정확도가 97 %를 넘었습니다", f"97{NBSP}%를"),
+    ("에포크당 0.2 s, 첫 에포크 0.7 s", f"0.2{NBSP}s, 첫 에포크 0.7{NBSP}s"),
+    ("차이는 39.20 %p입니다", f"39.20{NBSP}%p"),
+    ("1.2500 ± 0.3536 and 12 ms", f"1.2500{NBSP}±{NBSP}0.3536 and 12{NBSP}ms"),
+    ("3 seeds and 2 steps stay as they are", "3 seeds and 2 steps stay as they are"),
+])
+def test_numbers_keep_their_unit_and_spread(source: str, wanted: str) -> None:
+    assert wanted in markdown().render(source)
+
+
+def test_formats_write_values_that_do_not_break() -> None:
+    from lecturegen.core.claims import format_value
+    from lecturegen.core.results import Measured
+    from lecturegen.core.formats import fixed, pct, seconds
+
+    for text in (pct(0.8585), pct(Measured([0.858, 0.859])), fixed(Measured([1.0, 1.5])), seconds(1.25),
+                 format_value("test_accuracy", 0.8585, 0.0007), format_value("test_loss", 0.4, 0.01)):
+        assert " " not in text, text
+    assert markdown().render("`x = 1 s`").count(NBSP) == 0  # code stays as written

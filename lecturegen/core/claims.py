@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from lecturegen.core.formats import NBSP, PLUS_MINUS  # a value never breaks across lines on a page
 from lecturegen.core.results import RunResult, spread
 
 log = logging.getLogger(__name__)
@@ -194,12 +195,12 @@ class ClaimResult:
 def format_value(name: str, value: float, sd: float | None = None) -> str:
     """Accuracies as percentages, losses with four decimals, counts with separators."""
     if "accuracy" in name:
-        text = f"{value * 100:.2f} %"
-        return text + (f" ± {sd * 100:.2f}" if sd else "")
+        text = f"{value * 100:.2f}{NBSP}%"
+        return text + (f"{PLUS_MINUS}{sd * 100:.2f}" if sd else "")
     if isinstance(value, int):
         return f"{value:,}"
     text = f"{value:.4f}"
-    return text + (f" ± {sd:.4f}" if sd else "")
+    return text + (f"{PLUS_MINUS}{sd:.4f}" if sd else "")
 
 
 def evaluate(c: Claim, runs: dict[str, RunResult], previously: bool | None = None,

@@ -72,12 +72,16 @@ def data_name(exp: Experiment) -> str:
 
 
 def fit_call(exp: Experiment, run: RunResult) -> str:
-    """The training lines under an experiment's code: the values the build trained with."""
+    """The training lines under an experiment's code: the plain Keras calls with the values the
+    build trained with. The build runs the same two calls (:func:`lecturegen.engine.train.fit_and_evaluate`),
+    only quiet and with its progress callback; its speed setting is not student code."""
     data = data_name(exp)
     batch = f"len({data}.x_train)" if exp.batch_size is None else str(run.batch_size)
     return (f"model = {exp.name}()\n"
-            f"history, test_loss, test_accuracy = fit_and_evaluate(\n"
-            f"    model, {data}, batch_size={batch}, epochs={run.epochs})\n")
+            f"history = model.fit({data}.x_train, {data}.y_train,\n"
+            f"                    batch_size={batch}, epochs={run.epochs},\n"
+            f"                    validation_data=({data}.x_test, {data}.y_test))\n"
+            f"test_loss, test_accuracy = model.evaluate({data}.x_test, {data}.y_test)\n")
 
 
 def differing_lines(code: str, other: str) -> list[int]:
@@ -149,6 +153,7 @@ class Helpers:
         self.formulas_used: list[str] = []  # every formula the content asked for, in order
         self.api_used: list[tuple[str, dict[str, Any]]] = []  # optimizer calls api_changes() asked about
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
+        self.trained: str | None = None  # the experiment whose code (and fit call) was shown last: `model`
 
     def _experiment(self, name: str):
         try:
@@ -167,6 +172,7 @@ class Helpers:
         experiment's; ``steps="optimizer=|batch_size="`` steps through the lines holding each text
         (or line numbers, ``"6|14"``) on the slide, one group per click."""
         text = self.experiment_code(name)
+        self.trained = name
         lines = differing_lines(text, self.experiment_code(against)) if against else []
         hl = hl or ",".join(map(str, lines))
         steps = "|".join(_step_lines(text, group) for group in steps.split("|")) if steps else ""
@@ -230,7 +236,18 @@ class Helpers:
             return probes.get(apiprobe.request_key(optimizer, arguments), {})
         return apiprobe.probe(optimizer, arguments)
 
-    def summary(self, name: str) -> Markup:
+    def _model(self, name: str) -> str:
+        """How the code below an experiment's names its model: ``model`` right after its code was
+        shown (the variable its fit call trained), else a new one."""
+        return "model" if self.trained == name else f"{name}()"
+
+    def summary(self, name: str, call: bool = True) -> Markup:
+        """The model's ``model.summary()``: the call (``call=False``: not shown) and its table."""
+        self._experiment(name)
+        code = fenced(f"{self._model(name)}.summary()\n", options=f"summary={name}") if call else ""
+        return Markup(code) + self.summary_table(name)
+
+    def summary_table(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
         words = messages.section(self.ctx.lang, "tables")
@@ -296,6 +313,9 @@ class Helpers:
         if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
             if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
                 return Markup("")
+            run = name.removeprefix("curves_")
+            if name.startswith("curves_") and self.trained == run:  # the student's own curves, from `history`
+                return fenced("plot_history(history)\n", options=f"curves={name}")
             return Markup(f"![{escape(fig.alt)}](attachment:{escape(name)}.svg)")
         style = f' style="width:{escape(width)}"' if width else ""
         size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""

@@ -166,7 +166,7 @@ def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str], instruct
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.2f} %"
+    return "–" if value is None else f"{value * 100:.2f}\u00a0%"  # NBSP: the value stays on one line
 
 
 def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:

@@ -294,7 +294,7 @@ def opt_rmsprop():
     return model
 
 
-@_optimizer_run({"ko": "Adam", "en": "Adam"}, {"ko": "Adam (Dense 128)", "en": "Adam (Dense 128)"})
+@_optimizer_run({"ko": "Adam", "en": "Adam"}, {"ko": "Adam", "en": "Adam"})
 def opt_adam():
     from tensorflow import keras
 
@@ -312,7 +312,7 @@ def opt_adam():
 
 @experiment(
     title={"ko": "Dense 32 (Adam)", "en": "Dense 32 (Adam)"},
-    label={"ko": "Adam (Dense 32)", "en": "Adam (Dense 32)"},
+    label={"ko": "은닉층 뉴런 32개", "en": "32 hidden units"},
     epochs=STUDY_EPOCHS, group="width", uses=(dense_network,), seeds=STUDY_SEEDS,
 )
 def dense_32():

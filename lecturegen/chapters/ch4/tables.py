@@ -18,7 +18,7 @@ def optimizer_table(exp, run) -> tuple[str, ...]:
     (mean ± sd when the run has several seeds), time per epoch."""
     opt = dict(run.optimizer)
     name = opt.pop("name", "?")
-    settings = ", ".join(f"{k}={short(v)}" for k, v in opt.items() if v not in (None, False))
+    settings = ", ".join(f"`{k}={short(v)}`" for k, v in opt.items() if v not in (None, False))  # code: never split
     return (exp, f"{name} ({settings})", f"**{pct(run.test_accuracy)}**",
             fixed(run.test_loss), seconds(mean(run.epoch_times_s)))
 
