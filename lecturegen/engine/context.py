@@ -41,6 +41,7 @@ class RenderContext:
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
+    repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -310,8 +311,8 @@ class Helpers:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
-        if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
-            if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
+        if self.notebook:  # a figure drawn by a snippet shown above is that code cell's output; others are attachments
+            if fig.snippet and fig.snippet in self.shown:
                 return Markup("")
             run = name.removeprefix("curves_")
             if name.startswith("curves_") and self.trained == run:  # the student's own curves, from `history`

@@ -221,9 +221,9 @@ def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folde
             elif "run" in options:
                 done.add(options["run"])
                 cells += _experiment_cell(ctx, options["run"], code)
-            elif "snippet" in options:
-                figure = "activation_" + options["snippet"].removeprefix("plot_")
-                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, figure)))
+            elif "snippet" in options:  # its output: the figure the chapter says this snippet draws
+                drawn = [f.name for f in ctx.figures.values() if f.snippet == options["snippet"]]
+                cells.append(new_code_cell(code, outputs=[o for name in drawn for o in _figure_output(ctx, folder, name)]))
             elif "curves" in options:
                 cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, options["curves"])))
             elif options.get("setup") == "load":
@@ -248,7 +248,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
     title = f"# {escape(ctx.title)}\n\n{t['intro']}"
-    link = colab_link(folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
+    link = colab_link(ctx.repository, folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
     if link:
         title += f"\n\n[{t['colab']}]({link})"  # a text link: no image fetched from the web
     cells = [new_markdown_cell(title)]
