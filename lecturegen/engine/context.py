@@ -40,6 +40,7 @@ class RenderContext:
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
+    bibliography: Any = None  # the chapter's references.bib (engine.myst.Bibliography), read before rendering
 
     @property
     def failing_claims(self) -> list[ClaimResult]:

@@ -188,7 +188,8 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
                    folder: str = "") -> nbformat.NotebookNode:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
     attachments; without it the notebook carries no images)."""
-    from lecturegen.engine.render import render_markdown
+    from lecturegen.engine import myst
+    from lecturegen.engine.render import document, markdown, render_markdown
 
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
@@ -203,7 +204,9 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     cells.append(new_markdown_cell(f"## {t['prov']}\n\n{prov}"))
     cells += _setup_cells(ctx, t, h)
     done: set[str] = set()
-    cells += _lecture_cells(ctx, render_markdown(ctx, notebook=True), done, figures_from)
+    text = render_markdown(ctx, notebook=True)
+    text = myst.for_notebook(markdown(), text, document(ctx, text))  # MyST as Jupyter's Markdown shows it
+    cells += _lecture_cells(ctx, text, done, figures_from)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:
         cells.append(new_markdown_cell(f"## {t['appendix']}"))

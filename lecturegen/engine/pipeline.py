@@ -10,7 +10,7 @@ from typing import Any
 
 import nbformat
 
-from lecturegen.engine import apiprobe, assets, data, maths
+from lecturegen.engine import apiprobe, assets, data, maths, myst
 from lecturegen import clock, messages, registry
 from lecturegen.engine.cache import ResultCache, default_cache_dir
 from lecturegen.claims import ClaimResult, evaluate_all, previous_outcomes
@@ -22,7 +22,7 @@ from lecturegen.engine.notebook import build_notebook
 from lecturegen.engine.figures import chapter_figures, render_figures
 from lecturegen.engine.media import copy_local_files, local_files
 from lecturegen.engine.progress import Reporter
-from lecturegen.engine.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
+from lecturegen.engine.render import document, pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
@@ -205,14 +205,18 @@ def render_target(opts: BuildOptions, chapter: Chapter, profile: Profile, datase
     specs = chapter_figures(chapter, runs, fp.is_sample)
     figures = {f.name: f for f in render_figures(specs, opts.lang, staged, store)}
     ctx = RenderContext(chapter, opts.lang, runs, figures, fp, profile, prov,
-                        {"data_label": data_label, "api_probes": {}}, tuple(claims))
+                        {"data_label": data_label, "api_probes": {}}, tuple(claims),
+                        bibliography=myst.load_bibliography(chapter.content_dir))
     formulas, api_requests = requests_in(ctx)  # prepared before rendering: formulas, old-API probes
     ctx = replace(ctx, formulas=maths.typeset_all(formulas, store),
                   extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, store)})
     maths.write_formulas(ctx.formulas, staged)
     text = render_markdown(ctx)
     own_files = copy_local_files(local_files(text, chapter.content_dir / f"{opts.lang}.md"), staged)
-    slides = split_slides(text)
+    doc = document(ctx, text)
+    for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
+        reporter.warn(notice)
+    slides = split_slides(text, doc)
     notebook = build_notebook(ctx, staged, folder=final.name)
     files = {**render_pages(ctx, slides, opts.templates_dirs), f"{chapter.id}.ipynb": nbformat.writes(notebook)}
     outputs = sorted([*files, "report.json", *own_files])
