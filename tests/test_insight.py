@@ -143,9 +143,9 @@ def test_gradient_descent_as_the_notes_say():
             return lambda *a, **k: None
 
     plot_gradient_descent(np, Recorder())
-    assert lines["eta = 0.05"][-1] == pytest.approx(3 * 0.9 ** 12) and round(lines["eta = 0.05"][-1], 2) == 0.85
-    assert abs(lines["eta = 0.4"][-1]) < 1e-6
-    assert abs(lines["eta = 1.05"][-1]) > 3 and np.all(np.sign(lines["eta = 1.05"][1::2]) < 0)
+    assert lines["eta=0.05"][-1] == pytest.approx(3 * 0.9 ** 12) and round(lines["eta=0.05"][-1], 2) == 0.85
+    assert abs(lines["eta=0.4"][-1]) < 1e-6
+    assert abs(lines["eta=1.05"][-1]) > 3 and np.all(np.sign(lines["eta=1.05"][1::2]) < 0)
 
 
 def test_optimizer_paths_as_the_notes_say():
