@@ -114,6 +114,7 @@ class Build:
     chapter_ids: list[str]
     langs: list[str | None]
     reporter: Reporter
+    optional_langs: bool = False  # the course's languages (lecturegen.toml): a chapter lacking one is built without it
     executor: Callable[[], Executor] | None = None  # None: the one BuildOptions asks for (make_executor)
     started: float = field(default_factory=time.perf_counter)
     targets: list[Target] = field(default_factory=list)  # validate
@@ -139,11 +140,25 @@ def validate(build: Build) -> None:
     for chapter_id in dict.fromkeys(build.chapter_ids):
         for lang in dict.fromkeys(build.langs):
             opts = replace(build.opts, chapter=chapter_id, lang=lang)
+            if build.optional_langs and not _written_in(opts, build.reporter):
+                continue
             chapter, lang = _checked(opts)
             opts = replace(opts, lang=lang)  # None: the chapter's first language
             build.targets.append(Target(opts, chapter, output_dir(opts.out, chapter.id, lang)))
+    if not build.targets:
+        raise UsageError(say("errors.course.no_course_language", languages=", ".join(map(str, build.langs))))
     check_options(build.opts.executor_options())
     build.profile = PROFILES[build.opts.profile]
+
+
+def _written_in(opts: BuildOptions, reporter: Reporter) -> bool:
+    """Whether the chapter has content in ``opts.lang``; a warning when it has not."""
+    chapter = registry.get(opts.chapter, opts.chapters_dirs)
+    written = [lang for lang in chapter.languages if (chapter.content_dir / f"{lang}.md").is_file()]
+    if opts.lang is None or opts.lang in written:
+        return True
+    reporter.warn(say("cli.course.not_written_in", id=chapter.id, lang=opts.lang, languages=", ".join(written)))
+    return False
 
 
 def _checked(opts: BuildOptions) -> tuple[Chapter, str]:
@@ -337,10 +352,11 @@ BUILD_STAGES: tuple[Callable[[Build], None], ...] = (validate, resolve_data, sta
 
 
 def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter,
-                 executor: Callable[[], Executor] | None = None) -> CourseOutcome:
-    """Several chapters and languages in one build: ``lecturegen build ch4 ch5 --lang ko --lang en``.
+                 optional_langs: bool = False, executor: Callable[[], Executor] | None = None) -> CourseOutcome:
+    """Several chapters and languages in one build: ``lecturegen build ch4 ch5 --lang ko --lang en``;
+    ``optional_langs``: the languages are the course's, so a chapter lacking one is built without it;
     ``executor`` makes the executor that trains the runs the cache lacks (default: the options')."""
-    build = Build(opts, chapter_ids, langs, reporter, executor)
+    build = Build(opts, chapter_ids, langs, reporter, optional_langs, executor)
     with build.folders:  # an error or Ctrl-C in any stage unwinds every staged folder: previous outputs stay
         for step in BUILD_STAGES:
             step(build)

@@ -51,7 +51,8 @@ def course(tmp_path) -> BuildOptions:
 
 
 def _build(opts: BuildOptions, factory: Factory, langs=("ko", "en"), log: io.StringIO | None = None):
-    return orchestrator.build_course(opts, [opts.chapter], list(langs), LineReporter(log or io.StringIO()), factory)
+    return orchestrator.build_course(opts, [opts.chapter], list(langs), LineReporter(log or io.StringIO()),
+                                     executor=factory)
 
 
 def test_the_stages_are_named_in_order():
