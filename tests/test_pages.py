@@ -140,3 +140,171 @@ def test_formats_write_values_that_do_not_break() -> None:
                  format_value("test_accuracy", 0.8585, 0.0007), format_value("test_loss", 0.4, 0.01)):
         assert " " not in text, text
     assert markdown().render("`x = 1 s`").count(NBSP) == 0  # code stays as written
+
+
+# ---------------------------------------------------------------- figures a class can read
+
+def _problems(draw, size=(9, 3.6), lang="en") -> tuple[list[str], bytes]:
+    import io
+
+    from lecturegen.chapter import FigureSpec
+    from lecturegen.engine.figures import _draw_svg
+
+    buffer = io.BytesIO()
+    _draw_svg(FigureSpec("probe", {"en": "probe"}, draw, {}, size=size), lang, buffer)
+    svg = buffer.getvalue()
+    return [m.decode() for m in re.findall(rb"<!-- lecturegen figure-problem: (.*?) -->", svg)], svg
+
+
+def _same_labels(fig, inputs, lang):
+    ax = fig.add_subplot()
+    for k in (1.0, 1.0001, 0.9999):
+        ax.plot([1, 2, 3], [k, k ** 2, k ** 3], label=f"${k:.2f}^n$")  # three entries read '1.00ⁿ'
+    ax.legend()
+
+
+def _long_panel_title(fig, inputs, lang):
+    axes = fig.subplots(1, 3)
+    for ax in axes:
+        ax.plot([0, 1], [0, 1])
+    axes[2].set_title("largest gradient factor after n layers, measured on every stacked layer of the network")
+
+
+def _long_suptitle(fig, inputs, lang):
+    fig.add_subplot().plot([0, 1], [1, 0])
+    fig.suptitle("Validation accuracy and loss per epoch for each optimizer on the sample data (this run), "
+                 "seed 0 and seed 1")
+
+
+def _text_outside(fig, inputs, lang):
+    fig.add_subplot().plot([0, 1], [0, 1])
+    fig.text(0.97, 0.5, "95.19 %")  # placed by hand at the right edge: runs past it
+
+
+def _lines_on_each_other(fig, inputs, lang):
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [1, 1, 1], label="tanh")
+    ax.plot([1, 2, 3], [1, 1, 1], label="ReLU")  # same values, same style: only one line shows
+    ax.legend()
+
+
+def _lines_told_apart(fig, inputs, lang):
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [1, 1, 1], marker="o", label="tanh")
+    ax.plot([1, 2, 3], [1, 1, 1], marker="s", linestyle="--", fillstyle="none", markersize=12, label="ReLU")
+    ax.legend()
+
+
+@pytest.mark.parametrize("draw, wanted", [
+    (_same_labels, "legend entries read the same: '$1.00^n$'"),
+    (_text_outside, "text '95.19 %' is cut off at the figure's edge"),
+    (_lines_on_each_other, "lines 'tanh' and 'ReLU' lie on each other with one style"),
+])
+def test_unreadable_figures_are_reported(draw, wanted, caplog) -> None:
+    problems, _ = _problems(draw)
+    assert wanted in problems
+    assert any("is hard to read" in r.getMessage() and "probe" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("draw", [_long_panel_title, _long_suptitle, _lines_told_apart])
+def test_titles_are_wrapped_to_fit(draw) -> None:
+    """A title wider than its panel (or the figure) is wrapped onto lines: nothing is clipped."""
+    problems, svg = _problems(draw, size=(9, 3.6))
+    assert problems == []
+
+
+def test_long_title_is_wrapped_not_clipped() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from lecturegen.engine.figures import FONT_SIZES, figure_problems, fit_titles
+
+    for draw in (_long_panel_title, _long_suptitle):
+        with matplotlib.rc_context(FONT_SIZES):  # the sizes a build draws with
+            fig = Figure(figsize=(9, 3.6), layout="constrained")
+            FigureCanvasAgg(fig)
+            draw(fig, {}, "en")
+        assert any("cut off" in p for p in figure_problems(fig)), "the probe must clip before fitting"
+        fit_titles(fig)
+        assert figure_problems(fig) == []
+        titles = [t.get_text() for t in [fig._suptitle, *(ax.title for ax in fig.axes)] if t is not None]
+        assert any("\n" in t for t in titles)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_chapter_figures_drawn_from_formulas_read_well(lang) -> None:
+    """ch4's figures that need no training (activations, derivatives, losses), drawn as a build draws them."""
+    import io
+
+    from lecturegen.chapters.ch4 import activations, figures
+    from lecturegen.engine.figures import _draw_svg
+
+    specs = activations.activation_figures(None, {}, True) + figures.theory_figures(None, {}, True)
+    assert len(specs) >= 8
+    for spec in specs:
+        buffer = io.BytesIO()
+        _draw_svg(spec, lang, buffer)
+        assert b"figure-problem" not in buffer.getvalue(), (spec.name, buffer.getvalue()[:1500])
+
+
+def test_every_figure_of_a_build_reads_well(built_both) -> None:
+    """Every figure a real build drew (ko and en): the build measured each after its layout and marks
+    a problem in the SVG (and warns): nothing cut off, legend entries that differ, no hidden line."""
+    svgs = [svg for folder in ("ch4", "ch4-en") for svg in sorted((built_both / folder / "figures").glob("*.svg"))]
+    assert len(svgs) >= 20
+    problems = [f"{svg.parent.parent.name}/{svg.name}: {m.decode()}" for svg in svgs
+                for m in re.findall(rb"<!-- lecturegen figure-problem: (.*?) -->", svg.read_bytes()[:8192])]
+    assert problems == []
+    assert all(b"lecturegen min-font-pt=" in svg.read_bytes()[:4096] for svg in svgs)  # drawn by the build
+
+
+# ---------------------------------------------------------------- numbers in tables, in a browser
+
+VALUE_JS = r"""
+() => {
+  // a value: a number with its unit and an optional ± spread, or a setting such as epsilon=1e-06
+  const value = /\d[\d,.]*(?:[\s\u00a0]*(?:%p|%|ms|s|초)(?![A-Za-z]))?(?:[\s\u00a0]*±[\s\u00a0]*\d[\d,.]*)?|[A-Za-z_]+=[\w.+\-]+/g;
+  const broken = [];
+  let values = 0;
+  for (const cell of Reveal.getCurrentSlide().querySelectorAll("td, th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(value)) {
+        values += 1;
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0].replace(/\u00a0/g, " "));
+      }
+    }
+  }
+  return {values, broken};
+}
+"""
+
+
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_no_value_in_a_table_breaks_across_lines(browser, built_both, folder) -> None:
+    """Every slide with a table at 1280x720: no number, unit, ± spread or setting wraps inside itself."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, offline=True)
+    page = context.new_page()
+    page.goto((built_both / folder / "slides.html").as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady() && document.fonts.status === 'loaded'")
+    page.evaluate("Reveal.configure({ transition: 'none' })")
+    with_tables = page.evaluate("Reveal.getSlides().map((s, i) => s.querySelector('table') ? i : -1).filter(i => i >= 0)")
+    assert len(with_tables) >= 3
+    values, broken = 0, []
+    for index in with_tables:
+        page.evaluate(f"Reveal.slide({index})")
+        page.wait_for_function("i => Reveal.getIndices().h === i && Reveal.getCurrentSlide().dataset.lgFitted === '1'",
+                               arg=index)
+        found = page.evaluate(VALUE_JS)
+        values += found["values"]
+        broken += [f"slide {index + 1}: {b!r}" for b in found["broken"]]
+    context.close()
+    assert values >= 30, "the check found almost no values: is the pattern still right?"
+    assert broken == []
