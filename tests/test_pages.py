@@ -308,3 +308,134 @@ def test_no_value_in_a_table_breaks_across_lines(browser, built_both, folder) ->
     context.close()
     assert values >= 30, "the check found almost no values: is the pattern still right?"
     assert broken == []
+
+
+# ---------------------------------------------------------------- the student PDF
+
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>')
+
+
+def _code_blocks(page_html: str) -> list[str]:
+    import html
+
+    return [html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).rstrip("\n")
+            for m in re.finditer(r'<div class="highlight"[^>]*><pre[^>]*>(.*?)</pre>', page_html, re.S)]
+
+
+def _pdf_lines(pdf: Path) -> list[list[tuple[float, float, str]]]:
+    """The PDF's text lines as pdftotext finds them: words with their left and right edges."""
+    import html
+    import subprocess
+
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                         timeout=120).stdout
+    lines = []
+    for line in re.findall(r"<line[^>]*>(.*?)</line>", xml, re.S):
+        words = [(float(a), float(b), html.unescape(t)) for a, b, t in WORD.findall(line)]
+        if words:
+            lines.append(words)
+    return lines
+
+
+def _copied(code: str, lines) -> list[str] | None:
+    """The code block as copied out of the PDF: its lines found by their words, each word put at its
+    column (monospace: the column is its distance from the block's left edge in character widths)."""
+    wanted = [line for line in code.splitlines() if line.strip()]
+    first = wanted[0].split()
+    for i, words in enumerate(lines):
+        if [w[2] for w in words] != first:
+            continue
+        found = lines[i:i + len(wanted)]
+        char = sum(b - a for a, b, _ in words) / sum(len(t) for _, _, t in words)
+        left = min(w[0][0] for w in found)
+        out = []
+        for line_words in found:
+            text = ""
+            for a, _, word in line_words:
+                text += " " * max(round((a - left) / char) - len(text), 1 if text else 0) + word
+            out.append(text)
+        return out
+    return None
+
+
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_code_copied_from_the_pdf_still_runs(published_site, folder) -> None:
+    """Every Python block of the handout, read back out of handout.pdf: the same lines with the same
+    indentation (no line wrapped to the margin), and it compiles."""
+    import textwrap
+
+    blocks = _code_blocks((published_site / folder / "handout.html").read_text(encoding="utf-8"))
+    lines = _pdf_lines(published_site / folder / "handout.pdf")
+    checked, broken = 0, []
+    for code in blocks:
+        try:
+            compile(code, "<handout>", "exec")
+        except SyntaxError:
+            continue  # not Python (output, a shell line): nothing to run
+        checked += 1
+        wanted = [line.rstrip() for line in textwrap.dedent(code).splitlines() if line.strip()]
+        copied = _copied(code, lines)
+        if copied != wanted:
+            broken.append(wanted[0])
+            continue
+        compile("\n".join(copied), "<copied from the PDF>", "exec")
+    assert checked >= 15
+    assert broken == []
+
+
+def _page_fill(pdf: Path) -> list[float]:
+    """How far down each A4 page its content reaches (0..1 of the room between the @page margins)."""
+    import subprocess
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), f"{folder}/p"], check=True, timeout=120)
+        fills = []
+        for png in sorted(Path(folder).glob("p-*.png")):
+            image = Image.open(png).convert("L")
+            width, height = image.size
+            pixels = image.load()
+            top, bottom = int(height * 18 / 297) + 1, int(height * 277 / 297) - 1  # header and page number out
+            inked = [y for y in range(top, bottom) if any(pixels[x, y] < 200 for x in range(width))]
+            fills.append((inked[-1] - top) / (bottom - top) if inked else 0.0)
+    return fills
+
+
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_pdf_pages_are_filled_sensibly(published_site, folder) -> None:
+    """A short function and its plot share a page with the next: no run of three pages each less
+    than 70 % filled, and at most a quarter of the pages (title and last page aside) under 70 %."""
+    fills = _page_fill(published_site / folder / "handout.pdf")
+    body = fills[1:-1]
+    low = [i + 2 for i, f in enumerate(body) if f < 0.7]
+    runs = [p for p in low if p + 1 in low and p + 2 in low]
+    assert runs == [], f"pages {runs} start three pages in a row under 70 % filled: {[round(f, 2) for f in fills]}"
+    assert len(low) <= len(body) / 4, f"pages {low} are under 70 % filled: {[round(f, 2) for f in fills]}"
+
+
+def _pre(*lines: str) -> str:
+    return '<div class="highlight"><pre><span></span>' + "\n".join(lines) + "\n</pre></div>"
+
+
+@pytest.mark.parametrize("html, side, sized", [
+    # a short function next to its plot: printed side by side, code at its normal size
+    (f'<div class="columns">{_pre("def relu(x):", "    return np.maximum(0, x)")}<img class="figure"></div>',
+     True, [8.92]),
+    # a 100-character line under a slide: smaller so it fits the width, never wrapped
+    (_pre("history, test_loss, test_accuracy = fit_and_evaluate(model, flat, batch_size=32, epochs=10, seed=0)",
+          "    pass"), False, [8.24]),
+    # code beside code whose lines are too long for half the page: stacked, each at full width
+    (f'<div class="columns">{_pre("x" * 70)}{_pre("y" * 20)}</div>', False, [8.92, 8.92]),
+    # a 300-character line cannot fit at a readable size: it keeps wrapping (and the PDF test reports it)
+    (_pre("z" * 300), False, []),
+])
+def test_printed_code_is_sized_to_its_longest_line(html, side, sized) -> None:
+    from lecturegen.publish.pdf import fit_code
+
+    out = fit_code(html)
+    assert ('class="columns lg-side"' in out) is side
+    assert [float(pt) for pt in re.findall(r'class="lg-fit" style="font-size: ([\d.]+)pt"', out)] == \
+        pytest.approx(sized, abs=0.01)
+    assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", html)  # the code itself is untouched
