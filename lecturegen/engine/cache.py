@@ -40,7 +40,8 @@ def sha256_text(text: str) -> str:
 
 def trainer_source() -> str:
     """The shared code every run goes through: data preparation and the fit/evaluate call."""
-    return inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
+    return (inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
+            + inspect.getsource(train.speed_settings))
 
 
 def key_parts(chapter: Chapter, exp: Experiment, fingerprint: Fingerprint, profile: Profile, seed: int) -> dict:

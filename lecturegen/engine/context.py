@@ -41,6 +41,8 @@ class RenderContext:
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
+    repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
+    bibliography: Any = None  # the chapter's references.bib (engine.myst.Bibliography), read before rendering
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -72,12 +74,16 @@ def data_name(exp: Experiment) -> str:
 
 
 def fit_call(exp: Experiment, run: RunResult) -> str:
-    """The training lines under an experiment's code: the values the build trained with."""
+    """The training lines under an experiment's code: the plain Keras calls with the values the
+    build trained with. The build runs the same two calls (:func:`lecturegen.engine.train.fit_and_evaluate`),
+    only quiet and with its progress callback; its speed setting is not student code."""
     data = data_name(exp)
     batch = f"len({data}.x_train)" if exp.batch_size is None else str(run.batch_size)
     return (f"model = {exp.name}()\n"
-            f"history, test_loss, test_accuracy = fit_and_evaluate(\n"
-            f"    model, {data}, batch_size={batch}, epochs={run.epochs})\n")
+            f"history = model.fit({data}.x_train, {data}.y_train,\n"
+            f"                    batch_size={batch}, epochs={run.epochs},\n"
+            f"                    validation_data=({data}.x_test, {data}.y_test))\n"
+            f"test_loss, test_accuracy = model.evaluate({data}.x_test, {data}.y_test)\n")
 
 
 def differing_lines(code: str, other: str) -> list[int]:
@@ -149,6 +155,7 @@ class Helpers:
         self.formulas_used: list[str] = []  # every formula the content asked for, in order
         self.api_used: list[tuple[str, dict[str, Any]]] = []  # optimizer calls api_changes() asked about
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
+        self.trained: str | None = None  # the experiment whose code (and fit call) was shown last: `model`
 
     def _experiment(self, name: str):
         try:
@@ -167,6 +174,7 @@ class Helpers:
         experiment's; ``steps="optimizer=|batch_size="`` steps through the lines holding each text
         (or line numbers, ``"6|14"``) on the slide, one group per click."""
         text = self.experiment_code(name)
+        self.trained = name
         lines = differing_lines(text, self.experiment_code(against)) if against else []
         hl = hl or ",".join(map(str, lines))
         steps = "|".join(_step_lines(text, group) for group in steps.split("|")) if steps else ""
@@ -205,12 +213,15 @@ class Helpers:
         """The preparation every run of the build goes through, and its calls."""
         return fenced(self.prepare_source() + "\n\n" + self.prepare_calls(), options="setup=prep")
 
-    def snippet(self, name: str) -> Markup:
-        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function."""
+    def snippet(self, name: str, hl: str = "") -> Markup:
+        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function;
+        ``hl="def |lr"`` highlights the lines holding any of those texts (or line numbers, ``"2,5-7"``)."""
         for fn in self.ctx.chapter.snippets:
             if fn.__name__ == name:
                 self.shown.add(name)
-                return fenced(function_body(fn), options=f"snippet={name}")
+                body = function_body(fn)
+                lines = ",".join(filter(None, (_step_lines(body, group) for group in hl.split("|")))) if hl else ""
+                return fenced(body, options=f"snippet={name}" + (f" hl={lines}" if lines else ""))
         raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:
@@ -227,7 +238,18 @@ class Helpers:
             return probes.get(apiprobe.request_key(optimizer, arguments), {})
         return apiprobe.probe(optimizer, arguments)
 
-    def summary(self, name: str) -> Markup:
+    def _model(self, name: str) -> str:
+        """How the code below an experiment's names its model: ``model`` right after its code was
+        shown (the variable its fit call trained), else a new one."""
+        return "model" if self.trained == name else f"{name}()"
+
+    def summary(self, name: str, call: bool = True) -> Markup:
+        """The model's ``model.summary()``: the call (``call=False``: not shown) and its table."""
+        self._experiment(name)
+        code = fenced(f"{self._model(name)}.summary()\n", options=f"summary={name}") if call else ""
+        return Markup(code) + self.summary_table(name)
+
+    def summary_table(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
         words = messages.section(self.ctx.lang, "tables")
@@ -290,9 +312,12 @@ class Helpers:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
-        if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
-            if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
+        if self.notebook:  # a figure drawn by a snippet shown above is that code cell's output; others are attachments
+            if fig.snippet and fig.snippet in self.shown:
                 return Markup("")
+            run = name.removeprefix("curves_")
+            if name.startswith("curves_") and self.trained == run:  # the student's own curves, from `history`
+                return fenced("plot_history(history)\n", options=f"curves={name}")
             return Markup(f"![{escape(fig.alt)}](attachment:{escape(name)}.svg)")
         style = f' style="width:{escape(width)}"' if width else ""
         size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""

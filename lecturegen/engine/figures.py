@@ -50,6 +50,7 @@ class RenderedFigure:
     path: str  # relative to the chapter's output folder
     alt: str
     min_font_pt: float = 0.0  # the smallest text in the figure (the slides keep it >= 18 px on screen)
+    snippet: str = ""  # FigureSpec.snippet: the chapter snippet that draws it
 
 
 # Text sizes for the projector: a figure is shown at >= 1.1x its natural size (96 px per inch) on a
@@ -344,5 +345,6 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         if lang not in spec.alt:
             raise ChapterError(say("errors.figures.figure_has_no_alt", name=spec.name, lang=lang))
-        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg)))
+        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg),
+                                       spec.snippet))
     return rendered
