@@ -36,7 +36,7 @@ from lecturegen import clock, messages, registry, terminal
 from lecturegen.core.chapter import PROFILES, Chapter, Profile
 from lecturegen.core.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.core.results import RunResult
-from lecturegen.engine import apiprobe, assets, data, maths
+from lecturegen.engine import apiprobe, assets, data, maths, myst
 from lecturegen.engine.cache import ResultCache
 from lecturegen.engine.context import RenderContext
 from lecturegen.engine.executors import Executor, check_options, make_executor
@@ -47,7 +47,7 @@ from lecturegen.engine.notebook import build_notebook
 from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
 from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.progress import Reporter
-from lecturegen.engine.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
+from lecturegen.engine.render import document, pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.engine.runs import train_chapters
 from lecturegen.engine.store import CacheStore, default_cache_dir
 from lecturegen.engine.tflog import tensorflow_log
@@ -283,7 +283,8 @@ def figures(build: Build, target: Target) -> None:
     data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
     target.context = RenderContext(target.chapter, target.lang, target.runs, drawn, fp, build.profile, prov,
                                    {"data_label": data_label, "api_probes": {}}, tuple(target.claims),
-                                   repository=opts.repository)
+                                   repository=opts.repository,
+                                   bibliography=myst.load_bibliography(target.chapter.content_dir))
 
 
 def render(build: Build, target: Target) -> None:
@@ -296,7 +297,10 @@ def render(build: Build, target: Target) -> None:
     target.text = render_markdown(ctx)
     target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md"),
                                         target.staged)
-    target.files = dict(render_pages(ctx, split_slides(target.text), target.opts.templates_dirs))
+    doc = document(ctx, target.text)
+    for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
+        build.reporter.warn(notice)
+    target.files = dict(render_pages(ctx, split_slides(target.text, doc), target.opts.templates_dirs))
 
 
 def notebook(build: Build, target: Target) -> None:
