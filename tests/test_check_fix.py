@@ -140,9 +140,22 @@ def test_contrib_l2_explains_the_factor_of_two():
 
 
 def test_embedding_input_dim_is_the_vocabulary_not_the_input():
-    code = "import keras\nm = keras.Sequential([keras.layers.Embedding(input_dim=1000, output_dim=8)])\n"
+    code = "import keras\nm = keras.Sequential([keras.layers.Embedding(input_dim=1000, output_dim=8, init='uniform')])\n"
     r = upgrade(code)
-    assert "Input(" not in r.code and "input_dim=1000" in r.code
+    assert "Embedding(input_dim=1000, output_dim=8, embeddings_initializer='uniform')" in r.code
+    assert "Input(" not in r.code
+
+
+def test_tf_div_is_not_true_division():
+    code = "import tensorflow as tf\nq = tf.div(a, b)\n"  # floor division for integers in TF 1
+    r = upgrade(code)
+    assert r.code == code and rules(r, "human") == [(2, "tf-div")]
+
+
+def test_dropout_keep_prob_becomes_rate():
+    r = upgrade("import tensorflow as tf\nh = tf.nn.dropout(h, keep_prob=0.8)\nh = tf.nn.dropout(h, 0.8)\n")
+    assert r.code == "import tensorflow as tf\nh = tf.nn.dropout(h, rate=1 - 0.8)\nh = tf.nn.dropout(h, 0.8)\n"
+    assert rules(r, "human") == [(3, "tf-dropout-keep-prob")]
 
 
 def test_notebook_cells_see_earlier_imports(tmp_path):
