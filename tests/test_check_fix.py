@@ -96,6 +96,12 @@ def test_keras1_convolution_becomes_conv2d():
     assert "c = Convolution2D(8, 3, 3, 1)" in r.code
 
 
+def test_moved_keras_utils_and_gone_generators():
+    r = upgrade("from keras.utils.vis_utils import plot_model\nfrom keras.preprocessing.image import ImageDataGenerator\n")
+    assert r.code.startswith("from keras.utils import plot_model\n")
+    assert rules(r, "human") == [(2, "keras-image-data-generator")]
+
+
 def test_predict_classes_of_one_unit_thresholds():
     code = ("import keras\nm = keras.Sequential([keras.layers.Dense(1, activation='sigmoid')])\n"
             "c = m.predict_classes(x)\n")
@@ -183,6 +189,14 @@ def test_notebook_cells_see_earlier_imports(tmp_path):
     assert "".join(cells[2]["source"]) == "opt = keras.optimizers.Adam(learning_rate=1e-3)  # as in 2019"
     assert "".join(cells[0]["source"]) == "%matplotlib inline\nfrom tensorflow import keras"  # magic kept
     nbformat.validate(nbformat.reads(texts[path][1], as_version=4))
+
+
+def test_first_layer_added_in_a_later_cell():
+    cells = ["import keras\nmodel = keras.Sequential()",
+             "model.add(keras.layers.Dense(8, input_dim=4))\nmodel.add(keras.layers.Dense(2, input_dim=8))"]
+    r = upgrade(cells[1], cells[:1], cells)
+    assert r.code.startswith("model.add(keras.Input(shape=(4,)))\nmodel.add(keras.layers.Dense(8))\n")
+    assert rules(r, "human") == [(2, "layer-input-shape")]  # a second layer's input_dim: Keras 3 ignores it
 
 
 def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
