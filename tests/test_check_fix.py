@@ -84,6 +84,18 @@ def test_keras1_model_is_rewritten_layer_by_layer():
     assert "c = model.predict(x).argmax(axis=-1)" in r.code  # 10 output units: argmax, as Keras 2 did
 
 
+def test_keras1_convolution_becomes_conv2d():
+    code = ("from keras import layers\nfrom keras.layers.convolutional import Convolution2D\n"
+            "a = layers.Convolution2D(32, 3, 3, border_mode='same')\nb = Convolution2D(16, 5, 5, subsample=(2, 2))\n"
+            "c = Convolution2D(8, 3, 3, 1)\n")
+    r = upgrade(code)
+    assert "from keras.layers import Conv2D\n" in r.code
+    assert "a = layers.Conv2D(32, (3, 3), padding='same')" in r.code
+    assert "b = Conv2D(16, (5, 5), strides=(2, 2))" in r.code
+    assert (5, "keras1-conv") in rules(r, "human")  # four positional arguments: not guessed
+    assert "c = Convolution2D(8, 3, 3, 1)" in r.code
+
+
 def test_predict_classes_of_one_unit_thresholds():
     code = ("import keras\nm = keras.Sequential([keras.layers.Dense(1, activation='sigmoid')])\n"
             "c = m.predict_classes(x)\n")

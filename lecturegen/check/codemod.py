@@ -375,6 +375,9 @@ class Upgrade(cst.CSTTransformer):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        conv = self._match(original, r"keras\.layers\.(Convolution[123]D)")
+        if conv and original.attr.value == conv.group(1):  # layers.Convolution2D -> layers.Conv2D
+            return updated.with_changes(attr=cst.Name(KERAS1_LAYERS[conv.group(1)]))
         m = self._match(original, r"numpy\.(\w+)")
         if m and m.group(1) in NUMPY_ALIASES:
             builtin = NUMPY_ALIASES[m.group(1)]
@@ -511,6 +514,7 @@ class Upgrade(cst.CSTTransformer):
             elif len(positional) > 2:
                 self._human(original, "keras1-conv", f"{layer} with {len(positional)} positional arguments: "
                             "the Keras 1 and Keras 2 signatures differ; name them (filters=, kernel_size=)")
+                return updated.with_changes(func=original.func)  # not even renamed: Conv2D would misread them
             else:
                 self._say(original, "keras1-layer-name", f"{layer} is {KERAS1_LAYERS[layer]} in Keras 2 and 3")
         return updated.with_changes(args=out)
