@@ -15,7 +15,7 @@ import typer
 from lecturegen import messages
 from lecturegen import registry
 from lecturegen import terminal
-from lecturegen.config import course_config, pick
+from lecturegen.config import CourseConfig, course_config, load_config, pick, with_flags
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
 from lecturegen.errors import UsageError as BadUsage
@@ -57,6 +57,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback(help=say("help.command_main"))
 def main_options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                           help=say("help.print_lecturegen_version_and"))] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=say("help.more_detail_including_tensorflow"))] = False,
@@ -66,9 +67,19 @@ def main_options(
     terminal.configure(verbose=verbose, quiet=quiet)
     messages.configure_ui(None)  # this command's own lecturegen.toml decides, not an earlier one's
     try:
-        messages.configure_ui(course_config().course.ui_lang)  # LECTUREGEN_UI_LANG still wins
-    except LecturegenError:
-        pass  # a broken lecturegen.toml is reported by the command, which reads it again
+        ctx.obj = load_config()  # once per command: the commands take it from here (settings())
+    except LecturegenError as exc:
+        ctx.obj = exc  # a broken lecturegen.toml is reported by the command that needs it
+    else:
+        messages.configure_ui(ctx.obj.course.ui_lang)  # LECTUREGEN_UI_LANG still wins
+
+
+def settings(ctx: typer.Context, chapters_dir: list[Path] | None = None, templates: Path | None = None) -> CourseConfig:
+    """The settings the command resolved once (lecturegen.toml, found upwards), with its folder flags."""
+    found = ctx.find_root().obj
+    if isinstance(found, LecturegenError):
+        raise found
+    return with_flags(found if isinstance(found, CourseConfig) else load_config(), tuple(chapters_dir or ()), templates)
 
 
 ProfileOpt = Annotated[ProfileName | None, typer.Option(
@@ -84,19 +95,19 @@ TemplatesOpt = Annotated[Path | None, typer.Option(
     help=say("help.your_templates_folder_layouts"))]
 
 
-def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | None, templates: Path | None, *,
+def build_options(course: CourseConfig, chapter: str, lang: str | None, *,
                   out: Path | None = None, profile: ProfileName | None = None, data: str | None = None,
                   cache_dir: Path | None = None, seeds: int | None = None, jobs: int | None = None, **flags):
     """BuildOptions from the command line, falling back to lecturegen.toml's [build], then the defaults."""
     from lecturegen.engine import BuildOptions
 
-    course = course_config(tuple(chapters_dir or ()), templates)
     conf = course.build
     return BuildOptions(
         chapter, pick(out, conf.out, Path("output")), pick(profile.value if profile else None, conf.profile, "full"),
         pick(data, conf.data, "auto"), lang, cache_dir=pick(cache_dir, conf.cache_dir, None),
         chapters_dirs=course.chapters_dirs, templates_dirs=course.templates_dirs,
-        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), **flags)
+        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), repository=course.course.repository,
+        **flags)
 
 
 class ExecutorName(str, Enum):
@@ -106,6 +117,7 @@ class ExecutorName(str, Enum):
 
 @app.command(help=say("help.command_build"))
 def build(
+    ctx: typer.Context,
     chapters: Annotated[list[str] | None, typer.Argument(
         help=say("help.chapter_ids_e_g"), show_default=False)] = None,
     all_chapters: Annotated[bool, typer.Option("--all", help=say("help.every_chapter_course_course"))] = False,
@@ -116,32 +128,39 @@ def build(
     force: Annotated[bool, typer.Option("--force", help=say("help.retrain_even_when_cached"))] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=say("help.random_seed_for_every"))] = 0,
     cache_dir: CacheOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.no_live_progress_display"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.only_warnings_errors_and"))] = False,
     chapters_dir: ChaptersDirs = None,
     templates: TemplatesOpt = None,
     seeds: Annotated[int | None, typer.Option(min=1, help=say("help.train_each_experiment_with"))] = None,
     strict: Annotated[bool, typer.Option("--strict", help=say("help.fail_exit_1_previous"))] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.experiments_trained_at_same"), show_default=False)] = None,
     processes: Annotated[bool, typer.Option("--processes", help=say("help.with_jobs_train_each"))] = False,
-    executor: Annotated[ExecutorName, typer.Option(help=say("help.where_runs_train_local"))] = ExecutorName.local,
+    executor: Annotated[ExecutorName | None, typer.Option(help=say("help.where_runs_train_local"), show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(help=say("help.with_executor_dask_existing"))] = None,
     workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.engine import build_course, make_reporter
 
+    if quiet:  # the same meaning as before the command: only warnings, errors and the summary
+        terminal.configure(verbose=terminal.state.verbose, quiet=True)
     try:
-        course = course_config(tuple(chapters_dir or ()), templates)
+        course = settings(ctx, chapters_dir, templates)
         ids = _chapter_ids(chapters or [], all_chapters, course)
-        langs: list[str | None] = list(lang) if lang else [None]
-        opts = build_options(ids[0], langs[0], chapters_dir, templates, out=out, profile=profile, data=data,
+        langs: list[str | None] = list(lang) if lang else list(course.course.languages) or [None]
+        conf = course.build
+        scheduler = pick(scheduler, conf.scheduler, None)
+        # an address alone means Dask: the command line's, else lecturegen.toml's choice, else the scheduler's
+        chosen = executor.value if executor else conf.executor or ("dask" if scheduler else "local")
+        opts = build_options(course, ids[0], langs[0], out=out, profile=profile, data=data,
                              cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict,
-                             processes=processes, executor=executor.value, scheduler=scheduler, workers=workers)
+                             processes=processes, executor=chosen, scheduler=scheduler,
+                             workers=pick(workers, conf.workers, None))
     except LecturegenError as exc:
         raise _fail(exc) from None
-    reporter = make_reporter(quiet, silent=terminal.state.quiet)
+    reporter = make_reporter(silent=terminal.state.quiet)
     try:
-        outcome = build_course(opts, ids, langs, reporter)
+        outcome = build_course(opts, ids, langs, reporter, optional_langs=not lang)
     except LecturegenError as exc:
         reporter.close()
         raise _fail(exc) from None
@@ -231,8 +250,9 @@ def serve(
     from lecturegen.serve import serve as run_serve
 
     def make_opts():  # read again before every rebuild: lecturegen.toml is watched too
-        return build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
-                             cache_dir=cache_dir)
+        course = course_config(tuple(chapters_dir or ()), templates)
+        return build_options(course, chapter, lang or next(iter(course.course.languages), None), out=out,
+                             profile=profile, data=data, cache_dir=cache_dir)
 
     try:
         run_serve(make_opts(), port, open_browser, make_opts)
@@ -276,6 +296,7 @@ def diff(
 
 @app.command("preview-upgrade", help=say("help.command_preview_upgrade"))
 def preview_upgrade(
+    ctx: typer.Context,
     requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_requirements"))],
     chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_chapters"))] = None,
     legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_legacy"))] = None,
@@ -287,11 +308,11 @@ def preview_upgrade(
     output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
 ) -> None:
     """Build the course with other library versions in a separate environment and explain the difference."""
-    from lecturegen.engine.cache import default_cache_dir
+    from lecturegen.engine import default_cache_dir
     from lecturegen.preview import preview, print_preview
 
     try:
-        course = course_config(tuple(chapters_dir or ()))
+        course = settings(ctx, chapters_dir)
         result = preview(requirements, pick(out, course.build.out, Path("output")),
                          pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
                          chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
@@ -309,6 +330,7 @@ def preview_upgrade(
 
 @app.command(help=say("help.command_publish"))
 def publish(
+    ctx: typer.Context,
     chapters: Annotated[list[str] | None, typer.Argument(help=say("help.chapter_ids_all_languages"))] = None,
     out: Annotated[Path | None, typer.Option(help=say("help.folder_lecturegen_build_wrote"))] = None,
     site: Annotated[Path | None, typer.Option(help=say("help.site_create_or_update"))] = None,
@@ -321,7 +343,7 @@ def publish(
     from lecturegen.publish.site import publish as run_publish
 
     try:
-        conf = course_config()
+        conf = settings(ctx)
         opts = PublishOptions(pick(out, conf.build.out, Path("output")), pick(site, conf.publish.site, Path("site")),
                               tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title),
                               pick(cache_dir, conf.build.cache_dir, None), instructor, conf.course)
@@ -341,10 +363,10 @@ def publish(
 
 
 @app.command("list", help=say("help.command_list"))
-def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
+def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""
     try:
-        chapters = registry.available(course_config(tuple(chapters_dir or ())).chapters_dirs)
+        chapters = registry.available(settings(ctx, chapters_dir).chapters_dirs)
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
@@ -353,6 +375,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
 
 @app.command(help=say("help.command_new"))
 def new(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
     dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
 ) -> None:
@@ -360,7 +383,7 @@ def new(
     from lecturegen.scaffold import scaffold
 
     try:
-        known = registry.available(course_config((dir,) if dir.is_dir() else ()).chapters_dirs)
+        known = registry.available(settings(ctx, [dir] if dir.is_dir() else None).chapters_dirs)
         written = scaffold(name, dir, known)
     except LecturegenError as exc:
         raise _fail(exc) from None
@@ -392,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo(say("cli.cli.interrupted"), err=True)
         return 130
+    finally:
+        terminal.configure()  # -v/-q belong to this command, not to the next one run in this process
     return code if isinstance(code, int) else 0
 
 

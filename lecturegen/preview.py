@@ -107,7 +107,8 @@ def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str
     """A fresh virtual environment with lecturegen and the candidate requirements; reused when it exists."""
     python = venv_python(env_dir)
     env = isolated_env()
-    if not python.is_file():
+    reused = python.is_file()
+    if not reused:
         tell(say("cli.preview.creating_venv", path=env_dir / "venv"))
         env_dir.mkdir(parents=True, exist_ok=True)
         code, tail = _stream([sys.executable, "-m", "venv", str(env_dir / "venv")], env, tell, lambda _: True)
@@ -118,9 +119,14 @@ def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str
     tell(say("cli.preview.installing", requirements=" ".join(requirements)))
     command = [str(python), "-m", "pip", "install", "--progress-bar", "off", project_source(), *requirements]
     code, tail = _stream(command, env, lambda line: tell("  " + line.lstrip()), lambda line: bool(PIP_PROGRESS.match(line)))
+    if code == 0 and reused:  # the same version number from a checkout: pip keeps the old copy unless told
+        code, tail = _stream([str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", "--progress-bar",
+                              "off", project_source()], env, lambda line: tell("  " + line.lstrip()),
+                             lambda line: bool(PIP_PROGRESS.match(line)))
     if code != 0:
         last = next((line for line in reversed(tail) if line.startswith("ERROR")), tail[-1] if tail else "?")
-        raise PreviewError(say("errors.preview.install_failed", requirements=" ".join(requirements), detail=last))
+        error = UsageError if "No matching distribution" in last else PreviewError  # a version that does not exist: bad input
+        raise error(say("errors.preview.install_failed", requirements=" ".join(requirements), detail=last))
     return python
 
 

@@ -327,7 +327,7 @@ def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tm
 
 
 def test_deeply_nested_or_damaged_previous_report_is_ignored_by_the_build(tmp_path):
-    from lecturegen.engine.pipeline import previous_report
+    from lecturegen.engine.orchestrator import previous_report
     from lecturegen.core.claims import previous_outcomes
 
     for text in (DEEP, "[1]", '{"claims": 5}', '{"claims": [{"id": ["x"]}, {"id": "a"}, 3]}'):

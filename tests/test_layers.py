@@ -6,6 +6,7 @@ copy with one forbidden import added, to show that a broken layer is reported.""
 from __future__ import annotations
 
 import ast
+import re
 import os
 import shutil
 import subprocess
@@ -64,3 +65,18 @@ def test_chapters_import_only_names_of_the_author_api():
 def test_lint_imports_runs_in_ci_before_the_tests():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "lint-imports" in ci and ci.index("lint-imports") < ci.index("pytest")
+
+
+def test_every_part_of_the_package_has_its_place_in_the_layers():
+    """A new top-level module must be placed: in a layer, and forbidden to the core and to chapters."""
+    import tomllib
+
+    contracts = {c["id"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["importlinter"]["contracts"]}
+    parts = {f"lecturegen.{p.stem if p.suffix == '.py' else p.name}" for p in (ROOT / "lecturegen").iterdir()
+             if (p.suffix == ".py" and not p.name.startswith("_")) or (p / "__init__.py").is_file()}
+    layered = {m.strip() for layer in contracts["layers"]["layers"] for m in re.split(r"[|:]", layer)}
+    assert parts - layered == set(), "add the module to a layer of [tool.importlinter] in pyproject.toml"
+    assert parts - {"lecturegen.core"} - set(contracts["core"]["forbidden_modules"]) == set()
+    allowed = {"lecturegen.chapter", "lecturegen.chapters"}
+    assert parts - allowed - set(contracts["chapters"]["forbidden_modules"]) == set()

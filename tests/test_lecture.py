@@ -112,9 +112,12 @@ def test_fashion_build_speaks_of_clothes_not_digits(runs):
 def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, tmp_path):
     import dataclasses
 
-    from lecturegen.engine import pipeline, train
+    from lecturegen.core.chapter import PROFILES
+    from lecturegen.engine import train
     from lecturegen.engine.cache import ResultCache
+    from lecturegen.engine.executors import ExecutorOptions, make_executor
     from lecturegen.engine.progress import LineReporter
+    from lecturegen.engine.runs import train_chapters
 
     trained = []
 
@@ -124,8 +127,9 @@ def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, 
 
     monkeypatch.setattr(train, "train", fake_train)
     dataset = type("D", (), {"fingerprint": Fingerprint("idx", "x", "1" * 64, 10, 10, False), "arrays": None})()
-    result, _ = pipeline.train_all(CHAPTER, dataset, pipeline.PROFILES["quick"], [0], ResultCache(tmp_path),
-                                   False, LineReporter(io.StringIO()))
+    reporter = LineReporter(io.StringIO())
+    result, _ = train_chapters([CHAPTER], dataset, PROFILES["quick"], [0], ResultCache(tmp_path), False, reporter,
+                               lambda: make_executor(ExecutorOptions("local", 1), reporter))[CHAPTER.id]
     assert ("opt_adam", 1) in trained and ("sigmoid", 1) not in trained
     assert [r.seed for r in result["opt_adam"].per_seed] == [0, 1]
 
@@ -161,12 +165,14 @@ def test_notebook_is_the_lecture(runs):
 
 
 def test_colab_link_from_the_course_configuration(tmp_path):
-    from lecturegen.config import colab_link
+    from lecturegen.config import colab_link, load_config
 
     config = tmp_path / "lecturegen.toml"
-    assert colab_link("ch4", "ch4.ipynb", config) is None
+    assert colab_link(load_config(tmp_path).course.repository, "ch4", "ch4.ipynb") is None
     config.write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
-    assert colab_link("ch4", "ch4.ipynb", config) == \
+    below = tmp_path / "chapters" / "ch7"
+    below.mkdir(parents=True)
+    assert colab_link(load_config(below).course.repository, "ch4", "ch4.ipynb") == \
         "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb"
 
 

@@ -18,8 +18,7 @@ from lecturegen.engine.store import CacheStore, default_cache_dir
 from lecturegen.engine.writer import MARKER, unlisted
 
 if TYPE_CHECKING:
-    from lecturegen.engine.course import CourseOutcome
-    from lecturegen.engine.pipeline import BuildOutcome
+    from lecturegen.engine.orchestrator import BuildOutcome, CourseOutcome
 
 __all__ = [
     "BuildOptions", "CacheStore", "ChangesOnly", "LineReporter", "MARKER", "Reporter", "build", "build_course",
@@ -29,14 +28,16 @@ __all__ = [
 
 def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     """One chapter in one language (``lecturegen build ch4``)."""
-    from lecturegen.engine.pipeline import build as build_one
+    from lecturegen.engine.orchestrator import build_one
 
     return build_one(opts, reporter)
 
 
-def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter) -> CourseOutcome:
-    """Several chapters and languages in one build (``lecturegen build ch4 ch5 --lang ko --lang en``)."""
-    from lecturegen.engine.course import build_course as build_all
+def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter,
+                 optional_langs: bool = False) -> CourseOutcome:
+    """Several chapters and languages in one build (``lecturegen build ch4 ch5 --lang ko --lang en``);
+    ``optional_langs``: the languages are the course's, so a chapter lacking one is built without it."""
+    from lecturegen.engine.orchestrator import build_course as build_all
 
-    return build_all(opts, chapter_ids, langs, reporter)
+    return build_all(opts, chapter_ids, langs, reporter, optional_langs)
 

@@ -41,6 +41,8 @@ class RenderContext:
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
+    repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
+    bibliography: Any = None  # the chapter's references.bib (engine.myst.Bibliography), read before rendering
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -211,12 +213,15 @@ class Helpers:
         """The preparation every run of the build goes through, and its calls."""
         return fenced(self.prepare_source() + "\n\n" + self.prepare_calls(), options="setup=prep")
 
-    def snippet(self, name: str) -> Markup:
-        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function."""
+    def snippet(self, name: str, hl: str = "") -> Markup:
+        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function;
+        ``hl="def |lr"`` highlights the lines holding any of those texts (or line numbers, ``"2,5-7"``)."""
         for fn in self.ctx.chapter.snippets:
             if fn.__name__ == name:
                 self.shown.add(name)
-                return fenced(function_body(fn), options=f"snippet={name}")
+                body = function_body(fn)
+                lines = ",".join(filter(None, (_step_lines(body, group) for group in hl.split("|")))) if hl else ""
+                return fenced(body, options=f"snippet={name}" + (f" hl={lines}" if lines else ""))
         raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:
@@ -307,8 +312,8 @@ class Helpers:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
-        if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
-            if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
+        if self.notebook:  # a figure drawn by a snippet shown above is that code cell's output; others are attachments
+            if fig.snippet and fig.snippet in self.shown:
                 return Markup("")
             run = name.removeprefix("curves_")
             if name.startswith("curves_") and self.trained == run:  # the student's own curves, from `history`

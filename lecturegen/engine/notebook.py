@@ -22,6 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lecturegen import messages
 from lecturegen.config import colab_link
+from lecturegen.engine.cjk import portable_emphasis
 from lecturegen.engine.context import Helpers, RenderContext
 from lecturegen.core.results import SeededResult
 from lecturegen.core.chapter import function_source
@@ -176,7 +177,7 @@ def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
     text = re.sub(r"</?div[^>]*>", "", text).strip()
     if not text:
         return []
-    cell = new_markdown_cell(text)
+    cell = new_markdown_cell(portable_emphasis(text))  # Jupyter's renderer lacks the CJK emphasis rule
     names = re.findall(r"\(attachment:([\w-]+)\.svg\)", text)
     attachments = {}
     for name in names:
@@ -221,9 +222,9 @@ def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folde
             elif "run" in options:
                 done.add(options["run"])
                 cells += _experiment_cell(ctx, options["run"], code)
-            elif "snippet" in options:
-                figure = "activation_" + options["snippet"].removeprefix("plot_")
-                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, figure)))
+            elif "snippet" in options:  # its output: the figure the chapter says this snippet draws
+                drawn = [f.name for f in ctx.figures.values() if f.snippet == options["snippet"]]
+                cells.append(new_code_cell(code, outputs=[o for name in drawn for o in _figure_output(ctx, folder, name)]))
             elif "curves" in options:
                 cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, options["curves"])))
             elif options.get("setup") == "load":
@@ -243,12 +244,13 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
                    folder: str = "") -> nbformat.NotebookNode:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
     attachments; without it the notebook carries no images)."""
-    from lecturegen.engine.render import render_markdown, student_text
+    from lecturegen.engine import myst
+    from lecturegen.engine.render import document, markdown, render_markdown, student_text
 
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
     title = f"# {escape(ctx.title)}\n\n{t['intro']}"
-    link = colab_link(folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
+    link = colab_link(ctx.repository, folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
     if link:
         title += f"\n\n[{t['colab']}]({link})"  # a text link: no image fetched from the web
     cells = [new_markdown_cell(title)]
@@ -259,6 +261,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     text = student_text(render_markdown(ctx, notebook=True))  # never the instructor-only parts
     cells += _setup_cells(ctx, t, h, _setup_shown(text))
     done: set[str] = set()
+    text = myst.for_notebook(markdown(), text, document(ctx, text))  # MyST as Jupyter's Markdown shows it
     cells += _lecture_cells(ctx, text, done, figures_from, h)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:

@@ -33,6 +33,7 @@ class BuildOptions:
     executor: str = "local"  # where runs train: "local" (this machine) or "dask" (a Dask cluster)
     scheduler: str | None = None  # dask: an existing scheduler's address; None: a LocalCluster here
     workers: int | None = None  # dask LocalCluster: worker processes (default: one per core)
+    repository: str | None = None  # [course] repository of lecturegen.toml: the notebook's "Open in Colab" link
 
     def executor_options(self) -> ExecutorOptions:
         return ExecutorOptions(self.executor, self.jobs, self.data, self.chapters_dirs,

@@ -169,7 +169,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.2f}\u00a0%"  # NBSP: the value stays on one line
 
 
-def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
+def _index_entry(chapter: BuiltChapter, site: Path, repository: str | None) -> dict[str, Any]:
     report = chapter.report
     pdf = site / chapter.name / "handout.pdf"
     runs = [{"name": name, "label": run.get("label") or run.get("title") or name, "accuracy": run.get("test_accuracy"),
@@ -181,7 +181,7 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
         "notebook": chapter.notebook, "runs": runs,
         "failing": [c["id"] for c in report.get("claims", [])
                     if not c.get("holds", True) and c.get("applicable", True)],
-        "colab": colab_link(chapter.name, chapter.notebook),
+        "colab": colab_link(repository, chapter.name, chapter.notebook),
         "pdf_kib": round(pdf.stat().st_size / 1024) if pdf.is_file() else 0,
     }
 
@@ -209,7 +209,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, te
         site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
               "lang": langs[0]},
         course=course,
-        chapters=[_index_entry(c, site) for c in chapters],
+        chapters=[_index_entry(c, site, course.repository) for c in chapters],
         words=words, others=langs[1:], language_names=names,
     )
 

@@ -48,7 +48,7 @@ def served_folder(opts) -> Path:
 def watched_paths(opts) -> list[Path]:
     """The chapter module, its content folder, every templates folder and lecturegen.toml."""
     from lecturegen import registry
-    from lecturegen.config import CONFIG_NAME
+    from lecturegen.config import find_config
 
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     paths = [chapter.content_dir, registry.package_templates_dir(), *opts.templates_dirs]
@@ -59,8 +59,8 @@ def watched_paths(opts) -> list[Path]:
         file = Path(getattr(sys.modules[chapter.origin], "__file__", "") or "")
         if file.name:
             paths.append(file.parent if file.name == "__init__.py" else file)
-    config = Path.cwd() / CONFIG_NAME
-    if config.is_file():
+    config = find_config()
+    if config is not None:
         paths.append(config)
     return list(dict.fromkeys(p.resolve() for p in paths if p.exists()))
 
@@ -70,15 +70,16 @@ class Rebuilder:
 
     def __init__(self, make_opts: Callable, state: LiveState) -> None:
         self.make_opts, self.state = make_opts, state
+        self.said: set[str] = set()  # warnings already shown in this session
 
     def build(self, reason: str) -> bool:
         from lecturegen.engine import build
-        from lecturegen.engine import ChangesOnly, LineReporter
+        from lecturegen.engine import ChangesOnly
 
         started = time.perf_counter()
         _tell(say("cli.serve.building", reason=reason))
         _forget_chapter_modules()
-        reporter = ChangesOnly() if self.state.version else LineReporter()
+        reporter = ChangesOnly(self.said) if self.state.version else ChangesOnly(self.said, all_lines=True)
         try:
             outcome = build(self.make_opts(), reporter)
         except LecturegenError as exc:
@@ -148,7 +149,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(rebuilder, paths, stop), name="lecturegen-watch", daemon=True)
     watcher.start()
-    _tell(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)))
+    print(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:

@@ -124,7 +124,8 @@ def draw_activation(fig, inputs: dict, lang: str) -> None:
 def activation_figures(chapter, runs: dict, is_sample: bool) -> list:
     """ch4's own ``activations`` figure set: ``activation_<name>``, drawn by the lecture's code."""
     return [FigureSpec(f"activation_{key}", dict(ALT[key]), draw_activation,
-                       {"function": key}, depends=(PLOTS[key], Pyplot))
+                       {"function": key}, depends=(PLOTS[key], Pyplot),
+                       snippet=PLOTS[key].__name__)
             for key in PLOTS]
 
 

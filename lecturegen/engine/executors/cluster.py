@@ -197,7 +197,8 @@ def _pickle_chapters_by_value(runs: list[RunSpec]) -> None:
 
 def _cost(spec: RunSpec, train_size: int) -> float:
     """A run's relative training time: epochs x (batches per epoch + one pass of evaluation)."""
-    n = train_size if spec.profile.max_train is None else min(train_size, spec.profile.max_train)
+    limit = spec.experiment.limits(spec.profile)[0]
+    n = train_size if limit is None else min(train_size, limit)
     batch = spec.experiment.batch_size_for(n)
     return spec.profile.epochs(spec.experiment) * (math.ceil(n / batch) + 1)
 
