@@ -289,3 +289,12 @@ def test_missing_dataset_is_its_own_verdict_and_the_cache_is_read(tmp_path, monk
     assert any("[cell 3]:1: ok" in line for line in lines), result.stdout
     assert "NameError" not in result.stdout
     assert result.exit_code == 1
+
+
+def test_fix_and_diff_together_is_bad_input_and_clean_code_needs_nothing(tmp_path):
+    both = invoke(CH4, "--fix", "--diff")
+    assert both.exit_code == 2 and "give one of them" in both.output
+    clean = tmp_path / "clean.py"
+    clean.write_text("import keras\nopt = keras.optimizers.Adam(learning_rate=1e-3)\n")
+    result = invoke(clean, "--diff")  # nothing to rewrite: no sandbox is started
+    assert result.exit_code == 0 and result.stdout == "" and "nothing to rewrite" in result.output
