@@ -259,7 +259,11 @@ def _predictions(model, data, initial: dict, dataset: Dataset) -> dict:
     correct and the first wrong test images with their pixels (0-255) and predicted probabilities."""
     import numpy as np
 
+    model.steps_per_execution = 1  # Keras' predict returns only the first call's batches with more steps per call
     probs = np.asarray(model.predict(data.x_test, batch_size=1000, verbose=0), dtype="float64")
+    if len(probs) != len(data.x_test):
+        raise TrainingError(say("errors.train.experiment_failed_during_training", name="predict",
+                                detail=f"{len(probs)} predictions for {len(data.x_test)} test images"))
     predicted = probs.argmax(axis=1)
     y = np.asarray(data.y_test)
     true = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
