@@ -439,3 +439,36 @@ def test_printed_code_is_sized_to_its_longest_line(html, side, sized) -> None:
     assert [float(pt) for pt in re.findall(r'class="lg-fit" style="font-size: ([\d.]+)pt"', out)] == \
         pytest.approx(sized, abs=0.01)
     assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", html)  # the code itself is untouched
+
+
+@pytest.mark.parametrize("source, wanted", [
+    ("이 말은 손실 함수가 **볼록(convex)**할 때만 맞습니다", "<strong>볼록(convex)</strong>할"),
+    ("- **정확도(%)**가 *높아(up)*졌다", "- <strong>정확도(%)</strong>가 <em>높아(up)</em>졌다"),
+    ("**a** and **볼록(convex)**할", "<strong>볼록(convex)</strong>할"),
+    ("English **bold (b)** stays", "English **bold (b)** stays"),
+    ("`**a(b)**할` is code", "`**a(b)**할` is code"),
+    ("```python\nx = 2 ** 3  # **볼록(convex)**할\n```", "# **볼록(convex)**할"),
+])
+def test_notebook_markdown_shows_emphasis_in_any_renderer(source, wanted) -> None:
+    """A notebook cell is shown by Jupyter's own Markdown renderer: the emphasis only the CJK rule
+    finds is written as HTML there, and plain CommonMark then reads the cell as lecturegen does."""
+    from lecturegen.engine.cjk import cjk_emphasis, portable_emphasis
+
+    out = portable_emphasis(source)
+    assert wanted in out
+    strict = MarkdownIt("commonmark", {"html": True}).render(out)
+    assert strict == MarkdownIt("commonmark", {"html": True}).use(cjk_emphasis).render(source)
+
+
+def test_notebook_cells_of_a_build_read_the_same_in_jupyter(quick_build) -> None:
+    import nbformat
+
+    from lecturegen.engine.cjk import cjk_emphasis
+
+    folder, _ = quick_build
+    notebook = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    strict = MarkdownIt("commonmark", {"html": True}).enable("table")
+    friendly = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis)
+    cells = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    assert len(cells) > 20
+    assert [c for c in cells if strict.render(c) != friendly.render(c)] == []
