@@ -218,6 +218,14 @@ def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
     assert len(added) == len(removed) == 9 and "-| momentum | `SGD(lr=0.01, momentum=0.9)` |" in removed
 
 
+def test_inline_mentions_of_an_old_name_are_prose_not_code(tmp_path):
+    page = tmp_path / "notes.md"
+    page.write_text("The original used `dtype=np.int` and `keras.layers.core`; now `SGD(lr=0.1)` fails.\n"
+                    "Type `from keras.layers.core import Dense` no more.\n")
+    snippets = collect_snippets([page])
+    assert [s.code for s in snippets] == ["SGD(lr=0.1)", "from keras.layers.core import Dense"]
+
+
 def test_static_pass_lists_every_stale_api_of_a_file():
     from lecturegen.check.audit import static_findings
 
@@ -289,3 +297,12 @@ def test_missing_dataset_is_its_own_verdict_and_the_cache_is_read(tmp_path, monk
     assert any("[cell 3]:1: ok" in line for line in lines), result.stdout
     assert "NameError" not in result.stdout
     assert result.exit_code == 1
+
+
+def test_fix_and_diff_together_is_bad_input_and_clean_code_needs_nothing(tmp_path):
+    both = invoke(CH4, "--fix", "--diff")
+    assert both.exit_code == 2 and "give one of them" in both.output
+    clean = tmp_path / "clean.py"
+    clean.write_text("import keras\nopt = keras.optimizers.Adam(learning_rate=1e-3)\n")
+    result = invoke(clean, "--diff")  # nothing to rewrite: no sandbox is started
+    assert result.exit_code == 0 and result.stdout == "" and "nothing to rewrite" in result.output
