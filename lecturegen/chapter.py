@@ -30,6 +30,8 @@ references (``accuracy_comparison``), ``params`` test accuracy against parameter
 (``accuracy_vs_params``). A chapter adds its own sets as functions in the same list
 (:data:`lecturegen.plugins.FigureSet`)."""
 DEFAULT_FIGURES = ("curves", "comparison")
+INPUT_KINDS = ("flat", "image", "table")  # MNIST family: (N, 784), (N, 28, 28); a table: (N, features)
+LABEL_KINDS = ("onehot", "int", "value", "binary")  # MNIST family: one-hot, integers; a table: numbers, 0/1
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Experiment:
     label: dict[str, str] = field(default_factory=dict)  # short display name per language (tables, legends)
     seeds: int = 1  # at least this many seeds (SEED .. SEED+n-1), whatever --seeds says; mean ± sd
     resources: tuple[tuple[str, float], ...] = ()  # e.g. (("GPU", 1),): what a cluster worker must offer
+    data_given: bool = True  # inputs/labels were given; else the chapter's data source chooses them
 
     def display(self, lang: str) -> str:
         """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
@@ -107,8 +110,8 @@ def experiment(
     title: dict[str, str],
     epochs: int,
     batch_size: int | None = 32,
-    inputs: str = "flat",
-    labels: str = "onehot",
+    inputs: str | None = None,
+    labels: str | None = None,
     reference: Reference = Reference(),
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
@@ -129,10 +132,12 @@ def experiment(
     ``--executor dask`` (workers started with ``--resources GPU=1``); it does not change the
     results, so it is not part of the cache key, and a local build ignores it.
     """
-    if inputs not in ("flat", "image"):
-        raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
-    if labels not in ("onehot", "int"):
-        raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
+    given = inputs is not None or labels is not None
+    inputs, labels = inputs or "flat", labels or "onehot"  # the MNIST family's; a table chapter sets its own
+    if inputs not in INPUT_KINDS:
+        raise ValueError(f"inputs must be one of {', '.join(INPUT_KINDS)}, not {inputs!r}")
+    if labels not in LABEL_KINDS:
+        raise ValueError(f"labels must be one of {', '.join(LABEL_KINDS)}, not {labels!r}")
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, not {seeds!r}")
     needs = tuple(sorted((resources or {}).items()))
@@ -141,7 +146,7 @@ def experiment(
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses), dict(label or {}), seeds, needs)
+                          group, tuple(uses), dict(label or {}), seeds, needs, given)
 
     return wrap
 
@@ -158,6 +163,27 @@ class Chapter:
     snippets: tuple[Callable[..., Any], ...] = ()  # code the prose shows and runs: {{ snippet("plot_relu") }}
     tables: tuple[Table, ...] = ()  # the chapter's own tables, {{ name() }} in content
     template_helpers: tuple[Callable[..., Any], ...] = ()  # the chapter's own content helpers, {{ name(...) }}
+    data: Any = None  # its DataSource (lecturegen.engine.data); None: the MNIST family, chosen by --data
+    metrics: tuple[str, ...] = ()  # what its runs report (lecturegen.metrics); (): its task's defaults
+
+    @property
+    def source(self):
+        """The chapter's data source: its own, or the built-in MNIST family."""
+        if self.data is not None:
+            return self.data
+        from lecturegen.engine.data import MNIST
+
+        return MNIST
+
+    @property
+    def task(self) -> str:
+        return self.source.task
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        from lecturegen.metrics import TASK_METRICS
+
+        return self.metrics or TASK_METRICS[self.task]
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -193,6 +219,8 @@ def chapter(
     snippets: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
     tables: list[Table] | tuple[Table, ...] = (),
     helpers: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
+    data: Any = None,
+    metrics: list[str] | tuple[str, ...] = (),
 ) -> Chapter:
     """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
     relative to the chapter module's folder. Without it, the registry looks next to the module.
@@ -211,6 +239,12 @@ def chapter(
         raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)} "
                          "or give a function returning FigureSpecs")
     _check_plugins(id, tables, helpers)
+    experiments = _fit_data(id, data, experiments)
+    if data is not None or metrics:
+        from lecturegen.metrics import check_metrics
+
+        task = data.task if data is not None else "multiclass"
+        metrics = check_metrics(task, metrics) if metrics else ()
     folder = Path(content_dir) if content_dir is not None else None
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
@@ -220,7 +254,53 @@ def chapter(
         if unknown:
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
     return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
-                   snippets=tuple(snippets), tables=tuple(tables), template_helpers=tuple(helpers))
+                   snippets=tuple(snippets), tables=tuple(tables), template_helpers=tuple(helpers),
+                   data=data, metrics=tuple(metrics))
+
+
+def _fit_data(id: str, data: Any, experiments: list[Experiment]) -> list[Experiment]:
+    """Each experiment's inputs and labels, checked against the chapter's data source; an experiment
+    that left them unset takes the source's."""
+    if data is None:
+        return list(experiments)
+    from dataclasses import replace
+
+    from lecturegen.engine.data import DataSource
+
+    if not isinstance(data, DataSource):
+        raise ValueError(f"chapter {id}: data must be a data source, e.g. sklearn_data('diabetes') or csv_data(...)")
+    fitted = []
+    for exp in experiments:
+        if not exp.data_given:
+            exp = replace(exp, inputs=data.inputs[0], labels=data.labels[0])
+        if exp.inputs not in data.inputs or exp.labels not in data.labels:
+            raise ValueError(f"chapter {id}: experiment {exp.name!r} asks for inputs={exp.inputs!r}, labels={exp.labels!r}; "
+                             f"its data gives inputs {list(data.inputs)}, labels {list(data.labels)}")
+        fitted.append(exp)
+    return fitted
+
+
+def sklearn_data(name: str, *, test_fraction: float = 0.2, seed: int = 0):
+    """A table scikit-learn ships (offline): ``"diabetes"`` (regression) or ``"breast_cancer"`` (binary),
+    split into training and test rows with ``train_test_split(test_size=test_fraction, random_state=seed)``."""
+    from lecturegen.engine.tabular import SklearnTable
+
+    return SklearnTable(name, test_fraction, seed)
+
+
+def csv_data(path: str | Path, *, features: list[str], target: str, task: str = "regression",
+             test_fraction: float = 0.2, seed: int = 0, name: str | None = None, classes: tuple[str, str] = ()):
+    """A course's own CSV file: the ``features`` columns predict the ``target`` column (``task``:
+    ``"regression"``, or ``"binary"`` with a 0/1 target, ``classes`` naming 0 and 1). A relative path is
+    taken from the chapter module's folder."""
+    import sys
+
+    from lecturegen.engine.tabular import CsvTable
+
+    caller = sys._getframe(1).f_globals.get("__file__")
+    base = Path(caller).resolve().parent if caller else None
+    return CsvTable(path, features=features, target=target, task=task, test_fraction=test_fraction, seed=seed,
+                    name=name, classes=classes, base=base)
 
 
 def _check_languages(id: str, title: dict[str, str], experiments, claims) -> None:

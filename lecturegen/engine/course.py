@@ -16,7 +16,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lecturegen.engine import data
 from lecturegen.engine.cache import ResultCache
 from lecturegen.engine.executors import check_options, make_executor
 from lecturegen import terminal
@@ -58,9 +57,11 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | N
     check_options(opts.executor_options())
     profile = checked[0][1]
     chapters = list({chapter.id: chapter for chapter, _ in checked}.values())
-    dataset = data.resolve(opts.data)
+    groups: dict[str, tuple[object, list]] = {}  # chapters by data source: each source is read once
+    for chapter in chapters:
+        groups.setdefault(chapter.source.identity(), (chapter.source, []))[1].append(chapter)
+    datasets = {key: source.dataset(opts.data) for key, (source, _) in groups.items()}
     store = CacheStore(_cache_folder(opts))
-    fp = dataset.fingerprint
     course = CourseOutcome()
     with ExitStack() as outer:
         # the locks and staging folders cover training too, as for one chapter
@@ -71,14 +72,20 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | N
             outer.push(stage.__exit__)
             stage.enter_context(disk_full_is_an_error(final, store.root))
             stages.append((job, chapter, stage, stage.enter_context(staged_output(final.parent, final.name, job.force))))
-        if fp.is_sample:
-            reporter.warn(say("cli.course.using_every_number_in", name=fp.name))
-        reporter.info(say("cli.course.data", name=fp.name, sizes=data_sizes(fp, profile)))
+        for dataset in datasets.values():
+            fp = dataset.fingerprint
+            if fp.is_sample:
+                reporter.warn(say("cli.course.using_every_number_in", name=fp.name))
+            reporter.info(say("cli.course.data", name=fp.name, sizes=data_sizes(fp, profile)))
+        results = {}
         with tensorflow_log(store.root, show=terminal.state.verbose):
-            results = train_chapters(chapters, dataset, profile, seed_list(opts.seed, opts.seeds), ResultCache(store),
-                                     opts.force, reporter, lambda: make_executor(opts.executor_options(), reporter))
+            for key, (_, members) in groups.items():
+                results.update(train_chapters(members, datasets[key], profile, seed_list(opts.seed, opts.seeds),
+                                              ResultCache(store), opts.force, reporter,
+                                              lambda: make_executor(opts.executor_options(), reporter)))
         for job, chapter, stage, staged in stages:
             runs, status = results[chapter.id]
+            dataset = datasets[chapter.source.identity()]
             try:
                 outcome = render_target(job, chapter, profile, dataset, runs, status, staged, store, reporter)
             except LecturegenError as exc:

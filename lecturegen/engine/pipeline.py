@@ -23,7 +23,6 @@ from lecturegen.engine.figures import chapter_figures, render_figures
 from lecturegen.engine.media import copy_local_files, local_files
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
-from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.store import CacheStore
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.engine.executors import ExecutorOptions, make_executor
@@ -170,7 +169,8 @@ def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
     test = (say("cli.course.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
             else say("cli.course.test_some", used=profile.max_test, size=fp.test_size))
     epochs = say("cli.course.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
-    return say("cli.course.sizes", train=train, test=test, epochs=epochs, profile=profile.name)
+    key = "cli.course.sizes_rows" if fp.features else "cli.course.sizes"  # a table: rows, not images
+    return say(key, train=train, test=test, epochs=epochs, profile=profile.name)
 
 
 def _cache_folder(opts: BuildOptions) -> Path:
@@ -191,7 +191,7 @@ def render_target(opts: BuildOptions, chapter: Chapter, profile: Profile, datase
     """Check the claims and write one (chapter, language) into its staging folder ``staged``."""
     fp = dataset.fingerprint
     final = output_dir(opts.out, chapter.id, opts.lang)
-    claims = check_claims(chapter, runs, final, reporter, keras_loader(fp.name))
+    claims = check_claims(chapter, runs, final, reporter, chapter.source.claim_data(fp))
     failing = [c.id for c in claims if c.failed]
     if opts.strict and failing:
         raise ClaimError(
