@@ -15,7 +15,7 @@ import typer
 from lecturegen import messages
 from lecturegen import registry
 from lecturegen import terminal
-from lecturegen.config import course_config, pick
+from lecturegen.config import CourseConfig, course_config, load_config, pick, with_flags
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
 from lecturegen.errors import UsageError as BadUsage
@@ -57,6 +57,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback(help=say("help.command_main"))
 def main_options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                           help=say("help.print_lecturegen_version_and"))] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=say("help.more_detail_including_tensorflow"))] = False,
@@ -66,9 +67,19 @@ def main_options(
     terminal.configure(verbose=verbose, quiet=quiet)
     messages.configure_ui(None)  # this command's own lecturegen.toml decides, not an earlier one's
     try:
-        messages.configure_ui(course_config().course.ui_lang)  # LECTUREGEN_UI_LANG still wins
-    except LecturegenError:
-        pass  # a broken lecturegen.toml is reported by the command, which reads it again
+        ctx.obj = load_config()  # once per command: the commands take it from here (settings())
+    except LecturegenError as exc:
+        ctx.obj = exc  # a broken lecturegen.toml is reported by the command that needs it
+    else:
+        messages.configure_ui(ctx.obj.course.ui_lang)  # LECTUREGEN_UI_LANG still wins
+
+
+def settings(ctx: typer.Context, chapters_dir: list[Path] | None = None, templates: Path | None = None) -> CourseConfig:
+    """The settings the command resolved once (lecturegen.toml, found upwards), with its folder flags."""
+    found = ctx.find_root().obj
+    if isinstance(found, LecturegenError):
+        raise found
+    return with_flags(found if isinstance(found, CourseConfig) else load_config(), tuple(chapters_dir or ()), templates)
 
 
 ProfileOpt = Annotated[ProfileName | None, typer.Option(
@@ -84,19 +95,19 @@ TemplatesOpt = Annotated[Path | None, typer.Option(
     help=say("help.your_templates_folder_layouts"))]
 
 
-def build_options(chapter: str, lang: str | None, chapters_dir: list[Path] | None, templates: Path | None, *,
+def build_options(course: CourseConfig, chapter: str, lang: str | None, *,
                   out: Path | None = None, profile: ProfileName | None = None, data: str | None = None,
                   cache_dir: Path | None = None, seeds: int | None = None, jobs: int | None = None, **flags):
     """BuildOptions from the command line, falling back to lecturegen.toml's [build], then the defaults."""
-    from lecturegen.engine.pipeline import BuildOptions
+    from lecturegen.engine import BuildOptions
 
-    course = course_config(tuple(chapters_dir or ()), templates)
     conf = course.build
     return BuildOptions(
         chapter, pick(out, conf.out, Path("output")), pick(profile.value if profile else None, conf.profile, "full"),
         pick(data, conf.data, "auto"), lang, cache_dir=pick(cache_dir, conf.cache_dir, None),
         chapters_dirs=course.chapters_dirs, templates_dirs=course.templates_dirs,
-        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), **flags)
+        seeds=pick(seeds, conf.seeds, 1), jobs=pick(jobs, conf.jobs, None), repository=course.course.repository,
+        **flags)
 
 
 class ExecutorName(str, Enum):
@@ -106,6 +117,7 @@ class ExecutorName(str, Enum):
 
 @app.command(help=say("help.command_build"))
 def build(
+    ctx: typer.Context,
     chapters: Annotated[list[str] | None, typer.Argument(
         help=say("help.chapter_ids_e_g"), show_default=False)] = None,
     all_chapters: Annotated[bool, typer.Option("--all", help=say("help.every_chapter_course_course"))] = False,
@@ -128,14 +140,13 @@ def build(
     workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
-    from lecturegen.engine.course import build_course
-    from lecturegen.engine.progress import make_reporter
+    from lecturegen.engine import build_course, make_reporter
 
     try:
-        course = course_config(tuple(chapters_dir or ()), templates)
+        course = settings(ctx, chapters_dir, templates)
         ids = _chapter_ids(chapters or [], all_chapters, course)
         langs: list[str | None] = list(lang) if lang else [None]
-        opts = build_options(ids[0], langs[0], chapters_dir, templates, out=out, profile=profile, data=data,
+        opts = build_options(course, ids[0], langs[0], out=out, profile=profile, data=data,
                              cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict,
                              processes=processes, executor=executor.value, scheduler=scheduler, workers=workers)
     except LecturegenError as exc:
@@ -183,7 +194,7 @@ def _summary(outcome) -> None:
 
 
 def _run_table(runs) -> None:
-    from lecturegen.engine.progress import run_line
+    from lecturegen.engine import run_line
 
     width = max((len(name) for name in runs), default=0)
     for name, run in runs.items():
@@ -232,8 +243,8 @@ def serve(
     from lecturegen.serve import serve as run_serve
 
     def make_opts():  # read again before every rebuild: lecturegen.toml is watched too
-        return build_options(chapter, lang, chapters_dir, templates, out=out, profile=profile, data=data,
-                             cache_dir=cache_dir)
+        return build_options(course_config(tuple(chapters_dir or ()), templates), chapter, lang, out=out,
+                             profile=profile, data=data, cache_dir=cache_dir)
 
     try:
         run_serve(make_opts(), port, open_browser, make_opts)
@@ -244,34 +255,74 @@ def serve(
         raise typer.Exit(code=130) from None
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
 @app.command(help=say("help.command_diff"))
 def diff(
     old: Annotated[Path, typer.Argument(help=say("help.earlier_build_folder_e"))],
     new: Annotated[Path, typer.Argument(help=say("help.later_build_folder_or"))],
     tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help=say("help.print_comparison_as_json"))] = False,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
 ) -> None:
-    """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment.
+    """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment,
+    why each moved, the text students read and the figures that changed.
 
     Exits 1 when a test accuracy moved by more than --tolerance points, a run was removed, a build has
     no runs, or a result is missing or not a number (for CI); 2 on unreadable input.
     """
-    from lecturegen.diff import compare, load_report, print_table
+    from lecturegen.diff import explained_diff, show
 
     try:
-        result = compare(load_report(old), load_report(new), tolerance)
+        result = explained_diff(old, new, tolerance)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print_table(result)
+    show(result, "json" if as_json else output_format.value)
+    if result.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("preview-upgrade", help=say("help.command_preview_upgrade"))
+def preview_upgrade(
+    ctx: typer.Context,
+    requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_requirements"))],
+    chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_chapters"))] = None,
+    legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_legacy"))] = None,
+    out: Annotated[Path | None, typer.Option(help=say("help.preview_out"))] = None,
+    data: DataOpt = None,
+    cache_dir: CacheOpt = None,
+    chapters_dir: ChaptersDirs = None,
+    tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
+) -> None:
+    """Build the course with other library versions in a separate environment and explain the difference."""
+    from lecturegen.engine import default_cache_dir
+    from lecturegen.preview import preview, print_preview
+
+    try:
+        course = settings(ctx, chapters_dir)
+        result = preview(requirements, pick(out, course.build.out, Path("output")),
+                         pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
+                         chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
+                         chapters_dirs=tuple(chapters_dir or ()), tolerance=tolerance,
+                         tell=lambda line: typer.echo(terminal.plain(line), err=True))
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        typer.echo(say("cli.cli.interrupted"), err=True)
+        raise typer.Exit(code=130) from None
+    print_preview(result, output_format.value)
     if result.failed:
         raise typer.Exit(code=1)
 
 
 @app.command(help=say("help.command_publish"))
 def publish(
+    ctx: typer.Context,
     chapters: Annotated[list[str] | None, typer.Argument(help=say("help.chapter_ids_all_languages"))] = None,
     out: Annotated[Path | None, typer.Option(help=say("help.folder_lecturegen_build_wrote"))] = None,
     site: Annotated[Path | None, typer.Option(help=say("help.site_create_or_update"))] = None,
@@ -284,7 +335,7 @@ def publish(
     from lecturegen.publish.site import publish as run_publish
 
     try:
-        conf = course_config()
+        conf = settings(ctx)
         opts = PublishOptions(pick(out, conf.build.out, Path("output")), pick(site, conf.publish.site, Path("site")),
                               tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title),
                               pick(cache_dir, conf.build.cache_dir, None), instructor, conf.course)
@@ -304,10 +355,10 @@ def publish(
 
 
 @app.command("list", help=say("help.command_list"))
-def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
+def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""
     try:
-        chapters = registry.available(course_config(tuple(chapters_dir or ())).chapters_dirs)
+        chapters = registry.available(settings(ctx, chapters_dir).chapters_dirs)
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
@@ -316,6 +367,7 @@ def list_chapters(chapters_dir: ChaptersDirs = None) -> None:
 
 @app.command(help=say("help.command_new"))
 def new(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
     dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
 ) -> None:
@@ -323,7 +375,7 @@ def new(
     from lecturegen.scaffold import scaffold
 
     try:
-        known = registry.available(course_config((dir,) if dir.is_dir() else ()).chapters_dirs)
+        known = registry.available(settings(ctx, [dir] if dir.is_dir() else None).chapters_dirs)
         written = scaffold(name, dir, known)
     except LecturegenError as exc:
         raise _fail(exc) from None

@@ -1,4 +1,5 @@
-"""``lecturegen.toml``: a course's settings, read from the folder lecturegen runs in.
+"""``lecturegen.toml``: a course's settings, found in the folder lecturegen runs in or the nearest
+folder above it (as git, ruff and pytest find theirs), read once by the command and passed down.
 
 ```toml
 chapters_dirs = ["chapters"]        # folders of chapter modules, relative to this file
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturegen import messages
-from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.errors import UsageError
 from lecturegen.messages import say
 
 CONFIG_NAME = "lecturegen.toml"
@@ -187,11 +188,27 @@ def read_config(path: Path) -> CourseConfig:
     return CourseConfig(chapters, templates, path, **tables)
 
 
-def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path | None = None,
-                  where: Path | None = None) -> CourseConfig:
-    """The settings of ``where/lecturegen.toml`` (default: the current folder) plus the command line's."""
-    path = (where or Path.cwd()) / CONFIG_NAME
-    base = read_config(path) if path.is_file() else CourseConfig()
+def find_config(start: Path | None = None) -> Path | None:
+    """``lecturegen.toml`` in ``start`` (default: the working folder) or the nearest folder above it,
+    as git, ruff and pytest find theirs; None when there is none."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        path = folder / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(where: Path | None = None) -> CourseConfig:
+    """The course's settings: the ``lecturegen.toml`` found from ``where`` (default: the working
+    folder) upwards, read once; the built-in defaults when there is none. Commands call this once
+    and pass the result down: nothing reads the file during a build."""
+    path = find_config(where)
+    return read_config(path) if path is not None else CourseConfig()
+
+
+def with_flags(base: CourseConfig, cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path | None = None) -> CourseConfig:
+    """The settings with the command line's folders: ``--chapters-dir`` after the file's, ``--templates`` first."""
     chapters = (*base.chapters_dirs, *(p.resolve() for p in cli_chapters_dirs))
     templates = ((cli_templates.resolve(),) if cli_templates else ()) + base.templates_dirs
     for folder in templates:
@@ -200,20 +217,21 @@ def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path 
     return replace(base, chapters_dirs=tuple(dict.fromkeys(chapters)), templates_dirs=tuple(dict.fromkeys(templates)))
 
 
+def course_config(cli_chapters_dirs: tuple[Path, ...] = (), cli_templates: Path | None = None,
+                  where: Path | None = None) -> CourseConfig:
+    """:func:`load_config` with the command line's folders (:func:`with_flags`)."""
+    return with_flags(load_config(where), cli_chapters_dirs, cli_templates)
+
+
 def pick(flag: Any, configured: Any, default: Any) -> Any:
     """A command-line value wins over the configuration, which wins over the built-in default."""
     return flag if flag is not None else configured if configured is not None else default
 
 
-def colab_link(folder: str, notebook: str, config: Path | None = None) -> str | None:
-    """An "Open in Colab" URL when the course configuration (``[course] repository``, a GitHub
-    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``) names one."""
-    where = config.parent if config is not None else None
-    try:
-        repo = course_config(where=where).course.repository or ""
-    except LecturegenError:  # a broken lecturegen.toml is reported by the command that reads it first
-        return None
-    match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repo)
+def colab_link(repository: str | None, folder: str, notebook: str) -> str | None:
+    """An "Open in Colab" URL when the course names its repository (``[course] repository``, a GitHub
+    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``)."""
+    match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repository or "")
     if not match:
         return None
     return f"https://colab.research.google.com/github/{match.group(1)}/blob/main/site/{folder}/{notebook}"

@@ -3,7 +3,11 @@
 Reads two report.json files (or build folders holding one). Per experiment: test accuracy and
 loss (with the spread when a build used several seeds), parameter count, epochs and training
 time; experiments added or removed; the versions and settings that changed; claims that
-changed their verdict. ``exceeded`` is true when a test accuracy moved by more than the
+changed their verdict. Each experiment says why it moved: what differs between the two builds
+(its code, each setting before -> after, the library versions, the data, the profile, the seeds)
+together with the reasons the new build's cache recorded when it retrained it. Given two build
+folders, the result also holds a text diff of what students read and the figures that changed
+(:mod:`lecturegen.diffpages`). ``exceeded`` is true when a test accuracy moved by more than the
 tolerance (in percentage points), so the command can gate publishing in CI. The gate also
 fails (``problems``) when a build has no runs, an experiment of the old build is missing from
 the new one, or a test accuracy or loss is missing, not a number, NaN or infinite: a broken
@@ -12,16 +16,19 @@ build must never pass as "within tolerance".
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lecturegen.diffpages import FigureChange, PageDiff, compare_figures, compare_pages
 from lecturegen.errors import UsageError
 from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
 from lecturegen.terminal import plain
-from lecturegen.messages import say
+from lecturegen.messages import Phrase, said, say
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +92,8 @@ class ExperimentDiff:
     old: Side | None
     new: Side | None
     exceeds: bool = False
+    reasons: tuple[str, ...] = ()  # why it moved: what differs between the builds, then the cache's reasons
+    retrained: bool | None = None  # did the new build train it (None: the report does not say)
 
     @property
     def accuracy_points(self) -> float | None:
@@ -117,6 +126,11 @@ class Change:
 
 
 @dataclass(frozen=True)
+class ClaimChange(Change):
+    text: str = ""  # the claim's statement in the build's language
+
+
+@dataclass(frozen=True)
 class DiffResult:
     old: str
     new: str
@@ -126,6 +140,8 @@ class DiffResult:
     claims: list[Change] = field(default_factory=list)  # holds: old -> new, only those that changed
 
     no_runs: tuple[str, ...] = ()  # labels of the builds that have no runs at all
+    pages: list[PageDiff] = field(default_factory=list)  # the text students read, where it changed
+    figures: list[FigureChange] = field(default_factory=list)
 
     @property
     def exceeded(self) -> bool:
@@ -147,7 +163,8 @@ class DiffResult:
         for e in self.experiments:
             item = {"name": e.name, "status": e.status, "old": asdict(e.old) if e.old else None,
                     "new": asdict(e.new) if e.new else None, "accuracy_change_points": e.accuracy_points,
-                    "loss_change": e.loss_change, "exceeds_tolerance": e.exceeds}
+                    "loss_change": e.loss_change, "exceeds_tolerance": e.exceeds,
+                    "reasons": [str(r) for r in e.reasons], "retrained": e.retrained}
             experiments.append(item)
         return {
             "old": self.old, "new": self.new, "tolerance_points": self.tolerance, "exceeded": self.exceeded,
@@ -155,6 +172,8 @@ class DiffResult:
             "experiments": experiments,
             "changed": [asdict(c) for c in self.settings],
             "claims": [asdict(c) for c in self.claims],
+            "pages": [{"page": p.page, "added": p.added, "removed": p.removed, "diff": list(p.lines)} for p in self.pages],
+            "figures": [asdict(f) for f in self.figures],
         }
 
 
@@ -167,29 +186,92 @@ def same_lecture(old: Report, new: Report) -> None:
                                   a=a[key], b=b[key]))
 
 
-def compare(old: Report, new: Report, tolerance: float = 1.0) -> DiffResult:
+def compare(old: Report, new: Report, tolerance: float = 1.0, old_dir: Path | None = None,
+            new_dir: Path | None = None) -> DiffResult:
+    """Compare two reports; with both build folders, also the students' pages and the figures."""
     if not math.isfinite(tolerance) or tolerance < 0:
         raise UsageError(say("errors.diff.tolerance_give_finite_number", tolerance=tolerance))
     same_lecture(old, new)
     old_runs, new_runs = old.data["runs"], new.data["runs"]
+    old_prov, new_prov = _settings(old.data.get("provenance", {})), _settings(new.data.get("provenance", {}))
     names = list(old_runs) + [n for n in new_runs if n not in old_runs]
     experiments = []
     for name in names:
         a = Side.from_run(old_runs[name]) if name in old_runs else None
         b = Side.from_run(new_runs[name]) if name in new_runs else None
         status = "both" if a and b else ("removed" if a else "added")
-        diff = ExperimentDiff(name, status, a, b)
-        points = diff.accuracy_points
-        experiments.append(ExperimentDiff(name, status, a, b, points is not None and abs(points) > tolerance + 1e-9))
-    old_prov, new_prov = _settings(old.data.get("provenance", {})), _settings(new.data.get("provenance", {}))
+        points = ExperimentDiff(name, status, a, b).accuracy_points
+        reasons, retrained = (), None
+        if status == "both":
+            reasons, retrained = why_moved(name, old_runs[name], new_runs[name], old_prov, new_prov)
+        experiments.append(ExperimentDiff(name, status, a, b, points is not None and abs(points) > tolerance + 1e-9,
+                                          reasons, retrained))
     settings = [Change(k, old_prov.get(k), new_prov.get(k)) for k in PROVENANCE_KEYS if old_prov.get(k) != new_prov.get(k)]
-    old_claims = {c["id"]: c.get("holds") for c in old.data.get("claims", []) if isinstance(c, dict) and "id" in c}
-    new_claims = {c["id"]: c.get("holds") for c in new.data.get("claims", []) if isinstance(c, dict) and "id" in c}
-    claims = [Change(cid, old_claims.get(cid), new_claims.get(cid))
+    old_claims, new_claims = _claims(old), _claims(new)
+    claims = [ClaimChange(cid, old_claims.get(cid, {}).get("holds"), new_claims.get(cid, {}).get("holds"),
+                          str((new_claims.get(cid) or old_claims.get(cid) or {}).get("text") or ""))
               for cid in list(old_claims) + [c for c in new_claims if c not in old_claims]
-              if old_claims.get(cid) != new_claims.get(cid)]
+              if old_claims.get(cid, {}).get("holds") != new_claims.get(cid, {}).get("holds")]
     no_runs = tuple(r.label for r in (old, new) if not r.data["runs"])
-    return DiffResult(old.label, new.label, tolerance, experiments, settings, claims, no_runs)
+    pages, figures = [], []
+    if old_dir is not None and new_dir is not None:
+        pages = compare_pages(old_dir, new_dir)
+        figures = compare_figures(old_dir, new_dir, _strings(old.data.get("figures")), _strings(new.data.get("figures")))
+    return DiffResult(old.label, new.label, tolerance, experiments, settings, claims, no_runs, pages, figures)
+
+
+def _claims(report: Report) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in report.data.get("claims", []) if isinstance(c, dict) and "id" in c}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def build_folder(path: Path) -> Path:
+    """The build folder of a path given to ``diff``: the folder itself, or the one a report.json is in."""
+    return path if path.is_dir() else path.parent
+
+
+VERSION_KEYS = ("tensorflow", "keras", "numpy")
+
+
+def why_moved(name: str, old_run: Any, new_run: Any, old_prov: dict[str, Any],
+              new_prov: dict[str, Any]) -> tuple[tuple[str, ...], bool | None]:
+    """Why an experiment's numbers may differ between two builds, as the cache words it: what differs
+    between them (versions, data, the experiment's code, each hyper-parameter before -> after, the
+    profile, the seeds); the reasons the new build's cache recorded when it retrained the run fill in
+    for a report without a code fingerprint, or when nothing differs. And whether it retrained."""
+    old_run = old_run if isinstance(old_run, dict) else {}
+    new_run = new_run if isinstance(new_run, dict) else {}
+    reasons: list[str] = [f"{lib} {old_prov.get(lib)} -> {new_prov.get(lib)}" for lib in VERSION_KEYS
+                          if old_prov.get(lib) != new_prov.get(lib)]
+    if old_prov.get("dataset_sha256") != new_prov.get("dataset_sha256"):
+        reasons.append(Phrase("cli.cache.reason_dataset_changed", before=old_prov.get("dataset"), after=new_prov.get("dataset")))
+    a, b = old_run.get("code_sha256"), new_run.get("code_sha256")
+    if a and b and a != b:
+        reasons.append(Phrase("cli.cache.reason_code_changed", experiment=name))
+    old_hp, new_hp = (r.get("hyper_parameters") if isinstance(r.get("hyper_parameters"), dict) else {}
+                      for r in (old_run, new_run))
+    for key in list(old_hp) + [k for k in new_hp if k not in old_hp]:
+        if old_hp.get(key) != new_hp.get(key):
+            reasons.append(f"{key} {old_hp.get(key)} -> {new_hp.get(key)}")
+    if old_prov.get("profile") != new_prov.get("profile"):
+        reasons.append(Phrase("cli.cache.reason_profile", before=old_prov.get("profile"), after=new_prov.get("profile")))
+    if old_prov.get("seeds") != new_prov.get("seeds"):
+        reasons.append(Phrase("cli.cache.reason_seed", before=_fmt_setting(old_prov.get("seeds")),
+                              after=_fmt_setting(new_prov.get("seeds"))))
+    cache = new_run.get("cache") if isinstance(new_run.get("cache"), dict) else {}
+    status = cache.get("status")
+    retrained = True if status == "trained" else False if status == "cached" else None
+    if retrained and (not (a and b) or not reasons):
+        # the cache's reasons compare with the result it last trained, which need not be the old build's:
+        # they fill in what an older report without a code fingerprint cannot show, or a retraining
+        # nothing between the builds explains (--force, a damaged entry)
+        recorded = cache.get("reasons") if isinstance(cache.get("reasons"), list) else []
+        known = {str(r) for r in reasons}
+        reasons += [r for r in recorded if isinstance(r, str) and r not in known]
+    return tuple(reasons), retrained
 
 
 def _settings(provenance: dict[str, Any]) -> dict[str, Any]:
@@ -262,13 +344,14 @@ def print_table(result: DiffResult, console=None) -> None:
         ]
         table.add_row(*(Text(plain(c)) for c in cells[:2]), delta, *(Text(plain(c)) for c in cells[2:]))
     console.print(table)
-    if result.settings:
-        console.print(plain(say("cli.diff.changed", changes="; ".join(
-            f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}" for c in result.settings))), markup=False)
-    else:
-        console.print(say("cli.diff.changed_no_versions_or"))
-    for c in result.claims:
-        console.print(plain(say("cli.diff.claim", name=c.name, old=_claim_word(c.old), new=_claim_word(c.new))), markup=False)
+    for line in summary_lines(result):
+        console.print(plain(line), markup=False)
+    for page in result.pages:
+        console.print(plain(say("cli.diff.page_changed", page=page.page, added=page.added, removed=page.removed)),
+                      markup=False)
+        for line in page.lines:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else ""
+            console.print(Text("    " + plain(line), style=style))
     over = [e.name for e in result.experiments if e.exceeds]
     if over:
         console.print(Text(plain(say("cli.diff.moved_more_than", tolerance=result.tolerance, names=", ".join(over))),
@@ -279,9 +362,97 @@ def print_table(result: DiffResult, console=None) -> None:
         console.print(say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
 
 
+def moved(e: ExperimentDiff) -> bool:
+    """Did any number of this experiment change (or does it have a reason to)?"""
+    return e.status == "both" and bool(e.reasons or (e.accuracy_points or 0) or (e.loss_change or 0))
+
+
+def why_line(e: ExperimentDiff) -> str:
+    """``dropout (retrained): code of dropout changed; epochs 3 -> 1``, in the interface language."""
+    how = {True: say("cli.diff.how_retrained"), False: say("cli.diff.how_cached"), None: ""}[e.retrained]
+    reasons = "; ".join(said(r) for r in e.reasons) or say("cli.diff.no_reason")
+    return say("cli.diff.why", name=e.name, how=how, reasons=reasons)
+
+
+def claim_line(c: ClaimChange) -> str:
+    """A claim whose verdict changed, its statement, and the wording students now read."""
+    line = say("cli.diff.claim", name=c.name, old=_claim_word(c.old), new=_claim_word(c.new))
+    if c.text:
+        line += say("cli.diff.claim_text", text=c.text)
+    if isinstance(c.new, bool):
+        line += say("cli.diff.claim_branch", branch=_claim_word(c.new))
+    return line
+
+
+FIGURE_STATUS = {"added": lambda: say("cli.diff.figure_added"), "removed": lambda: say("cli.diff.figure_removed")}
+
+
+def summary_lines(result: DiffResult, why: bool = True) -> list[str]:
+    """The explanation under the numbers: settings, why each experiment moved (``why``), claims, figures."""
+    lines = [say("cli.diff.changed", changes="; ".join(
+        f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}" for c in result.settings))
+        if result.settings else say("cli.diff.changed_no_versions_or")]
+    explained = [e for e in result.experiments if moved(e)] if why else []
+    if explained:
+        lines.append(say("cli.diff.why_heading"))
+        lines += ["  " + why_line(e) for e in explained]
+    lines += [claim_line(c) for c in result.claims]
+    if result.figures:
+        lines.append(say("cli.diff.figures_changed", figures=", ".join(
+            f.path + ("" if f.status == "changed" else f" ({FIGURE_STATUS[f.status]()})")
+            for f in result.figures)))
+    return lines
+
+
+def markdown(result: DiffResult) -> str:
+    """The comparison as GitHub-flavoured Markdown, for a pull-request comment."""
+    def cell(value: Any) -> str:
+        return plain(value).replace("|", "\\|")
+
+    out = [say("cli.diff.md_title", old=cell(result.old), new=cell(result.new)), ""]
+    verdict = (say("cli.diff.md_failed") if result.failed else
+               say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
+    out += [verdict, ""]
+    heads = [say(f"cli.diff.column_{c}") for c in ("experiment", "test_accuracy", "points", "test_loss", "epochs")]
+    heads.append(say("cli.diff.column_why"))
+    out += ["| " + " | ".join(heads) + " |", "|---|---:|---:|---:|---:|---|"]
+    for e in result.experiments:
+        points = e.accuracy_points
+        delta = "–" if points is None else f"{points:+.2f}" + (" ⚠️" if e.exceeds or e.problems else "")
+        name = e.name + ("" if e.status == "both" else f" ({e.status})")
+        why = "; ".join(said(r) for r in e.reasons) if moved(e) else ""
+        out.append("| " + " | ".join(cell(v) for v in (
+            name, _pair(e.old and _acc(e.old), e.new and _acc(e.new)), delta,
+            _pair(e.old and _loss(e.old), e.new and _loss(e.new)), _pair(e.old and e.old.epochs, e.new and e.new.epochs),
+            why)) + " |")
+    out.append("")
+    out += ["- " + cell(line) for line in summary_lines(result, why=False)]
+    out += ["- " + cell(p) for p in result.problems]
+    for page in result.pages:
+        out += ["", "<details><summary>" + cell(say("cli.diff.page_changed", page=page.page, added=page.added,
+                                                    removed=page.removed)).rstrip(":") + "</summary>", "",
+                "```diff", *(plain(line).replace("```", "`\u200b``") for line in page.lines), "```", "", "</details>"]
+    return "\n".join(out) + "\n"
+
+
 def _fmt_setting(value: Any) -> str:
     if isinstance(value, str) and len(value) == 64:  # a sha256
         return value[:12] + "…"
     if isinstance(value, list):
         return ",".join(map(str, value))
     return str(value)
+
+
+def explained_diff(old: Path, new: Path, tolerance: float = 1.0) -> DiffResult:
+    """``lecturegen diff OLD NEW``: two reports compared, with their build folders' pages and figures."""
+    return compare(load_report(old), load_report(new), tolerance, build_folder(old), build_folder(new))
+
+
+def show(result: DiffResult, output_format: str = "text") -> None:
+    """Print a comparison as a terminal table (``text``), Markdown or JSON on standard output."""
+    if output_format == "json":
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif output_format == "markdown":
+        sys.stdout.write(markdown(result))
+    else:
+        print_table(result)

@@ -96,11 +96,11 @@ def text(lang: str, key: str) -> str:
 
 class _Particles(string.Formatter):
     """str.format plus Korean particles that follow the word filled in: ``{name:을}`` gives
-    'ch4를' or 'v3을' by the word's last sound (:func:`lecturegen.formats.josa`); ``{name:'이}``
+    'ch4를' or 'v3을' by the word's last sound (:func:`lecturegen.core.formats.josa`); ``{name:'이}``
     quotes the word first: \'relu\'가."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        from lecturegen.formats import PAIRS, josa
+        from lecturegen.core.formats import PAIRS, josa
 
         if format_spec in PAIRS:
             return josa(value, format_spec)

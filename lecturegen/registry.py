@@ -28,15 +28,15 @@ from types import ModuleType
 from typing import Iterable, Iterator, Sequence
 
 from lecturegen import chapters as builtin_chapters
-from lecturegen.chapter import Chapter
+from lecturegen.core.chapter import CHAPTER_ID, Chapter
 from lecturegen.safefs import is_special
 from lecturegen.errors import ChapterError, UsageError
 from lecturegen.messages import say
 
 ENTRY_POINT_GROUP = "lecturegen.chapters"
 CHAPTERS_DIR_ENV = "LECTUREGEN_CHAPTERS_DIR"
-# chapter ids and experiment names become folder and file names: nothing that can leave a folder
-SAFE_ID = re.compile(r"\A[a-z0-9][a-z0-9_-]*\Z")
+# experiment names become file names: nothing that can leave a folder (chapter ids: the one rule
+# of lecturegen.core.chapter.CHAPTER_ID, which chapter() also applies)
 SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
@@ -78,7 +78,7 @@ def _as_chapter(found: object, origin: str, module_file: Path | None) -> Chapter
         found = getattr(found, "CHAPTER", None)
     if not isinstance(found, Chapter):
         raise ChapterError(say("errors.registry.chapter_module_defines_no", origin=origin))
-    if not SAFE_ID.match(found.id):
+    if not CHAPTER_ID.match(found.id):
         raise ChapterError(
             say("errors.registry.chapter_module_has_id", origin=origin, id=found.id)
         )
@@ -162,7 +162,7 @@ def available(chapters_dirs: Sequence[Path] = ()) -> dict[str, Chapter]:
 
 
 def get(chapter_id: str, chapters_dirs: Sequence[Path] = ()) -> Chapter:
-    if not SAFE_ID.match(chapter_id):
+    if not CHAPTER_ID.match(chapter_id):
         raise UsageError(
             say("errors.registry.invalid_chapter_id_ids", chapter_id=chapter_id)
         )

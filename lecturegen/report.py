@@ -10,6 +10,7 @@ gate on a missing or NaN accuracy, a different error than an unreadable file).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +208,7 @@ def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Repor
         result["label"] = exp.display(ctx.lang)  # the name students see
         result["group"] = exp.group
         result["hyper_parameters"] = exp.hyper_parameters()
+        result["code_sha256"] = hashlib.sha256(exp.code_for_key.encode("utf-8")).hexdigest()  # diff: "code changed"
         result["reference"] = {
             "test_accuracy": exp.reference.test_accuracy,
             "test_loss": exp.reference.test_loss,
@@ -214,6 +216,15 @@ def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Repor
             "train_accuracy": list(exp.reference.train_accuracy),
         }
         result["cache"] = status[exp.name].to_dict() if exp.name in status else {}
+        if result.get("predictions"):  # the per-image lists and pixels stay in the cache; the report keeps the numbers
+            kept = result["predictions"]
+            result["predictions"] = {
+                "initial_test_loss": kept["initial_test_loss"], "initial_test_accuracy": kept["initial_test_accuracy"],
+                "test_images": len(kept["predicted"]),
+                "wrong": sum(p != t for p, t in zip(kept["predicted"], kept["true"])),
+            }
+        elif "predictions" in result:
+            del result["predictions"]
         runs[exp.name] = result
     data = {
         "schema": REPORT_SCHEMA,

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Mapping
 
-from lecturegen.chapter import CHAPTER_ID, Chapter
+from lecturegen.core.chapter import CHAPTER_ID, Chapter
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.registry import package_templates_dir
 from lecturegen.messages import say

@@ -67,6 +67,24 @@ FONT_LOADED = ("() => document.fonts.status === 'loaded' && Array.from(document.
                ".some(f => f.family.replace(/\"/g, '') === 'NanumGothic' && f.status === 'loaded')")
 
 
+# The slide h is shown, laid out by fit.js and its images decoded (a screenshot shows the final slide).
+SLIDE_SHOWN = ("i => Reveal.getIndices().h === i && Reveal.getCurrentSlide().dataset.lgFitted === '1'"
+               " && Array.from(Reveal.getCurrentSlide().querySelectorAll('img')).every(img => img.complete)")
+
+# reveal.js's print view is ready when it says so: Reveal.isReady() comes first, and until the
+# 'pdf-ready' event the slides are detached from the deck while they are moved into their pages
+# (Reveal.getTotalSlides() is 0 then). The listener is installed before the page's own scripts run.
+PDF_READY = "document.addEventListener('pdf-ready', () => { window.lgPdfReady = true; })"
+
+
+def open_print_view(page, url: str) -> None:
+    page.add_init_script(PDF_READY)
+    page.goto(url)
+    page.wait_for_function("window.lgPdfReady === true && Reveal.getTotalSlides() > 0"
+                           " && Array.from(document.images).every(img => img.complete)")
+    page.wait_for_function(FONT_LOADED)
+
+
 def check_images(page) -> int:
     images = page.evaluate(
         "() => Array.from(document.images).map(i => ({src: i.getAttribute('src'), ok: i.complete,"
@@ -103,15 +121,16 @@ def test_walk_every_slide(visit, published_site, folder):
     assert total >= 10
     page.evaluate("Reveal.configure({ transition: 'none' })")  # screenshots of whole slides, not mid-slide
     seen = 1
+    page.wait_for_function(SLIDE_SHOWN, arg=0)
     shot(page, f"{folder}-slide-01")
     while not page.evaluate("Reveal.isLastSlide()"):
         while page.evaluate("Reveal.availableFragments().next"):  # step-by-step bullets and code lines first
+            before = page.evaluate("Reveal.getIndices().f")
             page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(30)
+            page.wait_for_function("f => Reveal.getIndices().f !== f", arg=before)  # the fragment was shown
         page.keyboard.press("ArrowRight")  # keyboard navigation, as a presenter would
-        page.wait_for_function("i => Reveal.getIndices().h === i", arg=seen)
+        page.wait_for_function(SLIDE_SHOWN, arg=seen)
         seen += 1
-        page.wait_for_timeout(50)
         shot(page, f"{folder}-slide-{seen:02d}")
         assert seen <= total
     assert seen == total
@@ -139,15 +158,13 @@ def test_speaker_view_opens_with_the_notes(visit, published_site):
     family = popup.evaluate("getComputedStyle(document.querySelector('.speaker-controls-notes .value')).fontFamily")
     assert "NanumGothic" in family, "the speaker view needs the Korean font too"
     popup.wait_for_function(FONT_LOADED)  # the inlined NanumGothic really loaded, not just named
-    popup.wait_for_timeout(300)
     shot(popup, "ch4-speaker-view")
 
 
 def test_print_pdf_mode_gives_one_page_per_slide(visit, published_site, tmp_path):
     context, _ = visit
     page = context.new_page()
-    page.goto((published_site / "ch4" / "slides.html").as_uri() + "?print-pdf")
-    page.wait_for_function("window.Reveal && Reveal.isReady()")
+    open_print_view(page, (published_site / "ch4" / "slides.html").as_uri() + "?print-pdf")
     assert page.evaluate("document.documentElement.classList.contains('reveal-print')")
     total = page.evaluate("Reveal.getTotalSlides()")
     pdf = tmp_path / "deck.pdf"

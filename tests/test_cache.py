@@ -10,14 +10,14 @@ from dataclasses import replace
 import pytest
 
 from lecturegen.engine.cache import ResultCache, explain, key_parts
-from lecturegen.chapter import PROFILES
+from lecturegen.core.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.engine.data import resolve
 
 CODE = """
 import sys
 from pathlib import Path
-from lecturegen.engine.pipeline import BuildOptions, build
+from lecturegen.engine import BuildOptions, build
 from lecturegen.engine.progress import LineReporter
 outcome = build(BuildOptions("ch4", Path(sys.argv[1]), "quick", "sample", cache_dir=Path(sys.argv[2])), LineReporter())
 print(json.dumps({"tf": "tensorflow" in sys.modules, "status": {k: v.to_dict() for k, v in outcome.status.items()}}))
@@ -50,7 +50,7 @@ def test_cached_rebuild_through_the_command_imports_nothing_heavy(quick_build, c
                           capture_output=True, text=True, timeout=120, env=cli_env())
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
-    assert "lecturegen.engine.pipeline" in imported  # the build really ran here
+    assert "lecturegen.engine.orchestrator" in imported  # the build really ran here
     assert sorted(name for name in imported if name.split(".")[0] in HEAVY) == []
 
 

@@ -43,7 +43,7 @@ def test_ch5_pages_carry_the_comparison(ch5_build):
     cnn, mlp = report["runs"]["cnn"], report["runs"]["quickstart"]
     for page in ("slides.html", "handout.html"):
         text = (ch5_build / page).read_text()
-        assert f"{cnn['test_accuracy'] * 100:.2f} %" in text and f"{mlp['test_accuracy'] * 100:.2f} %" in text
+        assert f"{cnn['test_accuracy'] * 100:.2f}\u00a0%" in text and f"{mlp['test_accuracy'] * 100:.2f}\u00a0%" in text
         assert "34,826" in text and "101,770" in text
         assert f"{mlp['summary']['total_params'] / cnn['summary']['total_params']:.1f}배" in text or page != "slides.html"
     figures = sorted(p.name for p in (ch5_build / "figures").iterdir())

@@ -47,8 +47,8 @@ def test_scaffolded_chapter_builds_unedited(capsys, tmp_path, cache_dir):
         assert (folder / name).is_file(), name
     report = json.loads((folder / "report.json").read_text())
     accuracy = report["runs"]["baseline"]["test_accuracy"]
-    assert f"{accuracy * 100:.2f} %" in (folder / "slides.html").read_text()
-    assert f"{accuracy * 100:.2f} %" in (folder / "handout.html").read_text()
+    assert f"{accuracy * 100:.2f}\u00a0%" in (folder / "slides.html").read_text()
+    assert f"{accuracy * 100:.2f}\u00a0%" in (folder / "handout.html").read_text()
     nb = nbformat.read(folder / "ch7.ipynb", as_version=4)
     nbformat.validate(nb)
     assert any("def baseline():" in cell.source for cell in nb.cells)
@@ -258,7 +258,7 @@ def test_own_figure_table_and_helper_build_without_library_change(capsys, tmp_pa
     assert 'src="figures/loss_baseline.svg" alt="Training loss per epoch"' in page
     table = re.search(r"<table>.*?</table>", page[page.index("Our own figure and table"):], re.DOTALL).group(0)
     assert "<th>run</th>" in table and "<th style=\"text-align:right\">test accuracy</th>" in table
-    assert "small model" in table and f"{accuracy * 100:.2f} %" in table  # the experiment's label
+    assert "small model" in table and f"{accuracy * 100:.2f}\u00a0%" in table  # the experiment's label
     assert "The most accurate run: <code>baseline</code>" in page
     assert "<th>실험</th>" in (out / "ch7" / "handout.html").read_text()
 

@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 
 from lecturegen.engine.cache import ResultCache, key_parts
-from lecturegen.chapter import PROFILES, chapter
+from lecturegen.core.chapter import PROFILES, chapter
 from lecturegen.chapters import ch4
-from lecturegen.claims import claim, evaluate, evaluate_all, previous_outcomes
+from lecturegen.core.claims import claim, evaluate, evaluate_all, previous_outcomes
 from lecturegen.engine.context import fixed, pct
 from lecturegen.engine.data import resolve
-from lecturegen.engine.results import Measured, aggregate
+from lecturegen.core.results import Measured, aggregate
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +52,8 @@ def test_claim_holds_and_fails_with_the_values_behind_it(cached_runs):
     bad = evaluate(c, _with(cached_runs, relu=0.116, sigmoid=0.132))
     assert good.holds and not bad.holds
     assert bad.values == {"relu.test_accuracy": 0.116, "sigmoid.test_accuracy": 0.132}
-    assert bad.failure_message() == ("claim 'relu-beats-sigmoid' does not hold: relu.test_accuracy 11.60 % "
-                                     "vs sigmoid.test_accuracy 13.20 % (checked: relu.test_accuracy > sigmoid.test_accuracy)")
+    assert bad.failure_message() == ("claim 'relu-beats-sigmoid' does not hold: relu.test_accuracy 11.60\u00a0% "
+                                     "vs sigmoid.test_accuracy 13.20\u00a0% (checked: relu.test_accuracy > sigmoid.test_accuracy)")
     # it held in the build this one replaces: "no longer holds"
     again = evaluate_all((c,), _with(cached_runs, relu=0.116, sigmoid=0.132), {"relu-beats-sigmoid": True})[0]
     assert "no longer holds" in again.failure_message()
@@ -75,11 +75,11 @@ def test_claims_hold_on_the_mean_and_show_the_spread(cached_runs):
     runs = [replace(cached_runs["relu"], seed=s, test_accuracy=a) for s, a in ((0, 0.90), (1, 0.94), (2, 0.98))]
     mean = aggregate(runs)
     assert mean.test_accuracy == pytest.approx(0.94) and mean.test_accuracy.sd == pytest.approx(0.04)
-    assert pct(mean.test_accuracy) == "94.00 % ± 4.00"
-    assert pct(0.94) == "94.00 %" and fixed(Measured([1.0, 1.5])) == "1.2500 ± 0.3536"
+    assert pct(mean.test_accuracy) == "94.00\u00a0%\u00a0±\u00a04.00"
+    assert pct(0.94) == "94.00\u00a0%" and fixed(Measured([1.0, 1.5])) == "1.2500\u00a0±\u00a00.3536"
     result = evaluate(claim("c", "relu.test_accuracy > 0.93", ko="", en=""), {"relu": mean})
     assert result.holds and result.spread == {"relu.test_accuracy": pytest.approx(0.04)}
-    assert "94.00 % ± 4.00" in result.describe_values()
+    assert "94.00\u00a0%\u00a0±\u00a04.00" in result.describe_values()
     assert evaluate(claim("c", "relu.test_accuracy > 0.95", ko="", en=""), {"relu": mean}).holds is False
 
 

@@ -70,10 +70,10 @@ def test_build_defaults_come_from_the_config_and_flags_win(tmp_path, monkeypatch
 
     (tmp_path / "lecturegen.toml").write_text(COURSE_TOML, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    opts = build_options("ch4", "ko", None, None)
+    opts = build_options(course_config(), "ch4", "ko")
     assert (opts.profile, opts.data, opts.out, opts.seeds, opts.jobs) == (
         "quick", "sample", (tmp_path / "built").resolve(), 2, None)  # jobs: the build's own default
-    opts = build_options("ch4", "en", None, None, out=Path("elsewhere"), data="keras", seeds=1)
+    opts = build_options(course_config(), "ch4", "en", out=Path("elsewhere"), data="keras", seeds=1)
     assert (opts.profile, opts.data, opts.out, opts.seeds, opts.lang) == ("quick", "keras", Path("elsewhere"), 1, "en")
 
 
@@ -95,9 +95,9 @@ def test_site_index_links_each_notebook_to_colab_when_the_course_names_its_repos
     folder, _ = quick_build
     chapter = BuiltChapter(folder, json.loads((folder / "report.json").read_text(encoding="utf-8")))
     monkeypatch.chdir(tmp_path)
-    assert "colab.research.google.com" not in render_index([chapter], tmp_path, "t")
+    assert "colab.research.google.com" not in render_index([chapter], tmp_path, "t", course=course_config().course)
     (tmp_path / "lecturegen.toml").write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
-    html = render_index([chapter], tmp_path, "t")
+    html = render_index([chapter], tmp_path, "t", course=course_config().course)
     assert "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb" in html
 
 

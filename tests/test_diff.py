@@ -66,7 +66,7 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
     """Record relu's cached result as if TensorFlow 2.20.0 had produced it: the build must retrain
     exactly relu and say why, on the terminal and in report.json."""
     from lecturegen.engine.cache import ResultCache, key_parts
-    from lecturegen.chapter import PROFILES
+    from lecturegen.core.chapter import PROFILES
     from lecturegen.chapters import ch4
     from lecturegen.cli import app
     from lecturegen.engine.data import resolve

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import cli, cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 from lecturegen.engine.cache import ResultCache, key_parts
-from lecturegen.chapter import PROFILES
+from lecturegen.core.chapter import PROFILES
 from lecturegen.chapters import ch4
 from lecturegen.engine.data import resolve
 from lecturegen.errors import LecturegenError
@@ -327,8 +327,8 @@ def test_deeply_nested_or_damaged_cache_metadata_is_retrained_not_a_traceback(tm
 
 
 def test_deeply_nested_or_damaged_previous_report_is_ignored_by_the_build(tmp_path):
-    from lecturegen.engine.pipeline import previous_report
-    from lecturegen.claims import previous_outcomes
+    from lecturegen.engine.orchestrator import previous_report
+    from lecturegen.core.claims import previous_outcomes
 
     for text in (DEEP, "[1]", '{"claims": 5}', '{"claims": [{"id": ["x"]}, {"id": "a"}, 3]}'):
         (tmp_path / "report.json").write_text(text)

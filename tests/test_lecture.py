@@ -13,8 +13,8 @@ import pytest
 from lecturegen.engine.context import Helpers, differing_lines
 from lecturegen.engine.data import Fingerprint
 from lecturegen.engine.render import markdown
-from lecturegen.claims import claim, evaluate_all
-from lecturegen.formats import josa
+from lecturegen.core.claims import claim, evaluate_all
+from lecturegen.core.formats import josa
 
 from test_content import CHAPTER, context, fabricated_run  # noqa: F401  (fabricated ch4 results)
 
@@ -36,7 +36,7 @@ def test_particles_follow_the_word(word, particle, expected):
 def test_activation_figure_is_drawn_by_the_code_on_the_slide(runs):
     from matplotlib.figure import Figure
 
-    from lecturegen.chapter import function_body
+    from lecturegen.core.chapter import function_body
     from lecturegen.chapters.ch4.activations import PLOTS, activation_figures
 
     specs = {s.name: s for s in activation_figures(CHAPTER, runs, False)}
@@ -58,12 +58,17 @@ def test_activation_figure_is_drawn_by_the_code_on_the_slide(runs):
 def test_experiment_code_ends_with_the_fit_call_that_ran(runs):
     h = Helpers(context(runs, "ko"))
     full = h.experiment_code("full_batch")
-    assert full.rstrip().endswith(f"batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs})")
+    assert f"batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs},\n" in full
     mini = h.experiment_code("mini_batch")
-    assert f"batch_size=32, epochs={runs['mini_batch'].epochs})" in mini
+    assert f"batch_size=32, epochs={runs['mini_batch'].epochs},\n" in mini
     lines = full.splitlines()
     changed = [lines[i - 1] for i in differing_lines(full, mini)]
-    assert changed == ["def full_batch():", "model = full_batch()", lines[-1]]
+    assert changed == ["def full_batch():", "model = full_batch()", lines[-3]]
+    # plain Keras, as a student writes it: no helper, no speed setting (the build's stays out of sight)
+    assert lines[-4:-2] == ["history = model.fit(flat.x_train, flat.y_train,",
+                            f"                    batch_size=len(flat.x_train), epochs={runs['full_batch'].epochs},"]
+    assert lines[-1] == "test_loss, test_accuracy = model.evaluate(flat.x_test, flat.y_test)"
+    assert "fit_and_evaluate" not in full and "steps_per_execution" not in full and "batch_size=1000" not in full
 
 
 def test_differing_lines_are_highlighted_and_steps_become_data(runs):
@@ -94,7 +99,7 @@ def test_a_claim_about_mnist_does_not_apply_to_fashion_mnist(runs):
 def test_fashion_build_speaks_of_clothes_not_digits(runs):
     from lecturegen.engine.render import render_markdown
 
-    fp = Fingerprint("idx", "fashion-mnist", "0" * 64, 54_321, 9_876, False)
+    fp = Fingerprint("idx", "fashion-mnist", "0" * 64, 54_321, 9_876, False, loader="fashion_mnist")
     for lang, digit_words, classes in (("ko", "숫자 3", "앵클 부츠"), ("en", "the digit 3", "ankle boot")):
         ctx = context(runs, lang)
         ctx = type(ctx)(**{**ctx.__dict__, "dataset": fp})
@@ -107,9 +112,12 @@ def test_fashion_build_speaks_of_clothes_not_digits(runs):
 def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, tmp_path):
     import dataclasses
 
-    from lecturegen.engine import pipeline, train
+    from lecturegen.core.chapter import PROFILES
+    from lecturegen.engine import train
     from lecturegen.engine.cache import ResultCache
+    from lecturegen.engine.executors import ExecutorOptions, make_executor
     from lecturegen.engine.progress import LineReporter
+    from lecturegen.engine.runs import train_chapters
 
     trained = []
 
@@ -119,8 +127,9 @@ def test_an_experiment_can_ask_for_more_seeds_than_the_build(monkeypatch, runs, 
 
     monkeypatch.setattr(train, "train", fake_train)
     dataset = type("D", (), {"fingerprint": Fingerprint("idx", "x", "1" * 64, 10, 10, False), "arrays": None})()
-    result, _ = pipeline.train_all(CHAPTER, dataset, pipeline.PROFILES["quick"], [0], ResultCache(tmp_path),
-                                   False, LineReporter(io.StringIO()))
+    reporter = LineReporter(io.StringIO())
+    result, _ = train_chapters([CHAPTER], dataset, PROFILES["quick"], [0], ResultCache(tmp_path), False, reporter,
+                               lambda: make_executor(ExecutorOptions("local", 1), reporter))[CHAPTER.id]
     assert ("opt_adam", 1) in trained and ("sigmoid", 1) not in trained
     assert [r.seed for r in result["opt_adam"].per_seed] == [0, 1]
 
@@ -133,35 +142,47 @@ def test_notebook_is_the_lecture(runs):
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert code[0].startswith("%pip install") and "import tensorflow as tf" in code[1]
     assert sum("enable_op_determinism" in c for c in code) == 1
-    assert "DATA_DIR = None" in code[2] and "Path('fashion-mnist')" not in "".join(code)
+    assert sum("DATA_DIR = None" in c for c in code) == 1 and "Path('fashion-mnist')" not in "".join(code)
+    # a companion, not a copy: real calls, the student's own curves, no code as Markdown, no build internals
+    assert any(c.strip() == "model.summary()" for c in code)
+    assert any(c.strip() == "plot_history(history)" for c in code)
+    assert "```python" not in prose and "fit_and_evaluate" not in "".join(code) + prose
+    assert "steps_per_execution" not in "".join(code) + prose
     for exp in CHAPTER.experiments:  # each experiment once, complete, with this run's printed results
-        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source]
+        cells = [c for c in nb.cells if c.cell_type == "code" and f"model = {exp.name}()" in c.source
+                 and "exercise" not in c.metadata.get("tags", [])]
         assert len(cells) == 1, exp.name
-        assert "fit_and_evaluate(" in cells[0].source and exp.source.strip() in cells[0].source
+        assert "model.fit(" in cells[0].source and exp.source.strip() in cells[0].source
         run = runs[exp.name]
         assert f"test accuracy {run.test_accuracy:.4f}" in cells[0].outputs[0]["text"]
-    assert sum("plt.plot(x," in c for c in code) == 6
+    plots = [c.source for c in nb.cells if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
+    assert sum("plt.plot(x," in c for c in plots) == 6
+    exercises = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    assert len(exercises) >= 3 and all("TODO" in c.source or "model.summary()" in c.source for c in exercises)
+    assert "Instructor:" not in prose and "실습 답" not in prose  # answers live on the instructor's pages only
     assert "이터레이션" in prose and "문제지" in prose and "$$" in prose
     assert "<img" not in prose  # formulas as LaTeX, figures as attachments
 
 
 def test_colab_link_from_the_course_configuration(tmp_path):
-    from lecturegen.config import colab_link
+    from lecturegen.config import colab_link, load_config
 
     config = tmp_path / "lecturegen.toml"
-    assert colab_link("ch4", "ch4.ipynb", config) is None
+    assert colab_link(load_config(tmp_path).course.repository, "ch4", "ch4.ipynb") is None
     config.write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
-    assert colab_link("ch4", "ch4.ipynb", config) == \
+    below = tmp_path / "chapters" / "ch7"
+    below.mkdir(parents=True)
+    assert colab_link(load_config(below).course.repository, "ch4", "ch4.ipynb") == \
         "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb"
 
 
 def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
-    from lecturegen.engine import train
+    from lecturegen.engine import prep, train
     from lecturegen.engine.data import Arrays, Dataset
 
     calls = []
     arrays = Arrays(*(np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)) * 2)
-    monkeypatch.setattr(train, "load_with_keras", lambda name: calls.append(name) or arrays)
+    monkeypatch.setattr(prep, "load_with_keras", lambda name: calls.append(name) or arrays)
     keras_source = Dataset(Fingerprint("keras", "MNIST", "0" * 64, 2, 2, False), lambda: pytest.fail("read directly"))
     assert train.training_arrays(keras_source) is arrays and calls == ["mnist"]
     files = Dataset(Fingerprint("idx", "fashion-mnist", "0" * 64, 2, 2, False), lambda: arrays)

@@ -23,7 +23,8 @@ def executed_results(notebook_path) -> dict[str, tuple[str, str]]:
     client.execute()
     found = {}
     for cell in nb.cells:
-        name = re.search(r"^model = (\w+)\(\)$", cell.source, re.MULTILINE) if cell.cell_type == "code" else None
+        exercise = "exercise" in cell.metadata.get("tags", [])  # a student's TODO cell: runs, is not a result
+        name = re.search(r"^model = (\w+)\(\)$", cell.source, re.MULTILINE) if cell.cell_type == "code" and not exercise else None
         if name:
             text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
             found[name.group(1)] = RESULT.search(text).groups()

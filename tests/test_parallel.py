@@ -9,7 +9,7 @@ import pytest
 from lecturegen.engine.data import resolve
 from lecturegen.engine.progress import make_reporter
 from lecturegen.engine.schedule import expected_cost, longest_first
-from lecturegen.chapter import PROFILES, Profile, experiment
+from lecturegen.core.chapter import PROFILES, Profile, experiment
 from lecturegen.chapters import ch4
 from lecturegen.errors import TrainingError
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.2f} %"
+    return f"{value * 100:.2f}\u00a0%"
 
 
 def test_outputs_exist(quick_build):

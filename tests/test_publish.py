@@ -87,7 +87,7 @@ def test_index_lists_every_chapter_with_provenance(published_site, built_both):
         assert report["provenance"]["build_date"] in index
         assert report["provenance"]["tensorflow"] in index
         acc = report["runs"]["quickstart"]["test_accuracy"]
-        assert f"{acc * 100:.2f} %" in index
+        assert f"{acc * 100:.2f}\u00a0%" in index
         assert report["runs"]["sigmoid"]["label"] in index  # display names, not identifiers
     assert "<code>sigmoid</code>" not in index and "<code>opt_sgd</code>" not in index
     assert index.count('class="sample-badge"') == 2 and "샘플 데이터" in index and "sample data" in index

@@ -35,7 +35,7 @@ def test_seeds_show_spread_on_slides_and_in_claims(seeds_build):
     report = json.loads((out / "report.json").read_text())
     slides = (out / "slides.html").read_text()
     for run in (r for r in report["runs"].values() if r["group"] == "main"):
-        shown = f"{run['test_accuracy'] * 100:.2f} % ± {run['test_accuracy_sd'] * 100:.2f}"
+        shown = f"{run['test_accuracy'] * 100:.2f}\u00a0%\u00a0±\u00a0{run['test_accuracy_sd'] * 100:.2f}"
         assert shown in slides, shown
     rbs = next(c for c in report["claims"] if c["id"] == "relu-beats-sigmoid")
     relu, sigmoid = report["runs"]["relu"], report["runs"]["sigmoid"]
@@ -58,4 +58,4 @@ def test_single_seed_output_has_no_spread(quick_build):
         assert ("per_seed" in run) == ("per_seed" in run["cache"]) == (asks[name] > 1), name
     slides = (out / "slides.html").read_text()
     for run in (r for r in report["runs"].values() if r["group"] == "main"):
-        assert f"{run['test_accuracy'] * 100:.2f} % ± " not in slides
+        assert f"{run['test_accuracy'] * 100:.2f}\u00a0%\u00a0±\u00a0" not in slides

@@ -11,7 +11,6 @@ import hashlib
 import inspect
 import json
 import logging
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,23 +18,16 @@ from typing import Any
 from lecturegen.engine.writer import DISK_FULL
 from lecturegen.safefs import discard, loads
 from lecturegen.engine import prep, train
-from lecturegen.chapter import Chapter, Experiment, Profile
+from lecturegen.core.chapter import Chapter, Experiment, Profile
 from lecturegen.engine.data import Fingerprint
-from lecturegen.engine.results import RunResult
-from lecturegen.engine.store import CacheStore
+from lecturegen.core.results import RunResult
+from lecturegen.engine.store import CacheStore, default_cache_dir  # noqa: F401  (where the store lives)
 from lecturegen.versions import library_versions
 from lecturegen.messages import Phrase, say
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
-
-
-def default_cache_dir() -> Path:
-    if os.environ.get("LECTUREGEN_CACHE"):
-        return Path(os.environ["LECTUREGEN_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lecturegen"
 
 
 def canonical(data: Any) -> str:
@@ -50,8 +42,9 @@ def trainer_source(task: str = "multiclass") -> str:
     """The shared code every run goes through: data preparation and the fit/evaluate call (a table's
     task: its preparation, the fit/predict call and the metrics' code)."""
     if task == "multiclass":
-        return inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
-    from lecturegen import metrics
+        return (inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
+                + inspect.getsource(train.speed_settings))
+    from lecturegen.core import metrics
 
     return (inspect.getsource(prep.prepare_table) + inspect.getsource(train.fit_and_predict)
             + inspect.getsource(train._measure) + inspect.getsource(metrics))

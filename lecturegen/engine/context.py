@@ -17,15 +17,16 @@ from markupsafe import Markup, escape
 
 from lecturegen import messages
 from lecturegen.engine import apiprobe, maths, prep, train
-from lecturegen.chapter import MAIN_GROUP, Chapter, Experiment, Profile, function_body, function_source
-from lecturegen.engine.data import MNIST, MNIST_CLASS_NAMES, Fingerprint, MnistFamily
+from lecturegen.core.plugins import MAIN_GROUP
+from lecturegen.core.chapter import Chapter, Experiment, Profile, function_body, function_source
+from lecturegen.engine.data import MNIST, MNIST_CLASS_NAMES, DataSource, Fingerprint, MnistFamily, source_for
+from lecturegen.core.metrics import metric
 from lecturegen.errors import ChapterError
 from lecturegen.engine.figures import RenderedFigure
-from lecturegen.claims import ClaimResult, content_namespace
-from lecturegen.engine.results import RunResult
-from lecturegen.metrics import metric
-from lecturegen.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
-from lecturegen.plugins import Table, plugin_name
+from lecturegen.core.claims import ClaimResult, content_namespace
+from lecturegen.core.results import RunResult
+from lecturegen.core.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
+from lecturegen.core.plugins import Table, plugin_name
 from lecturegen.messages import say
 
 
@@ -41,6 +42,7 @@ class RenderContext:
     extra: dict[str, Any] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
+    repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -66,22 +68,30 @@ def fenced(code: str, language: str = "python", options: str = "") -> Markup:
 DATA_NAMES = MnistFamily.NAMES
 
 
-def data_name(exp: Experiment, source=MNIST) -> str:
+def data_name(exp: Experiment, source: DataSource = MNIST) -> str:
     """The variable the data code prepares for an experiment's inputs and labels."""
     return source.data_name(exp.inputs, exp.labels)
 
 
-def fit_call(exp: Experiment, run: RunResult, source=MNIST) -> str:
-    """The training lines under an experiment's code: the values the build trained with."""
+def fit_call(exp: Experiment, run: RunResult, source: DataSource = MNIST) -> str:
+    """The training lines under an experiment's code: the plain Keras calls with the values the
+    build trained with. The build runs the same calls (:func:`lecturegen.engine.train.fit_and_evaluate`;
+    a table's task: :func:`~lecturegen.engine.train.fit_and_predict`), only quiet and with its progress
+    callback; its speed setting is not student code."""
     data = data_name(exp, source)
     batch = f"len({data}.x_train)" if exp.batch_size is None else str(run.batch_size)
     if source.task != "multiclass":
         return (f"model = {exp.name}()\n"
-                f"history, test_loss, predicted = fit_and_predict(\n"
-                f"    model, {data}, batch_size={batch}, epochs={run.epochs})\n")
+                f"history = model.fit({data}.x_train, {data}.y_train,\n"
+                f"                    batch_size={batch}, epochs={run.epochs},\n"
+                f"                    validation_data=({data}.x_test, {data}.y_test))\n"
+                f"test_loss = model.evaluate({data}.x_test, {data}.y_test)\n"
+                f"predicted = model.predict({data}.x_test)\n")
     return (f"model = {exp.name}()\n"
-            f"history, test_loss, test_accuracy = fit_and_evaluate(\n"
-            f"    model, {data}, batch_size={batch}, epochs={run.epochs})\n")
+            f"history = model.fit({data}.x_train, {data}.y_train,\n"
+            f"                    batch_size={batch}, epochs={run.epochs},\n"
+            f"                    validation_data=({data}.x_test, {data}.y_test))\n"
+            f"test_loss, test_accuracy = model.evaluate({data}.x_test, {data}.y_test)\n")
 
 
 def differing_lines(code: str, other: str) -> list[int]:
@@ -104,7 +114,7 @@ def _step_lines(code: str, group: str) -> str:
     return ",".join(found)
 
 
-DATA_SETS = MNIST_CLASS_NAMES  # the name templates and older code used
+DATA_SETS = MNIST_CLASS_NAMES  # the MNIST family's class names per language
 
 
 class Named(dict):
@@ -135,7 +145,7 @@ class Helpers:
     """Functions available in content files: {{ code("relu") }}, {{ summary("relu") }}...
 
     Also the page a chapter's own content helper gets as first argument
-    (:class:`lecturegen.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
+    (:class:`lecturegen.core.plugins.Page`): ``chapter``, ``lang``, ``runs``, ``is_sample``,
     ``experiments(group)`` and every built-in helper."""
 
     def __init__(self, ctx: RenderContext, notebook: bool = False) -> None:
@@ -145,6 +155,7 @@ class Helpers:
         self.formulas_used: list[str] = []  # every formula the content asked for, in order
         self.api_used: list[tuple[str, dict[str, Any]]] = []  # optimizer calls api_changes() asked about
         self.chapter, self.lang, self.runs, self.is_sample = ctx.chapter, ctx.lang, ctx.runs, ctx.is_sample
+        self.trained: str | None = None  # the experiment whose code (and fit call) was shown last: `model`
 
     def _experiment(self, name: str):
         try:
@@ -156,18 +167,24 @@ class Helpers:
     def experiment_code(self, name: str) -> str:
         """An experiment's whole code as a student runs it: its function, then the fit call that ran."""
         exp = self._experiment(name)
-        return exp.source + "\n\n" + fit_call(exp, self.ctx.runs[name], self.ctx.chapter.source)
+        return exp.source + "\n\n" + fit_call(exp, self.ctx.runs[name], self.source)
 
     def code(self, name: str, against: str | None = None, steps: str = "", hl: str = "") -> Markup:
         """``code("full_batch", against="mini_batch")`` highlights the lines that differ from another
         experiment's; ``steps="optimizer=|batch_size="`` steps through the lines holding each text
         (or line numbers, ``"6|14"``) on the slide, one group per click."""
         text = self.experiment_code(name)
+        self.trained = name
         lines = differing_lines(text, self.experiment_code(against)) if against else []
         hl = hl or ",".join(map(str, lines))
         steps = "|".join(_step_lines(text, group) for group in steps.split("|")) if steps else ""
         options = " ".join(filter(None, [f"run={name}", f"hl={hl}" if hl else "", f"steps={steps}" if steps else ""]))
         return fenced(text, options=options)
+
+    @property
+    def source(self) -> DataSource:
+        """The chapter's data source (the MNIST family unless it declares its own)."""
+        return source_for(self.ctx.chapter)
 
     def fit_function(self):
         """The training function every run of this chapter goes through (by the task of its data)."""
@@ -177,19 +194,18 @@ class Helpers:
         return fenced(inspect.getsource(self.fit_function()), options="setup=fit")
 
     def load_code(self) -> str:
-        """The data loading lines students run: the chapter's data source's (for the MNIST family,
-        this build's data set through Keras)."""
-        return self.ctx.chapter.source.load_code(self.ctx.dataset, self.ctx.profile)
+        """The data loading lines students run: the data source's (for the MNIST family, this build's
+        data set through ``keras.datasets``)."""
+        return self.source.load_code(self.ctx.dataset, self.ctx.profile)
 
     def prepare_calls(self) -> str:
-        source = self.ctx.chapter.source
         kinds = dict.fromkeys((e.inputs, e.labels) for e in self.ctx.chapter.experiments)
-        return "".join(source.prepare_call(*k) for k in kinds)
+        return "".join(self.source.prepare_call(*k) for k in kinds)
 
     def prepare_source(self) -> str:
         """The data source's preparation function with the ``Data`` tuple it returns, from prep's source."""
         data = next(line for line in inspect.getsource(prep).splitlines() if line.startswith("Data = namedtuple("))
-        function = self.ctx.chapter.source.prepare_function()
+        function = self.source.prepare_function()
         return f"from collections import namedtuple\n\n{data}\n\n\n" + inspect.getsource(function)
 
     def load_data_code(self) -> Markup:
@@ -200,17 +216,20 @@ class Helpers:
         """The preparation every run of the build goes through, and its calls."""
         return fenced(self.prepare_source() + "\n\n" + self.prepare_calls(), options="setup=prep")
 
-    def snippet(self, name: str) -> Markup:
-        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function."""
+    def snippet(self, name: str, hl: str = "") -> Markup:
+        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function;
+        ``hl="def |lr"`` highlights the lines holding any of those texts (or line numbers, ``"2,5-7"``)."""
         for fn in self.ctx.chapter.snippets:
             if fn.__name__ == name:
                 self.shown.add(name)
-                return fenced(function_body(fn), options=f"snippet={name}")
+                body = function_body(fn)
+                lines = ",".join(filter(None, (_step_lines(body, group) for group in hl.split("|")))) if hl else ""
+                return fenced(body, options=f"snippet={name}" + (f" hl={lines}" if lines else ""))
         raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:
         """The data set's class names in the page's language (digits for MNIST; none for a regression)."""
-        return self.ctx.chapter.source.class_names(self.ctx.dataset, self.ctx.lang)
+        return self.source.class_names(self.ctx.dataset, self.ctx.lang)
 
     def api_changes(self, optimizer: str, **arguments: Any) -> dict[str, dict[str, Any]]:
         """How the installed Keras treats each argument of an old ``keras.optimizers.<optimizer>(...)`` call:
@@ -222,7 +241,18 @@ class Helpers:
             return probes.get(apiprobe.request_key(optimizer, arguments), {})
         return apiprobe.probe(optimizer, arguments)
 
-    def summary(self, name: str) -> Markup:
+    def _model(self, name: str) -> str:
+        """How the code below an experiment's names its model: ``model`` right after its code was
+        shown (the variable its fit call trained), else a new one."""
+        return "model" if self.trained == name else f"{name}()"
+
+    def summary(self, name: str, call: bool = True) -> Markup:
+        """The model's ``model.summary()``: the call (``call=False``: not shown) and its table."""
+        self._experiment(name)
+        code = fenced(f"{self._model(name)}.summary()\n", options=f"summary={name}") if call else ""
+        return Markup(code) + self.summary_table(name)
+
+    def summary_table(self, name: str) -> Markup:
         self._experiment(name)
         s = self.ctx.runs[name].summary
         words = messages.section(self.ctx.lang, "tables")
@@ -265,7 +295,7 @@ class Helpers:
 
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
         """This run's test accuracy and loss next to the original lecture's, per experiment of a group;
-        a chapter reporting other metrics (``chapter(metrics=...)``): each of them and the loss."""
+        a chapter reporting other metrics (``chapter(metrics=...)``): each of them, then the loss."""
         names = self.ctx.chapter.metric_names
         if names != ("accuracy",):
             words = messages.section(self.ctx.lang, "tables")
@@ -297,9 +327,12 @@ class Helpers:
         fig = self.ctx.figures.get(name)
         if fig is None:
             raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
-        if self.notebook:  # an activation plot is drawn by its code cell; the others travel as attachments
-            if name.startswith("activation_") and "plot_" + name.removeprefix("activation_") in self.shown:
+        if self.notebook:  # a figure drawn by a snippet shown above is that code cell's output; others are attachments
+            if fig.snippet and fig.snippet in self.shown:
                 return Markup("")
+            run = name.removeprefix("curves_")
+            if name.startswith("curves_") and self.trained == run:  # the student's own curves, from `history`
+                return fenced("plot_history(history)\n", options=f"curves={name}")
             return Markup(f"![{escape(fig.alt)}](attachment:{escape(name)}.svg)")
         style = f' style="width:{escape(width)}"' if width else ""
         size = f' data-min-font-pt="{fig.min_font_pt:g}"' if fig.min_font_pt else ""

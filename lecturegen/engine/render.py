@@ -22,6 +22,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from lecturegen import messages
+from lecturegen.engine.cjk import cjk_emphasis
+from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
@@ -34,6 +36,7 @@ class Slide:
     title: str
     body: Markup
     notes: Markup
+    instructor: Markup | str = ""  # after a line ``Instructor:``: answers, discussion; instructor pages only
 
 
 def fence_options(attrs: str) -> dict[str, str]:
@@ -88,14 +91,19 @@ def _fence(self, tokens, idx, options, env) -> str:
 
 
 def markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis).use(unbroken_values)  # **볼록(convex)**할: bold
     md.add_render_rule("fence", _fence)
     md.core.ruler.push("fragments", _fragments)
     return md
 
 
+CODE_STYLE = "a11y-high-contrast-light"
+"""Code colours (accessible-pygments): every token at least 7:1 against the code background (WCAG
+AAA), so code still reads on a washed-out projector and a dimmed step line (slides.css) stays AA."""
+
+
 def pygments_css() -> str:
-    return HtmlFormatter(style="friendly").get_style_defs(".highlight")
+    return HtmlFormatter(style=CODE_STYLE).get_style_defs(".highlight")
 
 
 def _environment(search_path: Sequence[Path]) -> jinja2.Environment:
@@ -136,8 +144,22 @@ def _template_error(exc: Exception, path: Path, what: str | None = None) -> Chap
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
     """Fill the chapter's content file for this language with the build's values
-    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`)."""
-    return _render(Helpers(ctx, notebook))
+    (``notebook``: for the notebook's cells, see :class:`~lecturegen.engine.context.Helpers`).
+    For the pages, every branch the content does not take is checked too (:mod:`lecturegen.engine.branches`)."""
+    text = _render(Helpers(ctx, notebook))
+    if not notebook:
+        check_branches(ctx)
+    return text
+
+
+def check_branches(ctx: RenderContext) -> None:
+    """A typo (unknown run, attribute, claim, filter, helper) in any branch of the content file fails
+    the build, also in a ``{% if claims.x.holds %}`` branch this build does not take."""
+    from lecturegen.engine.branches import CheckingHelpers, check_every_branch
+
+    path = ctx.chapter.content_dir / f"{ctx.lang}.md"
+    check_every_branch(_environment([ctx.chapter.content_dir]), path, CheckingHelpers(ctx).namespace(),
+                       lambda exc: _template_error(exc, path))
 
 
 def formulas_in(ctx: RenderContext) -> list[str]:
@@ -170,11 +192,40 @@ def _render(helpers: Helpers) -> str:
         raise _template_error(exc, path) from None
 
 
-def _is_notes(tokens, i: int) -> bool:
-    """A top-level paragraph whose first line is ``Note:`` starts the speaker notes."""
+def _is_notes(tokens, i: int, marker: str = "Note:") -> bool:
+    """A top-level paragraph whose first line is ``Note:`` starts the speaker notes (``Instructor:``
+    the instructor-only part)."""
     token = tokens[i]
     return (token.type == "paragraph_open" and token.level == 0 and i + 1 < len(tokens)
-            and tokens[i + 1].content.split("\n", 1)[0].strip() == "Note:")
+            and tokens[i + 1].content.split("\n", 1)[0].strip() == marker)
+
+
+INSTRUCTOR = "Instructor:"
+
+
+def split_instructor(text: str) -> tuple[str, str]:
+    """(what students get, what only the instructor gets) of a slide's body or notes: a top-level
+    line ``Instructor:`` starts the part for the instructor's pages (answers to the check questions,
+    discussion notes), never shown on a student's slide, handout or notebook. A line ``Instructor:``
+    inside a code block stays code."""
+    if INSTRUCTOR not in text:
+        return text, ""
+    tokens = markdown().parse(text)
+    at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i, INSTRUCTOR)), None)
+    if at is None:
+        return text, ""
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:at]), "".join(lines[at + 1:])
+
+
+def student_text(text: str) -> str:
+    """A rendered content file without its instructor-only parts (for the notebook)."""
+    out = []
+    for body, notes in slide_chunks(text):
+        body, _ = split_instructor(body)
+        notes, _ = split_instructor(notes)
+        out.append(body.rstrip("\n") + ("\n\nNote:\n" + notes if notes.strip() else "\n"))
+    return "\n---\n\n".join(out)
 
 
 def slide_chunks(text: str) -> list[tuple[str, str]]:
@@ -207,12 +258,16 @@ def split_slides(text: str) -> list[Slide]:
     md = markdown()
     slides = []
     for body, notes in slide_chunks(text):
+        body, private = split_instructor(body)
+        notes, private_notes = split_instructor(notes)
+        private = (private + "\n\n" + private_notes).strip()
         heading = next((tokens[i + 1].content for tokens in [md.parse(body)] for i, t in enumerate(tokens)
                         if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
         slides.append(Slide(
             title=heading.strip(),
             body=Markup(md.render(body)),
             notes=Markup(md.render(notes)) if notes.strip() else Markup(""),
+            instructor=Markup(md.render(private)) if private else Markup(""),
         ))
     return slides
 

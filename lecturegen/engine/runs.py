@@ -14,8 +14,8 @@ from lecturegen.engine.cache import ResultCache, cache_key, key_parts
 from lecturegen.engine.data import Dataset
 from lecturegen.engine.executors import Executor, Finished, RunSpec
 from lecturegen.engine.progress import Reporter
-from lecturegen.engine.results import RunResult, aggregate
-from lecturegen.chapter import Chapter, Experiment, Profile
+from lecturegen.core.results import RunResult, aggregate
+from lecturegen.core.chapter import Chapter, Experiment, Profile
 from lecturegen.report import RunStatus
 from lecturegen.messages import said, say
 

@@ -30,6 +30,13 @@ SECRET = ".secret"
 MAC = ".mac"
 
 
+def default_cache_dir() -> Path:
+    if os.environ.get("LECTUREGEN_CACHE"):
+        return Path(os.environ["LECTUREGEN_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lecturegen"
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and a rename: readers see all or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)

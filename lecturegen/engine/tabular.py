@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import Callable
 
+from lecturegen.core.datasource import TableData
 from lecturegen.engine.data import Arrays, DataSource, Dataset, Fingerprint
 from lecturegen.errors import DataError
 from lecturegen.messages import say
@@ -45,13 +46,7 @@ class TableSource(DataSource):
 
     inputs = ("table",)
 
-    def __init__(self, task: str, test_fraction: float, seed: int) -> None:
-        from lecturegen.metrics import TASKS
-
-        if task not in TASKS or task == "multiclass":
-            raise ValueError(f"a table's task must be 'regression' or 'binary', not {task!r}")
-        if not 0 < test_fraction < 1:
-            raise ValueError(f"test_fraction must be between 0 and 1, not {test_fraction!r}")
+    def __init__(self, task: str, test_fraction: float = 0.2, seed: int = 0) -> None:
         self.task, self.test_fraction, self.seed = task, float(test_fraction), int(seed)
         self.labels = ("value",) if task == "regression" else ("binary",)
 
@@ -102,6 +97,13 @@ def _sklearn_feature_names(name: str, features: tuple[str, ...]) -> tuple[str, .
     if name != "breast_cancer":
         return features
     return tuple(f.split(" ", 1)[1] + " error" if f.startswith("error ") else f for f in features)
+
+
+def table_source(declared: TableData) -> TableSource:
+    """The source reading a chapter's declared table (``sklearn_data(...)``, ``csv_data(...)``)."""
+    if declared.kind == "sklearn":
+        return SklearnTable(declared.name, declared.test_fraction, declared.seed)
+    return CsvTable(declared)
 
 
 class SklearnTable(TableSource):
@@ -164,26 +166,11 @@ class CsvTable(TableSource):
 
     kind = "csv"
 
-    def __init__(self, path: str | Path, *, features: list[str] | tuple[str, ...], target: str,
-                 task: str = "regression", test_fraction: float = 0.2, seed: int = 0, name: str | None = None,
-                 classes: tuple[str, str] | list[str] = (), base: Path | None = None) -> None:
-        super().__init__(task, test_fraction, seed)
-        features = tuple(features)
-        if not features or not all(isinstance(f, str) and f for f in features):
-            raise ValueError("features must be a non-empty list of column names")
-        if not isinstance(target, str) or not target or target in features:
-            raise ValueError(f"target must be one column name, not among the features, not {target!r}")
-        if classes and (task != "binary" or len(classes) != 2):
-            raise ValueError("classes are two names (for the labels 0 and 1) of a binary task")
-        self.path = Path(path)
-        self.base = base
-        self.features, self.target = features, target
-        self.classes = tuple(classes)
-        self.name = name or self.path.stem
-
-    @property
-    def file(self) -> Path:
-        return self.path if self.path.is_absolute() or self.base is None else self.base / self.path
+    def __init__(self, declared: TableData) -> None:
+        super().__init__(declared.task, declared.test_fraction, declared.seed)
+        self.features, self.target, self.classes, self.name = (declared.features, declared.target, declared.classes,
+                                                              declared.name)
+        self.file = declared.file
 
     def identity(self) -> str:
         return json.dumps([str(self.file), self.features, self.target, self.task, self.test_fraction, self.seed])

@@ -9,10 +9,10 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from lecturegen.chapter import Experiment, Profile
+from lecturegen.core.chapter import Experiment, Profile
 from lecturegen.engine.data import Dataset
 from lecturegen.errors import TrainingError
-from lecturegen.engine.results import LayerRow, ModelSummary, RunResult
+from lecturegen.core.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
 from lecturegen.engine.progress import run_summary
@@ -24,40 +24,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def fit_and_evaluate(model, data, *, batch_size, epochs, callbacks=(), eval_batch_size=1000):
-    # Speed settings: the same updates (same batches of batch_size, same optimizer and loss),
-    # only executed differently. TensorFlow runs many training steps per call instead of one:
-    # 64, or for tiny batches enough steps for 2,048 images (2,048 steps of batch 1).
-    # Evaluation on the test set, which learns nothing, reads 1,000 images at a time.
-    model.steps_per_execution = max(64, 2048 // batch_size)
+def fit_and_evaluate(model, data, *, batch_size, epochs, callbacks=()):
+    """What every run executes: the plain calls the slides and the notebook show under each
+    experiment (:func:`lecturegen.engine.context.fit_call`), only quiet and with the build's
+    progress callback. Its speed setting is :func:`speed_settings`, applied before."""
     history = model.fit(
         data.x_train, data.y_train,
         batch_size=batch_size,
         epochs=epochs,
         validation_data=(data.x_test, data.y_test),
-        validation_batch_size=eval_batch_size,
         callbacks=list(callbacks),
         verbose=0,
     )
-    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=eval_batch_size, verbose=0)
+    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)
     return history.history, test_loss, test_accuracy
 
 
-def fit_and_predict(model, data, *, batch_size, epochs, callbacks=()):
-    history = model.fit(
-        data.x_train, data.y_train,
-        batch_size=batch_size,
-        epochs=epochs,
-        validation_data=(data.x_test, data.y_test),
-        callbacks=list(callbacks),
-        verbose=0,
-    )
-    test_loss = model.evaluate(data.x_test, data.y_test, return_dict=True, verbose=0)["loss"]
-    predicted = model.predict(data.x_test, verbose=0)
-    return history.history, test_loss, predicted
-
-
-MAX_KEPT_PREDICTIONS = 1000  # test rows whose true value and prediction a run keeps (for figures)
+def speed_settings(model, batch_size):
+    # The same updates (same batches of batch_size, same optimizer and loss), only executed
+    # differently: TensorFlow runs many steps per call instead of one, 64, or for tiny batches
+    # enough steps for 2,048 images (2,048 steps of batch 1). Not student code: the instructor's
+    # page explains it; a student's model.fit(...) learns the same without it.
+    model.steps_per_execution = max(64, 2048 // batch_size)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -128,14 +116,46 @@ def training_arrays(dataset: Dataset):
 
 
 def source_of(dataset: Dataset):
-    """The data source that made ``dataset`` (a copy sent to a worker: told by its fingerprint)."""
+    """The data source that made ``dataset`` (a copy sent to a worker: told by its fingerprint's task)."""
     from lecturegen.engine.data import MNIST
     from lecturegen.engine.tabular import TableSource
 
     if dataset.source is not None:
         return dataset.source
     fp = dataset.fingerprint
-    return TableSource(fp.task, 0.5, 0) if fp.task != "multiclass" else MNIST  # preparing needs only the task
+    return TableSource(fp.task) if fp.task != "multiclass" else MNIST  # preparing needs only the task
+
+
+def fit_and_predict(model, data, *, batch_size, epochs, callbacks=()):
+    history = model.fit(
+        data.x_train, data.y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(data.x_test, data.y_test),
+        callbacks=list(callbacks),
+        verbose=0,
+    )
+    test_loss = model.evaluate(data.x_test, data.y_test, return_dict=True, verbose=0)["loss"]
+    predicted = model.predict(data.x_test, verbose=0)
+    return history.history, test_loss, predicted
+
+
+MAX_KEPT_PREDICTIONS = 1000  # test rows whose true value and prediction a run keeps (for figures)
+
+
+def _measure(task: str, y_true, predicted) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Every metric of the task on the test set, and the first test rows' true values and predictions."""
+    import numpy as np
+
+    from lecturegen.core.metrics import TASK_METRICS, measure
+
+    y = np.asarray(y_true, dtype="float64").reshape(-1)
+    p = np.asarray(predicted, dtype="float64").reshape(-1)
+    if not np.isfinite(p).all():
+        raise ValueError("the model predicted NaN or infinite values")
+    values = measure(TASK_METRICS[task], y, p)
+    kept = slice(0, MAX_KEPT_PREDICTIONS)
+    return values, {"y_true": [round(float(v), 6) for v in y[kept]], "predicted": [round(float(v), 6) for v in p[kept]]}
 
 
 _BUILD_LOCK = threading.Lock()
@@ -195,12 +215,12 @@ class SharedData:
         self._made: dict[tuple, object] = {}
 
     def prepared(self, dataset: Dataset, exp: Experiment, profile: Profile):
-        key = (dataset.fingerprint.sha256, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+        max_train, max_test = exp.limits(profile)
+        key = (dataset.fingerprint.sha256, exp.inputs, exp.labels, max_train, max_test)
         with self._lock:  # one thread prepares a kind; the others wait for it, then share it
             if key not in self._made:
                 tf, _ = import_tensorflow()
-                arrays = source_of(dataset).prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train,
-                                                    profile.max_test)
+                arrays = source_of(dataset).prepare(training_arrays(dataset), exp.inputs, exp.labels, max_train, max_test)
                 self._made[key] = type(arrays)(*(tf.constant(a) for a in arrays))
             return self._made[key]
 
@@ -219,6 +239,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     tf.config.experimental.enable_op_determinism()
     model = _build_model(exp, seed, keras)
     epoch_times: list[float] = []
+    initial = _untrained(model, data) if exp.predictions else None  # the untrained model, before any update
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
     callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times, cancel)
@@ -227,6 +248,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     outputs: dict[str, list[float]] = {}
     try:
         if task == "multiclass":
+            speed_settings(model, batch_size)
             history, test_loss, test_accuracy = fit_and_evaluate(
                 model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
             )
@@ -265,6 +287,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         device=device_name(tf),
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
+        predictions=_predictions(model, data, initial, dataset) if initial is not None else None,
         metrics=measured,
         outputs=outputs,
     )
@@ -272,19 +295,53 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     return result
 
 
-def _measure(task: str, y_true, predicted) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """Every metric of the task on the test set, and the first test rows' true values and predictions."""
+EXAMPLES = 8  # correct and wrong test images kept with a run's predictions, each
+
+
+def _untrained(model, data) -> dict:
+    """The model before its first update: test loss and accuracy, and its output for the first test image."""
+    loss, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
+    first = model.predict(data.x_test[:1], verbose=0)[0]
+    return {"test_loss": float(loss), "test_accuracy": float(accuracy),
+            "probabilities": [round(float(p), 4) for p in first]}
+
+
+def _predictions(model, data, initial: dict, dataset: Dataset) -> dict:
+    """What looking inside a trained model needs, as plain data (see ``experiment(predictions=True)``):
+    each test image's predicted class, the untrained model's test loss and accuracy, and the first
+    correct and the first wrong test images with their pixels (0-255) and predicted probabilities."""
     import numpy as np
 
-    from lecturegen.metrics import TASK_METRICS, measure
+    probs = np.asarray(model.predict(data.x_test, batch_size=1000, verbose=0), dtype="float64")
+    predicted = probs.argmax(axis=1)
+    y = np.asarray(data.y_test)
+    true = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
+    images = np.asarray(data.x_test)
+    side = int(round(math.sqrt(images[0].size)))
 
-    y = np.asarray(y_true, dtype="float64").reshape(-1)
-    p = np.asarray(predicted, dtype="float64").reshape(-1)
-    if not np.isfinite(p).all():
-        raise ValueError("the model predicted NaN or infinite values")
-    values = measure(TASK_METRICS[task], y, p)
-    kept = slice(0, MAX_KEPT_PREDICTIONS)
-    return values, {"y_true": [round(float(v), 6) for v in y[kept]], "predicted": [round(float(v), 6) for v in p[kept]]}
+    def example(i: int) -> dict:
+        pixels = np.clip(np.rint(images[i].reshape(-1) * 255), 0, 255).astype(int)
+        return {"index": int(i), "true": int(true[i]), "predicted": int(predicted[i]),
+                "probabilities": [round(float(p), 4) for p in probs[i]],
+                "shape": [side, side], "pixels": pixels.tolist()}
+
+    right = np.flatnonzero(predicted == true)[:EXAMPLES]
+    wrong = np.flatnonzero(predicted != true)[:EXAMPLES]
+    from lecturegen.engine.context import DATA_SETS  # at run time: context imports this module
+
+    classes = int(max(true.max(), predicted.max(), probs.shape[1] - 1)) + 1
+    names = DATA_SETS.get(dataset.fingerprint.loader) or {"en": [str(i) for i in range(classes)]}
+    return {
+        "data_set": dataset.fingerprint.name,
+        "classes": {lang: list(words) for lang, words in names.items()},  # the class names per language
+        "initial_test_loss": initial["test_loss"],
+        "initial_test_accuracy": initial["test_accuracy"],
+        "first": {**example(0), "initial_probabilities": initial["probabilities"]},
+        "predicted": predicted.astype(int).tolist(),
+        "true": true.astype(int).tolist(),
+        "correct": [example(i) for i in right],
+        "wrong": [example(i) for i in wrong],
+    }
 
 
 def limit_threads(threads: int, inter_op: int | None = None) -> bool:

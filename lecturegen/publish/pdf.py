@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from lecturegen.engine.store import CacheStore
+from lecturegen.engine import CacheStore
 from lecturegen.errors import LecturegenError
 from lecturegen.publish.sitecheck import local_refs
 from lecturegen.messages import say

@@ -24,10 +24,9 @@ from lecturegen import __version__, clock, messages
 from lecturegen.config import Course, colab_link
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.report import Report, ReportError
-from lecturegen.engine.fonts import font_css
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
-from lecturegen.engine.writer import MARKER, unlisted
+from lecturegen.engine import MARKER, CacheStore, default_cache_dir, font_css, unlisted
 from lecturegen.safefs import copy_regular, regular_files
 from lecturegen.publish.sitecheck import check_site
 from lecturegen.messages import say as words
@@ -167,10 +166,10 @@ def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str], instruct
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.2f} %"
+    return "–" if value is None else f"{value * 100:.2f}\u00a0%"  # NBSP: the value stays on one line
 
 
-def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
+def _index_entry(chapter: BuiltChapter, site: Path, repository: str | None) -> dict[str, Any]:
     report = chapter.report
     pdf = site / chapter.name / "handout.pdf"
     runs = [{"name": name, "label": run.get("label") or run.get("title") or name, "accuracy": run.get("test_accuracy"),
@@ -182,7 +181,7 @@ def _index_entry(chapter: BuiltChapter, site: Path) -> dict[str, Any]:
         "notebook": chapter.notebook, "runs": runs,
         "failing": [c["id"] for c in report.get("claims", [])
                     if not c.get("holds", True) and c.get("applicable", True)],
-        "colab": colab_link(chapter.name, chapter.notebook),
+        "colab": colab_link(repository, chapter.name, chapter.notebook),
         "pdf_kib": round(pdf.stat().st_size / 1024) if pdf.is_file() else 0,
     }
 
@@ -210,7 +209,7 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, te
         site={"title": title or default_title, "lecturegen": __version__, "published": clock.stamp(),
               "lang": langs[0]},
         course=course,
-        chapters=[_index_entry(c, site) for c in chapters],
+        chapters=[_index_entry(c, site, course.repository) for c in chapters],
         words=words, others=langs[1:], language_names=names,
     )
 
@@ -223,8 +222,6 @@ def _check(staged: Path, written: set[str]) -> None:
 
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
-    from lecturegen.engine.cache import default_cache_dir
-    from lecturegen.engine.store import CacheStore
     from lecturegen.publish.pdf import write_handout_pdf
 
     started = time.perf_counter()

@@ -39,7 +39,7 @@ def _forget_chapter_modules() -> None:
 def served_folder(opts) -> Path:
     """The output folder of the chapter in its language (the chapter's first when none is given)."""
     from lecturegen import registry
-    from lecturegen.engine.pipeline import output_dir
+    from lecturegen.engine import output_dir
 
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     return output_dir(opts.out, chapter.id, opts.lang or chapter.languages[0])
@@ -48,7 +48,7 @@ def served_folder(opts) -> Path:
 def watched_paths(opts) -> list[Path]:
     """The chapter module, its content folder, every templates folder and lecturegen.toml."""
     from lecturegen import registry
-    from lecturegen.config import CONFIG_NAME
+    from lecturegen.config import find_config
 
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     paths = [chapter.content_dir, registry.package_templates_dir(), *opts.templates_dirs]
@@ -59,8 +59,8 @@ def watched_paths(opts) -> list[Path]:
         file = Path(getattr(sys.modules[chapter.origin], "__file__", "") or "")
         if file.name:
             paths.append(file.parent if file.name == "__init__.py" else file)
-    config = Path.cwd() / CONFIG_NAME
-    if config.is_file():
+    config = find_config()
+    if config is not None:
         paths.append(config)
     return list(dict.fromkeys(p.resolve() for p in paths if p.exists()))
 
@@ -72,8 +72,8 @@ class Rebuilder:
         self.make_opts, self.state = make_opts, state
 
     def build(self, reason: str) -> bool:
-        from lecturegen.engine.pipeline import build
-        from lecturegen.engine.progress import ChangesOnly, LineReporter
+        from lecturegen.engine import build
+        from lecturegen.engine import ChangesOnly, LineReporter
 
         started = time.perf_counter()
         _tell(say("cli.serve.building", reason=reason))

@@ -11,8 +11,8 @@ teaching figures beyond the original lecture, each computed, none drawn by hand.
 
 from __future__ import annotations
 
-from lecturegen.engine.figures import X_RANGE, activation_values, display_names
-from lecturegen.chapter import FigureSpec
+from lecturegen.chapter import FigureSpec, display_names
+from lecturegen.chapters.ch4.activations import X_RANGE, activation_values
 
 TEXT = {
     "ko": {

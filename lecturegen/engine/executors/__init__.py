@@ -17,8 +17,8 @@ from typing import Any, Callable, Protocol
 
 from lecturegen.engine.data import Dataset
 from lecturegen.engine.progress import Reporter
-from lecturegen.engine.results import RunResult
-from lecturegen.chapter import Experiment, Profile
+from lecturegen.core.results import RunResult
+from lecturegen.core.chapter import Experiment, Profile
 from lecturegen.errors import UsageError
 from lecturegen.messages import say
 

@@ -2,7 +2,7 @@
 
 The build machine (the client) sends the dataset's arrays to the cluster once (``scatter``;
 workers copy it among themselves), submits one task per run, longest first, and receives each
-run's :class:`~lecturegen.engine.results.RunResult` back, to cache it on the build machine with the
+run's :class:`~lecturegen.core.results.RunResult` back, to cache it on the build machine with the
 usual checksummed writes. Workers need lecturegen and TensorFlow installed, no shared files:
 a chapter from a ``--chapters-dir`` travels with its task (pickled by value).
 
@@ -197,7 +197,8 @@ def _pickle_chapters_by_value(runs: list[RunSpec]) -> None:
 
 def _cost(spec: RunSpec, train_size: int) -> float:
     """A run's relative training time: epochs x (batches per epoch + one pass of evaluation)."""
-    n = train_size if spec.profile.max_train is None else min(train_size, spec.profile.max_train)
+    limit = spec.experiment.limits(spec.profile)[0]
+    n = train_size if limit is None else min(train_size, limit)
     batch = spec.experiment.batch_size_for(n)
     return spec.profile.epochs(spec.experiment) * (math.ceil(n / batch) + 1)
 

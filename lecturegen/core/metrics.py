@@ -31,7 +31,7 @@ class Metric:
         """``95.19 %`` or ``43.2100``; ``–`` for no value."""
         if value is None:
             return "–"
-        from lecturegen.formats import fixed, pct
+        from lecturegen.core.formats import fixed, pct
 
         return pct(value) if self.percent else fixed(value)
 

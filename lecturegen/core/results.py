@@ -56,7 +56,10 @@ class RunResult:
     device: str
     optimizer: dict[str, Any]  # name and hyper-parameters, read from the compiled model
     loss: str
-    metrics: dict[str, float] = field(default_factory=dict)  # a table's task: every metric of it (lecturegen.metrics)
+    # experiment(predictions=True): "initial_test_loss"/"initial_test_accuracy" (the untrained model),
+    # "predicted"/"true" (a class per test image), "correct"/"wrong" (examples with "pixels", "probabilities")
+    predictions: dict[str, Any] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)  # a table's task: each of its metrics (core.metrics)
     outputs: dict[str, list[float]] = field(default_factory=dict)  # a table's: y_true, predicted (first test rows)
 
     def __getattr__(self, name: str) -> Any:
@@ -68,7 +71,7 @@ class RunResult:
                              + (f"; metrics: {', '.join('test_' + m for m in metrics)}" if metrics else ""))
 
     def metric(self, name: str) -> float | None:
-        """A metric's value (``accuracy`` of a classifier from its evaluation), None when the run has none."""
+        """A metric's value (a classifier's ``accuracy`` from its evaluation); None when the run has none."""
         if name in self.metrics:
             return self.metrics[name]
         return self.test_accuracy if name == "accuracy" else None
@@ -147,7 +150,7 @@ class SeededResult(RunResult):
                 "wall_time_s": self.wall_time_s,
                 "epoch_times_s": self.epoch_times_s, "seed": self.seed}
         data["seeds"] = self.seeds
-        data["test_accuracy_sd"] = self.test_accuracy.sd if self.test_accuracy is not None else None
+        data["test_accuracy_sd"] = None if self.test_accuracy is None else self.test_accuracy.sd
         data["test_loss_sd"] = self.test_loss.sd
         if self.metrics:
             data["metrics"] = {k: float(v) for k, v in self.metrics.items()}

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from lecturegen.engine.results import spread
+from lecturegen.core.results import spread
+
+NBSP = "\u00a0"
+"""Between a number and its unit and around ±: a value never breaks across lines ('85.85 % ±' / '0.07')
+in a table cell, the handout, the PDF or the notebook, and still copies as one value."""
+PLUS_MINUS = f"{NBSP}±{NBSP}"
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    """0.95193 -> '95.19 %'; a mean over seeds -> '95.19 % ± 0.21' (the sd in points)."""
+    """0.95193 -> '95.19 %'; a mean over seeds -> '95.19 % ± 0.21' (the sd in points; spaces are NBSP)."""
     if value is None:
         return "–"
     sd = spread(value)
-    return f"{value * 100:.{digits}f} %" + ("" if sd is None else f" ± {sd * 100:.{digits}f}")
+    return f"{value * 100:.{digits}f}{NBSP}%" + ("" if sd is None else f"{PLUS_MINUS}{sd * 100:.{digits}f}")
 
 
 def num(value: float | int | None) -> str:
@@ -26,11 +31,11 @@ def fixed(value: float | None, digits: int = 4) -> str:
     if value is None:
         return "–"
     sd = spread(value)
-    return f"{value:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
+    return f"{value:.{digits}f}" + ("" if sd is None else f"{PLUS_MINUS}{sd:.{digits}f}")
 
 
 def seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} s"
+    return "–" if value is None else f"{value:.1f}{NBSP}s"
 
 
 def mean(values: list[float] | tuple[float, ...]) -> float:

@@ -7,7 +7,7 @@ A chapter declares its claims next to its experiments, one line each::
           en="The ReLU + softmax network is more accurate than the sigmoid network")
 
 The check is a tiny expression over the experiments' results (names are experiment names;
-fields are those of :class:`~lecturegen.engine.results.RunResult`, e.g. ``test_accuracy``, ``test_loss``,
+fields are those of :class:`~lecturegen.core.results.RunResult`, e.g. ``test_accuracy``, ``test_loss``,
 ``params``, ``epochs``, ``wall_time_s``, ``history.loss[-1]``), or a Python callable taking the runs
 (``check=lambda runs: runs.adam.test_loss < runs.sgd.test_loss``). Every value the check reads is
 recorded, so a failure can show the numbers behind it. With ``--seeds N`` the runs hold the means,
@@ -22,7 +22,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from lecturegen.engine.results import RunResult, spread
+from lecturegen.core.formats import NBSP, PLUS_MINUS  # a value never breaks across lines on a page
+from lecturegen.core.results import RunResult, spread
 
 log = logging.getLogger(__name__)
 
@@ -194,12 +195,12 @@ class ClaimResult:
 def format_value(name: str, value: float, sd: float | None = None) -> str:
     """Accuracies as percentages, losses with four decimals, counts with separators."""
     if "accuracy" in name:
-        text = f"{value * 100:.2f} %"
-        return text + (f" ± {sd * 100:.2f}" if sd else "")
+        text = f"{value * 100:.2f}{NBSP}%"
+        return text + (f"{PLUS_MINUS}{sd * 100:.2f}" if sd else "")
     if isinstance(value, int):
         return f"{value:,}"
     text = f"{value:.4f}"
-    return text + (f" ± {sd:.4f}" if sd else "")
+    return text + (f"{PLUS_MINUS}{sd:.4f}" if sd else "")
 
 
 def evaluate(c: Claim, runs: dict[str, RunResult], previously: bool | None = None,

@@ -33,6 +33,7 @@ class FigureSpec:
     inputs: dict = field(default_factory=dict)
     size: tuple[float, float] = (6, 4)  # inches
     depends: tuple[Callable[..., Any], ...] = ()  # other functions the drawing calls (hashed into the key)
+    snippet: str = ""  # the chapter snippet whose code draws it: the notebook shows it as that cell's output
 
 
 FigureSet = Callable[[Any, dict, bool], list[FigureSpec]]

@@ -1,0 +1,126 @@
+"""Every branch of a content file checked, not only the branches this build takes.
+
+A content file chooses its wording with ``{% if claims.x.holds %} ... {% else %} ... {% endif %}``.
+Rendering evaluates only the branch taken, so a typo in the other one (an unknown run, attribute,
+claim, filter or helper) would wait for the claim to flip, typically right after a TensorFlow
+upgrade. After the real rendering, the content file is rendered once more from a rewritten
+template in which every ``if``/``elif``/``else`` branch, both sides of an inline ``x if c else y``
+and a loop's ``else`` are evaluated one after the other, with this build's real values; the output
+is discarded.
+
+Why rendering every branch rather than a static analysis of the Jinja AST: the real values carry
+the whole truth about names (runs, claims and experiments are the chapter's, attributes are those of
+the real result objects, helpers check their own arguments: ``figure("gapp")``), including names
+bound with ``{% set d = runs.dropout %}`` and loop variables, which a static pass would have to type
+by hand. What it reports is restricted to *name* errors: an unknown variable, attribute, item,
+filter, test, run, claim, experiment or helper argument. Other errors (a division by zero, a None
+formatted as a number) may be exactly what a branch guards against and are left alone, and so is a
+branch guarded by ``is defined`` / ``is undefined``, whose body may name what is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
+
+from lecturegen.engine.context import Helpers
+from lecturegen.errors import ChapterError
+from lecturegen.messages import say
+
+log = logging.getLogger(__name__)
+
+NAME_ERRORS = (jinja2.UndefinedError, jinja2.TemplateAssertionError, ChapterError)
+
+
+class CheckingHelpers(Helpers):
+    """The helpers for the every-branch rendering: an old-API question no branch taken asked is not
+    probed now (a child process with TensorFlow); it gets no answer, as before probing."""
+
+    def api_changes(self, optimizer: str, **arguments):
+        from lecturegen.engine import apiprobe
+
+        probes = self.ctx.extra.get("api_probes") or {}
+        return probes.get(apiprobe.request_key(optimizer, arguments), {})
+
+
+def _guards_definedness(test: nodes.Node) -> bool:
+    """Does a condition ask whether a name exists (``x is defined``)? Its body may name what is not."""
+    tests = [test] if isinstance(test, nodes.Test) else []
+    return any(t.name in ("defined", "undefined") for t in [*tests, *test.find_all(nodes.Test)])
+
+
+def _used(test: nodes.Expr) -> nodes.Expr:
+    """A condition as ``if`` uses it (its truth), so an unknown name in it raises as it would there."""
+    return nodes.Not(test, lineno=test.lineno)
+
+
+class EveryBranch(NodeTransformer):
+    """Rewrites a template so that rendering it evaluates every branch, in order."""
+
+    def _visit_list(self, items: list[nodes.Node]) -> list[nodes.Node]:
+        out: list[nodes.Node] = []
+        for item in items:
+            new = self.visit(item)
+            if new is None:
+                continue
+            out.extend(new if isinstance(new, list) else [new])
+        return out
+
+    def visit_If(self, node: nodes.If) -> nodes.Node | list[nodes.Node]:
+        branches = [(node.test, node.body), *((e.test, e.body) for e in node.elif_)]
+        if any(_guards_definedness(test) for test, _ in branches):
+            node.body = self._visit_list(node.body)
+            for branch in node.elif_:
+                branch.body = self._visit_list(branch.body)
+            node.else_ = self._visit_list(node.else_)
+            return node
+        out: list[nodes.Node] = []
+        for test, body in branches:
+            out.append(nodes.ExprStmt(_used(self.visit(test)), lineno=test.lineno))
+            out += self._visit_list(body)
+        return out + self._visit_list(node.else_)
+
+    def visit_CondExpr(self, node: nodes.CondExpr) -> nodes.Node:
+        """``a if c else b`` -> ``(not c, b ~ "", a)[2]``: all three evaluated, the value is ``a``."""
+        if _guards_definedness(node.test):
+            return self.generic_visit(node)
+        parts = [_used(self.visit(node.test))]
+        if node.expr2 is not None:
+            parts.append(nodes.Concat([self.visit(node.expr2)], lineno=node.lineno))
+        parts.append(self.visit(node.expr1))
+        return nodes.Getitem(nodes.Tuple(parts, "load", lineno=node.lineno),
+                             nodes.Const(len(parts) - 1, lineno=node.lineno), "load", lineno=node.lineno)
+
+    def visit_For(self, node: nodes.For) -> list[nodes.Node]:
+        """A loop's ``else`` (taken when it has no items) is evaluated after it as well."""
+        else_ = self._visit_list(node.else_)
+        node.else_ = []
+        node.body = self._visit_list(node.body)
+        node.iter = self.visit(node.iter)
+        if node.test is not None:
+            node.test = self.visit(node.test)
+        return [node, *else_]
+
+
+def every_branch_template(env: jinja2.Environment, path: Path) -> jinja2.Template:
+    """The content file ``path`` compiled with every branch taken (a compile error is raised as it is)."""
+    source = path.read_text(encoding="utf-8")
+    tree = env.parse(source, path.name, str(path))
+    tree = EveryBranch().visit(tree)
+    code = env.compile(tree, path.name, str(path))
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+def check_every_branch(env: jinja2.Environment, path: Path, namespace: dict, to_error) -> None:
+    """Render ``path`` with every branch taken; a name error anywhere is ``to_error(exc)``, raised with
+    a note that the branch is not the one this build takes."""
+    try:
+        every_branch_template(env, path).render(namespace)
+    except NAME_ERRORS as exc:
+        raise ChapterError(str(to_error(exc)) + say("cli.render.untaken_branch")) from None
+    except Exception as exc:  # noqa: BLE001  (a value error a branch may guard against: not a typo)
+        log.debug("every-branch check of %s stopped at %s: %s", path, type(exc).__name__, exc)
