@@ -84,6 +84,18 @@ def test_keras1_model_is_rewritten_layer_by_layer():
     assert "c = model.predict(x).argmax(axis=-1)" in r.code  # 10 output units: argmax, as Keras 2 did
 
 
+def test_keras1_convolution_becomes_conv2d():
+    code = ("from keras import layers\nfrom keras.layers.convolutional import Convolution2D\n"
+            "a = layers.Convolution2D(32, 3, 3, border_mode='same')\nb = Convolution2D(16, 5, 5, subsample=(2, 2))\n"
+            "c = Convolution2D(8, 3, 3, 1)\n")
+    r = upgrade(code)
+    assert "from keras.layers import Conv2D\n" in r.code
+    assert "a = layers.Conv2D(32, (3, 3), padding='same')" in r.code
+    assert "b = Conv2D(16, (5, 5), strides=(2, 2))" in r.code
+    assert (5, "keras1-conv") in rules(r, "human")  # four positional arguments: not guessed
+    assert "c = Convolution2D(8, 3, 3, 1)" in r.code
+
+
 def test_predict_classes_of_one_unit_thresholds():
     code = ("import keras\nm = keras.Sequential([keras.layers.Dense(1, activation='sigmoid')])\n"
             "c = m.predict_classes(x)\n")
@@ -140,9 +152,22 @@ def test_contrib_l2_explains_the_factor_of_two():
 
 
 def test_embedding_input_dim_is_the_vocabulary_not_the_input():
-    code = "import keras\nm = keras.Sequential([keras.layers.Embedding(input_dim=1000, output_dim=8)])\n"
+    code = "import keras\nm = keras.Sequential([keras.layers.Embedding(input_dim=1000, output_dim=8, init='uniform')])\n"
     r = upgrade(code)
-    assert "Input(" not in r.code and "input_dim=1000" in r.code
+    assert "Embedding(input_dim=1000, output_dim=8, embeddings_initializer='uniform')" in r.code
+    assert "Input(" not in r.code
+
+
+def test_tf_div_is_not_true_division():
+    code = "import tensorflow as tf\nq = tf.div(a, b)\n"  # floor division for integers in TF 1
+    r = upgrade(code)
+    assert r.code == code and rules(r, "human") == [(2, "tf-div")]
+
+
+def test_dropout_keep_prob_becomes_rate():
+    r = upgrade("import tensorflow as tf\nh = tf.nn.dropout(h, keep_prob=0.8)\nh = tf.nn.dropout(h, 0.8)\n")
+    assert r.code == "import tensorflow as tf\nh = tf.nn.dropout(h, rate=1 - 0.8)\nh = tf.nn.dropout(h, 0.8)\n"
+    assert rules(r, "human") == [(3, "tf-dropout-keep-prob")]
 
 
 def test_notebook_cells_see_earlier_imports(tmp_path):

@@ -38,7 +38,7 @@ def test_an_experiment_limits_its_images_and_the_quick_profile_still_applies():
 
 def test_the_grid_runs_on_a_subset_and_relu_keeps_its_predictions():
     grid = CHAPTER.group("lr_grid")
-    assert len(grid) == 8 and all(e.max_train == 4000 and e.max_test == 2000 for e in grid)
+    assert len(grid) == 7 and all(e.max_train == 4000 and e.max_test == 2000 for e in grid)
     assert CHAPTER.experiment("relu").predictions and CHAPTER.experiment("quickstart").predictions
     assert not CHAPTER.experiment("sigmoid").predictions
 
@@ -143,9 +143,9 @@ def test_gradient_descent_as_the_notes_say():
             return lambda *a, **k: None
 
     plot_gradient_descent(np, Recorder())
-    assert lines["eta = 0.05"][-1] == pytest.approx(3 * 0.9 ** 12) and round(lines["eta = 0.05"][-1], 2) == 0.85
-    assert abs(lines["eta = 0.4"][-1]) < 1e-6
-    assert abs(lines["eta = 1.05"][-1]) > 3 and np.all(np.sign(lines["eta = 1.05"][1::2]) < 0)
+    assert lines["eta=0.05"][-1] == pytest.approx(3 * 0.9 ** 12) and round(lines["eta=0.05"][-1], 2) == 0.85
+    assert abs(lines["eta=0.4"][-1]) < 1e-6
+    assert abs(lines["eta=1.05"][-1]) > 3 and np.all(np.sign(lines["eta=1.05"][1::2]) < 0)
 
 
 def test_optimizer_paths_as_the_notes_say():

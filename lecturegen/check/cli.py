@@ -43,12 +43,12 @@ def render_table(results: list[CheckResult], console) -> None:
         fix = r.fix or ("; ".join(r.hints[:2]) if r.hints else "")
         if r.fix and r.hints:
             fix += f" (also {'; '.join(r.hints[:2])})"
-        stale = [f"line {f['line']}: {f['message']}" for f in r.findings if f["line"] != r.line or not r.fix]
-        if stale:
-            fix = "\n".join([fix, *stale] if fix else stale)
+        stale = [plain(_first_line(f"line {f['line']}: {f['message']}", 90)) for f in r.findings
+                 if f["line"] != r.line or not r.fix]  # the static pass, one short line each
+        fix = "\n".join([plain(fix), *stale] if fix else stale)
         style = VERDICT_STYLE.get(r.verdict, "")
         table.add_row(Text(plain(r.location or f"{r.path}:{r.line}")), Text(plain(r.snippet)),
-                      Text(r.verdict, style=style), Text(plain(message)), Text(plain(fix)))
+                      Text(r.verdict, style=style), Text(plain(message)), Text(fix))
     console.print(table)
     console.print(_summary(results))
 

@@ -61,8 +61,9 @@ NUMPY2_REMOVED = {"NaN": "nan", "Inf": "inf", "Infinity": "inf", "infty": "inf",
                   "unicode_": "str_", "string_": "bytes_"}
 TF_RENAMES = {"set_random_seed": "random.set_seed", "log": "math.log", "random_normal": "random.normal",
               "random_uniform": "random.uniform", "truncated_normal": "random.truncated_normal",
-              "random_shuffle": "random.shuffle", "div": "math.divide", "mod": "math.floormod",
+              "random_shuffle": "random.shuffle", "mod": "math.floormod",
               "squared_difference": "math.squared_difference", "is_nan": "math.is_nan"}
+# Not here: tf.div (Python 2 division, floor for integers; tf.math.divide is true division).
 TF_REDUCE = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_all",
              "reduce_any", "reduce_logsumexp", "argmax", "argmin", "count_nonzero"}
 TF1_GRAPH = {
@@ -374,6 +375,9 @@ class Upgrade(cst.CSTTransformer):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        conv = self._match(original, r"keras\.layers\.(Convolution[123]D)")
+        if conv and original.attr.value == conv.group(1):  # layers.Convolution2D -> layers.Conv2D
+            return updated.with_changes(attr=cst.Name(KERAS1_LAYERS[conv.group(1)]))
         m = self._match(original, r"numpy\.(\w+)")
         if m and m.group(1) in NUMPY_ALIASES:
             builtin = NUMPY_ALIASES[m.group(1)]
@@ -488,7 +492,8 @@ class Upgrade(cst.CSTTransformer):
         return updated.with_changes(args=_fix_commas(out, updated.args))
 
     def _layer_args(self, original: cst.Call, updated: cst.Call, layer: str) -> cst.Call:
-        mapping = {**KERAS1_LAYER_ARGS, **(EMBEDDING_ARGS if layer == "Embedding" else {})}
+        # Embedding keeps input_dim/output_dim (vocabulary size and vector size) and has no kernel
+        mapping = EMBEDDING_ARGS if layer == "Embedding" else KERAS1_LAYER_ARGS
         present = {a.keyword.value for a in updated.args if a.keyword}
         out = []
         for arg in updated.args:
@@ -509,6 +514,7 @@ class Upgrade(cst.CSTTransformer):
             elif len(positional) > 2:
                 self._human(original, "keras1-conv", f"{layer} with {len(positional)} positional arguments: "
                             "the Keras 1 and Keras 2 signatures differ; name them (filters=, kernel_size=)")
+                return updated.with_changes(func=original.func)  # not even renamed: Conv2D would misread them
             else:
                 self._say(original, "keras1-layer-name", f"{layer} is {KERAS1_LAYERS[layer]} in Keras 2 and 3")
         return updated.with_changes(args=out)
@@ -598,6 +604,23 @@ class Upgrade(cst.CSTTransformer):
                             "labels and logits")
             elif name == "softmax_cross_entropy_with_logits":
                 pass  # keyword arguments: the same call in TF 2
+            return updated
+        if name == "div" and func.split(".")[-2:-1] != ["math"]:
+            self._human(original, "tf-div", "tf.div is gone: it divided like Python 2 (floor division for integers, "
+                        "true division for floats); write tf.math.floordiv or tf.math.divide for what the code means")
+            return updated
+        if name == "dropout" and func.split(".")[-2:-1] == ["nn"]:
+            if len([a for a in original.args if a.keyword is None]) > 1:
+                self._human(original, "tf-dropout-keep-prob", "tf.nn.dropout(x, p): TF 1's second argument was "
+                            "keep_prob, TF 2's is rate = 1 - keep_prob; name it (rate=1 - keep_prob)")
+                return updated
+            keep = _kwarg(updated, "keep_prob")
+            if keep is not None:
+                self._say(original, "tf-dropout-keep-prob", "tf.nn.dropout(keep_prob=p) is rate=1 - p in TF 2")
+                value = _code(keep.value)
+                value = value if re.fullmatch(r"[\w.]+", value) else f"({value})"
+                return updated.with_changes(args=[a.with_changes(keyword=cst.Name("rate"), value=_expr(f"1 - {value}"))
+                                                  if a is keep else a for a in updated.args])
             return updated
         if name in TF_RENAMES and isinstance(original.func, cst.Attribute) and isinstance(original.func.value, cst.Name):
             base = original.func.value.value

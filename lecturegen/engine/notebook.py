@@ -296,7 +296,8 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
                    folder: str = "") -> nbformat.NotebookNode:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
     attachments; without it the notebook carries no images)."""
-    from lecturegen.engine.render import render_markdown, student_text
+    from lecturegen.engine import myst
+    from lecturegen.engine.render import document, markdown, render_markdown, student_text
 
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
@@ -312,6 +313,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     text = student_text(render_markdown(ctx, notebook=True))  # never the instructor-only parts
     cells += _setup_cells(ctx, t, h, _setup_shown(text))
     done: set[str] = set()
+    text = myst.for_notebook(markdown(), text, document(ctx, text))  # MyST as Jupyter's Markdown shows it
     cells += _lecture_cells(ctx, text, done, figures_from, h)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:
