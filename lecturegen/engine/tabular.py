@@ -233,6 +233,7 @@ def read_table(name: str, raw: bytes, features: tuple[str, ...], target: str, ta
         line = raw[:exc.start].count(b"\n") + 1
         raise DataError(say("errors.tabular.not_utf8", file=name, row=line)) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
@@ -244,7 +245,11 @@ def read_table(name: str, raw: bytes, features: tuple[str, ...], target: str, ta
             raise DataError(say("errors.tabular.no_column", file=name, column=missing[0], columns=", ".join(header)))
         where = [header.index(c) for c in wanted]
         values: list[list[float]] = []
-        for fields in reader:
+        while True:
+            start = reader.line_num + 1  # where the row begins: a quote left open runs to the end of the file
+            fields = next(reader, None)
+            if fields is None:
+                break
             if not fields or not any(f.strip() for f in fields):
                 continue
             row = reader.line_num
@@ -269,6 +274,6 @@ def read_table(name: str, raw: bytes, features: tuple[str, ...], target: str, ta
                 numbers.append(number)
             values.append(numbers)
     except csv.Error as exc:
-        raise DataError(say("errors.tabular.malformed", file=name, row=reader.line_num, problem=exc)) from None
+        raise DataError(say("errors.tabular.malformed", file=name, row=start, problem=exc)) from None
     table = np.asarray(values, dtype="float32").reshape(-1, len(features) + 1)
     return table[:, :-1], table[:, -1]
