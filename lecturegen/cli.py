@@ -399,13 +399,14 @@ def new(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
     dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
+    data: Annotated[str, typer.Option("--data", help=say("help.new_data"))] = "mnist",
 ) -> None:
     """Write a chapter skeleton (module + ko/en content) that builds as it is."""
     from lecturegen.scaffold import scaffold
 
     try:
         known = registry.available(settings(ctx, [dir] if dir.is_dir() else None).chapters_dirs)
-        written = scaffold(name, dir, known)
+        written = scaffold(name, dir, known, data)
     except LecturegenError as exc:
         raise _fail(exc) from None
     for path in written:

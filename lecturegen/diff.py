@@ -414,7 +414,8 @@ def print_table(result: DiffResult, console=None) -> None:
 def metric_line(name: str, m: MetricChange) -> str:
     """``linear: mae 43.2100 -> 45.1000 (+4.4 %, worse)``: a metric that lower or higher is better for."""
     metric = METRICS[m.metric]
-    change = f"{m.change:+.2f} points" if metric.percent else f"{m.change * 100:+.1f} %"
+    change = (say("cli.diff.metric_change_points", change=m.change) if metric.percent
+              else say("cli.diff.metric_change_relative", change=m.change * 100))
     word = say("cli.diff.metric_worse") if m.worse else say("cli.diff.metric_better") if m.old != m.new else ""
     return say("cli.diff.metric_line", name=name, metric=m.metric, old=metric.show(m.old), new=metric.show(m.new),
                change=change, word=word, flag=" !" if m.exceeds else "")
