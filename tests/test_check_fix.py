@@ -218,6 +218,14 @@ def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
     assert len(added) == len(removed) == 9 and "-| momentum | `SGD(lr=0.01, momentum=0.9)` |" in removed
 
 
+def test_inline_mentions_of_an_old_name_are_prose_not_code(tmp_path):
+    page = tmp_path / "notes.md"
+    page.write_text("The original used `dtype=np.int` and `keras.layers.core`; now `SGD(lr=0.1)` fails.\n"
+                    "Type `from keras.layers.core import Dense` no more.\n")
+    snippets = collect_snippets([page])
+    assert [s.code for s in snippets] == ["SGD(lr=0.1)", "from keras.layers.core import Dense"]
+
+
 def test_static_pass_lists_every_stale_api_of_a_file():
     from lecturegen.check.audit import static_findings
 

@@ -472,3 +472,36 @@ def test_notebook_cells_of_a_build_read_the_same_in_jupyter(quick_build) -> None
     cells = [c.source for c in notebook.cells if c.cell_type == "markdown"]
     assert len(cells) > 20
     assert [c for c in cells if strict.render(c) != friendly.render(c)] == []
+
+
+EMPHASIS_JS = """
+() => {
+  const faces = Array.from(document.fonts).filter(f => f.family.replace(/"/g, '') === 'NanumGothic').map(f => f.weight);
+  const strong = Array.from(document.querySelectorAll('.reveal .slides strong, .reveal .slides th'));
+  const em = Array.from(document.querySelectorAll('.reveal .slides em'));
+  return {faces, strong: strong.length, em: em.length,
+          light: strong.filter(e => +getComputedStyle(e).fontWeight < 600).map(e => e.textContent.slice(0, 30)),
+          upright: em.filter(e => getComputedStyle(e).fontStyle !== 'italic').map(e => e.textContent.slice(0, 30))};
+}
+"""
+
+
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_emphasis_shows_on_slides(browser, built_both, folder) -> None:
+    """**강조** must look bold on a slide: reveal's reset sets strong/em/th to 'font: inherit', and a
+    Korean face declared for every weight (100 900) keeps the browser from drawing bold."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto((built_both / folder / "slides.html").as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady() && document.fonts.status === 'loaded'")
+    found = page.evaluate(EMPHASIS_JS)
+    page.close()
+    assert found["strong"] >= 10
+    assert found["light"] == [] and found["upright"] == []
+    assert found["faces"] == ["400"]  # the regular face only: bold is drawn from it, not refused
+
+
+def test_the_korean_face_claims_only_its_own_weight(tmp_path) -> None:
+    from lecturegen.engine.fonts import font_css
+
+    css = font_css("볼록", tmp_path)
+    assert "font-weight: 400;" in css and "100 900" not in css

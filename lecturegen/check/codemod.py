@@ -832,11 +832,17 @@ INLINE_HEADER = "import numpy as np\nimport tensorflow as tf\nimport keras\nfrom
 
 
 def inline_candidate(text: str) -> bool:
-    """Inline code worth checking: Python that a rule has something to say about."""
-    if "(" not in text and "." not in text:
+    """Inline code worth checking: a call or an import that a rule has something to say about.  A bare
+    name in prose (`` `dtype=np.int` ``, `` `keras.layers.core` ``) mentions an old API; it is not code
+    to run, and rewriting it would change what the sentence says."""
+    if "(" not in text and "import" not in text:
         return False
     try:
-        cst.parse_module(text)
+        module = cst.parse_module(text)
     except (cst.ParserSyntaxError, ValueError, RecursionError):
+        return False
+    if not any(isinstance(s, cst.SimpleStatementLine) and any(
+            isinstance(b, (cst.Import, cst.ImportFrom)) or (isinstance(b, (cst.Expr, cst.Assign)) and isinstance(
+                b.value, cst.Call)) for b in s.body) for s in module.body):
         return False
     return bool(upgrade(text, [INLINE_HEADER]).findings)
