@@ -215,3 +215,89 @@ def test_existing_content_renders_as_before():
     body = str(slides[0].body)
     assert "$5 and $10" in body and "math" not in body and doc.notices == []
     assert "{numref}`no`" in body  # code stays code
+
+
+# ---------------------------------------------------------------- content errors in the author's terms
+
+def _ctx(tmp_path, content: str, lang: str = "en"):
+    """ch4's fabricated results (test_content) with a content file of our own."""
+    import dataclasses
+
+    from test_content import CHAPTER, context, fabricated_run
+
+    runs = {exp.name: fabricated_run(i, exp.name) for i, exp in enumerate(CHAPTER.experiments)}
+    folder = tmp_path / "ch9"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{lang}.md").write_text(content, encoding="utf-8")
+    ctx = context(runs, lang)
+    return dataclasses.replace(ctx, chapter=dataclasses.replace(CHAPTER, content_dir=folder),
+                               bibliography=myst.load_bibliography(folder))
+
+
+def _error(tmp_path, content: str, lang: str = "en") -> str:
+    from lecturegen.engine.render import render_markdown
+
+    with pytest.raises(ChapterError) as caught:
+        render_markdown(_ctx(tmp_path, content, lang))
+    text = str(caught.value)
+    assert ".;" not in text and ". ." not in text and "lecturegen." not in text and "object" not in text, text
+    return text
+
+
+def test_a_missing_field_names_the_run_and_lists_the_fields(tmp_path):
+    text = _error(tmp_path, "# A\n\n{%- set r = runs.relu -%}\nx\n{{ r.test_acuracy | pct }}\n")
+    assert text.startswith("en.md line 5 (ch9): run 'relu' has no field 'test_acuracy' (did you mean 'test_accuracy'?); "
+                           "its fields: experiment, history, test_loss, test_accuracy,"), text
+    assert text.endswith("; fix the content file")
+
+
+def test_a_missing_field_in_a_branch_not_taken_is_said_the_same_way(tmp_path):
+    text = _error(tmp_path, "# A\n{% if runs.relu.epochs > 1000 %}\n{{ runs.relu.test_acuracy }}\n{% endif %}\n")
+    assert "en.md line 3 (ch9): run 'relu' has no field 'test_acuracy' (did you mean 'test_accuracy'?)" in text
+
+
+def test_an_unknown_filter_lists_the_filters(tmp_path):
+    text = _error(tmp_path, "# A\n\n{{ runs.relu.params | thousands }}\n")
+    assert text.startswith("en.md line 3 (ch9): no filter 'thousands'; lecturegen's filters: fixed, josa, mean, num, pct, "
+                           "seconds; Jinja's: abs,"), text
+
+
+def test_an_unknown_helper_lists_the_helpers(tmp_path):
+    text = _error(tmp_path, "# A\n\n{{ figur('x') }}\n")
+    assert text.startswith("en.md line 3 (ch9): no helper or value 'figur' (did you mean 'figure'?); known: ") and "code," in text
+
+
+@pytest.mark.parametrize("content, line, message", [
+    ("# A\n\n{% if runs.relu.epochs > 1 %\nmany\n{% endif %}\n", 3, "a tag is not closed: end it with %}"),
+    ("# A\n\n{% if runs.relu.epochs > 1 %}\nmany\n\nmore\n", 3, "{% if %} is never closed: add {% endif %}"),
+    ("# A\n\n{{ runs.relu.epochs }\n\nx {{ lang }}\n", 3, "'}' cannot stand here"),
+    ("# A\n\n{% iff x %}{% endif %}\n", 3, "unknown tag {% iff %} (did you mean 'if'?); tags: if, elif"),
+])
+def test_a_broken_tag_is_reported_on_its_own_line(tmp_path, content, line, message):
+    assert _error(tmp_path, content).startswith(f"en.md line {line} (ch9): {message}")
+
+
+def test_errors_in_korean(tmp_path, monkeypatch):
+    monkeypatch.setenv("LECTUREGEN_UI_LANG", "ko")
+    text = _error(tmp_path, "# A\n\n{{ runs.relu.test_acuracy }}\n")
+    assert text.startswith("en.md 3행 (ch9): 실행 'relu'에는 'test_acuracy' 항목이 없습니다('test_accuracy'를 쓰려던 것인가요?). "
+                           "있는 항목: experiment,"), text
+    assert _error(tmp_path, "# A\n\n{{ 1 | thousands }}\n").startswith("en.md 3행 (ch9): 'thousands' 필터가 없습니다")
+
+
+def test_a_myst_chapter_renders_from_a_build_context(tmp_path):
+    """The path a build takes: Jinja, then the MyST document with the build's figures, then slides."""
+    from lecturegen.engine.render import document, render_markdown
+
+    (tmp_path / "ch9").mkdir()
+    (tmp_path / "ch9" / "references.bib").write_text(BIB, encoding="utf-8")
+    content = ("# A\n\nAccuracy {{ runs.relu.test_accuracy | pct }}[^n] {cite}`lecun1998`, $x^2$.\n\n"
+               ":::{figure} curves_relu\n:name: fig-relu\n\n{{ exp.relu.display(lang) }} curves.\n:::\n\n"
+               "{numref}`fig-relu`\n\n[^n]: {{ dataset.name }}.\n")
+    ctx = _ctx(tmp_path, content)
+    text = render_markdown(ctx)
+    doc = document(ctx, text)
+    slides = split_slides(text, doc)
+    body = str(slides[0].body)
+    assert 'src="figures/curves_relu.svg"' in body and 'href="#fig-relu">Figure 1</a>' in body
+    assert "Fabricated-MNIST." in body and doc.texs == ["x^2"] and slides[-1].title == "References"

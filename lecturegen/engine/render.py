@@ -23,6 +23,8 @@ from pygments.util import ClassNotFound
 
 from lecturegen import messages
 from lecturegen.engine import myst
+from lecturegen.engine.contenterrors import AuthorUndefined, tag_line
+from lecturegen.engine.contenterrors import message as author_message
 from lecturegen.engine.cjk import cjk_emphasis
 from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
@@ -118,7 +120,7 @@ def _cached_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(search_path)),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=AuthorUndefined,  # a missing field is said in the author's terms, with the fields there are
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
@@ -130,16 +132,20 @@ def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     return _environment([*overrides, package_templates_dir()])
 
 
-def _template_error(exc: Exception, path: Path, what: str | None = None) -> ChapterError:
-    """``what``: what to fix, the content file unless told (the page template)."""
+def _template_error(exc: Exception, path: Path, what: str | None = None, names: Sequence[str] = ()) -> ChapterError:
+    """``what``: what to fix, the content file unless told (the page template); ``names``: what the
+    content can use (listed when it names something else). The line is the broken tag's."""
     line = getattr(exc, "lineno", None)
     tb = exc.__traceback__
     while tb is not None:  # Jinja maps template frames to the template's own file and line
         if tb.tb_frame.f_code.co_filename == str(path):
             line = tb.tb_lineno
         tb = tb.tb_next
+    line = tag_line(exc, path, line)
     where = say("cli.render.at_line", name=path.name, line=line) if line else path.name
-    message = getattr(exc, "message", None) or str(exc)
+    filters = [*FILTERS, *jinja2.defaults.DEFAULT_FILTERS]
+    message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
+        (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
     return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what or say("cli.render.content_file")))
 
 
@@ -159,8 +165,9 @@ def check_branches(ctx: RenderContext) -> None:
     from lecturegen.engine.branches import CheckingHelpers, check_every_branch
 
     path = ctx.chapter.content_dir / f"{ctx.lang}.md"
-    check_every_branch(_environment([ctx.chapter.content_dir]), path, CheckingHelpers(ctx).namespace(),
-                       lambda exc: _template_error(exc, path))
+    namespace = CheckingHelpers(ctx).namespace()
+    check_every_branch(_environment([ctx.chapter.content_dir]), path, namespace,
+                       lambda exc: _template_error(exc, path, names=list(namespace)))
 
 
 def formulas_in(ctx: RenderContext) -> list[str]:
@@ -193,13 +200,15 @@ def _render(helpers: Helpers) -> str:
     if not path.is_file():
         raise ChapterError(say("errors.render.chapter_has_no_content", id=ctx.chapter.id, lang=ctx.lang, name=path.name))
     env = _environment([content_dir])
+    namespace: dict = {}
     try:
+        namespace = helpers.namespace()
         template = env.get_template(path.name)
-        return template.render(helpers.namespace())
+        return template.render(namespace)
     except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
-        raise _template_error(exc, path) from None
+        raise _template_error(exc, path, names=list(namespace)) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise _template_error(exc, path) from None
+        raise _template_error(exc, path, names=list(namespace)) from None
 
 
 def _is_notes(tokens, i: int, marker: str = "Note:") -> bool:
