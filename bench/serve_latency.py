@@ -33,10 +33,11 @@ def start(code: Path, course: Path, cache: Path, out: Path) -> tuple[subprocess.
     env = {**os.environ, "PYTHONPATH": str(code), "LECTUREGEN_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "lecturegen", "serve", "ch7", "--chapters-dir", str(course),
                              "--port", "0", "--profile", "quick", "--data", "sample", "--out", str(out),
-                             "--cache-dir", str(cache)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             "--cache-dir", str(cache)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, env=env)
-    lines: list[str] = []
-    threading.Thread(target=lambda: [lines.append(line.rstrip()) for line in proc.stderr], daemon=True).start()
+    lines: list[str] = []  # stderr and stdout (the serving line) together
+    for stream in (proc.stderr, proc.stdout):
+        threading.Thread(target=lambda s=stream: [lines.append(line.rstrip()) for line in s], daemon=True).start()
     return proc, lines
 
 

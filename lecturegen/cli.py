@@ -128,32 +128,39 @@ def build(
     force: Annotated[bool, typer.Option("--force", help=say("help.retrain_even_when_cached"))] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=say("help.random_seed_for_every"))] = 0,
     cache_dir: CacheOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.no_live_progress_display"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.only_warnings_errors_and"))] = False,
     chapters_dir: ChaptersDirs = None,
     templates: TemplatesOpt = None,
     seeds: Annotated[int | None, typer.Option(min=1, help=say("help.train_each_experiment_with"))] = None,
     strict: Annotated[bool, typer.Option("--strict", help=say("help.fail_exit_1_previous"))] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.experiments_trained_at_same"), show_default=False)] = None,
     processes: Annotated[bool, typer.Option("--processes", help=say("help.with_jobs_train_each"))] = False,
-    executor: Annotated[ExecutorName, typer.Option(help=say("help.where_runs_train_local"))] = ExecutorName.local,
+    executor: Annotated[ExecutorName | None, typer.Option(help=say("help.where_runs_train_local"), show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(help=say("help.with_executor_dask_existing"))] = None,
     workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.engine import build_course, make_reporter
 
+    if quiet:  # the same meaning as before the command: only warnings, errors and the summary
+        terminal.configure(verbose=terminal.state.verbose, quiet=True)
     try:
         course = settings(ctx, chapters_dir, templates)
         ids = _chapter_ids(chapters or [], all_chapters, course)
-        langs: list[str | None] = list(lang) if lang else [None]
+        langs: list[str | None] = list(lang) if lang else list(course.course.languages) or [None]
+        conf = course.build
+        scheduler = pick(scheduler, conf.scheduler, None)
+        # an address alone means Dask: the command line's, else lecturegen.toml's choice, else the scheduler's
+        chosen = executor.value if executor else conf.executor or ("dask" if scheduler else "local")
         opts = build_options(course, ids[0], langs[0], out=out, profile=profile, data=data,
                              cache_dir=cache_dir, seeds=seeds, jobs=jobs, force=force, seed=seed, strict=strict,
-                             processes=processes, executor=executor.value, scheduler=scheduler, workers=workers)
+                             processes=processes, executor=chosen, scheduler=scheduler,
+                             workers=pick(workers, conf.workers, None))
     except LecturegenError as exc:
         raise _fail(exc) from None
-    reporter = make_reporter(quiet, silent=terminal.state.quiet)
+    reporter = make_reporter(silent=terminal.state.quiet)
     try:
-        outcome = build_course(opts, ids, langs, reporter)
+        outcome = build_course(opts, ids, langs, reporter, optional_langs=not lang)
     except LecturegenError as exc:
         reporter.close()
         raise _fail(exc) from None
@@ -243,7 +250,8 @@ def serve(
     from lecturegen.serve import serve as run_serve
 
     def make_opts():  # read again before every rebuild: lecturegen.toml is watched too
-        return build_options(course_config(tuple(chapters_dir or ()), templates), chapter, lang, out=out,
+        course = course_config(tuple(chapters_dir or ()), templates)
+        return build_options(course, chapter, lang or next(iter(course.course.languages), None), out=out,
                              profile=profile, data=data, cache_dir=cache_dir)
 
     try:
@@ -407,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo(say("cli.cli.interrupted"), err=True)
         return 130
+    finally:
+        terminal.configure()  # -v/-q belong to this command, not to the next one run in this process
     return code if isinstance(code, int) else 0
 
 

@@ -22,6 +22,9 @@ out = "output"
 cache_dir = ".cache"
 seeds = 1
 jobs = 1
+executor = "dask"                   # --executor; a scheduler alone implies dask
+scheduler = "tcp://host:8786"       # --scheduler
+workers = 2                         # --workers
 
 [publish]                           # defaults of `lecturegen publish`
 site = "site"
@@ -57,7 +60,7 @@ class Course:
     title: str | None = None
     instructor: str | None = None
     term: str | None = None
-    languages: tuple[str, ...] = ("ko", "en")
+    languages: tuple[str, ...] = ()  # the languages build, --all and serve write; empty: not declared
     ui_lang: str | None = None  # the command line's language; LECTUREGEN_UI_LANG wins over it
     url: str | None = None
     repository: str | None = None
@@ -74,6 +77,9 @@ class BuildDefaults:
     cache_dir: Path | None = None
     seeds: int | None = None
     jobs: int | None = None
+    executor: str | None = None  # "local" or "dask"
+    scheduler: str | None = None  # a Dask scheduler's address (implies executor = "dask")
+    workers: int | None = None  # worker processes of a local Dask cluster
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,8 @@ class CourseConfig:
 TABLES: dict[str, type] = {"course": Course, "build": BuildDefaults, "publish": PublishDefaults}
 PATH_KEYS = {("build", "out"), ("build", "cache_dir"), ("publish", "site")}
 LIST_KEYS = {("course", "languages"), ("course", "chapters")}
-INT_KEYS = {("build", "seeds"), ("build", "jobs")}
+EXECUTORS = ("local", "dask")
+INT_KEYS = {("build", "seeds"), ("build", "jobs"), ("build", "workers")}
 
 
 def key_line(text: str, table: str | None, key: str) -> int | None:
@@ -155,6 +162,8 @@ class _Reader:
             return value
         if not isinstance(value, str):
             raise self.fail(table, key, say("errors.config.string"))
+        if (table, key) == ("build", "executor") and value not in EXECUTORS:
+            raise self.fail(table, key, say("errors.config.one_of", known=", ".join(EXECUTORS)))
         if (table, key) == ("course", "ui_lang") and value not in messages.languages():
             raise self.fail(table, key, say("errors.config.unknown_language", lang=value,
                                             known=", ".join(messages.languages())))

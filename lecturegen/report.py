@@ -216,6 +216,15 @@ def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Repor
             "train_accuracy": list(exp.reference.train_accuracy),
         }
         result["cache"] = status[exp.name].to_dict() if exp.name in status else {}
+        if result.get("predictions"):  # the per-image lists and pixels stay in the cache; the report keeps the numbers
+            kept = result["predictions"]
+            result["predictions"] = {
+                "initial_test_loss": kept["initial_test_loss"], "initial_test_accuracy": kept["initial_test_accuracy"],
+                "test_images": len(kept["predicted"]),
+                "wrong": sum(p != t for p, t in zip(kept["predicted"], kept["true"])),
+            }
+        elif "predictions" in result:
+            del result["predictions"]
         runs[exp.name] = result
     data = {
         "schema": REPORT_SCHEMA,

@@ -141,7 +141,7 @@ def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
     out = tmp_path_factory.mktemp("concurrent")
     cold_cache = tmp_path_factory.mktemp("cold-cache")
     first = start_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-                      "--cache-dir", str(cold_cache), "--quiet")
+                      "--cache-dir", str(cold_cache))  # not --quiet: its progress lines say when it trains
     wait_for_line(first, "[sigmoid] training,")
     second = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
                      "--cache-dir", str(cache_dir), "--quiet")

@@ -113,17 +113,21 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None):
-    """`python -m lecturegen ...` running in the background; stderr lines collected as they come."""
+    """`python -m lecturegen ...` running in the background; its lines collected as they come: stderr's
+    and stdout's together in ``lines``, stdout's also in ``out_lines``."""
     proc = subprocess.Popen([sys.executable, "-m", "lecturegen", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env or cli_env())
     proc.lines = []  # type: ignore[attr-defined]
+    proc.out_lines = []  # type: ignore[attr-defined]
 
-    def pump() -> None:
-        for line in proc.stderr:  # type: ignore[union-attr]
-            proc.lines.append(line.rstrip("\n"))  # type: ignore[attr-defined]
+    def pump(stream, *into: list) -> None:
+        for line in stream:
+            for lines in into:
+                lines.append(line.rstrip("\n"))
 
-    proc.pump = threading.Thread(target=pump, daemon=True)  # type: ignore[attr-defined]
+    proc.pump = threading.Thread(target=pump, args=(proc.stderr, proc.lines), daemon=True)  # type: ignore[attr-defined]
     proc.pump.start()  # type: ignore[attr-defined]
+    threading.Thread(target=pump, args=(proc.stdout, proc.lines, proc.out_lines), daemon=True).start()
     return proc
 
 

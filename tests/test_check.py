@@ -25,7 +25,7 @@ from lecturegen.check.cli import register
 
 FIXTURES = Path(__file__).parent / "legacy_snippets"
 RESULT_KEYS = {"path", "line", "snippet", "kind", "verdict", "message", "error_type", "fix",
-               "rule", "warnings", "hints"}
+               "rule", "warnings", "hints", "location", "findings"}
 
 
 def make_app() -> typer.Typer:
@@ -263,7 +263,7 @@ def test_text_output_when_piped(audit):
     assert any(line.startswith(str(FIXTURES / "numpy_alias.py") + ":5: error: ") and "np.float64" in line
                for line in lines), result.stdout
     assert any(":22: error: " in line and "lecture.md" in line for line in lines), result.stdout
-    assert lines[-1] == "3 snippets: 1 ok, 0 warning, 2 error, 0 timeout"
+    assert lines[-1].startswith("3 snippets: 1 ok, 0 warning, 2 error, 0 timeout; "), lines[-1]
 
 
 # ------------------------------------------------------------------ isolation (issue 16)

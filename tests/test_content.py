@@ -57,7 +57,21 @@ def fabricated_run(index: int, name: str) -> RunResult:
         epoch_times_s=[round(11.11 + index * 1.37 + 0.2 * e, 3) for e in range(epochs)],
         versions={"tensorflow": "9.9.9", "keras": "9.8.7", "numpy": "9.7.6"}, device="CPU",
         optimizer={"name": "SGD", "learning_rate": 0.0123 + index / 10_000}, loss="categorical_crossentropy",
+        predictions=fabricated_predictions(index) if exp.predictions else None,
     )
+
+
+def fabricated_predictions(index: int) -> dict:
+    """What ``experiment(predictions=True)`` keeps, with numbers no template could hold."""
+    true = [i % 10 for i in range(50)]
+    predicted = [t if i % 7 else (t + 3) % 10 for i, t in enumerate(true)]  # 8 mistakes, each pair once
+    example = lambda i: {"index": i, "true": true[i], "predicted": predicted[i], "shape": [2, 2],  # noqa: E731
+                         "pixels": [0, 85, 170, 255], "probabilities": [0.1] * 10}
+    return {"data_set": "Fabricated-MNIST", "classes": {"ko": [f"k{i}" for i in range(10)], "en": [f"c{i}" for i in range(10)]},
+            "initial_test_loss": round(2.3111 + index / 10_000, 6), "initial_test_accuracy": 0.0987,
+            "first": {**example(0), "initial_probabilities": [0.1] * 10},
+            "predicted": predicted, "true": true,
+            "correct": [example(i) for i in range(1, 7)], "wrong": [example(i) for i in range(0, 50, 7)]}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +110,8 @@ def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:
             shown = [pct(run.test_accuracy), fixed(run.test_loss), f"{run.params:,}"]
         elif exp.group == "relu_lr":
             shown = [pct(run.test_accuracy), f"{run.optimizer['learning_rate']:g}"]
+        elif exp.group == "lr_grid":  # shown in the grid figure (test_the_lr_grid_figure_draws_every_run)
+            shown = []
         elif exp.group == "width":
             shown = [f"{run.params:,}", seconds(run.wall_time_s), pct(run.test_accuracy)]
         elif exp.group == "optimizers":
@@ -106,6 +122,8 @@ def expected_values(runs: dict[str, RunResult]) -> dict[str, list[str]]:
                      f"{run.iterations_per_epoch * run.epochs:,}", pct(run.test_accuracy)]
         values[exp.name] = shown
     relu = runs["relu"]
+    values["relu"] += [fixed(relu.predictions["initial_test_loss"]), "2.3026"]  # the untrained loss and ln 10
+    values["quickstart"] += ["8"]  # mistakes
     values["relu"] += [f"{relu.iterations_per_epoch:,}", f"{relu.iterations_per_epoch * relu.epochs:,}",
                        seconds(relu.wall_time_s), seconds(mean(relu.epoch_times_s)), f"{relu.train_size:,}"]
     values["quickstart"] += [fixed(a) for a in runs["quickstart"].history["accuracy"]]
@@ -118,9 +136,15 @@ def test_every_measured_value_reaches_the_pages(runs, lang):
     slides = split_slides(render_markdown(ctx))
     for page in ("slides.html.j2", "handout.html.j2"):
         html = render_page(page, ctx, slides)
-        missing = {name: [v for v in shown if v not in html] for name, shown in expected_values(runs).items()}
+        # seconds read "12.7 s", or in Korean prose "12.7초"
+        missing = {name: [v for v in shown if v not in html and v.replace("\xa0s", "초") not in html]
+                   for name, shown in expected_values(runs).items()}
         assert not any(missing.values()), (page, missing)
-        assert "fabricated-lr-4711" in html and "fabricated-epsilon-4712" in html, page  # the probed API table
+        # the probed API table: the exception's name (with the page language's gloss) for students...
+        assert "ValueError" in html and "TypeError" in html, page
+    # ... and the installed Keras's own words on the instructor's pages
+    notes = render_page("instructor.html.j2", ctx, slides, instructor=True)
+    assert "fabricated-lr-4711" in notes and "fabricated-epsilon-4712" in notes
 
 
 @pytest.mark.slow
@@ -191,8 +215,10 @@ def test_every_figure_and_formula_the_content_names_exists(runs):
     for lang in ("ko", "en"):
         text = render_markdown(context(runs, lang))
         assert text.count('<img class="math"') >= 12
-        for exp in CHAPTER.experiments:  # every experiment's code is on a slide
-            assert f"def {exp.name}():" in text, exp.name
+        for exp in CHAPTER.experiments:  # every experiment's code is on a slide: in full, or the line that differs
+            line = next((ln.strip().removeprefix("return ").removeprefix("optimizer=").rstrip(",")
+                         for ln in exp.source.splitlines() if ln.strip().startswith(("return relu_network", "optimizer="))), "")
+            assert f"def {exp.name}():" in text or f"`{line}`" in text, exp.name
         assert "def dense_network(units=128):" in text
 
 

@@ -48,7 +48,7 @@ def test_course_build_trains_each_run_once_and_swaps_each_folder(tmp_path):
 @pytest.mark.parametrize("args, message", [
     ((), "no chapter to build"),
     (("ch4", "--all"), "give chapter ids or --all, not both"),
-    (("ch4", "--scheduler", "tcp://127.0.0.1:1"), "--scheduler and --workers need --executor dask"),
+    (("ch4", "--executor", "local", "--scheduler", "tcp://127.0.0.1:1"), "--scheduler and --workers need --executor dask"),
     (("ch4", "--executor", "dask", "--jobs", "2"), "--jobs 2 is for the local executor"),
     (("ch4", "nope", "--lang", "en"), "unknown chapter 'nope'"),
 ])
@@ -59,3 +59,35 @@ def test_course_usage_errors_are_one_line(tmp_path, args, message):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_scheduler_alone_means_dask(tmp_path):
+    """`--scheduler ADDRESS` without `--executor` trains on that Dask scheduler (here: none listens, so
+    one line naming the address, exit 1, nothing written); so does `[build] scheduler` in lecturegen.toml."""
+    pytest.importorskip("distributed")
+    (tmp_path / "lecturegen.toml").write_text('[build]\nscheduler = "tcp://127.0.0.1:1"\n', encoding="utf-8")
+    for args, cwd in ((("--scheduler", "tcp://127.0.0.1:1"), None), ((), tmp_path)):
+        result = cli("build", "ch4", *args, "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+                     "--cache-dir", str(tmp_path / "cache"), "--quiet", cwd=cwd)
+        assert result.returncode == 1, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in errors[0], result.stderr
+        assert not (tmp_path / "out" / "ch4").exists()
+
+
+@pytest.mark.slow
+def test_course_languages_drive_build_unless_lang_is_given(tmp_path):
+    """`[course] languages` of lecturegen.toml decides the languages of a
+    build without --lang; a chapter not written in one of them is built in the others, with a warning."""
+    env = _two_chapters(tmp_path / "chapters")
+    (tmp_path / "chapters" / "tinyb" / "en.md").unlink()  # tinyb is only in Korean
+    (tmp_path / "lecturegen.toml").write_text('[course]\nlanguages = ["ko", "en"]\n', encoding="utf-8")
+    common = ("--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"))
+    result = run_cli("build", "tiny", "tinyb", *common, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["tiny", "tiny-en", "tinyb"]
+    assert "warning: tinyb is not written in en (it is in ko): built without it" in result.stderr
+    asked = run_cli("build", "tiny", "--lang", "en", *common[:-4], "--out", str(tmp_path / "only"),
+                    "--cache-dir", str(tmp_path / "cache"), env=env, cwd=tmp_path)
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    assert [p.name for p in (tmp_path / "only").iterdir() if not p.name.startswith(".")] == ["tiny-en"]

@@ -288,7 +288,7 @@ def test_korean_data_error_has_no_english_words(arrays, tmp_path):
     split) are Korean too: no run of 3+ ASCII letters but the file's name and MNIST/NaN."""
     data = _npz(tmp_path / "digits.npz", **arrays)
     result = cli("build", "ch4", "--profile", "quick", "--data", str(data), "--out", str(tmp_path / "out"),
-                 "--cache-dir", str(tmp_path / "cache"), "--quiet", env=cli_env(LECTUREGEN_UI_LANG="ko"))
+                 "--cache-dir", str(tmp_path / "cache"), env=cli_env(LECTUREGEN_UI_LANG="ko"))
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     error = lines[-1]

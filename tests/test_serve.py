@@ -36,7 +36,7 @@ def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tm
                      "--data", "sample", "--out", str(tmp_path / "o"), "--cache-dir", str(cache_dir))
     try:
         wait_for_line(proc, "serving http://")
-        url = re.search(r"serving (\S+)", "\n".join(proc.lines)).group(1)
+        url = re.search(r"serving (\S+)", "\n".join(proc.out_lines)).group(1)  # on stdout, for scripts
         assert not list((tmp_path / "o" / "ch7").glob("*.js")), "nothing of the server is in the output"
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)

@@ -19,8 +19,10 @@ from lecturegen.check.audit import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, CheckInp
 
 logger = logging.getLogger(__name__)
 
-VERDICT_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "timeout": "magenta"}
-FAILING = {"error", "timeout"}
+VERDICT_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "timeout": "magenta",
+                 "needs-data": "cyan"}
+FAILING = {"error", "timeout", "needs-data"}  # needs-data was an error before it had a name: exit 1 still
+VERDICTS = ("ok", "warning", "error", "timeout", "needs-data")
 
 
 def _first_line(text: str, limit: int = 160) -> str:
@@ -41,16 +43,21 @@ def render_table(results: list[CheckResult], console) -> None:
         fix = r.fix or ("; ".join(r.hints[:2]) if r.hints else "")
         if r.fix and r.hints:
             fix += f" (also {'; '.join(r.hints[:2])})"
+        stale = [plain(_first_line(f"line {f['line']}: {f['message']}", 90)) for f in r.findings
+                 if f["line"] != r.line or not r.fix]  # the static pass, one short line each
+        fix = "\n".join([plain(fix), *stale] if fix else stale)
         style = VERDICT_STYLE.get(r.verdict, "")
-        table.add_row(Text(plain(f"{r.path}:{r.line}")), Text(plain(r.snippet)), Text(r.verdict, style=style),
-                      Text(plain(message)), Text(plain(fix)))
+        table.add_row(Text(plain(r.location or f"{r.path}:{r.line}")), Text(plain(r.snippet)),
+                      Text(r.verdict, style=style), Text(plain(message)), Text(fix))
     console.print(table)
     console.print(_summary(results))
 
 
 def _summary(results: list[CheckResult]) -> str:
     counts = Counter(r.verdict for r in results)
-    return f"{len(results)} snippets: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("ok", "warning", "error", "timeout"))
+    stale = sum(len(r.findings) for r in results)
+    return say("cli.check_cli.summary", n=len(results), counts=", ".join(
+        f"{counts.get(v, 0)} {v}" for v in VERDICTS if counts.get(v) or v != "needs-data"), stale=stale)
 
 
 def render_text(results: list[CheckResult]) -> None:
@@ -58,8 +65,48 @@ def render_text(results: list[CheckResult]) -> None:
     for r in results:
         message = f"{r.error_type}: {_first_line(r.message)}" if r.error_type else _first_line(r.message)
         fix = f" (fix: {r.fix})" if r.fix else ""
-        typer.echo(plain(f"{r.path}:{r.line}: {r.verdict}: {message or 'runs'}{fix}"))  # no escape sequences
+        typer.echo(plain(f"{r.location or f'{r.path}:{r.line}'}: {r.verdict}: {message or 'runs'}{fix}"))
+        where = r.location.rsplit(":", 1)[0] if r.location else r.path
+        for f in r.findings:  # the static pass: every stale API of the snippet, file:line each
+            mark = say("cli.check_cli.confirmed") if f.get("confirmed") else ""
+            kind = say("cli.check_cli.stale_rewrite" if f["action"] == "rewrite" else "cli.check_cli.stale_human")
+            typer.echo(plain(f"{where}:{f['line']}: {kind}: {f['message']}{mark}"))
     typer.echo(_summary(results))
+
+
+def render_fix(outcomes, err: bool) -> None:  # type: ignore[no-untyped-def]
+    """One ``file:line: status: reason`` line per snippet ``--fix`` touched, then the changes."""
+    from collections import Counter as _Counter
+
+    for o in outcomes:
+        typer.echo(plain(f"{o.location}: {o.status}: {o.reason}"), err=err)
+        for change in o.changes:
+            typer.echo(plain(f"    {say('cli.check_fix.rewrote')}: {change}"), err=err)
+        for why in o.human:
+            typer.echo(plain(f"    {say('cli.check_fix.left')}: {why}"), err=err)
+    counts = _Counter(o.status for o in outcomes)
+    if not outcomes:
+        typer.echo(say("cli.check_fix.nothing"), err=err)
+        return
+    typer.echo(say("cli.check_fix.summary", n=len(outcomes), counts=", ".join(
+        f"{n} {status}" for status, n in counts.items())), err=err)
+
+
+def _fix(snippets, write: bool, as_json: bool, timeout: float, memory_mb: int, jobs: int) -> None:  # type: ignore[no-untyped-def]
+    from lecturegen.check.fixer import FIXED, fix
+
+    outcomes, patch, texts = fix(snippets, write=write, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
+    if as_json:
+        typer.echo(json.dumps({"patch": patch, "written": [str(p) for p in texts] if write else [],
+                               "snippets": [dataclasses.asdict(o) for o in outcomes]}, indent=2))
+    elif write:
+        render_fix(outcomes, err=False)
+        typer.echo(say("cli.check_fix.wrote", n=len(texts), files=", ".join(map(str, texts)) or "-"))
+    else:  # --diff: the patch alone on stdout (`> fix.patch`), the verdicts on stderr
+        typer.echo(patch, nl=False)
+        render_fix(outcomes, err=True)
+    if any(o.status != FIXED for o in outcomes):
+        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:
@@ -77,14 +124,22 @@ def register(app: typer.Typer) -> None:
         jobs: Annotated[int, typer.Option(help=say("help.snippet_processes_run_at"))] = 2,
         format: Annotated[str | None, typer.Option(
             "--format", help=say("help.table_or_text_file"))] = None,
+        fix: Annotated[bool, typer.Option("--fix", help=say("help.check_fix"))] = False,
+        diff: Annotated[bool, typer.Option("--diff", help=say("help.check_diff"))] = False,
     ) -> None:
         """Run existing lecture code against the installed TensorFlow/Keras/NumPy and
         report errors, deprecation warnings and suggested fixes."""
         if format not in (None, "table", "text"):
             typer.echo(say("cli.check_cli.format_use_table_or", format=format), err=True)
             raise typer.Exit(code=2)
+        if fix and diff:
+            typer.echo(say("cli.check_cli.fix_or_diff"), err=True)
+            raise typer.Exit(code=2)
         try:
             snippets = collect_snippets(paths)
+            if fix or diff:
+                _fix(snippets, write=fix, as_json=as_json, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
+                return
             results = check_snippets(snippets, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
         except CheckInputError as exc:
             typer.echo(say("cli.check_cli.message", exc=exc), err=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable
@@ -32,19 +32,46 @@ class CheckInputError(UsageError):
     """Bad input for ``check``: missing path, unsupported file, nothing to check."""
 
 
+# Inline code in prose (`keras.optimizers.Adam(lr=0.001)` in a table) names what a lecture imports:
+# run and rewritten as if these imports came first (one line, so line numbers stay the file's).
+INLINE_PRELUDE = ("import numpy as np; import tensorflow as tf; import keras; from keras import layers, optimizers; "
+                  "from keras.optimizers import *; from keras.layers import *\n")
+
+
 @dataclass
 class Snippet:
-    """A piece of Python code found in ``path``; ``line`` is its first line (1-based)."""
+    """A piece of Python code found in ``path``; ``line`` is its first line (1-based).
+
+    ``start``/``end``: where its text is in the file's text (character offsets; -1: the whole file,
+    or a notebook cell), ``indent`` the indentation a Markdown fence strips from its lines, so that
+    ``check --fix`` can put a rewritten snippet back; ``fixable`` is False where it cannot (a fence in
+    a quote, highlighted HTML)."""
 
     path: Path
     line: int
     index: int
     code: str
-    kind: str  # "py" | "md" | "html" | "ipynb"
+    kind: str  # "py" | "md" | "html" | "ipynb" | "inline"
+    start: int = -1
+    end: int = -1
+    indent: str = ""
+    fixable: bool = True
+    findings: list[dict] = field(default_factory=list)  # the static pass (``audit.static_findings``)
 
     @property
     def snippet_id(self) -> str:
-        return {"py": "script", "ipynb": f"cell {self.index}"}.get(self.kind, f"block {self.index}")
+        return {"py": "script", "ipynb": f"cell {self.index}",
+                "inline": f"inline {self.index}"}.get(self.kind, f"block {self.index}")
+
+    @property
+    def location(self) -> str:
+        """``file:line``, and the cell for a notebook (``lecture.ipynb[cell 3]:2``) in every format."""
+        where = f"{self.path}[cell {self.index}]" if self.kind == "ipynb" else str(self.path)
+        return f"{where}:{self.line}"
+
+    @property
+    def prelude(self) -> str:
+        return INLINE_PRELUDE if self.kind == "inline" else ""
 
 
 def _read(path: Path) -> str:
@@ -64,15 +91,60 @@ def _md_lang(info: str) -> str:
     return words[0].strip("{}").lstrip(".").lower() if words else ""  # python, {python}, {.python}
 
 
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in re.finditer("\n", text):
+        starts.append(m.end())
+    starts.append(len(text))
+    return starts
+
+
+def _fence_span(text: str, starts: list[int], token) -> tuple[int, int, str, bool]:  # type: ignore[no-untyped-def]
+    """Offsets of a fence's content lines, the indentation its lines lose, and whether it can be rewritten."""
+    first, last = token.map[0], token.map[1]
+    opening = text[starts[first]:starts[first + 1]]
+    indent = opening[: len(opening) - len(opening.lstrip(" "))]
+    closing = text[starts[last - 1]:starts[last]].strip() if last - 1 > first else ""
+    end_line = last - 1 if closing.startswith(token.markup) and closing.strip(token.markup[0]) == "" else last
+    plain = opening.lstrip(" ").startswith(token.markup)  # not inside a quote or a list item marker
+    return starts[first + 1], starts[min(end_line, len(starts) - 1)], indent, plain
+
+
+def _inline_spans(text: str, md, found: list[Snippet], path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Inline code in prose that mentions an API a rule knows (the rest is not code to check)."""
+    from lecturegen.check.codemod import inline_candidate
+
+    starts = _line_starts(text)
+    for token in md.parse(text):
+        if token.type != "inline" or not token.map or not token.children:
+            continue
+        pos = starts[token.map[0]]
+        for child in token.children:
+            if child.type != "code_inline":
+                continue
+            at = text.find(child.content, pos, starts[min(token.map[1], len(starts) - 1)])
+            if at < 0:
+                continue
+            pos = at + len(child.content)
+            if inline_candidate(child.content):
+                line = text.count("\n", 0, at) + 1
+                found.append(Snippet(path, line, len(found) + 1, child.content, "inline", at, pos))
+
+
 def _from_md(path: Path) -> list[Snippet]:
     from markdown_it import MarkdownIt
 
+    text = _read(path)
     out: list[Snippet] = []
+    starts = _line_starts(text)
     blocks_only = MarkdownIt("commonmark").disable(["inline", "text_join"])  # fences are block tokens
-    for token in blocks_only.parse(_read(path)):
+    for token in blocks_only.parse(text):
         if token.type == "fence" and _md_lang(token.info) in MD_LANGS and token.content.strip() and token.map:
-            out.append(Snippet(path, token.map[0] + 2, len(out) + 1, token.content, "md"))
-    return out
+            start, end, indent, plain = _fence_span(text, starts, token)
+            out.append(Snippet(path, token.map[0] + 2, len(out) + 1, token.content, "md", start, end, indent, plain))
+    inline: list[Snippet] = []
+    _inline_spans(text, MarkdownIt("commonmark").enable("table"), inline, path)
+    return out + inline
 
 
 class _LinearHTMLParser(HTMLParser):
@@ -124,6 +196,8 @@ class _CodeBlocks(_LinearHTMLParser):
         self.code_depth = 0  # > 0 inside a Python <code> (nested <code> tags count)
         self.parts: list[str] = []
         self.start = 0
+        self.raw_start = 0  # (line, column) where the code element's content starts
+        self.spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         python = any(name == "class" and value and HTML_LANG.search(value) for name, value in attrs)
@@ -133,17 +207,19 @@ class _CodeBlocks(_LinearHTMLParser):
             self.code_depth += 1
         elif tag == "code" and self.pre_python and (python or self.pre_python[-1]):
             self.code_depth, self.parts, self.start = 1, [], 0
+            line, col = self.getpos()
+            self.raw_start = (line, col + len(self.get_starttag_text() or ""))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "code" and self.code_depth:
             self.code_depth -= 1
             if not self.code_depth:
-                self._close()
+                self._close(self.getpos())
         elif tag == "pre" and self.pre_python:
             self.pre_python.pop()
             if self.code_depth:  # </pre> closes an unclosed <code> too
                 self.code_depth = 0
-                self._close()
+                self._close(self.getpos())
 
     def handle_data(self, data: str) -> None:
         if self.code_depth:
@@ -151,18 +227,28 @@ class _CodeBlocks(_LinearHTMLParser):
                 self.start = self.getpos()[0]
             self.parts.append(data)
 
-    def _close(self) -> None:
+    def _close(self, end: tuple[int, int]) -> None:
         code = "".join(self.parts)
         if code.strip():
             self.blocks.append((self.start, code))
+            self.spans.append((self.raw_start, end))
         self.parts = []
 
 
 def _from_html(path: Path) -> list[Snippet]:
+    import html
+
+    text = _read(path)
     parser = _CodeBlocks()
-    parser.feed(_read(path))
+    parser.feed(text)
     parser.close()
-    return [Snippet(path, line, n, code, "html") for n, (line, code) in enumerate(parser.blocks, 1)]
+    starts = _line_starts(text)
+    out = []
+    for n, ((line, code), (a, b)) in enumerate(zip(parser.blocks, parser.spans), 1):
+        start, end = starts[a[0] - 1] + a[1], starts[b[0] - 1] + b[1]
+        raw = text[start:end]
+        out.append(Snippet(path, line, n, code, "html", start, end, "", html.unescape(raw) == code and "<" not in raw))
+    return out
 
 
 def _strip_magics(source: str) -> str | None:

@@ -12,8 +12,9 @@ errors and warnings refer to lines of the ORIGINAL file.  After every cell
 ``serve`` sends a record on a pipe to its supervisor, signed with a key the
 supervisor made for this job (``sign``/``verify``)::
 
-    {"verdict": "ok"|"error"|"timeout", "error_type": str|null, "message": str,
-     "line": int|null, "warnings": [{"category": str, "message": str, "line": int|null}]}
+    {"verdict": "ok"|"error"|"timeout"|"needs-data", "error_type": str|null, "message": str,
+     "line": int|null, "warnings": [{"category": str, "message": str, "line": int|null}],
+     "needs_data": keras.datasets module whose download failed | null}
 
 then ``{"done": true}``.  The supervisor trusts only records that verify, in order, and
 re-checks every field (``clean_record``).
@@ -27,6 +28,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import sys
 import traceback
@@ -87,6 +89,31 @@ def _snippet_line(tb: TracebackType | None, filename: str) -> int | None:
     return line
 
 
+DATASET_FILE = re.compile(r"[/\\]keras[/\\](?:src[/\\])?datasets[/\\](\w+)\.py$")
+
+
+def _missing_dataset(tb: TracebackType | None) -> str | None:
+    """The keras.datasets module (``mnist``, ``cifar10``...) whose download failed, if that is the error:
+    the sandbox has no network, so a data set that is not in the Keras cache cannot be loaded."""
+    name = None
+    while tb is not None:
+        m = DATASET_FILE.search(tb.tb_frame.f_code.co_filename)
+        if m and m.group(1) != "__init__":
+            name = m.group(1)
+        if name and tb.tb_frame.f_code.co_name == "get_file":
+            return name
+        tb = tb.tb_next
+    return None
+
+
+def _keras_home(home: str) -> None:
+    """Point an already imported Keras at the snippet's own HOME: the worker imported it (and fixed its
+    cache folder, ~/.keras) before this process had a HOME of its own."""
+    config = sys.modules.get("keras.src.backend.config")
+    if config is not None and hasattr(config, "_KERAS_DIR"):
+        config._KERAS_DIR = os.path.join(home, ".keras")
+
+
 def _compile(cell: dict[str, Any], recorder: _WarningRecorder) -> Any:
     """Compile with line numbers shifted to the original file (errors and warnings too)."""
     try:
@@ -135,6 +162,9 @@ def run_cell(cell: dict[str, Any], namespace: dict[str, Any], timeout: float) ->
         result.update(verdict="error", error_type=type(exc).__name__,
                       message=str(exc)[:MAX_MESSAGE],
                       line=_snippet_line(exc.__traceback__, cell["filename"]))
+        dataset = _missing_dataset(exc.__traceback__)
+        if dataset:
+            result.update(verdict="needs-data", needs_data=dataset)
         traceback.print_exc()
     finally:
         warnings.showwarning = saved_showwarning
@@ -170,7 +200,7 @@ def _line(value: Any) -> int | None:
 
 def clean_record(rec: Any) -> dict[str, Any] | None:
     """A cell record with exactly the expected fields and types, else None."""
-    if not isinstance(rec, dict) or rec.get("verdict") not in ("ok", "error", "timeout"):
+    if not isinstance(rec, dict) or rec.get("verdict") not in ("ok", "error", "timeout", "needs-data"):
         return None
     warns = rec.get("warnings")
     if not isinstance(warns, list):
@@ -180,7 +210,7 @@ def clean_record(rec: Any) -> dict[str, Any] | None:
              for w in warns[:MAX_WARNINGS] if isinstance(w, dict)]
     return {"verdict": rec["verdict"], "error_type": _text(rec.get("error_type"), 100),
             "message": _text(rec.get("message"), MAX_MESSAGE) or "", "line": _line(rec.get("line")),
-            "warnings": clean}
+            "warnings": clean, "needs_data": _text(rec.get("needs_data"), 40)}
 
 
 def _send(fd: int, data: bytes) -> None:
@@ -191,6 +221,7 @@ def _send(fd: int, data: bytes) -> None:
 def serve(job: dict[str, Any], fd: int, key: bytes, first_seq: int = 0) -> None:
     """Run the job's cells in one namespace, sending each record (then "done") on ``fd``."""
     sys.path[:0] = job.get("sys_path", [])
+    _keras_home(os.environ.get("HOME", ""))
     signal.signal(signal.SIGALRM, _on_alarm)
     first = job["cells"][0]
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}

@@ -74,6 +74,9 @@ class Experiment:
     label: dict[str, str] = field(default_factory=dict)  # short display name per language (tables, legends)
     seeds: int = 1  # at least this many seeds (SEED .. SEED+n-1), whatever --seeds says; mean ± sd
     resources: tuple[tuple[str, float], ...] = ()  # e.g. (("GPU", 1),): what a cluster worker must offer
+    max_train: int | None = None  # train on the first N training images only (a cheap side study)
+    max_test: int | None = None  # validate and test on the first N test images only
+    predictions: bool = False  # keep the test predictions, the untrained model's loss and a few examples
 
     def display(self, lang: str) -> str:
         """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
@@ -92,12 +95,19 @@ class Experiment:
     def batch_size_for(self, train_size: int) -> int:
         return train_size if self.batch_size is None else self.batch_size
 
+    def limits(self, profile: "Profile") -> tuple[int | None, int | None]:
+        """How many training and test images this run takes: the smaller of the experiment's and the profile's."""
+        least = lambda a, b: b if a is None else a if b is None else min(a, b)  # noqa: E731
+        return least(self.max_train, profile.max_train), least(self.max_test, profile.max_test)
+
     def hyper_parameters(self) -> dict[str, Any]:
         return {
             "epochs": self.epochs,
             "batch_size": "all" if self.batch_size is None else self.batch_size,
             "inputs": self.inputs,
             "labels": self.labels,
+            **{k: v for k, v in (("max_train", self.max_train), ("max_test", self.max_test),
+                                 ("predictions", self.predictions)) if v},
             **self.settings,
         }
 
@@ -115,6 +125,9 @@ def experiment(
     label: dict[str, str] | None = None,
     seeds: int = 1,
     resources: dict[str, float] | None = None,
+    max_train: int | None = None,
+    max_test: int | None = None,
+    predictions: bool = False,
     **settings: Any,
 ) -> Callable[[Callable[[], Any]], Experiment]:
     """Decorator turning a model-building function into an :class:`Experiment`.
@@ -128,7 +141,15 @@ def experiment(
     ``resources`` (e.g. ``{"GPU": 1}``) is what a Dask worker must offer to train it with
     ``--executor dask`` (workers started with ``--resources GPU=1``); it does not change the
     results, so it is not part of the cache key, and a local build ignores it.
+    ``max_train``/``max_test`` train and test on the first N images only (a cheap side study, e.g. a
+    grid of learning rates); the quick profile's smaller limits still apply.
+    ``predictions=True`` keeps, with the run's result, what looking inside the model needs: the
+    untrained model's test loss and accuracy, each test image's predicted class, and a few correct
+    and wrong examples with their pixels (``run.predictions``, see :mod:`lecturegen.core.results`).
     """
+    for name, limit in (("max_train", max_train), ("max_test", max_test)):
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"{name} must be a positive number of images, not {limit!r}")
     if inputs not in ("flat", "image"):
         raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
     if labels not in ("onehot", "int"):
@@ -141,7 +162,8 @@ def experiment(
 
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
-                          group, tuple(uses), dict(label or {}), seeds, needs)
+                          group, tuple(uses), dict(label or {}), seeds, needs, max_train, max_test,
+                          bool(predictions))
 
     return wrap
 

@@ -56,6 +56,9 @@ class RunResult:
     device: str
     optimizer: dict[str, Any]  # name and hyper-parameters, read from the compiled model
     loss: str
+    # experiment(predictions=True): "initial_test_loss"/"initial_test_accuracy" (the untrained model),
+    # "predicted"/"true" (a class per test image), "correct"/"wrong" (examples with "pixels", "probabilities")
+    predictions: dict[str, Any] | None = None
 
     @property
     def iterations_per_epoch(self) -> int:

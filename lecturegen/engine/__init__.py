@@ -33,9 +33,11 @@ def build(opts: BuildOptions, reporter: Reporter) -> BuildOutcome:
     return build_one(opts, reporter)
 
 
-def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter) -> CourseOutcome:
-    """Several chapters and languages in one build (``lecturegen build ch4 ch5 --lang ko --lang en``)."""
+def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter,
+                 optional_langs: bool = False) -> CourseOutcome:
+    """Several chapters and languages in one build (``lecturegen build ch4 ch5 --lang ko --lang en``);
+    ``optional_langs``: the languages are the course's, so a chapter lacking one is built without it."""
     from lecturegen.engine.orchestrator import build_course as build_all
 
-    return build_all(opts, chapter_ids, langs, reporter)
+    return build_all(opts, chapter_ids, langs, reporter, optional_langs)
 

@@ -42,6 +42,7 @@ class RenderContext:
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
     repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
+    bibliography: Any = None  # the chapter's references.bib (engine.myst.Bibliography), read before rendering
 
     @property
     def failing_claims(self) -> list[ClaimResult]:
@@ -212,12 +213,15 @@ class Helpers:
         """The preparation every run of the build goes through, and its calls."""
         return fenced(self.prepare_source() + "\n\n" + self.prepare_calls(), options="setup=prep")
 
-    def snippet(self, name: str) -> Markup:
-        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function."""
+    def snippet(self, name: str, hl: str = "") -> Markup:
+        """A chapter snippet's body (``chapter(snippets=...)``), e.g. the code drawing an activation function;
+        ``hl="def |lr"`` highlights the lines holding any of those texts (or line numbers, ``"2,5-7"``)."""
         for fn in self.ctx.chapter.snippets:
             if fn.__name__ == name:
                 self.shown.add(name)
-                return fenced(function_body(fn), options=f"snippet={name}")
+                body = function_body(fn)
+                lines = ",".join(filter(None, (_step_lines(body, group) for group in hl.split("|")))) if hl else ""
+                return fenced(body, options=f"snippet={name}" + (f" hl={lines}" if lines else ""))
         raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:

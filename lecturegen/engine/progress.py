@@ -215,20 +215,33 @@ class WarningsOnly(LineReporter):
 
 
 class ChangesOnly(LineReporter):
-    """A rebuild of ``lecturegen serve``: what trains and every warning; no line per cached run."""
+    """A rebuild of ``lecturegen serve``: what trains and each warning once per session (``said``, shared
+    by the session's rebuilds: the sample-data notice and a failing claim are not repeated on every
+    save); no line per cached run."""
 
-    def info(self, message: str) -> None:
-        if message.startswith("["):  # "[relu] training: code of relu changed"
-            super().info(message)
+    def __init__(self, said: set[str] | None = None, stream=None, all_lines: bool = False) -> None:
+        super().__init__(stream)
+        self.said = said if said is not None else set()
+        self.all_lines = all_lines  # the session's first build: every line, as a build prints them
 
     def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
-        pass
+        if self.all_lines:
+            super().cached(name, test_accuracy, test_loss)
+
+    def warn(self, message: str) -> None:
+        if message not in self.said:
+            self.said.add(message)
+            super().warn(message)
+
+    def info(self, message: str) -> None:
+        if self.all_lines or message.startswith("["):  # "[relu] training: code of relu changed"
+            super().info(message)
 
 
-def make_reporter(quiet: bool = False, silent: bool = False) -> Reporter:
-    """Live on a terminal, lines otherwise (``quiet``: lines even on a terminal); ``silent``: warnings only."""
+def make_reporter(silent: bool = False) -> Reporter:
+    """Live on a terminal, lines otherwise; ``silent`` (``-q``): warnings only."""
     if silent:
         return WarningsOnly()
-    if not quiet and sys.stderr.isatty():
+    if sys.stderr.isatty():
         return LiveReporter()
     return LineReporter()

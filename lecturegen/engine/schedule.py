@@ -21,7 +21,8 @@ UPDATE_OVERHEAD = 10  # images: the fixed cost of one update, in units of the pe
 
 def expected_cost(exp: Experiment, profile: Profile, train_size: int) -> float:
     """Relative training cost of ``exp`` on ``train_size`` images (larger trains longer)."""
-    size = train_size if profile.max_train is None else min(train_size, profile.max_train)
+    limit = exp.limits(profile)[0]
+    size = train_size if limit is None else min(train_size, limit)
     batch = exp.batch_size_for(size)
     updates = math.ceil(size / batch) if size else 0
     return profile.epochs(exp) * updates * (batch + UPDATE_OVERHEAD)

@@ -174,11 +174,12 @@ class SharedData:
         self._made: dict[tuple, object] = {}
 
     def prepared(self, dataset: Dataset, exp: Experiment, profile: Profile):
-        key = (dataset.fingerprint.sha256, exp.inputs, exp.labels, profile.max_train, profile.max_test)
+        max_train, max_test = exp.limits(profile)
+        key = (dataset.fingerprint.sha256, exp.inputs, exp.labels, max_train, max_test)
         with self._lock:  # one thread prepares a kind; the others wait for it, then share it
             if key not in self._made:
                 tf, _ = import_tensorflow()
-                arrays = prepare(training_arrays(dataset), exp.inputs, exp.labels, profile.max_train, profile.max_test)
+                arrays = prepare(training_arrays(dataset), exp.inputs, exp.labels, max_train, max_test)
                 self._made[key] = type(arrays)(*(tf.constant(a) for a in arrays))
             return self._made[key]
 
@@ -197,6 +198,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     tf.config.experimental.enable_op_determinism()
     model = _build_model(exp, seed, keras)
     epoch_times: list[float] = []
+    initial = _untrained(model, data) if exp.predictions else None  # the untrained model, before any update
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
     callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times, cancel)
@@ -234,9 +236,62 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         device=device_name(tf),
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
+        predictions=_predictions(model, data, initial, dataset, exp.name) if initial is not None else None,
     )
     reporter.end_run(exp.name, run_summary(result.test_accuracy, result.test_loss, wall))
     return result
+
+
+EXAMPLES = 8  # correct and wrong test images kept with a run's predictions, each
+
+
+def _untrained(model, data) -> dict:
+    """The model before its first update: test loss and accuracy, and its output for the first test image."""
+    loss, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
+    first = model.predict(data.x_test[:1], verbose=0)[0]
+    return {"test_loss": float(loss), "test_accuracy": float(accuracy),
+            "probabilities": [round(float(p), 4) for p in first]}
+
+
+def _predictions(model, data, initial: dict, dataset: Dataset, name: str) -> dict:
+    """What looking inside a trained model needs, as plain data (see ``experiment(predictions=True)``):
+    each test image's predicted class, the untrained model's test loss and accuracy, and the first
+    correct and the first wrong test images with their pixels (0-255) and predicted probabilities."""
+    import numpy as np
+
+    model.steps_per_execution = 1  # Keras' predict returns only the first call's batches with more steps per call
+    probs = np.asarray(model.predict(data.x_test, batch_size=1000, verbose=0), dtype="float64")
+    if len(probs) != len(data.x_test):
+        raise TrainingError(say("errors.train.predictions_incomplete", name=name, got=len(probs), images=len(data.x_test)))
+    predicted = probs.argmax(axis=1)
+    y = np.asarray(data.y_test)
+    true = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
+    images = np.asarray(data.x_test)
+    side = int(round(math.sqrt(images[0].size)))
+
+    def example(i: int) -> dict:
+        pixels = np.clip(np.rint(images[i].reshape(-1) * 255), 0, 255).astype(int)
+        return {"index": int(i), "true": int(true[i]), "predicted": int(predicted[i]),
+                "probabilities": [round(float(p), 4) for p in probs[i]],
+                "shape": [side, side], "pixels": pixels.tolist()}
+
+    right = np.flatnonzero(predicted == true)[:EXAMPLES]
+    wrong = np.flatnonzero(predicted != true)[:EXAMPLES]
+    from lecturegen.engine.context import DATA_SETS  # at run time: context imports this module
+
+    classes = int(max(true.max(), predicted.max(), probs.shape[1] - 1)) + 1
+    names = DATA_SETS.get(keras_loader(dataset.fingerprint.name)) or {"en": [str(i) for i in range(classes)]}
+    return {
+        "data_set": dataset.fingerprint.name,
+        "classes": {lang: list(words) for lang, words in names.items()},  # the class names per language
+        "initial_test_loss": initial["test_loss"],
+        "initial_test_accuracy": initial["test_accuracy"],
+        "first": {**example(0), "initial_probabilities": initial["probabilities"]},
+        "predicted": predicted.astype(int).tolist(),
+        "true": true.astype(int).tolist(),
+        "correct": [example(i) for i in right],
+        "wrong": [example(i) for i in wrong],
+    }
 
 
 def limit_threads(threads: int, inter_op: int | None = None) -> bool:

@@ -70,15 +70,16 @@ class Rebuilder:
 
     def __init__(self, make_opts: Callable, state: LiveState) -> None:
         self.make_opts, self.state = make_opts, state
+        self.said: set[str] = set()  # warnings already shown in this session
 
     def build(self, reason: str) -> bool:
         from lecturegen.engine import build
-        from lecturegen.engine import ChangesOnly, LineReporter
+        from lecturegen.engine import ChangesOnly
 
         started = time.perf_counter()
         _tell(say("cli.serve.building", reason=reason))
         _forget_chapter_modules()
-        reporter = ChangesOnly() if self.state.version else LineReporter()
+        reporter = ChangesOnly(self.said) if self.state.version else ChangesOnly(self.said, all_lines=True)
         try:
             outcome = build(self.make_opts(), reporter)
         except LecturegenError as exc:
@@ -148,7 +149,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(rebuilder, paths, stop), name="lecturegen-watch", daemon=True)
     watcher.start()
-    _tell(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)))
+    print(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:

@@ -43,3 +43,32 @@ def ranked(page: Page, group: str, metric: str = "val_accuracy") -> list:
     exps = list(page.experiments(group))
     lower_is_better = "loss" in metric
     return sorted(exps, key=lambda e: page.runs[e.name].history[metric][-1], reverse=not lower_is_better)
+
+
+def optimizer_lines(page: Page, group: str = "optimizers") -> list[dict]:
+    """Per experiment of a group, the one line of its code that chooses the optimizer (as it ran), its
+    display name and the learning rate read back from the compiled model: ``{"name", "line", "learning_rate"}``."""
+    rows = []
+    for exp in page.experiments(group):
+        line = next((ln.strip().rstrip(",") for ln in exp.source.splitlines() if "optimizer=" in ln), "")
+        rows.append({"name": exp.display(page.lang), "line": line.removeprefix("optimizer="),
+                     "learning_rate": page.runs[exp.name].optimizer.get("learning_rate")})
+    return rows
+
+
+def _call_line(exp) -> str:
+    """The line of a one-line experiment that makes its model: ``relu_network(learning_rate=0.001)``."""
+    return next((ln.strip().removeprefix("return ") for ln in exp.source.splitlines() if ln.strip().startswith("return ")), "")
+
+
+@table(
+    heads={
+        "ko": ("실험 코드", "에포크", "업데이트 수", "테스트 정확도"),
+        "en": ("experiment code", "epochs", "updates", "test accuracy"),
+    },
+    align="lrrr", group="lr_grid",
+)
+def grid_table(exp, run) -> tuple[str, ...]:
+    """Per run of the learning-rate grid: the call that builds its model, epochs, updates, test accuracy."""
+    return (f"`{_call_line(exp)}`", f"{run.epochs}", f"{run.iterations_per_epoch * run.epochs:,}",
+            f"**{pct(run.test_accuracy)}**")
