@@ -1,7 +1,8 @@
 """`lecturegen new NAME`: write a chapter skeleton that builds as it is.
 
 The skeleton's three files come from ``templates/scaffold/``; ``__NAME__`` in them becomes the
-chapter id (the content files are Jinja themselves, so the skeleton does not use Jinja).
+chapter id and ``__GUIDE__`` the authoring guide's path (installed with lecturegen); the content
+files are Jinja themselves, so the skeleton does not use Jinja.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from lecturegen.messages import say
 log = logging.getLogger(__name__)
 
 PLACEHOLDER = "__NAME__"
+GUIDE = "__GUIDE__"
+
+
+def authoring_guide() -> Path:
+    """docs/authoring.md: inside the installed package (the wheel ships it) or at the repository top."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "docs" / "authoring.md", here.parent / "docs" / "authoring.md"):
+        if candidate.is_file():
+            return candidate
+    return here / "docs" / "authoring.md"
 
 
 def skeleton_files(name: str, folder: Path) -> dict[Path, str]:
@@ -26,7 +37,8 @@ def skeleton_files(name: str, folder: Path) -> dict[Path, str]:
     files = {folder / f"{name}.py": (source / "chapter.py.tmpl").read_text(encoding="utf-8")}
     for content in sorted(source.glob("*.md")):  # one content file per language of the skeleton
         files[folder / name / content.name] = content.read_text(encoding="utf-8")
-    return {path: text.replace(PLACEHOLDER, name) for path, text in files.items()}
+    guide = str(authoring_guide())
+    return {path: text.replace(PLACEHOLDER, name).replace(GUIDE, guide) for path, text in files.items()}
 
 
 def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path]:

@@ -128,8 +128,8 @@ def test_tensorflow_log_lines_stay_off_the_terminal(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("<p>ok</p>\n{{ broken( }}\n", "unexpected '}'"),
-    ("<p>ok</p>\n{{ ctx.nothing_here }}\n", "has no attribute 'nothing_here'"),
+    ("<p>ok</p>\n{{ broken( }}\n", "')' is missing before '}'"),
+    ("<p>ok</p>\n{{ ctx.nothing_here }}\n", "this value has no field 'nothing_here'; its fields: "),
 ])
 def test_page_template_error_names_file_and_line(tmp_path, text, message):
     from types import SimpleNamespace

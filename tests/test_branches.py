@@ -34,7 +34,7 @@ def _branches(ctx) -> tuple[str, str]:
 
 
 TYPOS = {
-    "unknown attribute": ("{{ runs.relu.test_acuracy | pct }}", "has no attribute 'test_acuracy'"),
+    "unknown attribute": ("{{ runs.relu.test_acuracy | pct }}", "run 'relu' has no field 'test_acuracy'"),
     "unknown run": ("{{ runs.reluu.test_accuracy | pct }}", "no run 'reluu'"),
     "unknown filter": ("{{ runs.relu.params | thousands }}", "thousands"),
     "unknown helper": ('{{ figgure("x") }}', "figgure"),

@@ -84,6 +84,24 @@ def test_keras1_model_is_rewritten_layer_by_layer():
     assert "c = model.predict(x).argmax(axis=-1)" in r.code  # 10 output units: argmax, as Keras 2 did
 
 
+def test_keras1_convolution_becomes_conv2d():
+    code = ("from keras import layers\nfrom keras.layers.convolutional import Convolution2D\n"
+            "a = layers.Convolution2D(32, 3, 3, border_mode='same')\nb = Convolution2D(16, 5, 5, subsample=(2, 2))\n"
+            "c = Convolution2D(8, 3, 3, 1)\n")
+    r = upgrade(code)
+    assert "from keras.layers import Conv2D\n" in r.code
+    assert "a = layers.Conv2D(32, (3, 3), padding='same')" in r.code
+    assert "b = Conv2D(16, (5, 5), strides=(2, 2))" in r.code
+    assert (5, "keras1-conv") in rules(r, "human")  # four positional arguments: not guessed
+    assert "c = Convolution2D(8, 3, 3, 1)" in r.code
+
+
+def test_moved_keras_utils_and_gone_generators():
+    r = upgrade("from keras.utils.vis_utils import plot_model\nfrom keras.preprocessing.image import ImageDataGenerator\n")
+    assert r.code.startswith("from keras.utils import plot_model\n")
+    assert rules(r, "human") == [(2, "keras-image-data-generator")]
+
+
 def test_predict_classes_of_one_unit_thresholds():
     code = ("import keras\nm = keras.Sequential([keras.layers.Dense(1, activation='sigmoid')])\n"
             "c = m.predict_classes(x)\n")
@@ -140,9 +158,22 @@ def test_contrib_l2_explains_the_factor_of_two():
 
 
 def test_embedding_input_dim_is_the_vocabulary_not_the_input():
-    code = "import keras\nm = keras.Sequential([keras.layers.Embedding(input_dim=1000, output_dim=8)])\n"
+    code = "import keras\nm = keras.Sequential([keras.layers.Embedding(input_dim=1000, output_dim=8, init='uniform')])\n"
     r = upgrade(code)
-    assert "Input(" not in r.code and "input_dim=1000" in r.code
+    assert "Embedding(input_dim=1000, output_dim=8, embeddings_initializer='uniform')" in r.code
+    assert "Input(" not in r.code
+
+
+def test_tf_div_is_not_true_division():
+    code = "import tensorflow as tf\nq = tf.div(a, b)\n"  # floor division for integers in TF 1
+    r = upgrade(code)
+    assert r.code == code and rules(r, "human") == [(2, "tf-div")]
+
+
+def test_dropout_keep_prob_becomes_rate():
+    r = upgrade("import tensorflow as tf\nh = tf.nn.dropout(h, keep_prob=0.8)\nh = tf.nn.dropout(h, 0.8)\n")
+    assert r.code == "import tensorflow as tf\nh = tf.nn.dropout(h, rate=1 - 0.8)\nh = tf.nn.dropout(h, 0.8)\n"
+    assert rules(r, "human") == [(3, "tf-dropout-keep-prob")]
 
 
 def test_notebook_cells_see_earlier_imports(tmp_path):
@@ -158,6 +189,14 @@ def test_notebook_cells_see_earlier_imports(tmp_path):
     assert "".join(cells[2]["source"]) == "opt = keras.optimizers.Adam(learning_rate=1e-3)  # as in 2019"
     assert "".join(cells[0]["source"]) == "%matplotlib inline\nfrom tensorflow import keras"  # magic kept
     nbformat.validate(nbformat.reads(texts[path][1], as_version=4))
+
+
+def test_first_layer_added_in_a_later_cell():
+    cells = ["import keras\nmodel = keras.Sequential()",
+             "model.add(keras.layers.Dense(8, input_dim=4))\nmodel.add(keras.layers.Dense(2, input_dim=8))"]
+    r = upgrade(cells[1], cells[:1], cells)
+    assert r.code.startswith("model.add(keras.Input(shape=(4,)))\nmodel.add(keras.layers.Dense(8))\n")
+    assert rules(r, "human") == [(2, "layer-input-shape")]  # a second layer's input_dim: Keras 3 ignores it
 
 
 def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
@@ -177,6 +216,14 @@ def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
     added = [ln for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
     removed = [ln for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
     assert len(added) == len(removed) == 9 and "-| momentum | `SGD(lr=0.01, momentum=0.9)` |" in removed
+
+
+def test_inline_mentions_of_an_old_name_are_prose_not_code(tmp_path):
+    page = tmp_path / "notes.md"
+    page.write_text("The original used `dtype=np.int` and `keras.layers.core`; now `SGD(lr=0.1)` fails.\n"
+                    "Type `from keras.layers.core import Dense` no more.\n")
+    snippets = collect_snippets([page])
+    assert [s.code for s in snippets] == ["SGD(lr=0.1)", "from keras.layers.core import Dense"]
 
 
 def test_static_pass_lists_every_stale_api_of_a_file():
@@ -250,3 +297,12 @@ def test_missing_dataset_is_its_own_verdict_and_the_cache_is_read(tmp_path, monk
     assert any("[cell 3]:1: ok" in line for line in lines), result.stdout
     assert "NameError" not in result.stdout
     assert result.exit_code == 1
+
+
+def test_fix_and_diff_together_is_bad_input_and_clean_code_needs_nothing(tmp_path):
+    both = invoke(CH4, "--fix", "--diff")
+    assert both.exit_code == 2 and "give one of them" in both.output
+    clean = tmp_path / "clean.py"
+    clean.write_text("import keras\nopt = keras.optimizers.Adam(learning_rate=1e-3)\n")
+    result = invoke(clean, "--diff")  # nothing to rewrite: no sandbox is started
+    assert result.exit_code == 0 and result.stdout == "" and "nothing to rewrite" in result.output

@@ -43,12 +43,12 @@ def render_table(results: list[CheckResult], console) -> None:
         fix = r.fix or ("; ".join(r.hints[:2]) if r.hints else "")
         if r.fix and r.hints:
             fix += f" (also {'; '.join(r.hints[:2])})"
-        stale = [f"line {f['line']}: {f['message']}" for f in r.findings if f["line"] != r.line or not r.fix]
-        if stale:
-            fix = "\n".join([fix, *stale] if fix else stale)
+        stale = [plain(_first_line(f"line {f['line']}: {f['message']}", 90)) for f in r.findings
+                 if f["line"] != r.line or not r.fix]  # the static pass, one short line each
+        fix = "\n".join([plain(fix), *stale] if fix else stale)
         style = VERDICT_STYLE.get(r.verdict, "")
         table.add_row(Text(plain(r.location or f"{r.path}:{r.line}")), Text(plain(r.snippet)),
-                      Text(r.verdict, style=style), Text(plain(message)), Text(plain(fix)))
+                      Text(r.verdict, style=style), Text(plain(message)), Text(fix))
     console.print(table)
     console.print(_summary(results))
 
@@ -85,6 +85,9 @@ def render_fix(outcomes, err: bool) -> None:  # type: ignore[no-untyped-def]
         for why in o.human:
             typer.echo(plain(f"    {say('cli.check_fix.left')}: {why}"), err=err)
     counts = _Counter(o.status for o in outcomes)
+    if not outcomes:
+        typer.echo(say("cli.check_fix.nothing"), err=err)
+        return
     typer.echo(say("cli.check_fix.summary", n=len(outcomes), counts=", ".join(
         f"{n} {status}" for status, n in counts.items())), err=err)
 

@@ -61,8 +61,9 @@ NUMPY2_REMOVED = {"NaN": "nan", "Inf": "inf", "Infinity": "inf", "infty": "inf",
                   "unicode_": "str_", "string_": "bytes_"}
 TF_RENAMES = {"set_random_seed": "random.set_seed", "log": "math.log", "random_normal": "random.normal",
               "random_uniform": "random.uniform", "truncated_normal": "random.truncated_normal",
-              "random_shuffle": "random.shuffle", "div": "math.divide", "mod": "math.floormod",
+              "random_shuffle": "random.shuffle", "mod": "math.floormod",
               "squared_difference": "math.squared_difference", "is_nan": "math.is_nan"}
+# Not here: tf.div (Python 2 division, floor for integers; tf.math.divide is true division).
 TF_REDUCE = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_all",
              "reduce_any", "reduce_logsumexp", "argmax", "argmin", "count_nonzero"}
 TF1_GRAPH = {
@@ -188,6 +189,7 @@ class Facts(cst.CSTVisitor):
         self.units: dict[str, int | None] = {}  # model variable -> units of its last Dense (None: unknown)
         self.modules: dict[str, str] = {}  # bound name -> module ("keras", "tensorflow", "numpy", ...)
         self.input_name: str | None = None  # a name bound to keras.Input / keras.layers.Input
+        self.first_layer: dict[str, str] = {}  # model variable -> code of the first layer added to it
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -231,6 +233,7 @@ class Facts(cst.CSTVisitor):
             self._layer(call.func.value.value, call.args[0].value)
 
     def _layer(self, model: str, layer: cst.BaseExpression) -> None:
+        self.first_layer.setdefault(model, _code(layer))
         if not isinstance(layer, cst.Call):
             self.units[model] = None
             return
@@ -268,6 +271,7 @@ class Upgrade(cst.CSTTransformer):
         self.facts, self.header_lines, self.stars = facts, header_lines, stars
         self.findings: list[Finding] = []
         self.pending_sequential: set[str] = set()  # Sequential() models with no layer added yet
+        self.added: set[str] = set()  # models this snippet adds layers to
         self.inserts: dict[int, cst.BaseStatement] = {}  # id(original statement) -> statement to put before
         self.imports: dict[str, str] = {}  # name -> module to import it from (added at the top)
         self.contrib: dict[int, str] = {}  # line -> the longest tf.contrib.<rest> used on it
@@ -320,6 +324,24 @@ class Upgrade(cst.CSTTransformer):
         if isinstance(updated.names, cst.ImportStar):
             return updated
         names = [(_dotted(a.name) or "") for a in updated.names]
+        moved = {"keras.utils.vis_utils": {"plot_model", "model_to_dot"},
+                 "keras.utils.data_utils": {"get_file", "Sequence"},
+                 "keras.utils.layer_utils": {"count_params"}}
+        if norm in moved:
+            if set(names) <= moved[norm]:
+                self._say(original, "keras-utils-submodule", f"{norm} is gone: import {', '.join(names)} from keras.utils")
+                return updated.with_changes(module=_expr(f"{prefix}.utils"))
+            self._human(original, "keras-utils-submodule", f"{norm} is gone in Keras 3: import what you need "
+                        "from keras.utils (not everything it held exists there)")
+            return updated
+        if norm in ("keras.preprocessing.image", "keras.preprocessing") and "ImageDataGenerator" in names:
+            self._human(original, "keras-image-data-generator", "ImageDataGenerator is gone in Keras 3: load images "
+                        "with keras.utils.image_dataset_from_directory(...) and augment with layers "
+                        "(keras.layers.Rescaling, RandomFlip, RandomRotation, RandomZoom)")
+        if norm.startswith("keras.backend.tensorflow_backend") or (norm == "keras.backend" and any(
+                n in ("set_session", "get_session") for n in names)):
+            self._human(original, "keras-backend-session", "Keras 3 has no TensorFlow session to get or set: "
+                        "drop it (TF 2 runs eagerly; keras.backend.clear_session() resets Keras state)")
         if norm == "keras.utils.np_utils":
             self._say(original, "keras-np-utils", "keras.utils.np_utils is gone: import from keras.utils")
             return updated.with_changes(module=_expr(f"{prefix}.utils"))
@@ -374,6 +396,9 @@ class Upgrade(cst.CSTTransformer):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        conv = self._match(original, r"keras\.layers\.(Convolution[123]D)")
+        if conv and original.attr.value == conv.group(1):  # layers.Convolution2D -> layers.Conv2D
+            return updated.with_changes(attr=cst.Name(KERAS1_LAYERS[conv.group(1)]))
         m = self._match(original, r"numpy\.(\w+)")
         if m and m.group(1) in NUMPY_ALIASES:
             builtin = NUMPY_ALIASES[m.group(1)]
@@ -488,7 +513,8 @@ class Upgrade(cst.CSTTransformer):
         return updated.with_changes(args=_fix_commas(out, updated.args))
 
     def _layer_args(self, original: cst.Call, updated: cst.Call, layer: str) -> cst.Call:
-        mapping = {**KERAS1_LAYER_ARGS, **(EMBEDDING_ARGS if layer == "Embedding" else {})}
+        # Embedding keeps input_dim/output_dim (vocabulary size and vector size) and has no kernel
+        mapping = EMBEDDING_ARGS if layer == "Embedding" else KERAS1_LAYER_ARGS
         present = {a.keyword.value for a in updated.args if a.keyword}
         out = []
         for arg in updated.args:
@@ -509,6 +535,7 @@ class Upgrade(cst.CSTTransformer):
             elif len(positional) > 2:
                 self._human(original, "keras1-conv", f"{layer} with {len(positional)} positional arguments: "
                             "the Keras 1 and Keras 2 signatures differ; name them (filters=, kernel_size=)")
+                return updated.with_changes(func=original.func)  # not even renamed: Conv2D would misread them
             else:
                 self._say(original, "keras1-layer-name", f"{layer} is {KERAS1_LAYERS[layer]} in Keras 2 and 3")
         return updated.with_changes(args=out)
@@ -569,6 +596,10 @@ class Upgrade(cst.CSTTransformer):
             return updated
         model = call.func.value.value
         layer = call.args[0].value
+        if model not in self.pending_sequential and model not in self.added \
+                and self.facts.first_layer.get(model) == _code(layer):  # Sequential() made in an earlier cell
+            self.pending_sequential.add(model)
+        self.added.add(model)
         if model not in self.pending_sequential:
             if _kwarg(layer, "input_dim") or _kwarg(layer, "input_shape"):
                 if model in self.facts.units:
@@ -598,6 +629,23 @@ class Upgrade(cst.CSTTransformer):
                             "labels and logits")
             elif name == "softmax_cross_entropy_with_logits":
                 pass  # keyword arguments: the same call in TF 2
+            return updated
+        if name == "div" and func.split(".")[-2:-1] != ["math"]:
+            self._human(original, "tf-div", "tf.div is gone: it divided like Python 2 (floor division for integers, "
+                        "true division for floats); write tf.math.floordiv or tf.math.divide for what the code means")
+            return updated
+        if name == "dropout" and func.split(".")[-2:-1] == ["nn"]:
+            if len([a for a in original.args if a.keyword is None]) > 1:
+                self._human(original, "tf-dropout-keep-prob", "tf.nn.dropout(x, p): TF 1's second argument was "
+                            "keep_prob, TF 2's is rate = 1 - keep_prob; name it (rate=1 - keep_prob)")
+                return updated
+            keep = _kwarg(updated, "keep_prob")
+            if keep is not None:
+                self._say(original, "tf-dropout-keep-prob", "tf.nn.dropout(keep_prob=p) is rate=1 - p in TF 2")
+                value = _code(keep.value)
+                value = value if re.fullmatch(r"[\w.]+", value) else f"({value})"
+                return updated.with_changes(args=[a.with_changes(keyword=cst.Name("rate"), value=_expr(f"1 - {value}"))
+                                                  if a is keep else a for a in updated.args])
             return updated
         if name in TF_RENAMES and isinstance(original.func, cst.Attribute) and isinstance(original.func.value, cst.Name):
             base = original.func.value.value
@@ -784,11 +832,17 @@ INLINE_HEADER = "import numpy as np\nimport tensorflow as tf\nimport keras\nfrom
 
 
 def inline_candidate(text: str) -> bool:
-    """Inline code worth checking: Python that a rule has something to say about."""
-    if "(" not in text and "." not in text:
+    """Inline code worth checking: a call or an import that a rule has something to say about.  A bare
+    name in prose (`` `dtype=np.int` ``, `` `keras.layers.core` ``) mentions an old API; it is not code
+    to run, and rewriting it would change what the sentence says."""
+    if "(" not in text and "import" not in text:
         return False
     try:
-        cst.parse_module(text)
+        module = cst.parse_module(text)
     except (cst.ParserSyntaxError, ValueError, RecursionError):
+        return False
+    if not any(isinstance(s, cst.SimpleStatementLine) and any(
+            isinstance(b, (cst.Import, cst.ImportFrom)) or (isinstance(b, (cst.Expr, cst.Assign)) and isinstance(
+                b.value, cst.Call)) for b in s.body) for s in module.body):
         return False
     return bool(upgrade(text, [INLINE_HEADER]).findings)

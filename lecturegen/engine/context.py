@@ -42,6 +42,7 @@ class RenderContext:
     claims: tuple[ClaimResult, ...] = ()  # evaluated on this build's runs (the means with --seeds N)
     formulas: dict[str, maths.Formula] = field(default_factory=dict)  # typeset before rendering, by TeX
     repository: str | None = None  # the course's repository ([course] repository): the notebook's Colab link
+    bibliography: Any = None  # the chapter's references.bib (engine.myst.Bibliography), read before rendering
 
     @property
     def failing_claims(self) -> list[ClaimResult]:

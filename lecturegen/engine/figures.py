@@ -201,7 +201,8 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
     mpl = dist_version("matplotlib")
     parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
              json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False),
-             json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text)]
+             json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text),
+             inspect.getsource(fit_titles), inspect.getsource(figure_problems)]
     parts += [inspect.getsource(fn) for fn in spec.depends]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
@@ -211,17 +212,99 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
 
     matplotlib.use("Agg")
     import koreanize_matplotlib  # noqa: F401  (sets NanumGothic, so Hangul renders)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context({"svg.hashsalt": "lecturegen", "svg.fonttype": "path", **FONT_SIZES}):
         fig = Figure(figsize=spec.size, layout="constrained")
+        FigureCanvasAgg(fig)  # measures text for fit_titles and figure_problems
         spec.draw(fig, spec.inputs, lang)
         smallest = raise_small_text(fig)
+        fit_titles(fig)
+        problems = figure_problems(fig)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
+    if problems:
+        log.warning(say("cli.figures.unreadable", name=spec.name, lang=lang, problems="; ".join(problems)))
     svg = buffer.getvalue()
-    mark = f"<!-- lecturegen min-font-pt={smallest:g} -->\n".encode()
-    target.write(svg.replace(b"<svg ", mark + b"<svg ", 1))
+    mark = f"<!-- lecturegen min-font-pt={smallest:g} -->\n"
+    mark += "".join(f"<!-- lecturegen figure-problem: {p.replace('--', '- -')} -->\n" for p in problems)
+    target.write(svg.replace(b"<svg ", mark.encode() + b"<svg ", 1))
+
+
+def _texts(fig):
+    """The texts the figure draws: a tick label only when its tick is inside the axis' view (a
+    locator also makes ticks beyond it, which are never drawn)."""
+    from matplotlib.text import Text
+
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.majorTicks + axis.minorTicks
+            drawn = {id(t) for t in axis._update_ticks()}  # what Axis.draw draws
+            hidden |= {id(label) for t in ticks if id(t) not in drawn for label in (t.label1, t.label2)}
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+
+
+def fit_titles(fig) -> None:
+    """Wrap a title wider than the room it has (an axes title: its axes; the figure's title: the
+    figure) onto as many lines as it needs; constrained layout then makes room for the lines."""
+    import textwrap
+
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    figure_width = fig.bbox.width
+    titles = [(fig._suptitle, figure_width)] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        room = max(ax.get_window_extent(renderer).width, 0.2 * figure_width)
+        titles += [(t, room) for t in (ax.title, ax._left_title, ax._right_title)]
+    changed = False
+    for text, room in titles:
+        words = text.get_text()
+        if not words.strip() or "$" in words:  # mathtext is not split
+            continue
+        width = text.get_window_extent(renderer).width
+        if width <= room:
+            continue
+        chars = max(8, int(len(words) * room / width * 0.95))
+        while chars > 8:
+            text.set_text(textwrap.fill(words, chars, break_long_words=False))
+            if text.get_window_extent(renderer).width <= room:
+                break
+            chars -= 2
+        changed = True
+    if changed:
+        fig.draw_without_rendering()
+
+
+def figure_problems(fig) -> list[str]:
+    """What would make the figure hard to read, after its layout: text cut off at the figure's edge,
+    a legend whose entries read the same, lines drawn over each other with the same style."""
+    import numpy as np
+
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    edge = fig.bbox
+    problems = []
+    for text in _texts(fig):
+        box = text.get_window_extent(renderer)
+        if box.x0 < edge.x0 - 1 or box.y0 < edge.y0 - 1 or box.x1 > edge.x1 + 1 or box.y1 > edge.y1 + 1:
+            problems.append(f"text {text.get_text()!r} is cut off at the figure's edge")
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    for legend in filter(None, legends):
+        labels = [t.get_text() for t in legend.get_texts()]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            problems.append(f"legend entries read the same: {', '.join(repr(t) for t in twice)}")
+    for ax in fig.axes:
+        lines = [line for line in ax.get_lines() if line.get_visible() and len(line.get_xdata())]
+        for i, a in enumerate(lines):
+            for b in lines[i + 1:]:
+                same_style = (a.get_linestyle(), a.get_marker()) == (b.get_linestyle(), b.get_marker())
+                xa, ya, xb, yb = (np.asarray(v, dtype=float) for v in (*a.get_data(), *b.get_data()))
+                if same_style and xa.shape == xb.shape and np.allclose(xa, xb) and np.allclose(ya, yb):
+                    problems.append(f"lines {a.get_label()!r} and {b.get_label()!r} lie on each other with one style")
+    return problems
 
 
 def raise_small_text(fig) -> float:

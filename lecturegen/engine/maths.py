@@ -31,7 +31,7 @@ DISPLAY_SCALE = 1.15  # formula font size relative to the text around it
 
 def math_key(tex: str) -> str:
     mpl = dist_version("matplotlib")
-    return hashlib.sha256(f"{tex}\x00{FONT_SIZE}\x00{mpl}\x00cm".encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(f"{tex}\x00{FONT_SIZE}\x00{mpl}\x00cm\x00depth".encode("utf-8")).hexdigest()[:20]
 
 
 def render_svg(tex: str) -> bytes:
@@ -46,15 +46,24 @@ def render_svg(tex: str) -> bytes:
     rc = {"svg.fonttype": "path", "mathtext.fontset": "cm", "svg.hashsalt": "lecturegen-math",
           "savefig.transparent": True}
     with matplotlib.rc_context(rc):
-        mathtext.math_to_image(f"${tex}$", buffer, prop=FontProperties(size=FONT_SIZE), format="svg")
-    svg = buffer.getvalue()
-    return re.sub(rb"<metadata>.*?</metadata>\s*", b"", svg, flags=re.DOTALL)  # drop the build date
+        prop = FontProperties(size=FONT_SIZE)
+        mathtext.math_to_image(f"${tex}$", buffer, prop=prop, format="svg")
+        depth = mathtext.MathTextParser("path").parse(f"${tex}$", dpi=72, prop=prop).depth
+    svg = re.sub(rb"<metadata>.*?</metadata>\s*", b"", buffer.getvalue(), flags=re.DOTALL)  # drop the build date
+    # how far the formula reaches below the baseline (pt), so inline maths sits on the text's line
+    return re.sub(rb"<svg ", f'<svg data-depth="{depth:.2f}" '.encode(), svg, count=1)
 
 
 def height_em(svg: bytes) -> float | None:
     """The formula's height in ems of its own font, so pages can size it to the text around it."""
     match = re.search(rb'<svg[^>]*\sheight="([0-9.]+)pt"', svg)
     return round(float(match.group(1)) / FONT_SIZE, 3) if match else None
+
+
+def depth_em(svg: bytes) -> float:
+    """How far the formula reaches below the baseline, in ems of its own font."""
+    match = re.search(rb'<svg[^>]*\sdata-depth="([0-9.]+)"', svg)
+    return round(float(match.group(1)) / FONT_SIZE, 3) if match else 0.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,10 @@ class Formula:
     path: str  # relative to the chapter's output folder: math/<key>.svg
     height: float | None
     svg: bytes
+
+    @property
+    def depth(self) -> float:
+        return depth_em(self.svg)
 
 
 def typeset(tex: str, cache: CacheStore | Path) -> Formula:

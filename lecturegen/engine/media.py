@@ -30,16 +30,18 @@ class LocalFile:
 
 def _references(markdown_text: str) -> list[tuple[str, str]]:
     """(kind, src) of every Markdown image and link, in order."""
+    from lecturegen.engine.myst import directive_files
     from lecturegen.engine.render import markdown
 
+    md = markdown()
     found = []
-    for token in markdown().parse(markdown_text):
+    for token in md.parse(markdown_text, {"prepass": True}):
         for child in token.children or ():
             if child.type == "image":
                 found.append(("image", str(child.attrGet("src") or "")))
             elif child.type == "link_open":
                 found.append(("link", str(child.attrGet("href") or "")))
-    return found
+    return found + [("image", src) for src in directive_files(md, markdown_text)]
 
 
 def _line_of(content: Path, reference: str) -> int | None:

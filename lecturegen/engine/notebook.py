@@ -22,6 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lecturegen import messages
 from lecturegen.config import colab_link
+from lecturegen.engine.cjk import portable_emphasis
 from lecturegen.engine.context import Helpers, RenderContext
 from lecturegen.core.results import SeededResult
 from lecturegen.core.chapter import function_source
@@ -176,7 +177,7 @@ def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
     text = re.sub(r"</?div[^>]*>", "", text).strip()
     if not text:
         return []
-    cell = new_markdown_cell(text)
+    cell = new_markdown_cell(portable_emphasis(text))  # Jupyter's renderer lacks the CJK emphasis rule
     names = re.findall(r"\(attachment:([\w-]+)\.svg\)", text)
     attachments = {}
     for name in names:
@@ -243,7 +244,8 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
                    folder: str = "") -> nbformat.NotebookNode:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
     attachments; without it the notebook carries no images)."""
-    from lecturegen.engine.render import render_markdown, student_text
+    from lecturegen.engine import myst
+    from lecturegen.engine.render import document, markdown, render_markdown, student_text
 
     t = messages.section(ctx.lang, "notebook")
     h = Helpers(ctx, notebook=True)
@@ -259,6 +261,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     text = student_text(render_markdown(ctx, notebook=True))  # never the instructor-only parts
     cells += _setup_cells(ctx, t, h, _setup_shown(text))
     done: set[str] = set()
+    text = myst.for_notebook(markdown(), text, document(ctx, text))  # MyST as Jupyter's Markdown shows it
     cells += _lecture_cells(ctx, text, done, figures_from, h)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:

@@ -36,10 +36,10 @@ from lecturegen import clock, messages, registry, terminal
 from lecturegen.core.chapter import PROFILES, Chapter, Profile
 from lecturegen.core.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.core.results import RunResult
-from lecturegen.engine import apiprobe, assets, data, maths
+from lecturegen.engine import apiprobe, assets, data, maths, myst
 from lecturegen.engine.cache import ResultCache
 from lecturegen.engine.context import RenderContext
-from lecturegen.engine.executors import check_options, make_executor
+from lecturegen.engine.executors import Executor, check_options, make_executor
 from lecturegen.engine.figures import RenderedFigure, chapter_figures, render_figures
 from lecturegen.engine.fonts import font_css
 from lecturegen.engine.media import copy_local_files, local_files
@@ -47,7 +47,7 @@ from lecturegen.engine.notebook import build_notebook
 from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
 from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.progress import Reporter
-from lecturegen.engine.render import pygments_css, render_markdown, render_pages, requests_in, split_slides
+from lecturegen.engine.render import document, pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.engine.runs import train_chapters
 from lecturegen.engine.store import CacheStore, default_cache_dir
 from lecturegen.engine.tflog import tensorflow_log
@@ -115,6 +115,7 @@ class Build:
     langs: list[str | None]
     reporter: Reporter
     optional_langs: bool = False  # the course's languages (lecturegen.toml): a chapter lacking one is built without it
+    executor: Callable[[], Executor] | None = None  # None: the one BuildOptions asks for (make_executor)
     started: float = field(default_factory=time.perf_counter)
     targets: list[Target] = field(default_factory=list)  # validate
     profile: Profile | None = None  # validate
@@ -236,7 +237,7 @@ def train(build: Build) -> None:
     with tensorflow_log(build.store.root, show=terminal.state.verbose):
         build.results = train_chapters(build.chapters, build.dataset, build.profile, seed_list(opts.seed, opts.seeds),
                                        ResultCache(build.store), opts.force, build.reporter,
-                                       lambda: make_executor(opts.executor_options(), build.reporter))
+                                       build.executor or (lambda: make_executor(opts.executor_options(), build.reporter)))
     for target in build.targets:
         target.runs, target.status = build.results[target.chapter.id]
 
@@ -282,7 +283,8 @@ def figures(build: Build, target: Target) -> None:
     data_label = Path(opts.data).name if fp.source in ("npz", "idx") else fp.source
     target.context = RenderContext(target.chapter, target.lang, target.runs, drawn, fp, build.profile, prov,
                                    {"data_label": data_label, "api_probes": {}}, tuple(target.claims),
-                                   repository=opts.repository)
+                                   repository=opts.repository,
+                                   bibliography=myst.load_bibliography(target.chapter.content_dir))
 
 
 def render(build: Build, target: Target) -> None:
@@ -295,7 +297,10 @@ def render(build: Build, target: Target) -> None:
     target.text = render_markdown(ctx)
     target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md"),
                                         target.staged)
-    target.files = dict(render_pages(ctx, split_slides(target.text), target.opts.templates_dirs))
+    doc = document(ctx, target.text)
+    for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
+        build.reporter.warn(notice)
+    target.files = dict(render_pages(ctx, split_slides(target.text, doc), target.opts.templates_dirs))
 
 
 def notebook(build: Build, target: Target) -> None:
@@ -351,10 +356,11 @@ BUILD_STAGES: tuple[Callable[[Build], None], ...] = (validate, resolve_data, sta
 
 
 def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | None], reporter: Reporter,
-                 optional_langs: bool = False) -> CourseOutcome:
+                 optional_langs: bool = False, executor: Callable[[], Executor] | None = None) -> CourseOutcome:
     """Several chapters and languages in one build: ``lecturegen build ch4 ch5 --lang ko --lang en``;
-    ``optional_langs``: the languages are the course's, so a chapter lacking one is built without it."""
-    build = Build(opts, chapter_ids, langs, reporter, optional_langs)
+    ``optional_langs``: the languages are the course's, so a chapter lacking one is built without it;
+    ``executor`` makes the executor that trains the runs the cache lacks (default: the options')."""
+    build = Build(opts, chapter_ids, langs, reporter, optional_langs, executor)
     with build.folders:  # an error or Ctrl-C in any stage unwinds every staged folder: previous outputs stay
         for step in BUILD_STAGES:
             step(build)

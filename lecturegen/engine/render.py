@@ -22,6 +22,9 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from lecturegen import messages
+from lecturegen.engine import myst
+from lecturegen.engine.contenterrors import AuthorUndefined, tag_line
+from lecturegen.engine.contenterrors import message as author_message
 from lecturegen.engine.cjk import cjk_emphasis
 from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
@@ -94,7 +97,7 @@ def markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis).use(unbroken_values)  # **볼록(convex)**할: bold
     md.add_render_rule("fence", _fence)
     md.core.ruler.push("fragments", _fragments)
-    return md
+    return myst.extend(md)
 
 
 CODE_STYLE = "a11y-high-contrast-light"
@@ -117,7 +120,7 @@ def _cached_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(search_path)),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=AuthorUndefined,  # a missing field is said in the author's terms, with the fields there are
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
@@ -129,16 +132,20 @@ def layout_environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     return _environment([*overrides, package_templates_dir()])
 
 
-def _template_error(exc: Exception, path: Path, what: str | None = None) -> ChapterError:
-    """``what``: what to fix, the content file unless told (the page template)."""
+def _template_error(exc: Exception, path: Path, what: str | None = None, names: Sequence[str] = ()) -> ChapterError:
+    """``what``: what to fix, the content file unless told (the page template); ``names``: what the
+    content can use (listed when it names something else). The line is the broken tag's."""
     line = getattr(exc, "lineno", None)
     tb = exc.__traceback__
     while tb is not None:  # Jinja maps template frames to the template's own file and line
         if tb.tb_frame.f_code.co_filename == str(path):
             line = tb.tb_lineno
         tb = tb.tb_next
+    line = tag_line(exc, path, line)
     where = say("cli.render.at_line", name=path.name, line=line) if line else path.name
-    message = getattr(exc, "message", None) or str(exc)
+    filters = [*FILTERS, *jinja2.defaults.DEFAULT_FILTERS]
+    message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
+        (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
     return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what or say("cli.render.content_file")))
 
 
@@ -158,8 +165,9 @@ def check_branches(ctx: RenderContext) -> None:
     from lecturegen.engine.branches import CheckingHelpers, check_every_branch
 
     path = ctx.chapter.content_dir / f"{ctx.lang}.md"
-    check_every_branch(_environment([ctx.chapter.content_dir]), path, CheckingHelpers(ctx).namespace(),
-                       lambda exc: _template_error(exc, path))
+    namespace = CheckingHelpers(ctx).namespace()
+    check_every_branch(_environment([ctx.chapter.content_dir]), path, namespace,
+                       lambda exc: _template_error(exc, path, names=list(namespace)))
 
 
 def formulas_in(ctx: RenderContext) -> list[str]:
@@ -172,8 +180,17 @@ def requests_in(ctx: RenderContext) -> tuple[list[str], list[tuple[str, dict]]]:
     """What the content asks the build to prepare before the real rendering: its formulas, and the
     old optimizer calls ``api_changes(...)`` shows (answered from ``ctx.extra["api_probes"]``)."""
     helpers = Helpers(ctx)
-    _render(helpers)
-    return list(dict.fromkeys(helpers.formulas_used)), helpers.api_used
+    text = _render(helpers)
+    doc = document(ctx, text)  # $...$ maths, and references to labels or citations that do not exist
+    return list(dict.fromkeys([*helpers.formulas_used, *doc.texs])), helpers.api_used
+
+
+def document(ctx: RenderContext, text: str) -> myst.Document:
+    """What the content's MyST Markdown defines and uses (numbers, labels, footnotes, citations), read
+    from the whole rendered text; its ``notices`` are the warnings to print."""
+    doc = myst.Document(lang=ctx.lang, chapter_id=ctx.chapter.id, source=ctx.chapter.content_dir / f"{ctx.lang}.md",
+                        formulas=ctx.formulas, figures=ctx.figures, bibliography=ctx.bibliography)
+    return myst.analyse(markdown(), text, doc)
 
 
 def _render(helpers: Helpers) -> str:
@@ -183,13 +200,15 @@ def _render(helpers: Helpers) -> str:
     if not path.is_file():
         raise ChapterError(say("errors.render.chapter_has_no_content", id=ctx.chapter.id, lang=ctx.lang, name=path.name))
     env = _environment([content_dir])
+    namespace: dict = {}
     try:
+        namespace = helpers.namespace()
         template = env.get_template(path.name)
-        return template.render(helpers.namespace())
+        return template.render(namespace)
     except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
-        raise _template_error(exc, path) from None
+        raise _template_error(exc, path, names=list(namespace)) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise _template_error(exc, path) from None
+        raise _template_error(exc, path, names=list(namespace)) from None
 
 
 def _is_notes(tokens, i: int, marker: str = "Note:") -> bool:
@@ -231,9 +250,14 @@ def student_text(text: str) -> str:
 def slide_chunks(text: str) -> list[tuple[str, str]]:
     """(body, notes) per slide, split where the Markdown parser sees a ``---`` thematic break and a
     top-level ``Note:`` paragraph: a ``---`` or ``Note:`` inside a code block is code."""
+    return [(body, notes) for body, _, notes, _ in slide_parts(text)]
+
+
+def slide_parts(text: str) -> list[tuple[str, int, str, int]]:
+    """(body, its first line, notes, their first line) per slide; lines count from 0 in ``text``."""
     md = markdown()
     lines = text.splitlines(keepends=True)
-    breaks = [t.map for t in md.parse(text) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
+    breaks = [t.map for t in md.parse(text, {"prepass": True}) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
     bounds, start = [], 0
     for first, last in breaks:
         bounds.append((start, first))
@@ -244,31 +268,37 @@ def slide_chunks(text: str) -> list[tuple[str, str]]:
         chunk = "".join(lines[first:last])
         if not chunk.strip():
             continue
-        tokens = md.parse(chunk)
+        tokens = md.parse(chunk, {"prepass": True})
         at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i)), None)
         if at is None:
-            chunks.append((chunk, ""))
+            chunks.append((chunk, first, "", first))
             continue
         chunk_lines = chunk.splitlines(keepends=True)
-        chunks.append(("".join(chunk_lines[:at]), "".join(chunk_lines[at + 1:])))
+        chunks.append(("".join(chunk_lines[:at]), first, "".join(chunk_lines[at + 1:]), first + at + 1))
     return chunks
 
 
-def split_slides(text: str) -> list[Slide]:
+def split_slides(text: str, doc: myst.Document | None = None) -> list[Slide]:
+    """The slides of a rendered content file; ``doc``: what :func:`document` read from it (numbers,
+    footnotes, citations, formulas), else read here without the build's figures and formulas.
+    Footnotes show at the bottom of the slide using them; citations add bibliography slides."""
     md = markdown()
+    doc = doc or myst.analyse(md, text, myst.Document())
     slides = []
-    for body, notes in slide_chunks(text):
+    for i, (body, line0, notes, notes0) in enumerate(slide_parts(text)):
         body, private = split_instructor(body)
         notes, private_notes = split_instructor(notes)
         private = (private + "\n\n" + private_notes).strip()
-        heading = next((tokens[i + 1].content for tokens in [md.parse(body)] for i, t in enumerate(tokens)
+        heading = next((tokens[j + 1].content for tokens in [md.parse(body, {"prepass": True})] for j, t in enumerate(tokens)
                         if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
         slides.append(Slide(
             title=heading.strip(),
-            body=Markup(md.render(body)),
-            notes=Markup(md.render(notes)) if notes.strip() else Markup(""),
-            instructor=Markup(md.render(private)) if private else Markup(""),
+            body=Markup(myst.render(md, body, doc, line0, part=3 * i)),
+            notes=Markup(myst.render(md, notes, doc, notes0, part=3 * i + 1)) if notes.strip() else Markup(""),
+            instructor=Markup(myst.render(md, private, doc, -1, part=3 * i + 2)) if private else Markup(""),
         ))
+    title = doc.words["references"]
+    slides += [Slide(title=title, body=Markup(html), notes=Markup("")) for html in myst.bibliography_html(doc)]
     return slides
 
 

@@ -14,6 +14,7 @@ chapter costs a file copy.
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import logging
 import re
 from pathlib import Path
@@ -26,7 +27,7 @@ from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
-PDF_SCHEMA = 2  # 2: Korean words kept whole (keep_korean_words)
+PDF_SCHEMA = 3  # 2: Korean words kept whole (keep_korean_words); 3: code sized to its longest line (fit_code)
 
 _TAG = re.compile(r"(<[^>]*>)")
 _KOREAN_WORD = re.compile(r"[^\s<>]*[\uac00-\ud7a3][^\s<>]*")
@@ -48,6 +49,71 @@ def keep_korean_words(html: str) -> str:
             out.append(part)
         else:
             out.append(_KOREAN_WORD.sub(lambda m: f'<span class="lg-keep">{m.group(0)}</span>', part))
+    return "".join(out)
+
+
+# The A4 page of handout.css (@page: 210 mm wide, 16 mm margins) in points, and the code font there:
+# 10.5 pt body text, code at 0.85 of it, DejaVu Sans Mono (each character 0.602 em wide), padded
+# 0.8 em on each side; two columns side by side are 0.8 em apart.
+TEXT_WIDTH_PT = (210 - 2 * 16) / 25.4 * 72
+CODE_PT = 10.5 * 0.85
+CHAR_EM, PADDING_EM, GAP_PT = 0.602, 1.6, 10.5 * 0.8
+SMALLEST_CODE_PT = 6.5  # the smallest code a printed page still reads
+SIDE_BY_SIDE_PT = 7.5  # code next to its figure only while it can stay this large
+
+_PRE = re.compile(r"<pre(?P<attrs>[^>]*)>(?P<body>.*?)</pre>", re.S)
+_DIV = re.compile(r"<div\b[^>]*>|</div\s*>")
+
+
+def _longest_line(pre_body: str) -> int:
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", pre_body))
+    return max((len(line.expandtabs()) for line in text.splitlines()), default=0)
+
+
+def _code_size(chars: int, width_pt: float) -> float:
+    """The code font size (pt) at which a line of ``chars`` characters fits ``width_pt``."""
+    return min(CODE_PT, width_pt / (CHAR_EM * max(chars, 1) + PADDING_EM))
+
+
+def _size_pres(html: str, width_pt: float) -> str:
+    """Give each <pre> the size at which its longest line fits: a line never wraps (a wrapped line
+    starts at the margin, so code copied from the PDF loses its indentation and no longer runs).
+    Code too long even at SMALLEST_CODE_PT keeps wrapping rather than running off the page."""
+    def size(m: re.Match) -> str:
+        pt = _code_size(_longest_line(m.group("body")), width_pt)
+        if pt < SMALLEST_CODE_PT:
+            return m.group(0)
+        return f'<pre{m.group("attrs")} class="lg-fit" style="font-size: {pt:.2f}pt">{m.group("body")}</pre>'
+    return _PRE.sub(size, html)
+
+
+def _columns_end(html: str, start: int) -> int:
+    depth = 0
+    for tag in _DIV.finditer(html, start):
+        depth += -1 if tag.group(0).startswith("</") else 1
+        if depth == 0:
+            return tag.end()
+    return len(html)
+
+
+def fit_code(html: str) -> str:
+    """Lay code out for the printed page: every code block at the size its longest line needs, and
+    code that stays readable at half the width printed next to its figure (``.columns.lg-side``)
+    instead of above it, so a short function and its plot share a page with the next one."""
+    out, pos = [], 0
+    for m in re.finditer(r'<div class="columns">', html):
+        if m.start() < pos:
+            continue
+        end = _columns_end(html, m.start())
+        block = html[m.start():end]
+        half = (TEXT_WIDTH_PT - GAP_PT) / 2
+        pres = [_longest_line(p.group("body")) for p in _PRE.finditer(block)]
+        side = pres and all(_code_size(n, half) >= SIDE_BY_SIDE_PT for n in pres)
+        out.append(_size_pres(html[pos:m.start()], TEXT_WIDTH_PT))
+        out.append(_size_pres(block.replace('class="columns"', 'class="columns lg-side"', 1), half) if side
+                   else _size_pres(block, TEXT_WIDTH_PT))
+        pos = end
+    out.append(_size_pres(html[pos:], TEXT_WIDTH_PT))
     return "".join(out)
 
 
@@ -132,7 +198,7 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheSto
     wlog.addHandler(collect)
     propagate, wlog.propagate = wlog.propagate, False  # its CSS notes are not the user's business
     try:
-        html = keep_korean_words(page.read_text(encoding="utf-8"))
+        html = fit_code(keep_korean_words(page.read_text(encoding="utf-8")))
         weasyprint.HTML(string=html, base_url=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
     finally:
         wlog.removeHandler(collect)

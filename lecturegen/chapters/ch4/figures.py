@@ -77,14 +77,20 @@ def draw_derivatives(fig, inputs: dict, lang: str) -> None:
     # one legend for the two left panels, under the figure, so no curve is hidden behind it
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(DERIVED), frameon=False)
     depth = np.arange(1, inputs["max_depth"] + 1)
-    for name in DERIVED:
+    # tanh, ReLU and Leaky ReLU all peak at slope 1, so their lines coincide: each entry names its
+    # function, and each line has its own dash and hollow marker size, so all of them show
+    styles = [("o", "-", 6), ("s", "--", 13), ("^", ":", 10), ("D", "-.", 6)]
+    for name, (marker, dash, size) in zip(DERIVED, styles):
         peak = float(np.max(_derivative(name, x)))  # the largest slope anywhere on the grid
-        axes[2].plot(depth, peak ** depth, marker="o", label=f"${peak:.2f}^n$")
+        axes[2].plot(depth, peak ** depth, marker=marker, linestyle=dash, markersize=size, fillstyle="none",
+                     markeredgewidth=1.8, label=f"{names[name]}: ${peak:.2f}^n$")
     axes[2].set_yscale("log")
     axes[2].yaxis.set_major_formatter(_plain())
     axes[2].set_xlabel(t["depth"])
     axes[2].set_title(t["bound"])
     axes[2].grid(alpha=0.3)
+    lowest = min(line.get_ydata().min() for line in axes[2].get_lines())
+    axes[2].set_ylim(lowest ** 1.9, 3)  # room under the falling line for the legend: it hides no line
     axes[2].legend(loc="lower left")
 
 

@@ -23,25 +23,22 @@ def plot_gradient_descent(np, plt):
     def gradient_descent(eta, w=3.0, steps=12):
         path = [w]
         for _ in range(steps):
-            grad = 2 * w             # L(w) = w², dL/dw = 2w
-            w = w - eta * grad       # the update rule
+            w = w - eta * 2 * w
             path.append(w)
         return np.array(path)
 
     for eta in [0.05, 0.4, 1.05]:
-        plt.plot(gradient_descent(eta), 'o-', label=f'eta = {eta}')
+        plt.plot(gradient_descent(eta), 'o-', label=f'eta={eta}')
     plt.axhline(y=0, color='gray', linestyle=':')
-    plt.xlabel('step')
-    plt.ylabel('w')
     plt.legend()
     plt.show()
 
 
 def softmax_loss(np):
-    logits = np.zeros(10)                            # untrained: ten scores, all about the same
-    probs = np.exp(logits) / np.sum(np.exp(logits))  # softmax: probabilities that sum to 1
-    loss = -np.log(probs[3])                         # cross-entropy when the true class is 3
-    print(probs.round(2), round(loss, 4))            # 0.1 each, loss = ln 10 = 2.3026
+    logits = np.zeros(10)
+    probs = np.exp(logits) / np.sum(np.exp(logits))
+    loss = -np.log(probs[3])
+    print(probs.round(2), round(loss, 4))
 
 
 def optimizer_rules(np):
@@ -70,10 +67,10 @@ def optimizer_rules(np):
 
 
 def plot_optimizer_paths(np, plt, sgd, momentum, adagrad, rmsprop, adam):
-    def gradient(w):                  # L(w) = 0.1 w1² + 2 w2²
+    def gradient(w):
         return np.array([0.2 * w[0], 4.0 * w[1]])
 
-    lr, steps = 0.1, 40               # the same learning rate for all five
+    lr, steps = 0.1, 40
     for update in [sgd, momentum, adagrad, rmsprop, adam]:
         w, s, path = np.array([-5.0, -2.0]), {}, []
         for _ in range(steps):
@@ -132,7 +129,7 @@ def draw_gradient_descent(fig, inputs: dict, lang: str) -> None:
     t = TEXT.get(lang, TEXT["en"])
     labels = {"0.05": inputs["labels"][lang][0], "0.4": inputs["labels"][lang][1], "1.05": inputs["labels"][lang][2]}
     for line in ax.get_lines():
-        eta = line.get_label().removeprefix("eta = ")
+        eta = line.get_label().removeprefix("eta=")
         if eta in labels:
             line.set_label(f"η = {eta}: {labels[eta]}")
     ax.legend(loc="upper left")
@@ -177,9 +174,9 @@ def foundation_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]
              "en": {"sgd": "SGD", "momentum": "momentum", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}}
     return [
         FigureSpec("gradient_descent_steps", gd_alt, draw_gradient_descent, {"labels": labels}, size=(9, 4.4),
-                   depends=(plot_gradient_descent, Pyplot)),
+                   depends=(plot_gradient_descent, Pyplot), snippet="plot_gradient_descent"),
         FigureSpec("optimizer_paths", paths_alt, draw_optimizer_paths, {"names": names}, size=(10, 5.2),
-                   depends=(optimizer_rules, plot_optimizer_paths, rules, Pyplot)),
+                   depends=(optimizer_rules, plot_optimizer_paths, rules, Pyplot), snippet="plot_optimizer_paths"),
     ]
 
 

@@ -120,17 +120,17 @@ def draw_confusion(fig, inputs: dict, lang: str) -> None:
 def draw_lr_grid(fig, inputs: dict, lang: str) -> None:
     t = _words(lang)
     ax = fig.add_subplot()
-    for line, color, marker in zip(inputs["lines"], ("#8da0cb", "#fc8d62"), ("o", "s")):
+    for k, (line, color, marker) in enumerate(zip(inputs["lines"], ("#8da0cb", "#fc8d62"), ("o", "s"))):
         ax.plot(line["lr"], [a * 100 for a in line["accuracy"]], marker=marker, color=color, markersize=9,
                 label=t["updates"].format(n=line["updates"]))
-        for lr, acc in zip(line["lr"], line["accuracy"]):
-            ax.annotate(f"{acc * 100:.1f}", (lr, acc * 100), textcoords="offset points", xytext=(0, 9), ha="center",
-                        fontsize=13, color=color)
+        for lr, acc in zip(line["lr"], line["accuracy"]):  # the short runs' values under their points, the long above
+            ax.annotate(f"{acc * 100:.1f}", (lr, acc * 100), textcoords="offset points", xytext=(0, -22 if k == 0 else 9),
+                        ha="center", fontsize=13, color=color)
     ax.axhline(10, color="gray", linestyle=":", label=t["chance"])
     ax.set_xscale("log")
     ax.set_xticks(inputs["ticks"], [f"{lr:g}" for lr in inputs["ticks"]])
     ax.minorticks_off()
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 108)
     ax.set_xlabel(t["lr"])
     ax.set_ylabel(t["acc"])
     title = t["grid_title"].format(n=inputs["train_size"])
