@@ -130,9 +130,12 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_build_completes(cluster, t
     os.kill(_worker_pids(client)[victim], signal.SIGKILL)  # mid-task: the run has only just started
     assert proc.wait(timeout=600) == 0, "\n".join(proc.lines)
     proc.pump.join(timeout=10)
-    # the loss and the retry are said, one line each
-    assert f"warning: dask: worker {victim.removeprefix('tcp://')} was lost" in proc.lines, "\n".join(proc.lines)
-    assert "warning: [slow] retrying on another worker" in proc.lines, "\n".join(proc.lines)
+    # the retry is said in one line: Dask's own retry of a task on a lost worker, or our resubmission when
+    # the run's data copy died with the worker
+    retried = [line for line in proc.lines if line in ("warning: [slow] retrying on another worker",
+                                                       "warning: [slow] lost on the cluster; submitting it again")]
+    assert len(retried) == 1, "\n".join(proc.lines)
+    assert not any("dashboard" in line for line in proc.lines)  # this scheduler has none
     report = _report(tmp_path / "out" / "slow")
     assert report["runs"]["slow"]["cache"]["trained_on"]["worker"] != victim
     entries = _cache_entries(cache)

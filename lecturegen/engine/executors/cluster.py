@@ -217,8 +217,10 @@ def _dashboard_address() -> str | None:
 def _say_dashboard(client, reporter: Reporter) -> None:
     """The dashboard's address, when the scheduler serves one."""
     try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return  # started without one (or without bokeh): nothing to show
         link = client.dashboard_link
-    except Exception:  # a scheduler without a dashboard (no bokeh there): nothing to show
+    except Exception:  # the scheduler did not say: nothing to show
         return
     if link:
         reporter.info(say("cli.executors_cluster.dashboard", link=link))
