@@ -42,7 +42,11 @@ def _search(page, url: str, query: str) -> list[str]:
 def test_a_query_finds_the_slide_and_opens_the_deck_there(browser, served, published_site, folder, query):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     errors: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and "favicon" not in msg.text and errors.append(msg.text))
+    # a missing resource is caught by its response (the browser's own favicon.ico request aside)
+    page.on("console", lambda msg: msg.type == "error" and "Failed to load resource" not in msg.text
+            and errors.append(msg.text))
+    page.on("response", lambda resp: resp.status >= 400 and not resp.url.endswith("/favicon.ico")
+            and errors.append(f"{resp.status} {resp.url}"))
     page.on("pageerror", lambda err: errors.append(str(err)))
     links = _search(page, served, query)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
