@@ -123,21 +123,28 @@ def _limit_threads() -> None:
     _THREADS_SET = True
 
 
-def _private_keras_rng() -> None:
+def _private_keras_rng() -> bool:
     """Keras draws the seeds of unseeded layers (weights, dropout) from Python's global ``random``,
     which Dask's own threads also draw from while a task runs (retry jitter, peer choice), so the
     initial weights would depend on the worker's timing. Give Keras a generator of its own, seeded
-    whenever ``keras.utils.set_random_seed`` seeds the global one: the same draws as a local build."""
+    whenever ``keras.utils.set_random_seed`` seeds the global one: the same draws as a local build.
+
+    Keras offers no public way to choose that generator, so this patches two private modules
+    (``keras.src.random.seed_generator.python_random``, ``keras.src.utils.rng_utils.random``).
+    False when this Keras has them no more: the task warns on the build's terminal, and
+    tests/engine/test_keras_private.py fails, so a Keras upgrade that moves them is noticed."""
     global _RNG_PRIVATE
     if _RNG_PRIVATE:
-        return
+        return True
     import random
 
     try:
         from keras.src.random import seed_generator
         from keras.src.utils import rng_utils
-    except ImportError:  # another Keras layout: keep the global generator
-        return
+    except ImportError:  # another Keras layout: the global generator stays (said on the terminal)
+        return False
+    if not (hasattr(rng_utils, "random") and hasattr(seed_generator, "python_random")):
+        return False
     private = random.Random()
 
     class Seeding:  # the ``random`` module as rng_utils sees it: seeding also seeds Keras's generator
@@ -148,10 +155,10 @@ def _private_keras_rng() -> None:
             random.seed(*args, **kwargs)
             private.seed(*args, **kwargs)
 
-    if hasattr(rng_utils, "random") and hasattr(seed_generator, "python_random"):
-        rng_utils.random = Seeding()
-        seed_generator.python_random = private
+    rng_utils.random = Seeding()
+    seed_generator.python_random = private
     _RNG_PRIVATE = True
+    return True
 
 
 def short_address(address: str) -> str:
@@ -170,7 +177,8 @@ def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: s
                              worker.get_current_task())
     with _TRAINING:
         _limit_threads()
-        _private_keras_rng()
+        if not _private_keras_rng():
+            reporter.warn(say("cli.executors_cluster.keras_rng_shared", label=spec.label))
         try:
             result = train.train(spec.experiment, Dataset(fingerprint, lambda: arrays), spec.profile, spec.seed,
                                  reporter)
