@@ -317,7 +317,7 @@ def preview_upgrade(
                          pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
                          chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
                          chapters_dirs=tuple(chapters_dir or ()), tolerance=tolerance,
-                         tell=lambda line: typer.echo(terminal.plain(line), err=True))
+                         tell=lambda line: typer.echo(terminal.plain(line.replace("\xa0", " ")), err=True))
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
