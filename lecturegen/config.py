@@ -137,7 +137,7 @@ class _Reader:
 
     def fail(self, table: str | None, key: str, problem: str) -> UsageError:
         line = key_line(self.text, table, key)
-        where = say("cli.render.at_line", name=self.path, line=line) if line else str(self.path)
+        where = say("cli.location.at_line", name=self.path, line=line) if line else str(self.path)
         name = f"{table}.{key}" if table else key
         return UsageError(say("errors.config.fix", where=where, name=name, problem=problem, config_name=CONFIG_NAME))
 
