@@ -96,6 +96,12 @@ def test_keras1_convolution_becomes_conv2d():
     assert "c = Convolution2D(8, 3, 3, 1)" in r.code
 
 
+def test_moved_keras_utils_and_gone_generators():
+    r = upgrade("from keras.utils.vis_utils import plot_model\nfrom keras.preprocessing.image import ImageDataGenerator\n")
+    assert r.code.startswith("from keras.utils import plot_model\n")
+    assert rules(r, "human") == [(2, "keras-image-data-generator")]
+
+
 def test_predict_classes_of_one_unit_thresholds():
     code = ("import keras\nm = keras.Sequential([keras.layers.Dense(1, activation='sigmoid')])\n"
             "c = m.predict_classes(x)\n")
@@ -185,6 +191,14 @@ def test_notebook_cells_see_earlier_imports(tmp_path):
     nbformat.validate(nbformat.reads(texts[path][1], as_version=4))
 
 
+def test_first_layer_added_in_a_later_cell():
+    cells = ["import keras\nmodel = keras.Sequential()",
+             "model.add(keras.layers.Dense(8, input_dim=4))\nmodel.add(keras.layers.Dense(2, input_dim=8))"]
+    r = upgrade(cells[1], cells[:1], cells)
+    assert r.code.startswith("model.add(keras.Input(shape=(4,)))\nmodel.add(keras.layers.Dense(8))\n")
+    assert rules(r, "human") == [(2, "layer-input-shape")]  # a second layer's input_dim: Keras 3 ignores it
+
+
 def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
     shutil.copytree(CH4, tmp_path / "ch4")
     page = tmp_path / "ch4" / "page.html"
@@ -202,6 +216,14 @@ def test_markdown_fences_inline_code_and_html_are_patched_in_place(tmp_path):
     added = [ln for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
     removed = [ln for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
     assert len(added) == len(removed) == 9 and "-| momentum | `SGD(lr=0.01, momentum=0.9)` |" in removed
+
+
+def test_inline_mentions_of_an_old_name_are_prose_not_code(tmp_path):
+    page = tmp_path / "notes.md"
+    page.write_text("The original used `dtype=np.int` and `keras.layers.core`; now `SGD(lr=0.1)` fails.\n"
+                    "Type `from keras.layers.core import Dense` no more.\n")
+    snippets = collect_snippets([page])
+    assert [s.code for s in snippets] == ["SGD(lr=0.1)", "from keras.layers.core import Dense"]
 
 
 def test_static_pass_lists_every_stale_api_of_a_file():
@@ -275,3 +297,12 @@ def test_missing_dataset_is_its_own_verdict_and_the_cache_is_read(tmp_path, monk
     assert any("[cell 3]:1: ok" in line for line in lines), result.stdout
     assert "NameError" not in result.stdout
     assert result.exit_code == 1
+
+
+def test_fix_and_diff_together_is_bad_input_and_clean_code_needs_nothing(tmp_path):
+    both = invoke(CH4, "--fix", "--diff")
+    assert both.exit_code == 2 and "give one of them" in both.output
+    clean = tmp_path / "clean.py"
+    clean.write_text("import keras\nopt = keras.optimizers.Adam(learning_rate=1e-3)\n")
+    result = invoke(clean, "--diff")  # nothing to rewrite: no sandbox is started
+    assert result.exit_code == 0 and result.stdout == "" and "nothing to rewrite" in result.output

@@ -4,8 +4,10 @@ free of instructor-only material.
 
 Each slide fails on: an element outside the slide box or clipped, a code block wider than its box
 or cut off, any text (figure text included, from each figure's recorded smallest size) under
-MIN_PX on screen, a Korean word broken across two lines. The checks run in the page
-(tests/classroom_check.js). Screenshots of every slide go to tests/artifacts/classroom/.
+MIN_PX on screen, a Korean word broken across two lines (tests/classroom_check.js); Markdown that
+did not render, tool jargon or untranslated English in Korean student text, the build's speed
+settings in student code (tests/student_text_check.js); a helper used before the slide that shows
+it, a model compared before the slide that introduces it. Screenshots of every slide go to tests/artifacts/classroom/.
 
 By default the decks are the quick sample build of conftest.py. Set LECTUREGEN_CLASSROOM_OUT to a
 ``lecturegen build --out`` folder holding ch4 and ch4-en (e.g. a Fashion-MNIST build:
@@ -28,6 +30,7 @@ from test_browser import FONT_LOADED
 
 MIN_PX = 18  # the smallest text a class can read from the back of the room, at 1280 x 720
 CHECK_JS = (Path(__file__).with_name("classroom_check.js")).read_text(encoding="utf-8")
+STUDENT_JS = (Path(__file__).with_name("student_text_check.js")).read_text(encoding="utf-8")
 SHOTS = ARTIFACTS / "classroom"
 INSTRUCTOR_MARKERS = ("instructor-only", "instructor-notes", "data-claim", "강사용", "not for students",
                       "do not teach them as fact", "사실로 가르치지 마세요", "Instructor notes")
@@ -61,6 +64,7 @@ def test_every_slide_fits_and_reads_at_1280x720(browser, decks, folder):
     page.evaluate("Reveal.configure({ transition: 'none' })")
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    slides: list[dict] = []
     total = page.evaluate("Reveal.getTotalSlides()")
     assert total >= 10
     for index in range(total):
@@ -70,9 +74,36 @@ def test_every_slide_fits_and_reads_at_1280x720(browser, decks, folder):
         title = page.evaluate("Reveal.getCurrentSlide().dataset.title || ''")
         page.screenshot(path=str(SHOTS / f"{folder}-{index + 1:02d}-{_slug(title)}.png"))
         found = page.evaluate(CHECK_JS, {"minPx": MIN_PX})
-        problems += [f"{folder} slide {index + 1} ({title}): {p}" for p in found]
+        read = page.evaluate(STUDENT_JS, {})
+        problems += [f"{folder} slide {index + 1} ({title}): {p}" for p in found + read["problems"]]
+        slides.append(read)
     context.close()
+    problems += _taught_in_order(slides, "en" if folder.endswith("-en") else "ko")
     assert problems == [], f"{len(problems)} problem(s):\n" + "\n".join(problems[:40])
+
+
+def _taught_in_order(slides: list[dict], lang: str) -> list[str]:
+    """A helper the code calls is shown (``def``) on that slide or before it; a model's name shows up in a
+    table or figure only from the slide that introduces its code."""
+    from lecturegen.chapters import ch4
+
+    problems: list[str] = []
+    shown_at: dict[str, int] = {}
+    for i, slide in enumerate(slides):
+        for name in slide["defines"]:
+            shown_at.setdefault(name, i)
+    for i, slide in enumerate(slides):
+        for name in dict.fromkeys(slide["calls"]):
+            if name in shown_at and shown_at[name] > i:
+                problems.append(f"slide {i + 1}: {name}() is used before it is shown (slide {shown_at[name] + 1})")
+    for exp in ch4.CHAPTER.experiments:
+        label, first = exp.display(lang), shown_at.get(exp.name)
+        if first is None:
+            continue
+        for i, slide in enumerate(slides[:first]):
+            if any(cell == label or (len(label) > 8 and label in cell) for cell in slide["tables"]):
+                problems.append(f"slide {i + 1}: the {label!r} model is compared before it is introduced (slide {first + 1})")
+    return problems
 
 
 @pytest.mark.parametrize("folder", ["ch4", "ch4-en"])

@@ -173,7 +173,7 @@ def test_colab_link_from_the_course_configuration(tmp_path):
     below = tmp_path / "chapters" / "ch7"
     below.mkdir(parents=True)
     assert colab_link(load_config(below).course.repository, "ch4", "ch4.ipynb") == \
-        "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb"
+        "https://colab.research.google.com/github/acme/ai-course/blob/gh-pages/ch4/ch4.ipynb"
 
 
 def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
@@ -187,3 +187,29 @@ def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
     assert train.training_arrays(keras_source) is arrays and calls == ["mnist"]
     files = Dataset(Fingerprint("idx", "fashion-mnist", "0" * 64, 2, 2, False), lambda: arrays)
     assert train.training_arrays(files).x_train.shape == (2, 28, 28) and calls == ["mnist"]  # read from the files
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_handout_and_notebook_hold_no_slide_only_words_jargon_or_answers(runs, lang):
+    """What a student reads outside the deck (handout: slide bodies and notes; notebook prose): no
+    words that only make sense on a projected slide, no tool jargon in Korean, no instructor answers;
+    the answers are on the instructor's pages."""
+    from lecturegen.engine.notebook import build_notebook
+    from lecturegen.engine.render import render_markdown, split_slides
+
+    ctx = context(runs, lang)
+    slides = split_slides(render_markdown(ctx))
+    handout = "\n".join(s.body + s.notes for s in slides)
+    nb = build_notebook(ctx)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown" and "lecturegen:" not in c.source)
+    slide_only = ("클릭할 때마다", "강조한 줄", "강조된 줄", "each click", "highlighted line")
+    jargon = ("빌드", "lecturegen", "mlxtend", "steps_per_execution", "(Dense 128)") if lang == "ko" else (
+        "lecturegen", "steps_per_execution", "(Dense 128)")
+    for text, where in ((handout, "handout"), (prose, "notebook")):
+        for word in slide_only + jargon:
+            assert word not in text, f"{where} holds {word!r}"
+    instructor = "\n".join(s.instructor for s in slides)
+    assert sum(1 for s in slides if s.instructor) >= 7  # the objectives and six sections' answers
+    assert sum(("확인 문제" if lang == "ko" else "Check questions") in s.title for s in slides) == 6
+    for answer in ("(1/4)⁵", "−ln 0.9"):  # answers to section 2 and 3, only for the instructor
+        assert answer in instructor and answer not in handout and answer not in prose

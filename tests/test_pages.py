@@ -439,3 +439,69 @@ def test_printed_code_is_sized_to_its_longest_line(html, side, sized) -> None:
     assert [float(pt) for pt in re.findall(r'class="lg-fit" style="font-size: ([\d.]+)pt"', out)] == \
         pytest.approx(sized, abs=0.01)
     assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", html)  # the code itself is untouched
+
+
+@pytest.mark.parametrize("source, wanted", [
+    ("이 말은 손실 함수가 **볼록(convex)**할 때만 맞습니다", "<strong>볼록(convex)</strong>할"),
+    ("- **정확도(%)**가 *높아(up)*졌다", "- <strong>정확도(%)</strong>가 <em>높아(up)</em>졌다"),
+    ("**a** and **볼록(convex)**할", "<strong>볼록(convex)</strong>할"),
+    ("English **bold (b)** stays", "English **bold (b)** stays"),
+    ("`**a(b)**할` is code", "`**a(b)**할` is code"),
+    ("```python\nx = 2 ** 3  # **볼록(convex)**할\n```", "# **볼록(convex)**할"),
+])
+def test_notebook_markdown_shows_emphasis_in_any_renderer(source, wanted) -> None:
+    """A notebook cell is shown by Jupyter's own Markdown renderer: the emphasis only the CJK rule
+    finds is written as HTML there, and plain CommonMark then reads the cell as lecturegen does."""
+    from lecturegen.engine.cjk import cjk_emphasis, portable_emphasis
+
+    out = portable_emphasis(source)
+    assert wanted in out
+    strict = MarkdownIt("commonmark", {"html": True}).render(out)
+    assert strict == MarkdownIt("commonmark", {"html": True}).use(cjk_emphasis).render(source)
+
+
+def test_notebook_cells_of_a_build_read_the_same_in_jupyter(quick_build) -> None:
+    import nbformat
+
+    from lecturegen.engine.cjk import cjk_emphasis
+
+    folder, _ = quick_build
+    notebook = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    strict = MarkdownIt("commonmark", {"html": True}).enable("table")
+    friendly = MarkdownIt("commonmark", {"html": True}).enable("table").use(cjk_emphasis)
+    cells = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    assert len(cells) > 20
+    assert [c for c in cells if strict.render(c) != friendly.render(c)] == []
+
+
+EMPHASIS_JS = """
+() => {
+  const faces = Array.from(document.fonts).filter(f => f.family.replace(/"/g, '') === 'NanumGothic').map(f => f.weight);
+  const strong = Array.from(document.querySelectorAll('.reveal .slides strong, .reveal .slides th'));
+  const em = Array.from(document.querySelectorAll('.reveal .slides em'));
+  return {faces, strong: strong.length, em: em.length,
+          light: strong.filter(e => +getComputedStyle(e).fontWeight < 600).map(e => e.textContent.slice(0, 30)),
+          upright: em.filter(e => getComputedStyle(e).fontStyle !== 'italic').map(e => e.textContent.slice(0, 30))};
+}
+"""
+
+
+@pytest.mark.parametrize("folder", ["ch4", "ch4-en"])
+def test_emphasis_shows_on_slides(browser, built_both, folder) -> None:
+    """**강조** must look bold on a slide: reveal's reset sets strong/em/th to 'font: inherit', and a
+    Korean face declared for every weight (100 900) keeps the browser from drawing bold."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto((built_both / folder / "slides.html").as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady() && document.fonts.status === 'loaded'")
+    found = page.evaluate(EMPHASIS_JS)
+    page.close()
+    assert found["strong"] >= 10
+    assert found["light"] == [] and found["upright"] == []
+    assert found["faces"] == ["400"]  # the regular face only: bold is drawn from it, not refused
+
+
+def test_the_korean_face_claims_only_its_own_weight(tmp_path) -> None:
+    from lecturegen.engine.fonts import font_css
+
+    css = font_css("볼록", tmp_path)
+    assert "font-weight: 400;" in css and "100 900" not in css

@@ -85,6 +85,9 @@ def render_fix(outcomes, err: bool) -> None:  # type: ignore[no-untyped-def]
         for why in o.human:
             typer.echo(plain(f"    {say('cli.check_fix.left')}: {why}"), err=err)
     counts = _Counter(o.status for o in outcomes)
+    if not outcomes:
+        typer.echo(say("cli.check_fix.nothing"), err=err)
+        return
     typer.echo(say("cli.check_fix.summary", n=len(outcomes), counts=", ".join(
         f"{n} {status}" for status, n in counts.items())), err=err)
 

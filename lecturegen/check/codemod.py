@@ -189,6 +189,7 @@ class Facts(cst.CSTVisitor):
         self.units: dict[str, int | None] = {}  # model variable -> units of its last Dense (None: unknown)
         self.modules: dict[str, str] = {}  # bound name -> module ("keras", "tensorflow", "numpy", ...)
         self.input_name: str | None = None  # a name bound to keras.Input / keras.layers.Input
+        self.first_layer: dict[str, str] = {}  # model variable -> code of the first layer added to it
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -232,6 +233,7 @@ class Facts(cst.CSTVisitor):
             self._layer(call.func.value.value, call.args[0].value)
 
     def _layer(self, model: str, layer: cst.BaseExpression) -> None:
+        self.first_layer.setdefault(model, _code(layer))
         if not isinstance(layer, cst.Call):
             self.units[model] = None
             return
@@ -269,6 +271,7 @@ class Upgrade(cst.CSTTransformer):
         self.facts, self.header_lines, self.stars = facts, header_lines, stars
         self.findings: list[Finding] = []
         self.pending_sequential: set[str] = set()  # Sequential() models with no layer added yet
+        self.added: set[str] = set()  # models this snippet adds layers to
         self.inserts: dict[int, cst.BaseStatement] = {}  # id(original statement) -> statement to put before
         self.imports: dict[str, str] = {}  # name -> module to import it from (added at the top)
         self.contrib: dict[int, str] = {}  # line -> the longest tf.contrib.<rest> used on it
@@ -321,6 +324,24 @@ class Upgrade(cst.CSTTransformer):
         if isinstance(updated.names, cst.ImportStar):
             return updated
         names = [(_dotted(a.name) or "") for a in updated.names]
+        moved = {"keras.utils.vis_utils": {"plot_model", "model_to_dot"},
+                 "keras.utils.data_utils": {"get_file", "Sequence"},
+                 "keras.utils.layer_utils": {"count_params"}}
+        if norm in moved:
+            if set(names) <= moved[norm]:
+                self._say(original, "keras-utils-submodule", f"{norm} is gone: import {', '.join(names)} from keras.utils")
+                return updated.with_changes(module=_expr(f"{prefix}.utils"))
+            self._human(original, "keras-utils-submodule", f"{norm} is gone in Keras 3: import what you need "
+                        "from keras.utils (not everything it held exists there)")
+            return updated
+        if norm in ("keras.preprocessing.image", "keras.preprocessing") and "ImageDataGenerator" in names:
+            self._human(original, "keras-image-data-generator", "ImageDataGenerator is gone in Keras 3: load images "
+                        "with keras.utils.image_dataset_from_directory(...) and augment with layers "
+                        "(keras.layers.Rescaling, RandomFlip, RandomRotation, RandomZoom)")
+        if norm.startswith("keras.backend.tensorflow_backend") or (norm == "keras.backend" and any(
+                n in ("set_session", "get_session") for n in names)):
+            self._human(original, "keras-backend-session", "Keras 3 has no TensorFlow session to get or set: "
+                        "drop it (TF 2 runs eagerly; keras.backend.clear_session() resets Keras state)")
         if norm == "keras.utils.np_utils":
             self._say(original, "keras-np-utils", "keras.utils.np_utils is gone: import from keras.utils")
             return updated.with_changes(module=_expr(f"{prefix}.utils"))
@@ -575,6 +596,10 @@ class Upgrade(cst.CSTTransformer):
             return updated
         model = call.func.value.value
         layer = call.args[0].value
+        if model not in self.pending_sequential and model not in self.added \
+                and self.facts.first_layer.get(model) == _code(layer):  # Sequential() made in an earlier cell
+            self.pending_sequential.add(model)
+        self.added.add(model)
         if model not in self.pending_sequential:
             if _kwarg(layer, "input_dim") or _kwarg(layer, "input_shape"):
                 if model in self.facts.units:
@@ -807,11 +832,17 @@ INLINE_HEADER = "import numpy as np\nimport tensorflow as tf\nimport keras\nfrom
 
 
 def inline_candidate(text: str) -> bool:
-    """Inline code worth checking: Python that a rule has something to say about."""
-    if "(" not in text and "." not in text:
+    """Inline code worth checking: a call or an import that a rule has something to say about.  A bare
+    name in prose (`` `dtype=np.int` ``, `` `keras.layers.core` ``) mentions an old API; it is not code
+    to run, and rewriting it would change what the sentence says."""
+    if "(" not in text and "import" not in text:
         return False
     try:
-        cst.parse_module(text)
+        module = cst.parse_module(text)
     except (cst.ParserSyntaxError, ValueError, RecursionError):
+        return False
+    if not any(isinstance(s, cst.SimpleStatementLine) and any(
+            isinstance(b, (cst.Import, cst.ImportFrom)) or (isinstance(b, (cst.Expr, cst.Assign)) and isinstance(
+                b.value, cst.Call)) for b in s.body) for s in module.body):
         return False
     return bool(upgrade(text, [INLINE_HEADER]).findings)

@@ -18,6 +18,7 @@ given.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from markdown_it import MarkdownIt
@@ -115,3 +116,40 @@ def _emphasis(state: StateInline, silent: bool) -> bool:
 def cjk_emphasis(md: MarkdownIt) -> None:
     """``MarkdownIt(...).use(cjk_emphasis)``: emphasis and strong work next to Hangul and CJK text."""
     md.inline.ruler.at("emphasis", _emphasis)
+
+
+# ---------------------------------------------------------------- Markdown read by another renderer
+
+_RUN = re.compile(r"(?<![*\\])(\*{1,3})(?=[^\s*])(.+?)(?<=[^\s*])\1(?!\*)")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_TAGS = {1: ("<em>", "</em>"), 2: ("<strong>", "</strong>"), 3: ("<em><strong>", "</strong></em>")}
+
+
+def portable_emphasis(text: str) -> str:
+    """Markdown for a renderer without this rule (a notebook's cells, shown by Jupyter or Colab):
+    emphasis that only the CJK-friendly rule finds (``**볼록(convex)**할``) is written as HTML
+    (``<strong>볼록(convex)</strong>할``), so it shows bold there too. Lines that plain CommonMark
+    reads the same way, code spans and fenced code are left as they are."""
+    strict = MarkdownIt("commonmark", {"html": True})
+    friendly = MarkdownIt("commonmark", {"html": True}).use(cjk_emphasis)
+    out, fence = [], None
+    for line in text.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            fence = None if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) else fence
+            out.append(line)
+            continue
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        wanted = friendly.renderInline(line)
+        if "*" not in line or strict.renderInline(line) == wanted:
+            out.append(line)
+            continue
+        parts = re.split(r"(`+[^`]*`+)", line)  # code spans stay as written
+        rewritten = "".join(p if p.startswith("`") else
+                            _RUN.sub(lambda m: _TAGS[len(m.group(1))][0] + m.group(2) + _TAGS[len(m.group(1))][1], p)
+                            for p in parts)
+        out.append(rewritten if friendly.renderInline(rewritten) == wanted else line)
+    return "\n".join(out)

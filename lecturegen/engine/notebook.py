@@ -22,6 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lecturegen import messages
 from lecturegen.config import colab_link
+from lecturegen.engine.cjk import portable_emphasis
 from lecturegen.engine.context import Helpers, RenderContext
 from lecturegen.engine.data import source_for
 from lecturegen.core.results import SeededResult
@@ -229,7 +230,7 @@ def _markdown(text: str, ctx: RenderContext, folder: Path | None) -> list:
     text = re.sub(r"</?div[^>]*>", "", text).strip()
     if not text:
         return []
-    cell = new_markdown_cell(text)
+    cell = new_markdown_cell(portable_emphasis(text))  # Jupyter's renderer lacks the CJK emphasis rule
     names = re.findall(r"\(attachment:([\w-]+)\.svg\)", text)
     attachments = {}
     for name in names:

@@ -287,7 +287,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         device=device_name(tf),
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
-        predictions=_predictions(model, data, initial, dataset) if initial is not None else None,
+        predictions=_predictions(model, data, initial, dataset, exp.name) if initial is not None else None,
         metrics=measured,
         outputs=outputs,
     )
@@ -306,13 +306,16 @@ def _untrained(model, data) -> dict:
             "probabilities": [round(float(p), 4) for p in first]}
 
 
-def _predictions(model, data, initial: dict, dataset: Dataset) -> dict:
+def _predictions(model, data, initial: dict, dataset: Dataset, name: str) -> dict:
     """What looking inside a trained model needs, as plain data (see ``experiment(predictions=True)``):
     each test image's predicted class, the untrained model's test loss and accuracy, and the first
     correct and the first wrong test images with their pixels (0-255) and predicted probabilities."""
     import numpy as np
 
+    model.steps_per_execution = 1  # Keras' predict returns only the first call's batches with more steps per call
     probs = np.asarray(model.predict(data.x_test, batch_size=1000, verbose=0), dtype="float64")
+    if len(probs) != len(data.x_test):
+        raise TrainingError(say("errors.train.predictions_incomplete", name=name, got=len(probs), images=len(data.x_test)))
     predicted = probs.argmax(axis=1)
     y = np.asarray(data.y_test)
     true = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)

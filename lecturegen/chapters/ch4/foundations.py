@@ -174,9 +174,9 @@ def foundation_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]
              "en": {"sgd": "SGD", "momentum": "momentum", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}}
     return [
         FigureSpec("gradient_descent_steps", gd_alt, draw_gradient_descent, {"labels": labels}, size=(9, 4.4),
-                   depends=(plot_gradient_descent, Pyplot)),
+                   depends=(plot_gradient_descent, Pyplot), snippet="plot_gradient_descent"),
         FigureSpec("optimizer_paths", paths_alt, draw_optimizer_paths, {"names": names}, size=(10, 5.2),
-                   depends=(optimizer_rules, plot_optimizer_paths, rules, Pyplot)),
+                   depends=(optimizer_rules, plot_optimizer_paths, rules, Pyplot), snippet="plot_optimizer_paths"),
     ]
 
 
