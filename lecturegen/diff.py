@@ -367,11 +367,28 @@ def moved(e: ExperimentDiff) -> bool:
     return e.status == "both" and bool(e.reasons or (e.accuracy_points or 0) or (e.loss_change or 0))
 
 
-def why_line(e: ExperimentDiff) -> str:
-    """``dropout (retrained): code of dropout changed; epochs 3 -> 1``, in the interface language."""
-    how = {True: say("cli.diff.how_retrained"), False: say("cli.diff.how_cached"), None: ""}[e.retrained]
+def _same_numbers(e: ExperimentDiff) -> bool:
+    return not (e.accuracy_points or 0) and not (e.loss_change or 0)
+
+
+def why_line(e: ExperimentDiff, names: str | None = None) -> str:
+    """``dropout (retrained): code of dropout changed; epochs 3 -> 1``, in the interface language;
+    ``names``: several experiments with the same reasons on one line."""
+    parts = {True: [say("cli.diff.how_retrained")], False: [say("cli.diff.how_cached")], None: []}[e.retrained]
+    if _same_numbers(e):
+        parts.append(say("cli.diff.same_numbers"))
+    how = f" ({', '.join(parts)})" if parts else ""
     reasons = "; ".join(said(r) for r in e.reasons) or say("cli.diff.no_reason")
-    return say("cli.diff.why", name=e.name, how=how, reasons=reasons)
+    return say("cli.diff.why", name=names or e.name, how=how, reasons=reasons)
+
+
+def why_lines(experiments: list[ExperimentDiff]) -> list[str]:
+    """One line per group of experiments with the same reasons, the same origin and whether their
+    numbers changed (an upgrade that retrains thirteen runs for one reason is one line)."""
+    groups: dict[tuple, list[ExperimentDiff]] = {}
+    for e in experiments:
+        groups.setdefault((tuple(str(r) for r in e.reasons), e.retrained, _same_numbers(e)), []).append(e)
+    return [why_line(group[0], ", ".join(e.name for e in group)) for group in groups.values()]
 
 
 def claim_line(c: ClaimChange) -> str:
@@ -395,7 +412,7 @@ def summary_lines(result: DiffResult, why: bool = True) -> list[str]:
     explained = [e for e in result.experiments if moved(e)] if why else []
     if explained:
         lines.append(say("cli.diff.why_heading"))
-        lines += ["  " + why_line(e) for e in explained]
+        lines += ["  " + line for line in why_lines(explained)]
     lines += [claim_line(c) for c in result.claims]
     if result.figures:
         lines.append(say("cli.diff.figures_changed", figures=", ".join(

@@ -203,12 +203,15 @@ class Preview:
                 "seconds": self.seconds}
 
 
-def _check(python: Path, paths: list[Path], env: dict[str, str]) -> dict[tuple[str, int, str], dict[str, Any]]:
+def _check(python: Path, paths: list[Path], env: dict[str, str],
+           tell: Callable[[str], None] = lambda _: None) -> dict[tuple[str, int, str], dict[str, Any]]:
     """``lecturegen check --json`` in an environment: each snippet's verdict by (file, line, snippet)."""
     if not paths:
         return {}
     done = subprocess.run([str(python), "-m", "lecturegen", "check", *map(str, paths), "--json"],
                           capture_output=True, text=True, env=env)
+    if done.returncode not in (0, 1):  # bad input for check (a file with no code): say it, go on
+        tell("  " + next((line for line in done.stderr.splitlines() if line.strip()), str(done.returncode)))
     try:
         results = json.loads(done.stdout)
     except ValueError:
@@ -254,8 +257,8 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     if paths:
         tell(say("cli.preview.checking", n=len(paths)))
         started = time.monotonic()
-        now = _check(Path(sys.executable), paths, isolated_env() | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")})
-        then = _check(python, paths, isolated_env())
+        now = _check(Path(sys.executable), paths, dict(os.environ), tell)  # the user's environment as it is
+        then = _check(python, paths, isolated_env(), tell)
         result.seconds["check"] = round(time.monotonic() - started, 1)
         result.checked = len(then)
         for key, r in then.items():

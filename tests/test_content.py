@@ -136,9 +136,15 @@ def test_every_measured_value_reaches_the_pages(runs, lang):
     slides = split_slides(render_markdown(ctx))
     for page in ("slides.html.j2", "handout.html.j2"):
         html = render_page(page, ctx, slides)
-        missing = {name: [v for v in shown if v not in html] for name, shown in expected_values(runs).items()}
+        # seconds read "12.7 s", or in Korean prose "12.7초"
+        missing = {name: [v for v in shown if v not in html and v.replace("\xa0s", "초") not in html]
+                   for name, shown in expected_values(runs).items()}
         assert not any(missing.values()), (page, missing)
-        assert "fabricated-lr-4711" in html and "fabricated-epsilon-4712" in html, page  # the probed API table
+        # the probed API table: the exception's name (with the page language's gloss) for students...
+        assert "ValueError" in html and "TypeError" in html, page
+    # ... and the installed Keras's own words on the instructor's pages
+    notes = render_page("instructor.html.j2", ctx, slides, instructor=True)
+    assert "fabricated-lr-4711" in notes and "fabricated-epsilon-4712" in notes
 
 
 @pytest.mark.slow

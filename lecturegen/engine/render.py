@@ -142,7 +142,7 @@ def _template_error(exc: Exception, path: Path, what: str | None = None, names: 
             line = tb.tb_lineno
         tb = tb.tb_next
     line = tag_line(exc, path, line)
-    where = say("cli.render.at_line", name=path.name, line=line) if line else path.name
+    where = say("cli.location.at_line", name=path.name, line=line) if line else path.name
     filters = [*FILTERS, *jinja2.defaults.DEFAULT_FILTERS]
     message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
         (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
