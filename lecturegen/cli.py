@@ -362,6 +362,29 @@ def publish(
         typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
+@app.command(help=say("help.command_deploy"))
+def deploy(
+    ctx: typer.Context,
+    site: Annotated[Path | None, typer.Option(help=say("help.deploy_site"))] = None,
+    branch: Annotated[str, typer.Option(help=say("help.deploy_branch"))] = "gh-pages",
+    push: Annotated[bool, typer.Option("--push", help=say("help.deploy_push"))] = False,
+    remote: Annotated[str, typer.Option(help=say("help.deploy_remote"))] = "origin",
+) -> None:
+    """Commit the published site, as real files, to a branch of the course's git repository (GitHub Pages)."""
+    from lecturegen.publish.deploy import deploy as run_deploy
+
+    try:
+        conf = settings(ctx)
+        root = conf.source.parent if conf.source else Path()  # the course's folder, found from a subfolder too
+        folder = pick(site, conf.publish.site, root / "site")
+        done = run_deploy(folder, branch, push, remote, where=conf.source.parent if conf.source else None)
+    except LecturegenError as exc:
+        raise _fail(exc) from None
+    pushed = say("cli.deploy.pushed") if done.pushed else say("cli.deploy.push_hint", branch=done.branch)
+    typer.echo(say("cli.deploy.deployed", files=done.files, site=folder, branch=done.branch, repo=done.repository,
+                   commit=done.commit, pushed=pushed))
+
+
 @app.command("list", help=say("help.command_list"))
 def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""

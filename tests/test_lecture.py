@@ -173,7 +173,7 @@ def test_colab_link_from_the_course_configuration(tmp_path):
     below = tmp_path / "chapters" / "ch7"
     below.mkdir(parents=True)
     assert colab_link(load_config(below).course.repository, "ch4", "ch4.ipynb") == \
-        "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb"
+        "https://colab.research.google.com/github/acme/ai-course/blob/gh-pages/ch4/ch4.ipynb"
 
 
 def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):

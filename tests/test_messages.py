@@ -342,7 +342,8 @@ def test_check_isolation_warnings_say_why_in_the_interface_language(monkeypatch,
     from lecturegen.check.client import Worker
 
     worker = Worker([])
-    worker.isolation = {"pid": True, "net": "Operation not permitted", "files": "off"}  # caps: not attempted
+    worker.isolation = {"pid": True, "net": "Operation not permitted", "files": "off",
+                        "landlock": True, "sockets": True}  # caps: not attempted
     monkeypatch.setenv(messages.UI_ENV, "en")
     worker.warn_isolation()
     assert [r.getMessage() for r in caplog.records] == [

@@ -28,6 +28,7 @@ from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
 from lecturegen.engine import MARKER, CacheStore, default_cache_dir, font_css, unlisted
 from lecturegen.safefs import copy_regular, regular_files
+from lecturegen.publish.search import write_search_index
 from lecturegen.publish.sitecheck import check_site
 from lecturegen.messages import say as words
 
@@ -250,6 +251,9 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         if opts.instructor:
             draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2", opts.course)
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
+        say(words("cli.publish_site.indexing"))
+        written.update(write_search_index(staged, [(c.name, staged / c.name / page, c.lang) for c in chapters
+                                                   for page in ("slides.html", "handout.html")]))
         _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
             say(words("cli.publish_site.printing_handout_pdf", name=chapter.name))
