@@ -79,7 +79,7 @@ def test_text_says_why_each_run_moved_and_what_students_now_read(two_builds, cap
     assert "-keras.layers.Dropout(0.3)," in out and "+keras.layers.Dropout(0.5)," in out
     assert "-Dropout helped." in out and "+Dropout did not help here." in out
     assert "speaker only" not in out and "<p>" not in out and "handout.html" not in out
-    assert "baseline (from the cache)" in out or not re.search(r"^\s+baseline", out, re.M)
+    assert "  baseline (from the cache, same numbers): tensorflow 2.20.0 -> 2.21.0" in out, out
 
 
 def test_old_reports_without_a_code_fingerprint_still_show_the_caches_reasons(tmp_path, capsys):
@@ -146,7 +146,8 @@ def test_a_figure_path_outside_the_build_is_not_read(tmp_path, capsys):
 @pytest.mark.slow
 def test_a_real_edit_of_epochs_and_code_shows_both_reasons(tmp_path):
     """The review's scenario on real builds: a chapter's dropout experiment edited (Dropout 0.3 -> 0.5,
-    epochs 3 -> 1) and rebuilt; ``diff`` names both reasons and shows the changed code line."""
+    epochs 3 -> 1) and rebuilt; ``diff`` names both reasons and shows the changed code line. Then a
+    typo in a branch the build does not take fails the next build (issue 24 item 5, end to end)."""
     env_cmd = [sys.executable, "-m", "lecturegen"]
     root = Path(__file__).resolve().parents[1]
     env = {**__import__("os").environ, "PYTHONPATH": str(root), "LECTUREGEN_OFFLINE": "1", "NO_COLOR": "1"}
@@ -161,6 +162,9 @@ def test_a_real_edit_of_epochs_and_code_shows_both_reasons(tmp_path):
     source = source.replace("\n\n\nCHAPTER = chapter(", "\n\n\n" + second + "\n\n\nCHAPTER = chapter(").replace(
         "experiments=[baseline]", "experiments=[baseline, dropout]")
     module.write_text(source)
+    content = course / "chapters" / "ch7" / "ko.md"
+    content.write_text(content.read_text() + '\n---\n# 드롭아웃\n\n{{ code("dropout") }}\n\n'
+                       '{% if runs.dropout.test_accuracy > 2 %}{{ runs.dropout.test_accuracy | pct }}{% else %}-{% endif %}\n')
     build = [*env_cmd, "-q", "build", "ch7", "--chapters-dir", "chapters", "--profile", "quick", "--data", "sample",
              "--cache-dir", str(tmp_path / "cache")]
     subprocess.run([*build, "--out", "out1"], cwd=course, env=env, check=True, capture_output=True)
@@ -179,6 +183,16 @@ def test_a_real_edit_of_epochs_and_code_shows_both_reasons(tmp_path):
     assert re.search(r"\+\s+keras.layers.Dropout\(0.5\),", diff.stdout), diff.stdout
     assert "figures changed:" in diff.stdout
 
+    # a typo in the branch this build does not take (accuracy > 2 never holds) fails the build, output kept
+    before = (course / "out2" / "ch7" / "slides.html").read_bytes()
+    content.write_text(content.read_text().replace("runs.dropout.test_accuracy | pct", "runs.dropout.test_acuracy | pct"))
+    failed = subprocess.run([*build, "--out", "out2"], cwd=course, env=env, capture_output=True, text=True)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "ko.md line" in errors[0] and "test_acuracy" in errors[0], failed.stderr
+    assert "does not take" in errors[0] and "Traceback" not in failed.stderr
+    assert (course / "out2" / "ch7" / "slides.html").read_bytes() == before
+
 
 def test_a_retraining_nothing_between_the_builds_explains_shows_the_caches_reason(tmp_path, capsys):
     old = _build(tmp_path / "old", {"a": _run(0.80, 3, "a")}, rate="1", holds=True, figure="<svg/>")
@@ -186,3 +200,17 @@ def test_a_retraining_nothing_between_the_builds_explains_shows_the_caches_reaso
                  rate="1", holds=True, figure="<svg/>")
     assert main(["diff", str(old), str(new)]) == 0
     assert "a (retrained): --force" in capsys.readouterr().out
+
+
+def test_runs_retrained_for_the_same_reason_share_one_line(tmp_path, capsys):
+    """An upgrade retrains every run for one reason: one line names them, and says the numbers stayed."""
+    trained = {"status": "trained", "reasons": ["tensorflow 2.20.0 -> 2.21.0"]}
+    old = _build(tmp_path / "old", {n: _run(0.8, 2, n[0]) for n in ("relu", "sigmoid", "adam")}, rate="1",
+                 holds=True, figure="<svg/>")
+    new = _build(tmp_path / "new", {"relu": _run(0.8, 2, "r", trained), "sigmoid": _run(0.8, 2, "s", trained),
+                                    "adam": _run(0.9, 2, "a", trained)}, rate="1", holds=True, figure="<svg/>",
+                 tensorflow="2.21.0")
+    assert main(["diff", str(old), str(new), "--tolerance", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "  relu, sigmoid (retrained, same numbers): tensorflow 2.20.0 -> 2.21.0" in out, out
+    assert "  adam (retrained): tensorflow 2.20.0 -> 2.21.0" in out, out

@@ -301,3 +301,53 @@ def test_a_myst_chapter_renders_from_a_build_context(tmp_path):
     body = str(slides[0].body)
     assert 'src="figures/curves_relu.svg"' in body and 'href="#fig-relu">Figure 1</a>' in body
     assert "Fabricated-MNIST." in body and doc.texs == ["x^2"] and slides[-1].title == "References"
+
+
+# ---------------------------------------------------------------- a chapter written from docs/authoring.md, built
+
+KO = '{%- set b = runs.baseline -%}\n# 작은 신경망\n\n{{ code("baseline") }}\n\n- 데이터: {{ dataset.name }}, 훈련 이미지 {{ b.train_size | num }}장[^sizes]\n- {{ b.epochs }} 에포크 뒤 테스트 정확도는 **{{ b.test_accuracy | pct }}**입니다({numref}`fig-curves`)\n\nNote:\n이 슬라이드의 코드는 실제로 돌린 코드입니다.\n\n---\n# 소프트맥스와 손실\n\n마지막 층은 점수 $z_i$를 소프트맥스로 확률로 바꿉니다.\n\n$$\np_i = \\frac{e^{z_i}}{\\sum_{j} e^{z_j}}\n$$ (eq-softmax)\n\n훈련은 정답 클래스 $y$의 교차 엔트로피 $L = -\\log p_y$를 줄입니다.\n\n:::{note}\n식 {eq}`eq-softmax`는 모든 $p_i$를 $(0, 1)$ 안에 두고 합을 1로 맞춥니다.\n:::\n\n:::{warning} 훈련 전의 신경망\n훈련 전 손실은 $\\ln 10 \\approx 2.30$ 가까이입니다. 모든 클래스가 똑같이 그럴듯하기 때문입니다.\n:::\n\n---\n# 학습 곡선\n\n:::{figure} curves_baseline\n:name: fig-curves\n\n에포크별 정확도: 훈련과 검증({{ b.epochs }} 에포크).\n:::\n\n이런 신경망은 {cite}`lecun1998`까지 거슬러 올라갑니다.\n\n[^sizes]: 빠른 미리보기는 이미지 {{ dataset.train_size | num }}장 중 일부만 씁니다.\n'
+EN = '{%- set b = runs.baseline -%}\n# A small network\n\n{{ code("baseline") }}\n\n- Data: {{ dataset.name }}, {{ b.train_size | num }} training images[^sizes]\n- After {{ b.epochs }} epochs the test accuracy is **{{ b.test_accuracy | pct }}** ({numref}`fig-curves`)\n\nNote:\nThe code on this slide is the code lecturegen ran.\n\n---\n# Softmax and the loss\n\nThe last layer turns scores $z_i$ into probabilities with the softmax:\n\n$$\np_i = \\frac{e^{z_i}}{\\sum_{j} e^{z_j}}\n$$ (eq-softmax)\n\nand training lowers the cross-entropy $L = -\\log p_y$ of the true class $y$.\n\n:::{note}\n{eq}`eq-softmax` keeps every $p_i$ in $(0, 1)$ and their sum at 1.\n:::\n\n:::{warning} Untrained network\nBefore training the loss is near $\\ln 10 \\approx 2.30$: every class equally likely.\n:::\n\n---\n# Learning curves\n\n:::{figure} curves_baseline\n:name: fig-curves\n\nAccuracy per epoch, training and validation ({{ b.epochs }} epochs).\n:::\n\n:::{sidebar}\nA side remark.\n:::\n\nNetworks like this go back to {cite}`lecun1998`.\n\n[^sizes]: A quick preview uses part of the {{ dataset.train_size | num }} images.\n'
+
+
+@pytest.mark.slow
+def test_a_myst_chapter_builds_in_both_languages_and_publishes(capsys, tmp_path, cache_dir):
+    """Maths, a footnote, two admonitions, a cross-referenced figure and a citation, as the guide
+    says to write them: on the slides, in the handout, in the PDF and in the notebook."""
+    import json
+    import subprocess
+
+    from lecturegen.cli import main
+
+    course = tmp_path / "course"
+    assert main(["new", "ch7", "--dir", str(course)]) == 0
+    (course / "ch7" / "ko.md").write_text(KO, encoding="utf-8")
+    (course / "ch7" / "en.md").write_text(EN, encoding="utf-8")
+    (course / "ch7" / "references.bib").write_text(BIB, encoding="utf-8")
+    out = tmp_path / "o"
+    capsys.readouterr()
+    code = main(["build", "ch7", "--chapters-dir", str(course), "--profile", "quick", "--data", "sample",
+                 "--lang", "ko", "--lang", "en", "--out", str(out), "--cache-dir", str(cache_dir)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    line = EN.splitlines().index(":::{sidebar}") + 1
+    assert f"en.md line {line} (ch7): unknown directive {{sidebar}}" in printed.err
+    for folder, fig, note, refs in ((out / "ch7", "그림 1", "참고", "참고 문헌"), (out / "ch7-en", "Figure 1", "Note", "References")):
+        slides = (folder / "slides.html").read_text(encoding="utf-8")
+        handout = (folder / "handout.html").read_text(encoding="utf-8")
+        for page in (slides, handout):
+            assert f'<span class="caption-number">{fig}.</span>' in page and f'href="#fig-curves">{fig}</a>' in page
+            assert f'<p class="admonition-title">{note}</p>' in page and '<div class="admonition warning">' in page
+            assert '<ol class="footnotes"><li id="fn0-1" value="1">' in page
+            assert 'class="math math-inline"' in page and 'id="eq-softmax"' in page
+            assert f"<h2>{refs}</h2>" in page and 'id="cite-lecun1998"' in page
+            assert not re.search(r"\{(numref|cite|eq|note|warning|figure)\}|:::|\[\^sizes\]|\$\$", page)
+        for img in re.findall(r'src="(math/[^"]+)"', slides):
+            assert (folder / img).is_file()
+        notebook = json.loads((folder / "ch7.ipynb").read_text(encoding="utf-8"))
+        text = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+        assert f"> **{note}**" in text and f"*{fig}.*" in text and "\\tag{1}" in text and f"## {refs}" in text
+        assert ":::" not in text and "{cite}" not in text
+    site = tmp_path / "site"
+    assert main(["publish", "--out", str(out), "--site", str(site), "--cache-dir", str(cache_dir)]) == 0
+    pdf = subprocess.run(["pdftotext", str(site / "ch7" / "handout.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "그림 1." in pdf and "참고 문헌" in pdf and "LeCun" in pdf and "참고" in pdf

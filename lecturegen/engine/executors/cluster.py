@@ -20,6 +20,7 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from typing import Any, Callable
 
@@ -122,21 +123,28 @@ def _limit_threads() -> None:
     _THREADS_SET = True
 
 
-def _private_keras_rng() -> None:
+def _private_keras_rng() -> bool:
     """Keras draws the seeds of unseeded layers (weights, dropout) from Python's global ``random``,
     which Dask's own threads also draw from while a task runs (retry jitter, peer choice), so the
     initial weights would depend on the worker's timing. Give Keras a generator of its own, seeded
-    whenever ``keras.utils.set_random_seed`` seeds the global one: the same draws as a local build."""
+    whenever ``keras.utils.set_random_seed`` seeds the global one: the same draws as a local build.
+
+    Keras offers no public way to choose that generator, so this patches two private modules
+    (``keras.src.random.seed_generator.python_random``, ``keras.src.utils.rng_utils.random``).
+    False when this Keras has them no more: the task warns on the build's terminal, and
+    tests/engine/test_keras_private.py fails, so a Keras upgrade that moves them is noticed."""
     global _RNG_PRIVATE
     if _RNG_PRIVATE:
-        return
+        return True
     import random
 
     try:
         from keras.src.random import seed_generator
         from keras.src.utils import rng_utils
-    except ImportError:  # another Keras layout: keep the global generator
-        return
+    except ImportError:  # another Keras layout: the global generator stays (said on the terminal)
+        return False
+    if not (hasattr(rng_utils, "random") and hasattr(seed_generator, "python_random")):
+        return False
     private = random.Random()
 
     class Seeding:  # the ``random`` module as rng_utils sees it: seeding also seeds Keras's generator
@@ -147,10 +155,10 @@ def _private_keras_rng() -> None:
             random.seed(*args, **kwargs)
             private.seed(*args, **kwargs)
 
-    if hasattr(rng_utils, "random") and hasattr(seed_generator, "python_random"):
-        rng_utils.random = Seeding()
-        seed_generator.python_random = private
+    rng_utils.random = Seeding()
+    seed_generator.python_random = private
     _RNG_PRIVATE = True
+    return True
 
 
 def short_address(address: str) -> str:
@@ -169,7 +177,8 @@ def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: s
                              worker.get_current_task())
     with _TRAINING:
         _limit_threads()
-        _private_keras_rng()
+        if not _private_keras_rng():
+            reporter.warn(say("cli.executors_cluster.keras_rng_shared", label=spec.label))
         try:
             result = train.train(spec.experiment, Dataset(fingerprint, lambda: arrays), spec.profile, spec.seed,
                                  reporter)
@@ -203,6 +212,57 @@ def _cost(spec: RunSpec, train_size: int) -> float:
     return spec.profile.epochs(spec.experiment) * (math.ceil(n / batch) + 1)
 
 
+def _dashboard_address() -> str | None:
+    """A local cluster's dashboard on localhost only, any free port; none without bokeh (which
+    ``lecturegen[cluster]`` installs)."""
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return None
+    return "127.0.0.1:0"
+
+
+def _say_dashboard(client, reporter: Reporter) -> None:
+    """The dashboard's address, when the scheduler serves one."""
+    try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return  # started without one (or without bokeh): nothing to show
+        link = client.dashboard_link
+    except Exception:  # the scheduler did not say: nothing to show
+        return
+    if link:
+        reporter.info(say("cli.executors_cluster.dashboard", link=link))
+
+
+class Workers:
+    """Which worker runs which of our tasks, seen from the scheduler; a worker that leaves while it held
+    some is said once, with the runs Dask gives to another worker."""
+
+    def __init__(self, client, every: float = 1.0) -> None:
+        self.client, self.every = client, every
+        self.holding: dict[str, set[str]] = {}  # worker address -> our task keys it is processing
+        self.next = 0.0
+
+    def check(self, pending: dict, reporter: Reporter) -> None:
+        now = time.monotonic()
+        if now < self.next:
+            return
+        self.next = now + self.every
+        try:
+            processing = self.client.processing()
+        except Exception:  # the scheduler is busy or going away: look again next time
+            return
+        labels = {future.key: spec.label for future, spec in pending.items()}
+        for worker in set(self.holding) - set(processing):
+            runs = [labels[key] for key in self.holding.pop(worker) if key in labels]
+            if runs:
+                reporter.warn(say("cli.executors_cluster.worker_lost", worker=short_address(worker)))
+                for label in runs:
+                    reporter.warn(say("cli.executors_cluster.retrying_elsewhere", label=label))
+        for worker, keys in processing.items():
+            self.holding[worker] = {key for key in keys if key in labels}
+
+
 class DaskExecutor:
     name = "dask"
 
@@ -223,14 +283,16 @@ class DaskExecutor:
                 ) from None
             count = len(client.scheduler_info()["workers"])
             reporter.info(say("cli.executors_cluster.dask_connected_worker", scheduler=scheduler, count=count))
+            _say_dashboard(client, reporter)
             return cls(client, None, scheduler)
         count = workers or default_workers()
         threads = max(1, (os.cpu_count() or 1) // count)
         cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR,
+                                           dashboard_address=_dashboard_address(), silence_logs=logging.ERROR,
                                            env={THREADS_ENV: str(threads)})
         client = distributed.Client(cluster, set_as_default=False)
         reporter.info(say("cli.executors_cluster.dask_local_cluster_worker", scheduler_address=cluster.scheduler_address, count=count, threads=threads))
+        _say_dashboard(client, reporter)
         return cls(client, cluster, cluster.scheduler_address)
 
     def _check_resources(self, runs: list[RunSpec]) -> None:
@@ -263,9 +325,11 @@ class DaskExecutor:
         pending = {self._submit(spec, data, fp, topic, costs[spec.key]): spec
                    for spec in sorted(runs, key=lambda s: costs[s.key], reverse=True)}
         resubmitted: dict[str, int] = {}
+        workers = Workers(self.client)
         try:
             while pending:
                 _forward(events, reporter, timeout=0.2)
+                workers.check(pending, reporter)
                 for future in [f for f in pending if f.done()]:
                     spec = pending.pop(future)
                     if future.status == "cancelled":  # its dataset copy died with a worker: send it again
