@@ -239,8 +239,8 @@ def pick(flag: Any, configured: Any, default: Any) -> Any:
 
 def colab_link(repository: str | None, folder: str, notebook: str) -> str | None:
     """An "Open in Colab" URL when the course names its repository (``[course] repository``, a GitHub
-    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``)."""
+    ``owner/name`` or URL): the notebook where ``lecturegen deploy`` puts it, the ``gh-pages`` branch."""
     match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repository or "")
     if not match:
         return None
-    return f"https://colab.research.google.com/github/{match.group(1)}/blob/main/site/{folder}/{notebook}"
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/gh-pages/{folder}/{notebook}"
