@@ -337,6 +337,10 @@ def _pdf_lines(pdf: Path) -> list[list[tuple[float, float, str]]]:
     return lines
 
 
+def _words_at_indent(line: str) -> str:
+    return line[:len(line) - len(line.lstrip())] + " ".join(line.split())
+
+
 def _copied(code: str, lines) -> list[str] | None:
     """The code block as copied out of the PDF: its lines found by their words, each word put at its
     column (monospace: the column is its distance from the block's left edge in character widths)."""
@@ -346,7 +350,8 @@ def _copied(code: str, lines) -> list[str] | None:
         if [w[2] for w in words] != first:
             continue
         found = lines[i:i + len(wanted)]
-        char = sum(b - a for a, b, _ in words) / sum(len(t) for _, _, t in words)
+        narrow = [w for line_words in found for w in line_words if w[2].isascii()] or words
+        char = sum(b - a for a, b, _ in narrow) / sum(len(t) for _, _, t in narrow)  # a monospace column
         left = min(w[0][0] for w in found)
         out = []
         for line_words in found:
@@ -373,8 +378,10 @@ def test_code_copied_from_the_pdf_still_runs(published_site, folder) -> None:
         except SyntaxError:
             continue  # not Python (output, a shell line): nothing to run
         checked += 1
-        wanted = [line.rstrip() for line in textwrap.dedent(code).splitlines() if line.strip()]
-        copied = _copied(code, lines)
+        # each line as indentation + its words: the PDF gives word positions, and the space inside a
+        # line after a wide (Korean) character cannot be counted in monospace columns
+        wanted = [_words_at_indent(line) for line in textwrap.dedent(code).splitlines() if line.strip()]
+        copied = [_words_at_indent(line) for line in _copied(code, lines) or []] or None
         if copied != wanted:
             broken.append(wanted[0])
             continue
