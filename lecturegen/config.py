@@ -137,7 +137,7 @@ class _Reader:
 
     def fail(self, table: str | None, key: str, problem: str) -> UsageError:
         line = key_line(self.text, table, key)
-        where = say("cli.render.at_line", name=self.path, line=line) if line else str(self.path)
+        where = say("cli.location.at_line", name=self.path, line=line) if line else str(self.path)
         name = f"{table}.{key}" if table else key
         return UsageError(say("errors.config.fix", where=where, name=name, problem=problem, config_name=CONFIG_NAME))
 
@@ -239,8 +239,8 @@ def pick(flag: Any, configured: Any, default: Any) -> Any:
 
 def colab_link(repository: str | None, folder: str, notebook: str) -> str | None:
     """An "Open in Colab" URL when the course names its repository (``[course] repository``, a GitHub
-    ``owner/name`` or URL; the published site sits in its ``site/`` folder on ``main``)."""
+    ``owner/name`` or URL): the notebook where ``lecturegen deploy`` puts it, the ``gh-pages`` branch."""
     match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?/?", repository or "")
     if not match:
         return None
-    return f"https://colab.research.google.com/github/{match.group(1)}/blob/main/site/{folder}/{notebook}"
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/gh-pages/{folder}/{notebook}"

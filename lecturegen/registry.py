@@ -57,7 +57,7 @@ def _failure(origin: str, exc: BaseException, path: Path | None = None) -> Chapt
             if Path(frame.filename) == path:
                 line = frame.lineno
     message = str(exc.msg if isinstance(exc, SyntaxError) else exc).splitlines()[0] if str(exc) else ""
-    where = say("cli.render.at_line", name=origin, line=line) if line else str(origin)
+    where = say("cli.location.at_line", name=origin, line=line) if line else str(origin)
     return ChapterError(say("errors.registry.chapter_module_failed_import", where=where, kind=type(exc).__name__, message=message))
 
 

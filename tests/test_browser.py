@@ -143,8 +143,12 @@ def test_walk_every_slide(visit, published_site, folder):
 def test_speaker_view_opens_with_the_notes(visit, published_site):
     context, _ = visit
     page = context.new_page()
-    page.goto((published_site / "ch4" / "slides.html").as_uri() + "#/1")
+    page.goto((published_site / "ch4" / "slides.html").as_uri())
     page.wait_for_function("window.Reveal && Reveal.isReady()")
+    with_notes = page.evaluate("Reveal.getSlides().findIndex((s, i) => i > 0 && (Reveal.getSlideNotes(s) || '').length > 20)")
+    assert with_notes > 0, "no slide after the title has speaker notes"
+    page.evaluate(f"Reveal.slide({with_notes})")
+    page.wait_for_function("i => Reveal.getIndices().h === i", arg=with_notes)
     notes = page.evaluate("Reveal.getSlideNotes()")
     assert notes and len(notes) > 20
     with context.expect_page() as popup_info:
@@ -158,6 +162,9 @@ def test_speaker_view_opens_with_the_notes(visit, published_site):
     family = popup.evaluate("getComputedStyle(document.querySelector('.speaker-controls-notes .value')).fontFamily")
     assert "NanumGothic" in family, "the speaker view needs the Korean font too"
     popup.wait_for_function(FONT_LOADED)  # the inlined NanumGothic really loaded, not just named
+    receiver = popup.query_selector("#current-slide iframe").content_frame()  # the current-slide preview
+    receiver.wait_for_load_state("load")
+    receiver.wait_for_function("window.Reveal && Reveal.isReady() && document.fonts.status === 'loaded'")
     shot(popup, "ch4-speaker-view")
 
 

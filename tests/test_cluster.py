@@ -7,6 +7,7 @@ subprocess (`python -m lecturegen`), so its workers know nothing of the test pro
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -121,14 +122,20 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_build_completes(cluster, t
     env = slow_chapter(tmp_path / "chapters")
     cache = tmp_path / "cache"
     proc = start_cli("build", "slow", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
-                     "--cache-dir", str(cache), "--quiet", "--executor", "dask", "--scheduler", lc.scheduler_address,
-                     env=env)
+                     "--cache-dir", str(cache), "--executor", "dask", "--scheduler", lc.scheduler_address,
+                     env=env)  # not --quiet: the progress lines say where the run trains
     wait_for_line(proc, "[slow @ ")
     line = next(line for line in proc.lines if line.startswith("[slow @ "))
     victim = "tcp://" + line.split("@ ", 1)[1].split("]", 1)[0]
     os.kill(_worker_pids(client)[victim], signal.SIGKILL)  # mid-task: the run has only just started
     assert proc.wait(timeout=600) == 0, "\n".join(proc.lines)
     proc.pump.join(timeout=10)
+    # the retry is said in one line: Dask's own retry of a task on a lost worker, or our resubmission when
+    # the run's data copy died with the worker
+    retried = [line for line in proc.lines if line in ("warning: [slow] retrying on another worker",
+                                                       "warning: [slow] lost on the cluster; submitting it again")]
+    assert len(retried) == 1, "\n".join(proc.lines)
+    assert not any("dashboard" in line for line in proc.lines)  # this scheduler has none
     report = _report(tmp_path / "out" / "slow")
     assert report["runs"]["slow"]["cache"]["trained_on"]["worker"] != victim
     entries = _cache_entries(cache)
@@ -199,8 +206,8 @@ def test_ctrl_c_cancels_the_submitted_tasks(cluster, tmp_path):
     env = slow_chapter(tmp_path / "chapters")
     out = tmp_path / "out"
     proc = start_cli("build", "slow", "--profile", "quick", "--data", "sample", "--out", str(out), "--seeds", "3",
-                     "--cache-dir", str(tmp_path / "cache"), "--quiet", "--executor", "dask",
-                     "--scheduler", lc.scheduler_address, env=env)
+                     "--cache-dir", str(tmp_path / "cache"), "--executor", "dask",
+                     "--scheduler", lc.scheduler_address, env=env)  # not --quiet: progress says when it trains
     wait_for_line(proc, "[slow @ ")
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=120) == 130, "\n".join(proc.lines)
@@ -213,3 +220,15 @@ def test_ctrl_c_cancels_the_submitted_tasks(cluster, tmp_path):
         time.sleep(0.5)
     assert not busy()  # nothing of the build is queued or still training on the cluster
     assert not out.joinpath("slow").exists() and not list(out.glob(".slow.tmp-*"))
+
+
+@pytest.mark.slow
+def test_a_local_cluster_prints_its_dashboard_on_localhost(tmp_path):
+    """`--executor dask` without a scheduler starts a LocalCluster whose dashboard (bokeh, in the
+    [cluster] extra) listens on 127.0.0.1 only; the build says where."""
+    pytest.importorskip("bokeh")
+    env = slow_chapter(tmp_path / "chapters", chapter_id="fast")
+    result = run_cli("build", "fast", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+                     "--cache-dir", str(tmp_path / "cache"), "--executor", "dask", "--workers", "1", env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"^dask: dashboard at http://127\.0\.0\.1:\d+/status$", result.stderr, re.MULTILINE), result.stderr[-3000:]

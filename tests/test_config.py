@@ -98,7 +98,7 @@ def test_site_index_links_each_notebook_to_colab_when_the_course_names_its_repos
     assert "colab.research.google.com" not in render_index([chapter], tmp_path, "t", course=course_config().course)
     (tmp_path / "lecturegen.toml").write_text('[course]\nrepository = "https://github.com/acme/ai-course"\n')
     html = render_index([chapter], tmp_path, "t", course=course_config().course)
-    assert "https://colab.research.google.com/github/acme/ai-course/blob/main/site/ch4/ch4.ipynb" in html
+    assert "https://colab.research.google.com/github/acme/ai-course/blob/gh-pages/ch4/ch4.ipynb" in html
 
 
 def test_version_and_bare_command(capsys):

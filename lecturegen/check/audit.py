@@ -128,6 +128,28 @@ def _needs_data_message(rec: dict[str, Any]) -> dict[str, Any]:
         cache=keras_datasets() or "~/.keras/datasets")}
 
 
+OUTPUT_NOTE = 1 << 20  # a job that printed more than this gets a note saying it was cut
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _output_note(report: dict[str, Any]) -> str | None:
+    """The truncation note for a job whose snippets printed a lot (the supervisor kept only a tail)."""
+    output = report.get("output") or {}
+    sizes = {k: output.get(k) for k in ("stdout", "stderr") if isinstance(output.get(k), int)}
+    big = {k: v for k, v in sizes.items() if v > OUTPUT_NOTE}
+    if not big:
+        return None
+    stream, size = max(big.items(), key=lambda kv: kv[1])
+    return say("cli.check_audit.output_cut", size=_size(size), stream=stream, kept=_size(4000))
+
+
 def _results(group: list[Snippet], report: dict[str, Any], timeout: float,
              memory_mb: int) -> list[CheckResult]:
     """Verdicts for one job from the worker's report (records are verified and cleaned there)."""
@@ -141,6 +163,9 @@ def _results(group: list[Snippet], report: dict[str, Any], timeout: float,
         for s in group[len(trusted) + 1:]:
             results.append(_classify(s, {"verdict": verdict,
                                          "message": f"not run: stopped in {stuck.snippet_id}"}))
+    note = _output_note(report)
+    if note and results:
+        results[-1].hints.append(note)
     return results
 
 

@@ -1,8 +1,8 @@
 """lecturegen's side of the check worker (``worker.py``): start it, send jobs, collect reports.
 
 The worker runs with a scrubbed environment (``sandbox.scrubbed_env``) in a temporary folder
-that also holds one ``job-N/`` folder per job: ``work/`` (the snippet's cwd, HOME and TMPDIR)
-and the files its stdout and stderr go to.  Everything is removed when the check ends.
+that also holds one ``job-N/`` folder per job: ``work/`` (the snippet's cwd, HOME and TMPDIR; in a
+mount namespace a tmpfs of ``sandbox.WORK_DISK_MB``).  The snippet's output never reaches the disk.  Everything is removed when the check ends.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ PRELOAD_ROOTS = {"numpy", "tensorflow", "keras", "matplotlib", "pandas", "scipy"
 HEAVY_ROOTS = {"tensorflow", "keras"}  # seconds to import: their jobs get a worker of their own
 READY_TIMEOUT = 600.0  # importing TensorFlow on a loaded machine
 REPORT_GRACE = 30.0  # on top of the job's own deadline, which the worker enforces
-ISOLATION_STEPS = ("pid", "net", "files", "caps")  # confinement steps; cli.check_client.isolation_<step> says what it means
+ISOLATION_STEPS = ("pid", "net", "files", "caps", "landlock", "sockets")  # confinement steps; cli.check_client.isolation_<step> says what it means
 
 
 def preload_modules(codes: Iterable[str]) -> list[str]:
@@ -131,8 +131,7 @@ class Worker:
         assert self.root is not None
         folder = self.root / f"job-{job_id}"
         (folder / "work").mkdir(parents=True)
-        request = {"id": job_id, "job": job, "work": str(folder / "work"), "out": str(folder / "stdout"),
-                   "err": str(folder / "stderr"), "memory_mb": memory_mb, "deadline": deadline,
+        request = {"id": job_id, "job": job, "work": str(folder / "work"), "memory_mb": memory_mb, "deadline": deadline,
                    "datasets": keras_datasets()}
         future: Future[dict[str, Any]] = Future()
         with self.lock:

@@ -7,11 +7,18 @@ What it does, each step best effort (``Isolation`` records what held and why not
   process becomes PID 1 of a new PID namespace, so when it ends the kernel kills everything it
   started (``setsid`` or not), and it cannot see or signal processes outside.  Without one, the
   supervisor is a child subreaper and kills every descendant itself (``reap_descendants``).
-* ``confine`` (in the snippet process): a network namespace with no interface up; a mount
-  namespace where every mount is read-only except the job's work folder (its cwd, HOME and
-  TMPDIR), with its own ``/proc`` and ``/dev/shm``; all capabilities dropped; an address-space
-  limit; an environment holding only what Python and TensorFlow need; every inherited file
-  descriptor closed except the ones given.
+* ``confine`` (in the snippet process): a network namespace with no interface up (abstract Unix
+  sockets are per network namespace) and an IPC namespace (System V and POSIX message queues); a
+  mount namespace where every mount is read-only except the job's work folder (its cwd, HOME and
+  TMPDIR: a size-capped tmpfs), with its own ``/proc`` and ``/dev/shm``; all capabilities dropped;
+  a seccomp filter that refuses sockets other than IP and netlink (so no Unix-domain socket, the
+  one local IPC a namespace leaves reachable by path) and io_uring (which could open them
+  without the socket system call); an address-space limit, a file-size limit; an environment
+  holding only what Python and TensorFlow need; every inherited file descriptor closed except the
+  ones given.  Landlock then allows writes (named pipes and devices included, which a read-only
+  mount does not stop) only beneath the work folder, and on kernels that have it no TCP, no
+  abstract sockets and no signals outside.  Landlock and the seccomp filter need no privilege and
+  hold without namespaces too.
 
 This is protection against accidents (a lecture snippet that writes to ``~``, downloads a data set,
 reads ``$AWS_SECRET_ACCESS_KEY`` or leaves a process running), not a sandbox against a determined
@@ -28,6 +35,8 @@ import signal
 from dataclasses import dataclass, field
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWIPC = 0x08000000
+WORK_DISK_MB = 512  # the job's folder: a tmpfs of this size (and the largest file it may write)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
 MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 0x1, 0x8000, -100
 SYS_MOUNT_SETATTR = {"x86_64": 442, "aarch64": 442}
@@ -159,8 +168,8 @@ def _read_only_filesystem(work: str, own_proc: bool) -> None:
     _call("unshare", ctypes.c_int(CLONE_NEWNS))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount_setattr("/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0)
-    _mount(work, work, None, MS_BIND)
-    _mount_setattr(work, 0, 0, MOUNT_ATTR_RDONLY)
+    # the job's folder: its own tmpfs, so one job cannot fill the disk (or the machine's /tmp)
+    _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV, f"size={WORK_DISK_MB}m,nr_inodes=65536,mode=0700")
     if os.path.isdir("/dev/shm"):  # multiprocessing's semaphores live here
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
     if own_proc:  # a /proc that shows only the snippet's own PID namespace
@@ -182,6 +191,119 @@ def _drop_capabilities() -> None:
 
     _call("capset", ctypes.byref(Header(0x20080522, 0)), ctypes.byref((Data * 2)()))
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+# seccomp: a classic BPF program over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
+BPF_LD_W_ABS, BPF_JEQ_K, BPF_JGE_K, BPF_RET_K = 0x20, 0x15, 0x35, 0x06
+AF_INET, AF_INET6, AF_NETLINK = 2, 10, 16
+# machine -> (AUDIT_ARCH_*, __NR_socket, __NR_io_uring_setup)
+SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 425), "aarch64": (0xC00000B7, 198, 425)}
+X32_SYSCALL_BIT = 0x40000000
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
+    """The filter: socket() only for IP and netlink (EACCES otherwise: no Unix-domain, packet, vsock...
+    sockets), no io_uring (EPERM), and no system calls of another ABI (x32, 32-bit: EPERM)."""
+    arch, nr_socket, nr_io_uring = SECCOMP_ARCH[machine]
+    deny, refuse, allow = (SECCOMP_RET_ERRNO | errno.EPERM, SECCOMP_RET_ERRNO | errno.EACCES, SECCOMP_RET_ALLOW)
+    return [
+        (BPF_LD_W_ABS, 0, 0, 4),                 # 0: arch
+        (BPF_JEQ_K, 1, 0, arch),                 # 1: native ABI -> 3
+        (BPF_RET_K, 0, 0, deny),                 # 2
+        (BPF_LD_W_ABS, 0, 0, 0),                 # 3: syscall number
+        (BPF_JGE_K, 8, 0, X32_SYSCALL_BIT),      # 4: x32 -> 13
+        (BPF_JEQ_K, 7, 0, nr_io_uring),          # 5: io_uring_setup -> 13
+        (BPF_JEQ_K, 0, 5, nr_socket),            # 6: socket? else -> 12
+        (BPF_LD_W_ABS, 0, 0, 16),                # 7: args[0], the address family (low word)
+        (BPF_JEQ_K, 3, 0, AF_INET),              # 8 -> 12
+        (BPF_JEQ_K, 2, 0, AF_INET6),             # 9 -> 12
+        (BPF_JEQ_K, 1, 0, AF_NETLINK),           # 10 -> 12
+        (BPF_RET_K, 0, 0, refuse),               # 11
+        (BPF_RET_K, 0, 0, allow),                # 12
+        (BPF_RET_K, 0, 0, deny),                 # 13
+    ]
+
+
+def _seccomp() -> None:
+    machine = os.uname().machine
+    if machine not in SECCOMP_ARCH:
+        raise OSError(errno.ENOSYS, f"seccomp: no filter for {machine}")
+    prog = seccomp_program(machine)
+    filters = (_SockFilter * len(prog))(*(_SockFilter(*ins) for ins in prog))
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    fprog = _SockFprog(len(prog), filters)
+    _call("prctl", ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog),
+          ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+# Landlock (unprivileged; what it handles grows with the kernel's ABI version, see docs/upgrading.md)
+SYS_LANDLOCK = (444, 445, 446)  # create_ruleset, add_rule, restrict_self: the same on x86_64 and aarch64
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_TRUNCATE = 1 << 0, 1 << 1, 1 << 2, 1 << 14
+LL_WRITES_V1 = sum(1 << b for b in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # write, remove, make *
+LL_REFER = 1 << 13
+LL_NET_TCP = 1 | 2  # bind, connect
+LL_SCOPE = 1 | 2  # abstract Unix sockets and signals of processes outside the domain
+LL_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/random")
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0: none or turned off)."""
+    version = _libc.syscall(ctypes.c_long(SYS_LANDLOCK[0]), None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return max(version, 0)
+
+
+def _landlock(work: str, shm: bool) -> None:
+    """Writes only beneath ``work`` (and ``/dev/shm`` when it is ours), covering what a read-only mount
+    does not (named pipes, devices); with ABI 4+ no TCP, with ABI 6+ no abstract sockets and no signals
+    outside (both matter where namespaces are missing)."""
+    abi = landlock_abi()
+    if abi < 1:
+        raise OSError(errno.EOPNOTSUPP, "Landlock is not available in this kernel")
+    fs = LL_WRITES_V1 | (LL_REFER if abi >= 2 else 0) | (LL_TRUNCATE if abi >= 3 else 0)
+    attr = (ctypes.c_uint64 * 3)(fs, LL_NET_TCP if abi >= 4 else 0, LL_SCOPE if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = _libc.syscall(ctypes.c_long(SYS_LANDLOCK[0]), ctypes.byref(attr), ctypes.c_size_t(size),
+                            ctypes.c_uint32(0))
+    if ruleset < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"landlock_create_ruleset: {os.strerror(err)}")
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    try:
+        file_rights = fs & (LL_WRITE_FILE | LL_TRUNCATE)
+        places = [(work, fs)] + ([("/dev/shm", fs)] if shm else []) + [(d, file_rights) for d in LL_DEVICES]
+        for path, rights in places:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                rule = PathBeneath(rights, fd)
+                if _libc.syscall(ctypes.c_long(SYS_LANDLOCK[1]), ctypes.c_int(ruleset), ctypes.c_int(1),
+                                 ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                    err = ctypes.get_errno()
+                    raise OSError(err, f"landlock_add_rule {path}: {os.strerror(err)}")
+            finally:
+                os.close(fd)
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if _libc.syscall(ctypes.c_long(SYS_LANDLOCK[2]), ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"landlock_restrict_self: {os.strerror(err)}")
+    finally:
+        os.close(ruleset)
 
 
 def _step(iso: Isolation, name: str, fn, *args: object) -> None:  # type: ignore[no-untyped-def]
@@ -218,7 +340,7 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
     """Confine the current (snippet) process; call after fork, before running untrusted code."""
     os.setsid()
     if namespaces:
-        _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET))
+        _step(iso, "net", _call, "unshare", ctypes.c_int(CLONE_NEWNET | CLONE_NEWIPC))
         _step(iso, "files", _read_only_filesystem, work, iso.held("pid"))
     else:
         iso.steps.update(net=OFF, files=OFF, caps=OFF)
@@ -233,6 +355,11 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
     limit = memory_mb << 20 if hard == resource.RLIM_INFINITY else min(memory_mb << 20, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    fsize = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    cap = WORK_DISK_MB << 20 if fsize == resource.RLIM_INFINITY else min(WORK_DISK_MB << 20, fsize)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cap, fsize))  # a write past it fails with EFBIG
+    _step(iso, "landlock", _landlock, work, iso.held("files"))
+    _step(iso, "sockets", _seccomp)  # last: nothing above may need a refused call
     os.environ.clear()
     os.environ.update(env, HOME=work, TMPDIR=work, PWD=work)
     os.chdir(work)

@@ -15,10 +15,14 @@ Three levels of processes, all trusted code until the last step:
 Lines on stdin/stdout, one JSON object each::
 
     in  {"preload": [module, ...], "namespaces": bool}   out {"ready": true, "preloaded": [module, ...]}
-    in  {"id": int, "job": {...}, "work": dir, "out": file, "err": file,
-         "memory_mb": int, "deadline": seconds, "datasets": dir|null}
+    in  {"id": int, "job": {...}, "work": dir, "memory_mb": int, "deadline": seconds, "datasets": dir|null}
     out {"id": int, "cells": [record, ...], "done": bool, "forged": bool, "timed_out": bool,
-         "status": int|null, "isolation": {step: true|reason}, "stderr": str}
+         "status": int|null, "isolation": {step: true|reason}, "stderr": str,
+         "output": {"stdout": bytes written, "stderr": bytes written}}
+
+The snippet's stdout and stderr are pipes the supervisor reads as they come: stdout is counted
+and dropped, stderr is counted and only its last ``STDERR_TAIL`` bytes kept, so however much a
+snippet prints, nothing of it reaches the disk and memory stays bounded.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from types import ModuleType
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MAX_STREAM = 8 << 20  # bytes a snippet process may send before it is cut off
+# One verdict message may be this long; an honest record is at most ~1 MiB (runner.MAX_MESSAGE
+# characters, JSON-escaped, for the message and each of runner.MAX_WARNINGS warnings).
+MAX_LINE = 4 << 20
 STDERR_TAIL = 4000
 NAMESPACES = True  # from the hello message: False runs without namespaces (the fallback path)
 
@@ -62,24 +68,27 @@ def _status(status: int) -> int:
 class Stream:
     """The supervisor's view of the verdict pipe: verified records, in order."""
 
-    def __init__(self, key: bytes) -> None:
-        self.key, self.buf, self.seq, self.size = key, b"", 0, 0
+    def __init__(self, key: bytes, cells: int) -> None:
+        self.key, self.buf, self.seq = key, b"", 0
+        self.max_seq = cells + 1  # isolation, one record per cell, done
         self.cells: list[dict[str, Any]] = []
         self.isolation: dict[str, Any] = {}
         self.done = self.forged = False
 
     def feed(self, data: bytes) -> None:
-        self.size += len(data)
         if self.forged or self.done:
-            return
-        if self.size > MAX_STREAM:
-            self.forged = True
             return
         self.buf += data
         while b"\n" in self.buf and not (self.forged or self.done):
             line, self.buf = self.buf.split(b"\n", 1)
+            if len(line) > MAX_LINE or self.seq > self.max_seq:
+                self.forged = True
+                return
             self._message(runner.verify(self.key, self.seq, line))
             self.seq += 1
+        if len(self.buf) > MAX_LINE:  # a line longer than any honest record: memory stays bounded
+            self.forged = True
+            self.buf = b""
 
     def _message(self, body: dict[str, Any] | None) -> None:
         if body is None:
@@ -92,6 +101,28 @@ class Stream:
             self.cells.append(record)
         else:
             self.forged = True
+
+
+class Output:
+    """One of the snippet's output pipes: bytes counted, only the last ``keep`` bytes kept."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep, self.size, self.tail = keep, 0, b""
+
+    def feed(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.keep:
+            self.tail = (self.tail + data)[-self.keep:]
+
+
+def _drain(fd: int, sink: Any) -> bool:
+    """Read what ``fd`` has now into ``sink``; False at end of file."""
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        return True
+    sink.feed(data)
+    return bool(data)
 
 
 def _snippet_process(req: dict[str, Any], iso: Any, key: bytes, fds: tuple[int, int, int]) -> None:
@@ -111,9 +142,11 @@ def _snippet_process(req: dict[str, Any], iso: Any, key: bytes, fds: tuple[int, 
     os._exit(70)
 
 
-def _watch(stream: Stream, r: int, pid: int, deadline: float) -> tuple[int, bool]:
-    """Read the pipe until S exits (killing it at ``deadline`` or when it forges); its status."""
+def _watch(sinks: dict[int, Any], pid: int, deadline: float) -> tuple[int, bool]:
+    """Read the pipes until S exits (killing it at ``deadline`` or when it forges); its status."""
     timed_out = killed = False
+    stream = next(s for s in sinks.values() if isinstance(s, Stream))
+    open_fds = set(sinks)
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -121,8 +154,12 @@ def _watch(stream: Stream, r: int, pid: int, deadline: float) -> tuple[int, bool
         if not killed and (stream.forged or time.monotonic() > deadline):
             timed_out, killed = not stream.forged, True
             os.kill(pid, signal.SIGKILL)  # PID 1 of its namespace: takes every process in it along
-        if select.select([r], [], [], 0.05)[0]:
-            stream.feed(os.read(r, 65536))
+        if not open_fds:
+            time.sleep(0.05)  # every pipe closed (the snippet closed its own ends): wait for its exit
+            continue
+        for fd in select.select(list(open_fds), [], [], 0.05)[0]:
+            if not _drain(fd, sinks[fd]):
+                open_fds.discard(fd)
 
 
 def _abandon(pid: int) -> None:
@@ -138,30 +175,30 @@ def supervise(req: dict[str, Any], report_fd: int) -> None:
     iso = sandbox.Isolation()
     key = os.urandom(32)
     r, w = os.pipe()
-    out = os.open(req["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    err = os.open(req["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    out_r, out = os.pipe()
+    err_r, err = os.pipe()
     sandbox.new_pid_namespace(iso, NAMESPACES)
     pid = os.fork()
     if pid == 0:
-        os.close(r)
+        for fd in (r, out_r, err_r):
+            os.close(fd)
         _snippet_process(req, iso, key, (w, out, err))
     for fd in (w, out, err):
         os.close(fd)
     signal.signal(signal.SIGTERM, lambda *_: _abandon(pid))
-    stream = Stream(key)
-    status, timed_out = _watch(stream, r, pid, time.monotonic() + float(req["deadline"]))
-    sandbox.reap_descendants()  # no one holds the pipe's write end any more
-    os.set_blocking(r, False)
-    try:
-        while chunk := os.read(r, 65536):
-            stream.feed(chunk)
-    except BlockingIOError:
-        pass
-    with open(req["err"], "rb") as fh:
-        fh.seek(max(0, os.fstat(fh.fileno()).st_size - STDERR_TAIL))
-        tail = fh.read().decode("utf-8", errors="replace")
+    stream, stdout, stderr = Stream(key, len(req["job"]["cells"])), Output(0), Output(STDERR_TAIL)
+    sinks: dict[int, Any] = {r: stream, out_r: stdout, err_r: stderr}
+    for fd in sinks:
+        os.set_blocking(fd, False)
+    status, timed_out = _watch(sinks, pid, time.monotonic() + float(req["deadline"]))
+    sandbox.reap_descendants()  # no one holds the pipes' write ends any more
+    for fd, sink in sinks.items():
+        while _drain(fd, sink) and select.select([fd], [], [], 0)[0]:
+            pass
     report = {"cells": stream.cells, "done": stream.done, "forged": stream.forged, "timed_out": timed_out,
-              "status": _status(status), "isolation": {**iso.steps, **stream.isolation}, "stderr": tail}
+              "status": _status(status), "isolation": {**iso.steps, **stream.isolation},
+              "stderr": stderr.tail.decode("utf-8", errors="replace"),
+              "output": {"stdout": stdout.size, "stderr": stderr.size}}
     runner._send(report_fd, json.dumps(report).encode())
 
 

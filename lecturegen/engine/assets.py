@@ -13,6 +13,7 @@ from typing import Sequence
 
 from lecturegen.errors import LecturegenError
 from lecturegen.registry import package_templates_dir
+from lecturegen.safefs import copy_regular, entries
 from lecturegen.messages import say
 
 REVEAL_FILES = ("reveal.css", "reset.css", "reveal.js", "plugin/notes.js", "plugin/search.js", "plugin/zoom.js")
@@ -38,6 +39,22 @@ def korean_font() -> Path:
     return Path(koreanize_matplotlib.__file__).parent / "fonts" / FONT_FILE
 
 
+def template_assets(root: Path) -> list[tuple[Path, Path]]:
+    """(name in ``assets/``, real file) for a templates folder's ``assets/``: a symbolic link is followed
+    only to a regular file inside that same ``assets/`` folder; one leading out of it, or a special
+    file, is a one-line error naming it (the rule for chapter images and content files too)."""
+    if not root.is_dir():
+        return []
+    real_root = root.resolve()
+    found = []
+    for rel, mode in entries(root):
+        real = (root / rel).resolve()
+        if not real.is_relative_to(real_root) or not real.is_file():
+            raise LecturegenError(say("errors.assets.link_out_of_tree", path=root / rel, target=real))
+        found.append((rel, real))
+    return found
+
+
 def copy_assets(target: Path, highlight_css: str, font_css: str, overrides: Sequence[Path] = ()) -> None:
     """Fill ``target`` (an ``assets/`` folder) with everything the pages reference.
 
@@ -53,10 +70,10 @@ def copy_assets(target: Path, highlight_css: str, font_css: str, overrides: Sequ
     for path in [*own.glob("*.css"), *own.glob("*.js")]:
         shutil.copyfile(path, target / path.name)
     for folder in reversed(overrides):
-        for path in sorted((folder / "assets").rglob("*")):
-            if path.is_file():
-                dest = target / path.relative_to(folder / "assets")
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
+        for rel, source in template_assets(folder / "assets"):
+            dest = target / rel
+            if dest.is_symlink() or dest.exists():
+                dest.unlink()  # lecturegen's own file of that name: the course's wins
+            copy_regular(source.parent, Path(source.name), dest)
     (target / "highlight.css").write_text(highlight_css, encoding="utf-8")
     (target / "fonts.css").write_text(font_css, encoding="utf-8")

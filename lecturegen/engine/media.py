@@ -58,7 +58,7 @@ def _line_of(content: Path, reference: str) -> int | None:
 
 def _fail(content: Path, reference: str, problem: str) -> ChapterError:
     line = _line_of(content, reference)
-    where = f"{say('cli.render.at_line', name=content.name, line=line) if line else content.name} ({content.parent.name})"
+    where = f"{say('cli.location.at_line', name=content.name, line=line) if line else content.name} ({content.parent.name})"
     return ChapterError(f"{where}: {problem}")
 
 

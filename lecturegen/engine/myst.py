@@ -149,7 +149,7 @@ class Document:
         if self.source is None:
             return say("cli.myst.the_content")
         line = _line_of(self.source, needle) if needle else None
-        return say("cli.render.at_line", name=self.source.name, line=line) if line else self.source.name
+        return say("cli.location.at_line", name=self.source.name, line=line) if line else self.source.name
 
     def notice(self, message: str, needle: str) -> None:
         """A warning (a catalog line) about the text ``needle``, with the file and line."""

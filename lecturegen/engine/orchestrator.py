@@ -45,7 +45,6 @@ from lecturegen.engine.fonts import font_css
 from lecturegen.engine.media import copy_local_files, local_files
 from lecturegen.engine.notebook import build_notebook
 from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
-from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.render import document, pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.engine.runs import train_chapters
@@ -119,7 +118,8 @@ class Build:
     started: float = field(default_factory=time.perf_counter)
     targets: list[Target] = field(default_factory=list)  # validate
     profile: Profile | None = None  # validate
-    dataset: data.Dataset | None = None  # data
+    dataset: data.Dataset | None = None  # data: the MNIST family's, read only when a chapter trains on it
+    datasets: dict[str, data.Dataset] = field(default_factory=dict)  # data: by source identity, each read once
     store: CacheStore | None = None  # data
     folders: ExitStack = field(default_factory=ExitStack)  # stage: every target's lock and staging folder
     results: dict[str, tuple[dict[str, RunResult], dict[str, RunStatus]]] = field(default_factory=dict)  # train
@@ -136,7 +136,7 @@ class Build:
 def validate(build: Build) -> None:
     """Every target checked, and the cache folder usable, before anything is read or trained."""
     if not build.chapter_ids:
-        raise UsageError(say("errors.course.no_chapter_build_give"))
+        raise UsageError(say("errors.build.no_chapter_build_give"))
     for chapter_id in dict.fromkeys(build.chapter_ids):
         for lang in dict.fromkeys(build.langs):
             opts = replace(build.opts, chapter=chapter_id, lang=lang)
@@ -146,7 +146,7 @@ def validate(build: Build) -> None:
             opts = replace(opts, lang=lang)  # None: the chapter's first language
             build.targets.append(Target(opts, chapter, output_dir(opts.out, chapter.id, lang)))
     if not build.targets:
-        raise UsageError(say("errors.course.no_course_language", languages=", ".join(map(str, build.langs))))
+        raise UsageError(say("errors.build.no_course_language", languages=", ".join(map(str, build.langs))))
     check_options(build.opts.executor_options())
     build.profile = PROFILES[build.opts.profile]
 
@@ -157,7 +157,7 @@ def _written_in(opts: BuildOptions, reporter: Reporter) -> bool:
     written = [lang for lang in chapter.languages if (chapter.content_dir / f"{lang}.md").is_file()]
     if opts.lang is None or opts.lang in written:
         return True
-    reporter.warn(say("cli.course.not_written_in", id=chapter.id, lang=opts.lang, languages=", ".join(written)))
+    reporter.warn(say("cli.build.not_written_in", id=chapter.id, lang=opts.lang, languages=", ".join(written)))
     return False
 
 
@@ -165,22 +165,22 @@ def _checked(opts: BuildOptions) -> tuple[Chapter, str]:
     if opts.lang is not None:
         messages.catalog(opts.lang)  # a language lecturegen has no words for is refused before anything runs
     if not 1 <= opts.seeds <= MAX_SEEDS:
-        raise UsageError(say("errors.pipeline.seeds_give_1_each", seeds=opts.seeds, max_seeds=MAX_SEEDS))
+        raise UsageError(say("errors.build.seeds_give_1_each", seeds=opts.seeds, max_seeds=MAX_SEEDS))
     if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
-        raise UsageError(say("errors.pipeline.seed_with_seeds_runs", seed=opts.seed, seeds=opts.seeds, max_seed=MAX_SEED))
+        raise UsageError(say("errors.build.seed_with_seeds_runs", seed=opts.seed, seeds=opts.seeds, max_seed=MAX_SEED))
     if opts.profile not in PROFILES:
-        raise UsageError(say("errors.pipeline.unknown_profile_use_one", profile=opts.profile, profiles=', '.join(PROFILES)))
+        raise UsageError(say("errors.build.unknown_profile_use_one", profile=opts.profile, profiles=', '.join(PROFILES)))
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
     if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
-        raise UsageError(say("errors.pipeline.jobs_give_1_number", jobs=opts.jobs, max_jobs=MAX_JOBS))
+        raise UsageError(say("errors.build.jobs_give_1_number", jobs=opts.jobs, max_jobs=MAX_JOBS))
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     lang = opts.lang or chapter.languages[0]
     if lang not in chapter.languages:
-        raise UsageError(say("errors.pipeline.chapter_written_in_not", id=chapter.id, languages=', '.join(chapter.languages), lang=lang))
+        raise UsageError(say("errors.build.chapter_written_in_not", id=chapter.id, languages=', '.join(chapter.languages), lang=lang))
     messages.catalog(lang)
     content = chapter.content_dir / f"{lang}.md"
     if not content.is_file():
-        raise UsageError(say("errors.pipeline.chapter_has_no_content", id=chapter.id, lang=lang, name=content.name))
+        raise UsageError(say("errors.build.chapter_has_no_content", id=chapter.id, lang=lang, name=content.name))
     return chapter, lang
 
 
@@ -189,21 +189,27 @@ def resolve_data(build: Build) -> None:
 
     This is the one place a chapter's data description plugs in: each target gets the dataset of
     its chapter (:func:`chapter_data`), and the stages after this one read ``target.dataset`` only."""
-    build.dataset = data.resolve(build.opts.data)
     for target in build.targets:
         target.dataset = chapter_data(build, target.chapter)
     build.store = CacheStore(cache_folder(build.opts.cache_dir))
 
 
 def chapter_data(build: Build, chapter: Chapter) -> data.Dataset:
-    """The data a chapter trains on: today every chapter takes the build's ``--data`` (the MNIST
-    family); a chapter that declares its own data source is resolved here."""
-    return build.dataset
+    """The data a chapter trains on: its own data source (``chapter(data=...)``), or the MNIST family
+    chosen by ``--data``. Chapters on the same source share one dataset, read once."""
+    source = data.source_for(chapter)
+    key = source.identity()
+    if key not in build.datasets:
+        build.datasets[key] = source.dataset(build.opts.data)
+        if source is data.MNIST:
+            build.dataset = build.datasets[key]
+    return build.datasets[key]
 
 
-def data_id(dataset: data.Dataset) -> str:
-    """What a claim's ``data=`` names this data set by (``"mnist"``, ``"fashion_mnist"``)."""
-    return keras_loader(dataset.fingerprint.name)
+def data_id(dataset: data.Dataset) -> str | None:
+    """What a claim's ``data=`` names this data set by (``"mnist"``, ``"fashion_mnist"``: the Keras
+    module holding the same images, told by their labels' bytes); None for a table."""
+    return dataset.fingerprint.loader or None
 
 
 def cache_folder(cache_dir: Path | None) -> Path:
@@ -214,7 +220,7 @@ def cache_folder(cache_dir: Path | None) -> Path:
         tempfile.TemporaryFile(dir=cache_dir).close()
     except OSError as exc:
         raise LecturegenError(
-            say("errors.pipeline.cannot_use_cache_folder", cache_dir=cache_dir, problem=exc.strerror or exc)
+            say("errors.build.cannot_use_cache_folder", cache_dir=cache_dir, problem=exc.strerror or exc)
         ) from None
     return cache_dir
 
@@ -229,15 +235,19 @@ def stage(build: Build) -> None:
 
 def train(build: Build) -> None:
     """Every run of every chapter: from the cache when its key matches, else trained by one executor."""
-    fp = build.dataset.fingerprint
-    if fp.is_sample:
-        build.reporter.warn(say("cli.course.using_every_number_in", name=fp.name))
-    build.reporter.info(say("cli.course.data", name=fp.name, sizes=data_sizes(fp, build.profile)))
+    for dataset in build.datasets.values():
+        fp = dataset.fingerprint
+        if fp.is_sample:
+            build.reporter.warn(say("cli.build.using_every_number_in", name=fp.name))
+        build.reporter.info(say("cli.build.data", name=fp.name, sizes=data_sizes(fp, build.profile)))
     opts = build.opts
     with tensorflow_log(build.store.root, show=terminal.state.verbose):
-        build.results = train_chapters(build.chapters, build.dataset, build.profile, seed_list(opts.seed, opts.seeds),
-                                       ResultCache(build.store), opts.force, build.reporter,
-                                       build.executor or (lambda: make_executor(opts.executor_options(), build.reporter)))
+        for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
+            chapters = [c for c in build.chapters if data.source_for(c).identity() == key]
+            build.results.update(train_chapters(
+                chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
+                opts.force, build.reporter,
+                build.executor or (lambda: make_executor(opts.executor_options(), build.reporter))))
     for target in build.targets:
         target.runs, target.status = build.results[target.chapter.id]
 
@@ -247,12 +257,14 @@ def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
     def every(used: int | None, size: int) -> bool:
         return used is None or used >= size
 
-    train_size = (say("cli.course.train_all", size=fp.train_size) if every(profile.max_train, fp.train_size)
-                  else say("cli.course.train_some", used=profile.max_train, size=fp.train_size))
-    test = (say("cli.course.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
-            else say("cli.course.test_some", used=profile.max_test, size=fp.test_size))
-    epochs = say("cli.course.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
-    return say("cli.course.sizes", train=train_size, test=test, epochs=epochs, profile=profile.name)
+    train_size = (say("cli.build.train_all", size=fp.train_size) if every(profile.max_train, fp.train_size)
+                  else say("cli.build.train_some", used=profile.max_train, size=fp.train_size))
+    test = (say("cli.build.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
+            else say("cli.build.test_some", used=profile.max_test, size=fp.test_size))
+    epochs = say("cli.build.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
+    if fp.features:  # a table: rows, not images
+        return say("cli.build.sizes_rows", train=train_size, test=test, epochs=epochs, profile=profile.name)
+    return say("cli.build.sizes", train=train_size, test=test, epochs=epochs, profile=profile.name)
 
 
 # ---------------------------------------------------------------- per target
@@ -267,7 +279,7 @@ def claims(build: Build, target: Target) -> None:
             build.reporter.warn(result.failure_message())
     failing = [c.id for c in target.claims if c.failed]
     if target.opts.strict and failing:
-        raise ClaimError(say("errors.pipeline.claim_do_not_hold", n_failing=len(failing), id=target.chapter.id,
+        raise ClaimError(say("errors.build.claim_do_not_hold", n_failing=len(failing), id=target.chapter.id,
                              failing=', '.join(failing), final=target.final))
 
 

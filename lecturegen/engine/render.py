@@ -13,6 +13,7 @@ from typing import Sequence
 
 import re
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
 from markupsafe import Markup
@@ -47,13 +48,22 @@ def fence_options(attrs: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in attrs.split() if "=" in part)
 
 
-def _lines(spec: str) -> list[int]:
-    """``3,5-7`` -> [3, 5, 6, 7]."""
+LINE_RANGE = re.compile(r"(\d{1,9})(?:-(\d{1,9}))?")
+
+
+def _lines(spec: str, count: int, option: str = "hl") -> list[int]:
+    """``3,5-7`` -> [3, 5, 6, 7], only lines 1..``count`` (the code's own; a range past its end is cut
+    there, so no number an author types builds a list longer than the code).  A part that is not a
+    line or a range of lines (``-``, ``7-5``, ``x``, an empty ``hl=``) is a one-line error."""
     out: list[int] = []
-    for part in filter(None, spec.split(",")):
-        first, _, last = part.partition("-")
-        out += range(int(first), int(last or first) + 1)
-    return out
+    for part in spec.split(","):
+        m = LINE_RANGE.fullmatch(part)
+        first, last = (int(m.group(1)), int(m.group(2) or m.group(1))) if m else (0, -1)
+        if not m or first < 1 or last < first:
+            raise ChapterError(say("errors.render.bad_line_range", option=option, spec=spec[:40], part=part[:20],
+                                   count=count))
+        out += range(first, min(last, count) + 1)
+    return list(dict.fromkeys(out))
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,10 +80,13 @@ def _highlight(code: str, lang: str, attrs: str) -> str:
     lines the slides step through, one per click (``data-steps``, read by the deck's script)."""
     lexer = _lexer(lang or "text")
     options = fence_options(attrs)
-    hl = _lines(options.get("hl", "")) if re.fullmatch(r"[\d,-]*", options.get("hl", "")) else []
+    count = code.count("\n") + 1
+    hl = _lines(options["hl"], count) if "hl" in options else []
     html = highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight", hl_lines=hl))
     steps = options.get("steps", "")
-    if steps and re.fullmatch(r"[\d,|-]+", steps):
+    if "steps" in options:  # each click's lines, bounded like hl= (the deck's script expands them)
+        groups = [_lines(group, count, "steps") for group in steps.split("|")]
+        steps = "|".join(",".join(map(str, g)) for g in groups)
         html = html.replace('<div class="highlight">', f'<div class="highlight" data-steps="{steps}">', 1)
     return html
 
@@ -109,6 +122,18 @@ def pygments_css() -> str:
     return HtmlFormatter(style=CODE_STYLE).get_style_defs(".highlight")
 
 
+class InTreeLoader(jinja2.FileSystemLoader):
+    """A template (content file, include, layout) is read only from a real file inside its folder: a
+    symbolic link that leads out of the folder is refused, as for chapter images and template assets."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[no-untyped-def]
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
+            raise jinja2.TemplateNotFound(say("errors.render.link_out_of_tree", name=template, target=str(real)))
+        return source, filename, uptodate
+
+
 def _environment(search_path: Sequence[Path]) -> jinja2.Environment:
     return _cached_environment(tuple(str(p) for p in search_path))
 
@@ -117,8 +142,8 @@ def _environment(search_path: Sequence[Path]) -> jinja2.Environment:
 def _cached_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     """One environment per search path in a process, so a template is compiled once, not once per
     rendering (Jinja recompiles a template whose file changed: ``lecturegen serve`` sees edits)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
+    env = SandboxedEnvironment(  # templates are text: no attribute access to Python's internals
+        loader=InTreeLoader(list(search_path)),
         autoescape=True,
         undefined=AuthorUndefined,  # a missing field is said in the author's terms, with the fields there are
         keep_trailing_newline=True,
@@ -142,10 +167,14 @@ def _template_error(exc: Exception, path: Path, what: str | None = None, names: 
             line = tb.tb_lineno
         tb = tb.tb_next
     line = tag_line(exc, path, line)
-    where = say("cli.render.at_line", name=path.name, line=line) if line else path.name
+    where = say("cli.location.at_line", name=path.name, line=line) if line else path.name
     filters = [*FILTERS, *jinja2.defaults.DEFAULT_FILTERS]
-    message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
-        (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
+    if isinstance(exc, SecurityError):  # the sandbox refused an attribute such as __class__ or a method
+        found = re.search(r"attribute '([^']{1,60})'", str(exc))
+        message = say("errors.render.unsafe", what=found.group(1) if found else str(exc)[:60])
+    else:
+        message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
+            (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
     return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what or say("cli.render.content_file")))
 
 
@@ -209,6 +238,8 @@ def _render(helpers: Helpers) -> str:
         raise _template_error(exc, path, names=list(namespace)) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _template_error(exc, path, names=list(namespace)) from None
+    except RecursionError:  # {% include %} or {% extends %} of itself, directly or through another file
+        raise ChapterError(say("errors.render.includes_itself", name=path.name, folder=str(content_dir))) from None
 
 
 def _is_notes(tokens, i: int, marker: str = "Note:") -> bool:
@@ -324,6 +355,9 @@ def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
                                instructor=instructor, **extra)
     except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _template_error(exc, Path(template.filename or template_name), say("cli.render.page_template")) from None
+    except RecursionError:
+        raise ChapterError(say("errors.render.includes_itself", name=template_name,
+                               folder=str(Path(template.filename or template_name).parent))) from None
 
 
 STUDENT_PAGES = {"slides.html": "slides.html.j2", "handout.html": "handout.html.j2"}

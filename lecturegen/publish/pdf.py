@@ -17,6 +17,7 @@ import hashlib
 import html as html_module
 import logging
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -65,14 +66,17 @@ _PRE = re.compile(r"<pre(?P<attrs>[^>]*)>(?P<body>.*?)</pre>", re.S)
 _DIV = re.compile(r"<div\b[^>]*>|</div\s*>")
 
 
-def _longest_line(pre_body: str) -> int:
+def _longest_line(pre_body: str) -> float:
+    """The widest line of a code block, in em: a monospace character is CHAR_EM wide, a Hangul or
+    other wide character (drawn from the Korean font) about 1 em."""
     text = html_module.unescape(re.sub(r"<[^>]+>", "", pre_body))
-    return max((len(line.expandtabs()) for line in text.splitlines()), default=0)
+    return max((sum(1.0 if unicodedata.east_asian_width(c) in "WF" else CHAR_EM for c in line.expandtabs())
+                for line in text.splitlines()), default=0.0)
 
 
-def _code_size(chars: int, width_pt: float) -> float:
-    """The code font size (pt) at which a line of ``chars`` characters fits ``width_pt``."""
-    return min(CODE_PT, width_pt / (CHAR_EM * max(chars, 1) + PADDING_EM))
+def _code_size(width_em: float, width_pt: float) -> float:
+    """The code font size (pt) at which a line ``width_em`` wide fits ``width_pt``."""
+    return min(CODE_PT, width_pt / (max(width_em, CHAR_EM) + PADDING_EM))
 
 
 def _size_pres(html: str, width_pt: float) -> str:

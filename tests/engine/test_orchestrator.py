@@ -113,7 +113,7 @@ def test_nothing_reads_the_working_folder_during_a_build(course, tmp_path, monke
     opts = replace(course, repository="acme/ai-course")
     _build(opts, Factory(), langs=["ko"])
     notebook = json.loads((course.out / "mini" / "mini.ipynb").read_text(encoding="utf-8"))
-    link = "https://colab.research.google.com/github/acme/ai-course/blob/main/site/mini/mini.ipynb"
+    link = "https://colab.research.google.com/github/acme/ai-course/blob/gh-pages/mini/mini.ipynb"
     assert link in "".join(notebook["cells"][0]["source"])
 
 

@@ -20,6 +20,7 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from typing import Any, Callable
 
@@ -211,6 +212,57 @@ def _cost(spec: RunSpec, train_size: int) -> float:
     return spec.profile.epochs(spec.experiment) * (math.ceil(n / batch) + 1)
 
 
+def _dashboard_address() -> str | None:
+    """A local cluster's dashboard on localhost only, any free port; none without bokeh (which
+    ``lecturegen[cluster]`` installs)."""
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return None
+    return "127.0.0.1:0"
+
+
+def _say_dashboard(client, reporter: Reporter) -> None:
+    """The dashboard's address, when the scheduler serves one."""
+    try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return  # started without one (or without bokeh): nothing to show
+        link = client.dashboard_link
+    except Exception:  # the scheduler did not say: nothing to show
+        return
+    if link:
+        reporter.info(say("cli.executors_cluster.dashboard", link=link))
+
+
+class Workers:
+    """Which worker runs which of our tasks, seen from the scheduler; a worker that leaves while it held
+    some is said once, with the runs Dask gives to another worker."""
+
+    def __init__(self, client, every: float = 1.0) -> None:
+        self.client, self.every = client, every
+        self.holding: dict[str, set[str]] = {}  # worker address -> our task keys it is processing
+        self.next = 0.0
+
+    def check(self, pending: dict, reporter: Reporter) -> None:
+        now = time.monotonic()
+        if now < self.next:
+            return
+        self.next = now + self.every
+        try:
+            processing = self.client.processing()
+        except Exception:  # the scheduler is busy or going away: look again next time
+            return
+        labels = {future.key: spec.label for future, spec in pending.items()}
+        for worker in set(self.holding) - set(processing):
+            runs = [labels[key] for key in self.holding.pop(worker) if key in labels]
+            if runs:
+                reporter.warn(say("cli.executors_cluster.worker_lost", worker=short_address(worker)))
+                for label in runs:
+                    reporter.warn(say("cli.executors_cluster.retrying_elsewhere", label=label))
+        for worker, keys in processing.items():
+            self.holding[worker] = {key for key in keys if key in labels}
+
+
 class DaskExecutor:
     name = "dask"
 
@@ -231,14 +283,16 @@ class DaskExecutor:
                 ) from None
             count = len(client.scheduler_info()["workers"])
             reporter.info(say("cli.executors_cluster.dask_connected_worker", scheduler=scheduler, count=count))
+            _say_dashboard(client, reporter)
             return cls(client, None, scheduler)
         count = workers or default_workers()
         threads = max(1, (os.cpu_count() or 1) // count)
         cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR,
+                                           dashboard_address=_dashboard_address(), silence_logs=logging.ERROR,
                                            env={THREADS_ENV: str(threads)})
         client = distributed.Client(cluster, set_as_default=False)
         reporter.info(say("cli.executors_cluster.dask_local_cluster_worker", scheduler_address=cluster.scheduler_address, count=count, threads=threads))
+        _say_dashboard(client, reporter)
         return cls(client, cluster, cluster.scheduler_address)
 
     def _check_resources(self, runs: list[RunSpec]) -> None:
@@ -271,9 +325,11 @@ class DaskExecutor:
         pending = {self._submit(spec, data, fp, topic, costs[spec.key]): spec
                    for spec in sorted(runs, key=lambda s: costs[s.key], reverse=True)}
         resubmitted: dict[str, int] = {}
+        workers = Workers(self.client)
         try:
             while pending:
                 _forward(events, reporter, timeout=0.2)
+                workers.check(pending, reporter)
                 for future in [f for f in pending if f.done()]:
                     spec = pending.pop(future)
                     if future.status == "cancelled":  # its dataset copy died with a worker: send it again
