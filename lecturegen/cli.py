@@ -276,6 +276,8 @@ def diff(
     tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help=say("help.print_comparison_as_json"))] = False,
     output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
+    metric_tolerance: Annotated[list[str] | None, typer.Option("--metric-tolerance", metavar="METRIC=VALUE",
+                                                               help=say("help.metric_tolerance"))] = None,
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment,
     why each moved, the text students read and the figures that changed.
@@ -286,12 +288,31 @@ def diff(
     from lecturegen.diff import explained_diff, show
 
     try:
-        result = explained_diff(old, new, tolerance)
+        result = explained_diff(old, new, tolerance, _metric_tolerances(metric_tolerance or []))
     except LecturegenError as exc:
         raise _fail(exc) from None
     show(result, "json" if as_json else output_format.value)
     if result.failed:
         raise typer.Exit(code=1)
+
+
+def _metric_tolerances(given: list[str]) -> dict[str, float]:
+    """``--metric-tolerance mae=0.1`` (repeatable): a metric's allowed change (relative; points for accuracy)."""
+    import math
+
+    from lecturegen.core.metrics import METRICS
+
+    found: dict[str, float] = {}
+    for item in given:
+        name, _, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if name not in METRICS or not math.isfinite(number) or number < 0:
+            raise _fail(BadUsage(say("errors.cli.metric_tolerance", item=item, metrics=", ".join(METRICS))))
+        found[name] = number
+    return found
 
 
 @app.command("preview-upgrade", help=say("help.command_preview_upgrade"))
@@ -401,13 +422,14 @@ def new(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
     dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
+    data: Annotated[str, typer.Option("--data", help=say("help.new_data"))] = "mnist",
 ) -> None:
     """Write a chapter skeleton (module + ko/en content) that builds as it is."""
     from lecturegen.scaffold import scaffold
 
     try:
         known = registry.available(settings(ctx, [dir] if dir.is_dir() else None).chapters_dirs)
-        written = scaffold(name, dir, known)
+        written = scaffold(name, dir, known, data)
     except LecturegenError as exc:
         raise _fail(exc) from None
     for path in written:

@@ -26,7 +26,8 @@ from typing import Any
 
 from lecturegen.diffpages import FigureChange, PageDiff, compare_figures, compare_pages
 from lecturegen.errors import UsageError
-from lecturegen.report import Report, ReportError  # noqa: F401  (ReportError: raised for bad input)
+from lecturegen.core.metrics import METRICS
+from lecturegen.report import Report, ReportError, run_metric  # noqa: F401  (ReportError: raised for bad input)
 from lecturegen.terminal import plain
 from lecturegen.messages import Phrase, said, say
 
@@ -72,6 +73,7 @@ class Side:
     wall_time_s: float | None
     test_accuracy_sd: float | None = None
     test_loss_sd: float | None = None
+    metrics: dict[str, float | None] = field(default_factory=dict)  # a report of schema 2: the chapter's metrics
 
     @classmethod
     def from_run(cls, run: Any) -> "Side":
@@ -81,12 +83,16 @@ class Side:
             _number(run.get("test_accuracy")), _number(run.get("test_loss")), _count(summary.get("total_params")),
             _count(run.get("epochs")), _number(run.get("wall_time_s")), _number(run.get("test_accuracy_sd")),
             _number(run.get("test_loss_sd")),
+            {name: _number(run_metric(run, name)) for name in (run.get("metrics") or {})},
         )
 
     @property
     def broken(self) -> list[str]:
-        """The results this side lacks: a missing, non-numeric, NaN or infinite accuracy or loss."""
-        return [name for name in ("test_accuracy", "test_loss") if getattr(self, name) is None]
+        """The results this side lacks: a missing, non-numeric, NaN or infinite accuracy (a classifier's),
+        metric or loss."""
+        wanted = ("test_loss",) if self.metrics else ("test_accuracy", "test_loss")
+        return ([name for name in wanted if getattr(self, name) is None]
+                + [f"test_{name}" for name, value in self.metrics.items() if value is None])
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class ExperimentDiff:
     exceeds: bool = False
     reasons: tuple[str, ...] = ()  # why it moved: what differs between the builds, then the cache's reasons
     retrained: bool | None = None  # did the new build train it (None: the report does not say)
+    metric_changes: tuple["MetricChange", ...] = ()  # a report with other metrics than accuracy: each one
 
     @property
     def accuracy_points(self) -> float | None:
@@ -120,6 +127,32 @@ class ExperimentDiff:
             if side is not None and side.broken:
                 found.append(f"{self.name} has no valid {' or '.join(side.broken)} in the {label} build")
         return found
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    """One metric of one experiment: the change in its tolerance's unit (points for a percentage,
+    else relative), which way is better, and whether it moved past its tolerance."""
+
+    metric: str
+    old: float
+    new: float
+    change: float
+    worse: bool
+    exceeds: bool
+
+
+def metric_changes(a: "Side", b: "Side", names: list[str], tolerances: dict[str, float]) -> tuple[MetricChange, ...]:
+    found = []
+    for name in names:
+        m = METRICS.get(name)
+        old, new = a.metrics.get(name), b.metrics.get(name)
+        if m is None or old is None or new is None:
+            continue
+        change = m.change(old, new)
+        found.append(MetricChange(name, old, new, change, m.worse(old, new),
+                                  abs(change) > tolerances.get(name, m.tolerance) + 1e-9))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -169,6 +202,8 @@ class DiffResult:
                     "new": asdict(e.new) if e.new else None, "accuracy_change_points": e.accuracy_points,
                     "loss_change": e.loss_change, "exceeds_tolerance": e.exceeds,
                     "reasons": [str(r) for r in e.reasons], "retrained": e.retrained}
+            if e.metric_changes:
+                item["metrics"] = [asdict(m) for m in e.metric_changes]
             experiments.append(item)
         return {
             "old": self.old, "new": self.new, "tolerance_points": self.tolerance, "exceeded": self.exceeded,
@@ -191,8 +226,12 @@ def same_lecture(old: Report, new: Report) -> None:
 
 
 def compare(old: Report, new: Report, tolerance: float = 1.0, old_dir: Path | None = None,
-            new_dir: Path | None = None) -> DiffResult:
-    """Compare two reports; with both build folders, also the students' pages and the figures."""
+            new_dir: Path | None = None, tolerances: dict[str, float] | None = None) -> DiffResult:
+    """Compare two reports; with both build folders, also the students' pages and the figures.
+    A report whose metrics are not accuracy alone (schema 2) is judged per metric: ``tolerances``
+    by metric name, else each metric's own (:data:`lecturegen.core.metrics.METRICS`)."""
+    metric_names = [m["name"] for m in new.metrics if isinstance(m, dict)]
+    by_metric = metric_names != ["accuracy"]
     if not math.isfinite(tolerance) or tolerance < 0:
         raise UsageError(say("errors.diff.tolerance_give_finite_number", tolerance=tolerance))
     same_lecture(old, new)
@@ -208,6 +247,11 @@ def compare(old: Report, new: Report, tolerance: float = 1.0, old_dir: Path | No
         reasons, retrained = (), None
         if status == "both":
             reasons, retrained = why_moved(name, old_runs[name], new_runs[name], old_prov, new_prov)
+        if by_metric:
+            changes = metric_changes(a, b, metric_names, {"accuracy": tolerance, **(tolerances or {})}) if a and b else ()
+            experiments.append(ExperimentDiff(name, status, a, b, any(c.exceeds for c in changes), reasons, retrained,
+                                              changes))
+            continue
         experiments.append(ExperimentDiff(name, status, a, b, points is not None and abs(points) > tolerance + 1e-9,
                                           reasons, retrained))
     settings = [Change(k, old_prov.get(k), new_prov.get(k)) for k in PROVENANCE_KEYS if old_prov.get(k) != new_prov.get(k)]
@@ -356,14 +400,29 @@ def print_table(result: DiffResult, console=None) -> None:
         for line in page.lines:
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else ""
             console.print(Text("    " + plain(line), style=style))
+    for e in result.experiments:
+        for m in e.metric_changes:
+            console.print(plain(metric_line(e.name, m)), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
     if over:
         console.print(Text(plain(say("cli.diff.moved_more_than", tolerance=result.tolerance, names=", ".join(over))),
                            style="bold red"))
     for problem in result.problems:
         console.print(Text(plain(say("cli.diff.gate_fails", problem=problem)), style="bold red"))
-    if not result.failed:
+    if not result.failed and any(e.metric_changes for e in result.experiments):
+        console.print(say("cli.diff.every_metric_within"))
+    elif not result.failed:
         console.print(say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
+
+
+def metric_line(name: str, m: MetricChange) -> str:
+    """``linear: mae 43.2100 -> 45.1000 (+4.4 %, worse)``: a metric that lower or higher is better for."""
+    metric = METRICS[m.metric]
+    change = (say("cli.diff.metric_change_points", change=m.change) if metric.percent
+              else say("cli.diff.metric_change_relative", change=m.change * 100))
+    word = say("cli.diff.metric_worse") if m.worse else say("cli.diff.metric_better") if m.old != m.new else ""
+    return say("cli.diff.metric_line", name=name, metric=m.metric, old=metric.show(m.old), new=metric.show(m.new),
+               change=change, word=word, flag=" !" if m.exceeds else "")
 
 
 def moved(e: ExperimentDiff) -> bool:
@@ -464,9 +523,9 @@ def _fmt_setting(value: Any) -> str:
     return str(value)
 
 
-def explained_diff(old: Path, new: Path, tolerance: float = 1.0) -> DiffResult:
+def explained_diff(old: Path, new: Path, tolerance: float = 1.0, tolerances: dict[str, float] | None = None) -> DiffResult:
     """``lecturegen diff OLD NEW``: two reports compared, with their build folders' pages and figures."""
-    return compare(load_report(old), load_report(new), tolerance, build_folder(old), build_folder(new))
+    return compare(load_report(old), load_report(new), tolerance, build_folder(old), build_folder(new), tolerances)
 
 
 def show(result: DiffResult, output_format: str = "text") -> None:

@@ -79,6 +79,12 @@ def isolated_env() -> dict[str, str]:
     return env
 
 
+def _run(python: Path) -> list[str]:
+    """The interpreter to run lecturegen with: the candidate's with ``-P``, so that the current folder
+    (a lecturegen checkout, say) does not shadow the copy installed there; the user's as it is."""
+    return [str(python)] if str(python) == sys.executable else [str(python), "-P"]
+
+
 def venv_python(env_dir: Path) -> Path:
     return env_dir / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -138,7 +144,7 @@ def installed_versions(python: Path) -> dict[str, str]:
              "    try: v[n] = m.version(n)\n"
              "    except m.PackageNotFoundError: pass\n"
              "print(json.dumps(v))\n")
-    done = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, env=isolated_env())
+    done = subprocess.run([*_run(python), "-c", probe], capture_output=True, text=True, env=isolated_env())
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -208,7 +214,7 @@ def _check(python: Path, paths: list[Path], env: dict[str, str],
     """``lecturegen check --json`` in an environment: each snippet's verdict by (file, line, snippet)."""
     if not paths:
         return {}
-    done = subprocess.run([str(python), "-m", "lecturegen", "check", *map(str, paths), "--json"],
+    done = subprocess.run([*_run(python), "-m", "lecturegen", "check", *map(str, paths), "--json"],
                           capture_output=True, text=True, env=env)
     if done.returncode not in (0, 1):  # bad input for check (a file with no code): say it, go on
         tell("  " + next((line for line in done.stderr.splitlines() if line.strip()), str(done.returncode)))
@@ -241,7 +247,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     first = builds[0]
     ids = list(dict.fromkeys(b.chapter for b in builds))
     langs = list(dict.fromkeys(b.lang for b in builds))
-    command = [str(python), "-m", "lecturegen", "build", *ids, "--out", str(preview_out), "--profile", first.profile,
+    command = [*_run(python), "-m", "lecturegen", "build", *ids, "--out", str(preview_out), "--profile", first.profile,
                "--data", first.data, "--cache-dir", str(cache_dir), "--quiet", *(a for lang in langs for a in ("--lang", lang)),
                *(["--seeds", str(first.seeds)] if first.seeds > 1 else []),
                *(a for d in chapters_dirs for a in ("--chapters-dir", str(d.resolve())))]

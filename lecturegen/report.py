@@ -16,11 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lecturegen.core.metrics import report_metrics
 from lecturegen.errors import LecturegenError
 from lecturegen.safefs import loads
 from lecturegen.messages import say
 
-REPORT_SCHEMA = 1
+REPORT_SCHEMA = 2
+"""1: every run a classifier's, judged by its test accuracy. 2: adds ``task`` and ``metrics`` (the
+chapter's metrics, each with its direction) and, for a table's runs, ``runs.<name>.metrics``. A
+schema-1 report still loads: it reads as a multi-class report whose one metric is accuracy."""
+LEGACY_METRICS = [{"name": "accuracy", "higher_is_better": True, "percent": True}]
 
 # the schema, as data: a type, {"field": schema} for an object (a "?" suffix marks optional fields),
 # [schema] for a list of items, ("map", schema) for an object with any keys
@@ -39,6 +44,8 @@ SCHEMA = {
     "profile": STR,
     "runs": ("map", ANY),  # per experiment; its numbers are checked where they are used
     "claims": [{"id": STR, "holds": BOOL}],
+    "task?": STR,
+    "metrics?": [{"name": STR, "higher_is_better": BOOL, "percent": BOOL}],
     "figures": [STR],
     "outputs": [STR],
 }
@@ -198,6 +205,24 @@ class Report:
     def outputs(self) -> list[str]:
         return self.data["outputs"]
 
+    @property
+    def task(self) -> str:
+        """``multiclass``, ``binary`` or ``regression`` (a schema-1 report: ``multiclass``)."""
+        return self.data.get("task", "multiclass")
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        """The chapter's metrics, first the headline one: ``{"name", "higher_is_better", "percent"}``."""
+        return self.data.get("metrics") or LEGACY_METRICS
+
+
+def run_metric(run: dict[str, Any], name: str) -> Any:
+    """A run's value of a metric from a report (``accuracy`` of a schema-1 run: its test accuracy)."""
+    metrics = run.get("metrics")
+    if isinstance(metrics, dict) and name in metrics:
+        return metrics[name]
+    return run.get("test_accuracy") if name == "accuracy" else None
+
 
 def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Report:
     """The report of a build (``ctx``: its RenderContext); checked before it is written."""
@@ -235,6 +260,8 @@ def build_report(ctx, status: dict[str, RunStatus], outputs: list[str]) -> Repor
         "profile": ctx.profile.name,
         "runs": runs,
         "claims": [c.to_dict(ctx.lang) for c in ctx.claims],
+        "task": ctx.chapter.task,
+        "metrics": report_metrics(ctx.chapter.metric_names),
         "figures": [fig.path for fig in ctx.figures.values()],
         "outputs": outputs,
     }

@@ -31,17 +31,23 @@ def authoring_guide() -> Path:
     return here / "docs" / "authoring.md"
 
 
-def skeleton_files(name: str, folder: Path) -> dict[Path, str]:
-    """What the skeleton writes: ``folder/NAME.py`` and ``folder/NAME/{ko,en}.md``."""
+SKELETONS = ("mnist", "tabular")  # --data: the MNIST family (the default) or a CSV table of the course's own
+
+
+def skeleton_files(name: str, folder: Path, data: str = "mnist") -> dict[Path, str]:
+    """What the skeleton writes: ``folder/NAME.py`` and ``folder/NAME/{ko,en}.md``; ``data="tabular"``:
+    a regression on ``folder/NAME/data.csv`` (a small table to replace with the course's own)."""
     source = package_templates_dir() / "scaffold"
+    if data == "tabular":
+        source = source / "tabular"
     files = {folder / f"{name}.py": (source / "chapter.py.tmpl").read_text(encoding="utf-8")}
-    for content in sorted(source.glob("*.md")):  # one content file per language of the skeleton
+    for content in sorted([*source.glob("*.md"), *source.glob("*.csv")]):  # content per language, the table
         files[folder / name / content.name] = content.read_text(encoding="utf-8")
     guide = str(authoring_guide())
     return {path: text.replace(PLACEHOLDER, name).replace(GUIDE, guide) for path, text in files.items()}
 
 
-def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path]:
+def scaffold(name: str, folder: Path, known: Mapping[str, Chapter], data: str = "mnist") -> list[Path]:
     """Write the skeleton; refuse a bad name, a taken id or any existing file."""
     if not CHAPTER_ID.match(name):
         raise UsageError(say("errors.scaffold.chapter_name_must_be", name=name))
@@ -49,7 +55,9 @@ def scaffold(name: str, folder: Path, known: Mapping[str, Chapter]) -> list[Path
         raise UsageError(say("errors.scaffold.chapter_already_exists_choose", name=name, origin=known[name].origin))
     if folder.exists() and not folder.is_dir():
         raise UsageError(say("errors.scaffold.dir_exists_and_not", folder=folder))
-    files = skeleton_files(name, folder)
+    if data not in SKELETONS:
+        raise UsageError(say("errors.scaffold.unknown_data", data=data, kinds=", ".join(SKELETONS)))
+    files = skeleton_files(name, folder, data)
     taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists() or p.is_symlink()]
     if taken:
         raise UsageError(say("errors.scaffold.already_exists_lecturegen_new", taken=taken[0]))

@@ -71,7 +71,7 @@ def test_error_through_real_console_script_has_no_traceback(tmp_path):
     proc = run_cli("build", "nope", "--out", str(tmp_path / "o"), timeout=60)
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert lines == ["error: unknown chapter 'nope'; known chapters: ch4, ch5 (see 'lecturegen list')"]
+    assert lines == ["error: unknown chapter 'nope'; known chapters: ch4, ch5, ch6 (see 'lecturegen list')"]
 
 
 def test_list_shows_chapters(runner):

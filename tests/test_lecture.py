@@ -99,7 +99,7 @@ def test_a_claim_about_mnist_does_not_apply_to_fashion_mnist(runs):
 def test_fashion_build_speaks_of_clothes_not_digits(runs):
     from lecturegen.engine.render import render_markdown
 
-    fp = Fingerprint("idx", "fashion-mnist", "0" * 64, 54_321, 9_876, False)
+    fp = Fingerprint("idx", "fashion-mnist", "0" * 64, 54_321, 9_876, False, loader="fashion_mnist")
     for lang, digit_words, classes in (("ko", "숫자 3", "앵클 부츠"), ("en", "the digit 3", "ankle boot")):
         ctx = context(runs, lang)
         ctx = type(ctx)(**{**ctx.__dict__, "dataset": fp})
@@ -177,12 +177,12 @@ def test_colab_link_from_the_course_configuration(tmp_path):
 
 
 def test_a_keras_source_trains_on_what_the_slides_loader_returns(monkeypatch):
-    from lecturegen.engine import train
+    from lecturegen.engine import prep, train
     from lecturegen.engine.data import Arrays, Dataset
 
     calls = []
     arrays = Arrays(*(np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)) * 2)
-    monkeypatch.setattr(train, "load_with_keras", lambda name: calls.append(name) or arrays)
+    monkeypatch.setattr(prep, "load_with_keras", lambda name: calls.append(name) or arrays)
     keras_source = Dataset(Fingerprint("keras", "MNIST", "0" * 64, 2, 2, False), lambda: pytest.fail("read directly"))
     assert train.training_arrays(keras_source) is arrays and calls == ["mnist"]
     files = Dataset(Fingerprint("idx", "fashion-mnist", "0" * 64, 2, 2, False), lambda: arrays)

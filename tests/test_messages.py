@@ -268,7 +268,7 @@ def test_korean_one_line_error_exit_2_no_traceback():
     result = run_cli("build", "ch99", env=cli_env(LECTUREGEN_UI_LANG="ko"), timeout=120)
     assert result.returncode == 2
     expected = messages.text("ko", "cli.cli.message").format(
-        exc=messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4, ch5"))
+        exc=messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4, ch5, ch6"))
     assert result.stderr.strip() == expected
     assert re.search(r"[가-힣]", expected) and "Traceback" not in result.stderr
 

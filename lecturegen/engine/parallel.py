@@ -76,8 +76,9 @@ def _train_in_worker(chapter_id: str, exp_name: str, data_spec: str, sha256: str
     from lecturegen.engine import data, train
     from lecturegen import registry
 
-    exp = registry.get(chapter_id, chapters_dirs).experiment(exp_name)
-    dataset = data.resolve(data_spec)
+    chapter = registry.get(chapter_id, chapters_dirs)
+    exp = chapter.experiment(exp_name)
+    dataset = chapter.source.dataset(data_spec)
     if dataset.fingerprint.sha256 != sha256:
         raise RuntimeError(f"the data at {data_spec} changed while the build was running")
     return train.train(exp, dataset, profile, seed, QueueReporter(_EVENTS))

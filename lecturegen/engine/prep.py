@@ -2,7 +2,7 @@
 
 :func:`prepare_data` is the code students see on the data slide and run in the notebook, and
 the code every training run of the build goes through (:func:`prepare` only slices the arrays
-for the quick profile first). :func:`keras_loader` names the Keras loader of a data set.
+for the quick profile first).
 """
 
 from __future__ import annotations
@@ -42,11 +42,6 @@ def prepare(arrays: Arrays, inputs: str, labels: str, max_train: int | None = No
                         inputs, labels, classes)
 
 
-def keras_loader(dataset_name: str) -> str:
-    """``mnist`` or ``fashion_mnist``: the ``keras.datasets`` module holding the same images."""
-    return "fashion_mnist" if "fashion" in dataset_name.lower() else "mnist"
-
-
 def load_with_keras(name: str = "mnist") -> Arrays:
     """What a build whose source is Keras trains on: ``keras.datasets.<name>.load_data()``, as on the slide."""
     from tensorflow import keras
@@ -55,3 +50,21 @@ def load_with_keras(name: str = "mnist") -> Arrays:
 
     (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
     return Arrays(x_train, y_train, x_test, y_test)
+
+
+def prepare_table(x_train, y_train, x_test, y_test):
+    # Each feature on one scale: minus the training mean, divided by the training spread.
+    # The test rows use the training numbers too: the model must not peek at the test set.
+    mean = x_train.mean(axis=0)
+    std = x_train.std(axis=0)
+    std[std == 0] = 1.0
+    x_train = ((x_train - mean) / std).astype("float32")
+    x_test = ((x_test - mean) / std).astype("float32")
+    return Data(x_train, y_train.astype("float32"), x_test, y_test.astype("float32"))
+
+
+def prepare_rows(arrays: Arrays, max_train: int | None = None, max_test: int | None = None) -> Data:
+    """The build's entry for a table: the first ``max_train``/``max_test`` rows (quick profile), then
+    :func:`prepare_table`."""
+    train, test = slice(0, max_train), slice(0, max_test)
+    return prepare_table(arrays.x_train[train], arrays.y_train[train], arrays.x_test[test], arrays.y_test[test])

@@ -29,11 +29,15 @@ class Reporter(Protocol):
 
 def run_line(name: str, test_accuracy: float, test_loss: float, width: int = 0) -> str:
     """``relu         test accuracy  11.60 %  loss 2.2936``: the per-run and summary format."""
+    if test_accuracy is None:  # a regression: its loss
+        return say("cli.progress.run_line_loss", name=f"{name:<{width}}", fixed=fixed(test_loss))
     return say("cli.progress.run_line", name=f"{name:<{width}}", pct=pct(test_accuracy), fixed=fixed(test_loss))
 
 
 def run_summary(test_accuracy: float, test_loss: float, seconds: float) -> str:
     """What a run that just trained reports (``Reporter.end_run``)."""
+    if test_accuracy is None:
+        return say("cli.progress.run_summary_loss", fixed=fixed(test_loss), seconds=seconds)
     return say("cli.progress.run_summary", pct=pct(test_accuracy), fixed=fixed(test_loss), seconds=seconds)
 
 
@@ -120,7 +124,11 @@ class LineReporter:
 
     def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
         self.overall.width = max(self.overall.width, len(name))
-        self._say(say("cli.progress.cached_test_accuracy_loss", label=self._label(name), pct=pct(test_accuracy), fixed=fixed(test_loss)))
+        if test_accuracy is None:
+            self._say(say("cli.progress.cached_test_loss", label=self._label(name), fixed=fixed(test_loss)))
+        else:
+            self._say(say("cli.progress.cached_test_accuracy_loss", label=self._label(name), pct=pct(test_accuracy),
+                          fixed=fixed(test_loss)))
 
     def start_run(self, name: str, epochs: int) -> None:
         self.started[name] = time.monotonic()

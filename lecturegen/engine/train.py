@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from lecturegen.core.chapter import Experiment, Profile
 from lecturegen.engine.data import Dataset
 from lecturegen.errors import TrainingError
-from lecturegen.engine.prep import keras_loader, load_with_keras, prepare
 from lecturegen.core.results import LayerRow, ModelSummary, RunResult
 from lecturegen.versions import library_versions
 
@@ -111,10 +110,52 @@ def _progress_callback(keras, exp_name: str, epochs: int, reporter: Reporter, ep
 
 
 def training_arrays(dataset: Dataset):
-    """The images a run trains on: a Keras source goes through ``keras.datasets.<name>.load_data()``,
-    the loader the slides and the notebook show; files are read by :mod:`lecturegen.engine.data`."""
+    """The arrays a run trains on, as the data source reads them (a Keras source through
+    ``keras.datasets.<name>.load_data()``, the loader the slides and the notebook show)."""
+    return source_of(dataset).training_arrays(dataset)
+
+
+def source_of(dataset: Dataset):
+    """The data source that made ``dataset`` (a copy sent to a worker: told by its fingerprint's task)."""
+    from lecturegen.engine.data import MNIST
+    from lecturegen.engine.tabular import TableSource
+
+    if dataset.source is not None:
+        return dataset.source
     fp = dataset.fingerprint
-    return load_with_keras(keras_loader(fp.name)) if fp.source == "keras" else dataset.arrays
+    return TableSource(fp.task) if fp.task != "multiclass" else MNIST  # preparing needs only the task
+
+
+def fit_and_predict(model, data, *, batch_size, epochs, callbacks=()):
+    history = model.fit(
+        data.x_train, data.y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(data.x_test, data.y_test),
+        callbacks=list(callbacks),
+        verbose=0,
+    )
+    test_loss = model.evaluate(data.x_test, data.y_test, return_dict=True, verbose=0)["loss"]
+    predicted = model.predict(data.x_test, verbose=0)
+    return history.history, test_loss, predicted
+
+
+MAX_KEPT_PREDICTIONS = 1000  # test rows whose true value and prediction a run keeps (for figures)
+
+
+def _measure(task: str, y_true, predicted) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Every metric of the task on the test set, and the first test rows' true values and predictions."""
+    import numpy as np
+
+    from lecturegen.core.metrics import TASK_METRICS, measure
+
+    y = np.asarray(y_true, dtype="float64").reshape(-1)
+    p = np.asarray(predicted, dtype="float64").reshape(-1)
+    if not np.isfinite(p).all():
+        raise ValueError("the model predicted NaN or infinite values")
+    values = measure(TASK_METRICS[task], y, p)
+    kept = slice(0, MAX_KEPT_PREDICTIONS)
+    return values, {"y_true": [round(float(v), 6) for v in y[kept]], "predicted": [round(float(v), 6) for v in p[kept]]}
 
 
 _BUILD_LOCK = threading.Lock()
@@ -179,7 +220,7 @@ class SharedData:
         with self._lock:  # one thread prepares a kind; the others wait for it, then share it
             if key not in self._made:
                 tf, _ = import_tensorflow()
-                arrays = prepare(training_arrays(dataset), exp.inputs, exp.labels, max_train, max_test)
+                arrays = source_of(dataset).prepare(training_arrays(dataset), exp.inputs, exp.labels, max_train, max_test)
                 self._made[key] = type(arrays)(*(tf.constant(a) for a in arrays))
             return self._made[key]
 
@@ -202,11 +243,21 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
     callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times, cancel)
-    speed_settings(model, batch_size)
+    task = dataset.fingerprint.task
+    measured: dict[str, float] = {}
+    outputs: dict[str, list[float]] = {}
     try:
-        history, test_loss, test_accuracy = fit_and_evaluate(
-            model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
-        )
+        if task == "multiclass":
+            speed_settings(model, batch_size)
+            history, test_loss, test_accuracy = fit_and_evaluate(
+                model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
+            )
+        else:
+            history, test_loss, predicted = fit_and_predict(
+                model, data, batch_size=batch_size, epochs=epochs, callbacks=[callback]
+            )
+            measured, outputs = _measure(task, data.y_test, predicted)
+            test_accuracy = measured.get("accuracy")
     except Exception as exc:  # e.g. a model whose input shape does not fit the chapter's data
         raise TrainingError(
             say("errors.train.experiment_failed_during_training", name=exp.name, detail=_first_line(exc))
@@ -223,7 +274,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         experiment=exp.name,
         history=history,
         test_loss=float(test_loss),
-        test_accuracy=float(test_accuracy),
+        test_accuracy=None if test_accuracy is None else float(test_accuracy),
         summary=_summary(model),
         epochs=epochs,
         batch_size=batch_size,
@@ -237,6 +288,8 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
         predictions=_predictions(model, data, initial, dataset, exp.name) if initial is not None else None,
+        metrics=measured,
+        outputs=outputs,
     )
     reporter.end_run(exp.name, run_summary(result.test_accuracy, result.test_loss, wall))
     return result
@@ -280,7 +333,7 @@ def _predictions(model, data, initial: dict, dataset: Dataset, name: str) -> dic
     from lecturegen.engine.context import DATA_SETS  # at run time: context imports this module
 
     classes = int(max(true.max(), predicted.max(), probs.shape[1] - 1)) + 1
-    names = DATA_SETS.get(keras_loader(dataset.fingerprint.name)) or {"en": [str(i) for i in range(classes)]}
+    names = DATA_SETS.get(dataset.fingerprint.loader) or {"en": [str(i) for i in range(classes)]}
     return {
         "data_set": dataset.fingerprint.name,
         "classes": {lang: list(words) for lang, words in names.items()},  # the class names per language

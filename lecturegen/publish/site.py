@@ -23,7 +23,8 @@ import jinja2
 from lecturegen import __version__, clock, messages
 from lecturegen.config import Course, colab_link
 from lecturegen.errors import LecturegenError, UsageError
-from lecturegen.report import Report, ReportError
+from lecturegen.core.metrics import METRICS
+from lecturegen.report import LEGACY_METRICS, run_metric, Report, ReportError
 from lecturegen.registry import package_templates_dir
 from lecturegen.publish.siteswap import staged_site
 from lecturegen.engine import MARKER, CacheStore, default_cache_dir, font_css, unlisted
@@ -173,10 +174,14 @@ def _pct(value: float | None) -> str:
 def _index_entry(chapter: BuiltChapter, site: Path, repository: str | None) -> dict[str, Any]:
     report = chapter.report
     pdf = site / chapter.name / "handout.pdf"
+    headline = (report.get("metrics") or LEGACY_METRICS)[0].get("name", "accuracy")  # the chapter's first metric
+    metric = METRICS.get(headline, METRICS["accuracy"])
     runs = [{"name": name, "label": run.get("label") or run.get("title") or name, "accuracy": run.get("test_accuracy"),
-             "reference": (run.get("reference") or {}).get("test_accuracy")}
+             "reference": (run.get("reference") or {}).get("test_accuracy"),
+             "shown": metric.show(value if isinstance(value := run_metric(run, metric.name), (int, float)) else None)}
             for name, run in report.get("runs", {}).items()]
     return {
+        "metric": metric.name, "metric_label": messages.section(chapter.lang, "metrics").get(metric.name, metric.name),
         "name": chapter.name, "lang": chapter.lang, "title": report["chapter"].get("title", chapter.name),
         "sample": bool(report.get("sample_data")), "report": report, "prov": report["provenance"],
         "notebook": chapter.notebook, "runs": runs,
