@@ -211,3 +211,23 @@ def test_report_numbers_out_of_range_are_not_numbers(value):
     from lecturegen.diff import _number
 
     assert _number(value) is None
+
+
+@pytest.mark.parametrize("key, value", [("seeds", 10 ** 9), ("jobs", 100_000), ("workers", 10 ** 6), ("seeds", 0),
+                                        ("workers", 10 ** 400)])
+def test_config_numbers_are_bounded(tmp_path, key, value):
+    from lecturegen.config import read_config
+    from lecturegen.errors import UsageError
+
+    (tmp_path / "lecturegen.toml").write_text(f"[build]\n{key} = {value}\n")
+    with pytest.raises(UsageError) as caught:
+        read_config(tmp_path / "lecturegen.toml")
+    assert "\n" not in str(caught.value) and "1 to 256" in str(caught.value) or "cannot be read" in str(caught.value)
+
+
+@pytest.mark.parametrize("expr", ["'x' * 10**10", "[0] * 10**9", "9 ** (9 ** 9)", "range(10**10) | list | length",
+                                  "10 ** 100000"])
+def test_content_numbers_cannot_exhaust_memory(tmp_path, expr):
+    start = time.perf_counter()
+    text = _error(tmp_path, "# A\n\n{{ " + expr + " }}\n")
+    assert "\n" not in text and "en.md" in text and time.perf_counter() - start < 5, text
