@@ -131,13 +131,13 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.only_warnings_errors_and"))] = False,
     chapters_dir: ChaptersDirs = None,
     templates: TemplatesOpt = None,
-    seeds: Annotated[int | None, typer.Option(min=1, max=256, help=say("help.train_each_experiment_with"))] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, help=say("help.train_each_experiment_with"))] = None,
     strict: Annotated[bool, typer.Option("--strict", help=say("help.fail_exit_1_previous"))] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256, help=say("help.experiments_trained_at_same"), show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.experiments_trained_at_same"), show_default=False)] = None,
     processes: Annotated[bool, typer.Option("--processes", help=say("help.with_jobs_train_each"))] = False,
     executor: Annotated[ExecutorName | None, typer.Option(help=say("help.where_runs_train_local"), show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(help=say("help.with_executor_dask_existing"))] = None,
-    workers: Annotated[int | None, typer.Option(min=1, max=256, help=say("help.with_executor_dask_and"))] = None,
+    workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.engine import build_course, make_reporter
