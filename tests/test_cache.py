@@ -110,8 +110,11 @@ def test_cache_store_rejects_damaged_and_forged_entries(tmp_path, caplog):
     import hashlib
     import stat
 
+    import logging
+
     from lecturegen.engine.store import AREAS, CacheStore
 
+    caplog.set_level(logging.WARNING, logger="lecturegen")  # an earlier in-process `build --quiet` may have raised it
     store = CacheStore(tmp_path / "c")
     for area in AREAS:
         store.put(area, f"x/{area}.bin", b"payload " + area.encode())

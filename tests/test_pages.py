@@ -312,7 +312,7 @@ def test_no_value_in_a_table_breaks_across_lines(browser, built_both, folder) ->
 
 # ---------------------------------------------------------------- the student PDF
 
-WORD = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>')
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
 
 
 def _code_blocks(page_html: str) -> list[str]:
@@ -323,17 +323,24 @@ def _code_blocks(page_html: str) -> list[str]:
 
 
 def _pdf_lines(pdf: Path) -> list[list[tuple[float, float, str]]]:
-    """The PDF's text lines as pdftotext finds them: words with their left and right edges."""
+    """The PDF's text lines: its words (left edge, right edge, text) grouped by page and baseline, left
+    to right (pdftotext's own lines split where a line has a wide gap, as before a # comment)."""
     import html
     import subprocess
 
     xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
                          timeout=120).stdout
     lines = []
-    for line in re.findall(r"<line[^>]*>(.*?)</line>", xml, re.S):
-        words = [(float(a), float(b), html.unescape(t)) for a, b, t in WORD.findall(line)]
-        if words:
-            lines.append(words)
+    for page in xml.split("<page ")[1:]:
+        words = sorted(((float(y0) + float(y1)) / 2, float(y1) - float(y0), float(x0), float(x1), html.unescape(t))
+                       for x0, y0, x1, y1, t in WORD.findall(page))
+        rows: list[list] = []  # [middle, words]: a Korean word (another font) sits a little higher or lower
+        for middle, height, x0, x1, text in words:
+            if rows and abs(middle - rows[-1][0]) < 0.4 * height:
+                rows[-1][1].append((x0, x1, text))
+            else:
+                rows.append([middle, [(x0, x1, text)]])
+        lines += [sorted(row) for _, row in rows]
     return lines
 
 

@@ -144,12 +144,12 @@ def page_records(folder: str, page: Path, language: str) -> list[Record]:
 async def _write(records: list[Record], bundle: Path) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
-    # one index for every language: the site's search box finds Korean and English pages alike
-    async with PagefindIndex(config=IndexConfig(force_language="ko")) as index:
+    # one index for every language: the site's search box finds Korean and English pages alike. Leaving
+    # the context writes the files, to output_path (else to ./pagefind of the working folder)
+    async with PagefindIndex(config=IndexConfig(force_language="ko", output_path=str(bundle))) as index:
         for record in records:
             await index.add_custom_record(url=record.url, content=record.text, language="ko",
                                           meta={"title": record.title})
-        await index.write_files(output_path=str(bundle))
 
 
 def write_search_index(site: Path, pages: list[tuple[str, Path, str]]) -> list[str]:

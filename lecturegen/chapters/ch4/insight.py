@@ -174,7 +174,7 @@ def insight_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
         alt = {"ko": "퀵스타트 모델의 혼동 행렬: 정답 클래스별로 어떤 클래스로 예측했는지 센 표",
                "en": "The quickstart model's confusion matrix: for each true class, how often each class was predicted"}
         specs.append(FigureSpec("confusion_matrix", alt, draw_confusion,
-                                {"matrix": confusion_counts(p), "names": names, "sample": is_sample}, size=(9, 6.2)))
+                                {"matrix": confusion_counts(p), "names": names, "sample": is_sample}, size=(8, 5.0)))
     return specs
 
 
