@@ -186,6 +186,8 @@ def read_config(path: Path) -> CourseConfig:
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=exc)) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=say("errors.config.nested_too_deep"))) from None
     reader = _Reader(path, text)
     for key in data:
         if key not in (*TOP_KEYS, *TABLES):

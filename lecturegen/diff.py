@@ -51,7 +51,11 @@ def _number(value: Any) -> float | None:
     """A finite number from a report, or None (missing, text, NaN, infinite, true/false)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:  # an integer of hundreds of digits is no float either
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _count(value: Any) -> int | None:
