@@ -211,3 +211,32 @@ def test_report_numbers_out_of_range_are_not_numbers(value):
     from lecturegen.diff import _number
 
     assert _number(value) is None
+
+
+@pytest.mark.parametrize("key, value", [("seeds", 10 ** 9), ("jobs", 100_000), ("workers", 10 ** 6), ("seeds", 0),
+                                        ("workers", 10 ** 400)])
+def test_config_numbers_are_bounded(tmp_path, key, value):
+    """The same bounds as the command line's (seeds 100, jobs and workers 64), with the file's line."""
+    from lecturegen.config import read_config
+    from lecturegen.errors import UsageError
+
+    (tmp_path / "lecturegen.toml").write_text(f"[build]\n{key} = {value}\n")
+    with pytest.raises(UsageError) as caught:
+        read_config(tmp_path / "lecturegen.toml")
+    assert "\n" not in str(caught.value) and " to " in str(caught.value) or "cannot be read" in str(caught.value)
+
+
+@pytest.mark.parametrize("expr", ["'x' * 10**10", "[0] * 10**9", "9 ** (9 ** 9)", "range(10**10) | list | length",
+                                  "10 ** 100000"])
+def test_content_numbers_cannot_exhaust_memory(tmp_path, expr):
+    start = time.perf_counter()
+    text = _error(tmp_path, "# A\n\n{{ " + expr + " }}\n")
+    assert "\n" not in text and "en.md" in text and time.perf_counter() - start < 5, text
+
+
+def test_config_bounds_match_the_command_line():
+    from lecturegen.config import INT_MAX
+    from lecturegen.engine.executors import MAX_WORKERS
+    from lecturegen.engine.options import MAX_JOBS, MAX_SEEDS
+
+    assert INT_MAX == {"seeds": MAX_SEEDS, "jobs": MAX_JOBS, "workers": MAX_WORKERS}
