@@ -103,6 +103,9 @@ PATH_KEYS = {("build", "out"), ("build", "cache_dir"), ("publish", "site")}
 LIST_KEYS = {("course", "languages"), ("course", "chapters")}
 EXECUTORS = ("local", "dask")
 INT_KEYS = {("build", "seeds"), ("build", "jobs"), ("build", "workers")}
+# the same bounds as the command line's (engine.options.MAX_SEEDS, MAX_JOBS, executors.MAX_WORKERS),
+# said here with the file and line
+INT_MAX = {"seeds": 100, "jobs": 64, "workers": 64}
 
 
 def key_line(text: str, table: str | None, key: str) -> int | None:
@@ -157,8 +160,8 @@ class _Reader:
                 raise self.fail(table, key, say("errors.config.unknown_language", lang=unknown[0], known=", ".join(known)))
             return tuple(value)
         if (table, key) in INT_KEYS:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise self.fail(table, key, say("errors.config.whole_number"))
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= INT_MAX[key]:
+                raise self.fail(table, key, say("errors.config.whole_number", max=INT_MAX[key]))
             return value
         if not isinstance(value, str):
             raise self.fail(table, key, say("errors.config.string"))
@@ -186,6 +189,8 @@ def read_config(path: Path) -> CourseConfig:
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=exc)) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=say("errors.config.nested_too_deep"))) from None
     reader = _Reader(path, text)
     for key in data:
         if key not in (*TOP_KEYS, *TABLES):

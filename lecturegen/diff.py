@@ -51,7 +51,11 @@ def _number(value: Any) -> float | None:
     """A finite number from a report, or None (missing, text, NaN, infinite, true/false)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:  # an integer of hundreds of digits is no float either
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _count(value: Any) -> int | None:
@@ -331,7 +335,7 @@ def _acc(side: Side | None) -> str:
     if side is None:
         return "–"
     if side.test_accuracy is None:
-        return "invalid"
+        return "–" if side.metrics and "accuracy" not in side.metrics else "invalid"  # a regression has none
     sd = f" ± {side.test_accuracy_sd * 100:.2f}" if side.test_accuracy_sd else ""
     return f"{side.test_accuracy * 100:.2f} %{sd}"
 
@@ -400,7 +404,9 @@ def print_table(result: DiffResult, console=None) -> None:
         for m in e.metric_changes:
             console.print(plain(metric_line(e.name, m)), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
-    if over:
+    if over and any(e.metric_changes for e in result.experiments):
+        console.print(Text(plain(say("cli.diff.metric_moved", names=", ".join(over))), style="bold red"))
+    elif over:
         console.print(Text(plain(say("cli.diff.moved_more_than", tolerance=result.tolerance, names=", ".join(over))),
                            style="bold red"))
     for problem in result.problems:

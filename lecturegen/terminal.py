@@ -22,7 +22,7 @@ state = Verbosity()
 def configure(verbose: bool = False, quiet: bool = False) -> None:
     """Remember the choice and set the level of lecturegen's own log lines (``warning: ...``)."""
     state.verbose, state.quiet = verbose, quiet and not verbose
-    level = logging.INFO if verbose else logging.ERROR if state.quiet else logging.WARNING
+    level = logging.INFO if verbose else logging.WARNING  # -q hides progress and info, never a warning
     logging.getLogger("lecturegen").setLevel(level)
 
 

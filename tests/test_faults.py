@@ -19,7 +19,7 @@ from lecturegen.engine.data import resolve
 from lecturegen.errors import LecturegenError
 from lecturegen.engine.writer import MARKER, staged_output, write_marker
 
-QUICK = ("--profile", "quick", "--data", "sample", "--quiet")
+QUICK = ("--profile", "quick", "--data", "sample")  # not --quiet: the tests read the progress lines
 
 
 def _previous_output(tmp_path: Path, cache_dir: Path) -> tuple[Path, dict[str, str]]:

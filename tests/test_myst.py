@@ -351,3 +351,18 @@ def test_a_myst_chapter_builds_in_both_languages_and_publishes(capsys, tmp_path,
     assert main(["publish", "--out", str(out), "--site", str(site), "--cache-dir", str(cache_dir)]) == 0
     pdf = subprocess.run(["pdftotext", str(site / "ch7" / "handout.pdf"), "-"], capture_output=True, text=True).stdout
     assert "그림 1." in pdf and "참고 문헌" in pdf and "LeCun" in pdf and "참고" in pdf
+
+
+@pytest.mark.parametrize("chapter_id", ["ch4", "ch5"])
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_built_in_chapters_use_no_myst_and_get_no_warnings(chapter_id, lang):
+    """ch4 and ch5 use none of the new syntax: no warning, no maths, footnote or admonition markup,
+    and a "$" in their text stays text."""
+    from lecturegen import registry
+
+    text = (registry.get(chapter_id).content_dir / f"{lang}.md").read_text(encoding="utf-8")
+    doc = doc_for(text, lang)
+    assert doc.notices == [] and doc.texs == [] and doc.targets == {} and doc.citations == []
+    html = "".join(str(s.body) + str(s.notes) for s in split_slides(text, doc))
+    for markup in ("math-inline", "footnote", "admonition", "caption-number", "cite-"):
+        assert markup not in html

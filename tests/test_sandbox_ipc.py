@@ -202,3 +202,14 @@ def test_an_honest_talkative_notebook_is_not_called_forged(tmp_path):
     assert len(results) == 12
     assert all(r.verdict == "warning" and "failed verification" not in r.message for r in results), \
         {r.verdict: r.message[:80] for r in results}
+
+
+@pytest.mark.parametrize("kind", ["SOCK_DGRAM", "SOCK_STREAM"])
+@pytest.mark.parametrize("family", ["AF_INET", "AF_INET6"])
+def test_without_a_network_namespace_no_ip_socket_opens(tmp_path, monkeypatch, family, kind):
+    """Landlock covers TCP only; without a network namespace the filter refuses IP sockets (UDP too)."""
+    monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", "0")
+    seen = observed(run_code(tmp_path, PROBE + (
+        f"raise RuntimeError(json.dumps(attempt(lambda: socket.socket(socket.{family}, socket.{kind}).sendto(b'x', "
+        f"('127.0.0.1' if '{family}' == 'AF_INET' else '::1', 9)))))\n")))
+    assert seen == "EACCES", seen

@@ -20,7 +20,7 @@ def baseline():
     from tensorflow import keras
 
     inputs = keras.Input(shape=(10,))
-    hidden = keras.ops.zeros_like(inputs)  # the features are hidden: all zeros
+    hidden = keras.ops.zeros_like(inputs)
     outputs = keras.layers.Dense(1)(hidden)
     model = keras.Model(inputs, outputs)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.5), loss="mse")

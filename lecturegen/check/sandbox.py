@@ -211,10 +211,15 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
-    """The filter: socket() only for IP and netlink (EACCES otherwise: no Unix-domain, packet, vsock...
-    sockets), no io_uring (EPERM), and no system calls of another ABI (x32, 32-bit: EPERM)."""
+NO_FAMILY = 0xFFFF  # no such address family: a slot of the program that matches nothing
+
+
+def seccomp_program(machine: str, allow_ip: bool = True) -> list[tuple[int, int, int, int]]:
+    """The filter: socket() only for netlink and, when ``allow_ip`` (inside a network namespace, where IP
+    reaches nothing), IP (EACCES otherwise: no Unix-domain, packet, vsock... sockets; without a network
+    namespace no TCP or UDP either), no io_uring (EPERM), and no system calls of another ABI (EPERM)."""
     arch, nr_socket, nr_io_uring = SECCOMP_ARCH[machine]
+    inet, inet6 = (AF_INET, AF_INET6) if allow_ip else (NO_FAMILY, NO_FAMILY)
     deny, refuse, allow = (SECCOMP_RET_ERRNO | errno.EPERM, SECCOMP_RET_ERRNO | errno.EACCES, SECCOMP_RET_ALLOW)
     return [
         (BPF_LD_W_ABS, 0, 0, 4),                 # 0: arch
@@ -225,8 +230,8 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
         (BPF_JEQ_K, 7, 0, nr_io_uring),          # 5: io_uring_setup -> 13
         (BPF_JEQ_K, 0, 5, nr_socket),            # 6: socket? else -> 12
         (BPF_LD_W_ABS, 0, 0, 16),                # 7: args[0], the address family (low word)
-        (BPF_JEQ_K, 3, 0, AF_INET),              # 8 -> 12
-        (BPF_JEQ_K, 2, 0, AF_INET6),             # 9 -> 12
+        (BPF_JEQ_K, 3, 0, inet),                 # 8 -> 12
+        (BPF_JEQ_K, 2, 0, inet6),                # 9 -> 12
         (BPF_JEQ_K, 1, 0, AF_NETLINK),           # 10 -> 12
         (BPF_RET_K, 0, 0, refuse),               # 11
         (BPF_RET_K, 0, 0, allow),                # 12
@@ -234,11 +239,11 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def _seccomp() -> None:
+def _seccomp(allow_ip: bool = True) -> None:
     machine = os.uname().machine
     if machine not in SECCOMP_ARCH:
         raise OSError(errno.ENOSYS, f"seccomp: no filter for {machine}")
-    prog = seccomp_program(machine)
+    prog = seccomp_program(machine, allow_ip)
     filters = (_SockFilter * len(prog))(*(_SockFilter(*ins) for ins in prog))
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     fprog = _SockFprog(len(prog), filters)
@@ -359,7 +364,7 @@ def confine(iso: Isolation, work: str, memory_mb: int, env: dict[str, str], name
     cap = WORK_DISK_MB << 20 if fsize == resource.RLIM_INFINITY else min(WORK_DISK_MB << 20, fsize)
     resource.setrlimit(resource.RLIMIT_FSIZE, (cap, fsize))  # a write past it fails with EFBIG
     _step(iso, "landlock", _landlock, work, iso.held("files"))
-    _step(iso, "sockets", _seccomp)  # last: nothing above may need a refused call
+    _step(iso, "sockets", _seccomp, iso.held("net"))  # last: nothing above may need a refused call
     os.environ.clear()
     os.environ.update(env, HOME=work, TMPDIR=work, PWD=work)
     os.chdir(work)

@@ -53,8 +53,6 @@ def load_with_keras(name: str = "mnist") -> Arrays:
 
 
 def prepare_table(x_train, y_train, x_test, y_test):
-    # Each feature on one scale: minus the training mean, divided by the training spread.
-    # The test rows use the training numbers too: the model must not peek at the test set.
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0)
     std[std == 0] = 1.0

@@ -122,6 +122,26 @@ def pygments_css() -> str:
     return HtmlFormatter(style=CODE_STYLE).get_style_defs(".highlight")
 
 
+MAX_TEXT = 1 << 20  # characters or items a content expression may make with * (a page is far smaller)
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox (no attribute access to Python's internals; ``range`` at most 100,000 items),
+    and no ``*`` or ``**`` whose result would exhaust memory: ``'x' * 10**10``, ``9 ** 9 ** 9``."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
+        if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            if abs(right) > 1000 and abs(left) > 1:
+                raise SecurityError(say("errors.render.number_too_big", expr=f"{left} ** {right}"[:60]))
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_TEXT:
+                    raise SecurityError(say("errors.render.number_too_big", expr=f"... * {times}"[:60]))
+        return super().call_binop(context, operator, left, right)
+
+
 class InTreeLoader(jinja2.FileSystemLoader):
     """A template (content file, include, layout) is read only from a real file inside its folder: a
     symbolic link that leads out of the folder is refused, as for chapter images and template assets."""
@@ -142,7 +162,7 @@ def _environment(search_path: Sequence[Path]) -> jinja2.Environment:
 def _cached_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     """One environment per search path in a process, so a template is compiled once, not once per
     rendering (Jinja recompiles a template whose file changed: ``lecturegen serve`` sees edits)."""
-    env = SandboxedEnvironment(  # templates are text: no attribute access to Python's internals
+    env = BoundedSandbox(  # templates are text: no attribute access to Python's internals
         loader=InTreeLoader(list(search_path)),
         autoescape=True,
         undefined=AuthorUndefined,  # a missing field is said in the author's terms, with the fields there are
@@ -169,9 +189,11 @@ def _template_error(exc: Exception, path: Path, what: str | None = None, names: 
     line = tag_line(exc, path, line)
     where = say("cli.location.at_line", name=path.name, line=line) if line else path.name
     filters = [*FILTERS, *jinja2.defaults.DEFAULT_FILTERS]
-    if isinstance(exc, SecurityError):  # the sandbox refused an attribute such as __class__ or a method
+    if isinstance(exc, SecurityError) and "attribute '" in str(exc):  # e.g. __class__, a method
         found = re.search(r"attribute '([^']{1,60})'", str(exc))
         message = say("errors.render.unsafe", what=found.group(1) if found else str(exc)[:60])
+    elif isinstance(exc, SecurityError):  # a range or a product too big
+        message = str(exc).strip().rstrip(".")
     else:
         message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
             (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
@@ -236,7 +258,7 @@ def _render(helpers: Helpers) -> str:
         return template.render(namespace)
     except (ChapterError, jinja2.TemplateError) as exc:  # a helper's error gets the file and line too
         raise _template_error(exc, path, names=list(namespace)) from None
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
         raise _template_error(exc, path, names=list(namespace)) from None
     except RecursionError:  # {% include %} or {% extends %} of itself, directly or through another file
         raise ChapterError(say("errors.render.includes_itself", name=path.name, folder=str(content_dir))) from None
@@ -260,7 +282,7 @@ def split_instructor(text: str) -> tuple[str, str]:
     inside a code block stays code."""
     if INSTRUCTOR not in text:
         return text, ""
-    tokens = markdown().parse(text)
+    tokens = _blocks(markdown(), text)
     at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i, INSTRUCTOR)), None)
     if at is None:
         return text, ""
@@ -284,11 +306,19 @@ def slide_chunks(text: str) -> list[tuple[str, str]]:
     return [(body, notes) for body, _, notes, _ in slide_parts(text)]
 
 
+def _blocks(md: MarkdownIt, text: str) -> list:
+    """The block tokens only (no inline parsing, no core rules): enough to find slide breaks, notes
+    and headings, at about half the cost of a full parse."""
+    tokens: list = []
+    md.block.parse(text, md, {"prepass": True}, tokens)
+    return tokens
+
+
 def slide_parts(text: str) -> list[tuple[str, int, str, int]]:
     """(body, its first line, notes, their first line) per slide; lines count from 0 in ``text``."""
     md = markdown()
     lines = text.splitlines(keepends=True)
-    breaks = [t.map for t in md.parse(text, {"prepass": True}) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
+    breaks = [t.map for t in _blocks(md, text) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
     bounds, start = [], 0
     for first, last in breaks:
         bounds.append((start, first))
@@ -299,7 +329,7 @@ def slide_parts(text: str) -> list[tuple[str, int, str, int]]:
         chunk = "".join(lines[first:last])
         if not chunk.strip():
             continue
-        tokens = md.parse(chunk, {"prepass": True})
+        tokens = _blocks(md, chunk)
         at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i)), None)
         if at is None:
             chunks.append((chunk, first, "", first))
@@ -320,7 +350,7 @@ def split_slides(text: str, doc: myst.Document | None = None) -> list[Slide]:
         body, private = split_instructor(body)
         notes, private_notes = split_instructor(notes)
         private = (private + "\n\n" + private_notes).strip()
-        heading = next((tokens[j + 1].content for tokens in [md.parse(body, {"prepass": True})] for j, t in enumerate(tokens)
+        heading = next((tokens[j + 1].content for tokens in [_blocks(md, body)] for j, t in enumerate(tokens)
                         if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
         slides.append(Slide(
             title=heading.strip(),
@@ -345,7 +375,8 @@ def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
     try:
         return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
                                instructor=instructor, **extra)
-    except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError, OverflowError,
+            ZeroDivisionError) as exc:
         raise _template_error(exc, Path(template.filename or template_name), say("cli.render.page_template")) from None
     except RecursionError:
         raise ChapterError(say("errors.render.includes_itself", name=template_name,

@@ -20,6 +20,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from lecturegen.errors import LecturegenError
 from lecturegen.safefs import discard, read_regular_bytes
 from lecturegen.messages import say
 
@@ -76,12 +77,18 @@ class CacheStore:
             except (OSError, ValueError):
                 self._key = b""
             if len(self._key) < 32:  # missing or spoilt: a new secret (every entry is then made again)
+                if path.is_symlink() or (path.exists() and not path.is_file()):  # a folder, a FIFO, a link
+                    raise LecturegenError(say("errors.store.secret_not_a_file", path=path))
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._key = secrets.token_bytes(32)
                 fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=self.root)  # mkstemp creates it 0600
                 with os.fdopen(fd, "w", encoding="ascii") as fh:
                     fh.write(self._key.hex())
-                os.replace(tmp, path)
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    os.unlink(tmp)
+                    raise LecturegenError(say("errors.store.secret_not_a_file", path=path) + f" ({exc.strerror})") from None
         return self._key
 
     def _mac(self, area: str, name: str, data: bytes) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 _UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:%p|%|s|ms|초|px|pt|GB|MB)(?![A-Za-z]))")
 _PLUS_MINUS = re.compile(r"(?<=[\d%]) ?± ?(?=\d)")
@@ -24,7 +25,17 @@ def _values(state) -> None:
                 child.content = keep_values(child.content)
 
 
+def _code_token(self, tokens, idx, options, env) -> str:
+    """Inline code: a span with no space in it (``epsilon=1e-06``) gets class ``lg-token``, which a
+    table cell never breaks (the CSS); code with spaces still wraps at its spaces."""
+    token = tokens[idx]
+    if not any(c.isspace() for c in token.content):
+        token.attrJoin("class", "lg-token")
+    return f"<code{self.renderAttrs(token)}>{escapeHtml(token.content)}</code>"
+
+
 def unbroken_values(md: MarkdownIt) -> None:
     """``MarkdownIt(...).use(unbroken_values)``: numbers written in prose and tables keep their unit
-    and ± on the same line (code is left as written)."""
+    and ± on the same line (code is left as written), and a setting in code is never split."""
     md.core.ruler.push("unbroken_values", _values)
+    md.add_render_rule("code_inline", _code_token)

@@ -157,6 +157,9 @@ def staged_output(root: Path, name: str, force: bool = False) -> Iterator[Path]:
     """
     try:
         root.mkdir(parents=True, exist_ok=True)
+        # the lock file must be creatable here: filelock reports a folder it cannot write to (/proc,
+        # a read-only mount) as a lock held by someone else
+        os.close(os.open(root / f".{name}.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644))
         lock = FileLock(str(root / f".{name}.lock"))
         lock.acquire(timeout=0)
     except Timeout:

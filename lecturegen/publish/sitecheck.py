@@ -1,5 +1,6 @@
 """Checks a published site before it goes live: every HTML page parses without an html5lib
-error, every link or resource reference (href/src in pages, url()/@import in style sheets)
+error, every link or resource reference (href/src/srcset/action/meta refresh/xlink:href in pages and
+SVG files, url()/@import/image-set() in style sheets, style attributes and SVG paint attributes)
 is relative and resolves to a file inside the site, and (given the list of files publish wrote)
 the site holds nothing else: no file that did not come from the build, no link, no special file."""
 
@@ -14,8 +15,34 @@ from urllib.parse import unquote, urlsplit
 
 import html5lib
 
-URL_ATTRS = ("href", "src", "poster", "data")
+# Every attribute that loads or navigates somewhere (HTML, and SVG's xlink:href)
+URL_ATTRS = ("href", "src", "poster", "data", "action", "formaction", "background", "cite", "longdesc",
+             "manifest", "codebase", "lowsrc", "dynsrc", "icon", "profile", "usemap", "archive",
+             "{http://www.w3.org/1999/xlink}href", "xlink:href")
+LIST_ATTRS = ("ping", "archive")  # space-separated URLs
+SRCSET_ATTRS = ("srcset", "imagesrcset")  # "url 2x, url 300w"
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""")
+CSS_IMAGE_SET = re.compile(r"""image-set\(([^)]*)\)""", re.I)
+QUOTED = re.compile(r"""(['"])([^'"]+)\1""")
+REFRESH_URL = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.+?)\1\s*$""", re.I)
+
+
+def css_refs(text: str) -> list[str]:
+    """URLs in CSS text: url(), @import and image-set() strings."""
+    found = [m.group(2) or m.group(4) for m in CSS_URL.finditer(text)]
+    for m in CSS_IMAGE_SET.finditer(text):
+        found += [q.group(2) for q in QUOTED.finditer(m.group(1))]
+    return found
+
+
+def _srcset(value: str) -> list[str]:
+    return [c.strip().split()[0] for c in value.split(",") if c.strip()]
+
+
+def _refresh(value: str) -> list[str]:
+    """The URL of ``<meta http-equiv=refresh content="5; url=...">`` (none for a plain reload)."""
+    m = REFRESH_URL.match(value)
+    return [m.group(2).strip()] if m and not re.fullmatch(r"[\d.]+", m.group(2).strip()) else []
 
 
 @dataclass(frozen=True)
@@ -33,20 +60,30 @@ def _parse(path: Path):
 def raw_refs(path: Path) -> list[Ref]:
     """Every URL an HTML page or a style sheet refers to, as written."""
     if path.suffix == ".css":
-        text = path.read_text(encoding="utf-8")
-        return [Ref(path, m.group(2) or m.group(4)) for m in CSS_URL.finditer(text)]
+        return [Ref(path, url) for url in css_refs(path.read_text(encoding="utf-8", errors="replace"))]
     tree, _ = _parse(path)
-    refs = []
+    refs: list[Ref] = []
     for element in tree.iter():
-        for attr in URL_ATTRS:
-            value = element.get(attr)
-            if value:
-                refs.append(Ref(path, value.strip()))
-        style = element.get("style")
-        if style:
-            refs.extend(Ref(path, m.group(2) or m.group(4)) for m in CSS_URL.finditer(style))
-        if element.tag == "style" and element.text:
-            refs.extend(Ref(path, m.group(2) or m.group(4)) for m in CSS_URL.finditer(element.text))
+        if not isinstance(element.tag, str):
+            continue
+        for attr, value in element.attrib.items():
+            if not value:
+                continue
+            name = attr.lower() if isinstance(attr, str) else str(attr)
+            urls: list[str] = []
+            if name in URL_ATTRS:
+                urls = [value.strip()]
+            elif name in SRCSET_ATTRS:
+                urls = _srcset(value)
+            elif name in LIST_ATTRS:
+                urls = value.split()
+            if name == "content" and (element.get("http-equiv") or "").lower() == "refresh":
+                urls = _refresh(value)
+            if "url(" in value.lower() or "image-set(" in value.lower():  # style=, and SVG fill=/filter=/mask=
+                urls += css_refs(value)
+            refs.extend(Ref(path, u) for u in urls)
+        if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
+            refs.extend(Ref(path, url) for url in css_refs(element.text))
     return refs
 
 
@@ -91,10 +128,10 @@ def check_site(root: Path, expected: set[str] | None = None) -> list[str]:
     """
     root = root.resolve()
     problems: list[str] = [] if expected is None else unexpected_entries(root, expected)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".html", ".css"))
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".html", ".css", ".svg"))
     for path in files:
         name = path.relative_to(root).as_posix()
-        if path.suffix == ".html":
+        if path.suffix == ".html":  # an .svg is read for its references only
             _, errors = _parse(path)
             for (line, col), code, data in errors[:5]:
                 problems.append(f"{name}:{line}:{col}: HTML parse error {code} {data or ''}".rstrip())

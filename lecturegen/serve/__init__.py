@@ -10,6 +10,11 @@ place and served. The server is uvicorn running :mod:`lecturegen.serve.app`.
 
 from __future__ import annotations
 
+import json
+import os
+import queue
+import select
+import signal
 import socket
 import sys
 import threading
@@ -65,37 +70,112 @@ def watched_paths(opts) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in paths if p.exists()))
 
 
+SLOW_S = 60.0  # a build running longer than this is said to be slow (once)
+
+
 class Rebuilder:
-    """Runs one build at a time and publishes its outcome to the pages."""
+    """Runs one build at a time, each in a child process forked for it, and publishes its outcome to
+    the pages. A newer save cancels a build still running (an edit that loops forever never wedges
+    serve), anything the chapter's code raises (``sys.exit()``, any ``BaseException``) is a failed
+    build like any other, and the server process never imports the chapter's training code."""
 
     def __init__(self, make_opts: Callable, state: LiveState) -> None:
         self.make_opts, self.state = make_opts, state
         self.said: set[str] = set()  # warnings already shown in this session
+        self.pending: queue.Queue = queue.Queue()  # change sets the watcher saw, newest last
+        self.child: int | None = None
 
-    def build(self, reason: str) -> bool:
-        from lecturegen.engine import build
-        from lecturegen.engine import ChangesOnly
-
+    def build(self, reason: str, newer: Callable[[], bool] = lambda: False) -> bool:
         started = time.perf_counter()
         _tell(say("cli.serve.building", reason=reason))
-        _forget_chapter_modules()
-        reporter = ChangesOnly(self.said) if self.state.version else ChangesOnly(self.said, all_lines=True)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: build, send the outcome, leave without running the server's cleanup
+            os.close(r)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it ends this child
+            os.setpgid(0, 0)  # the child and whatever it starts: one group, killed together
+            code = 0
+            try:
+                with os.fdopen(w, "wb") as out:
+                    out.write(json.dumps(self._child_build()).encode())
+            except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+                code = 70
+            os._exit(code)
+        os.close(w)
+        self.child = pid
+        data, slow_said = b"", False
         try:
-            outcome = build(self.make_opts(), reporter)
-        except LecturegenError as exc:
-            _tell(say("cli.serve.message", exc=exc))
-            self.state.update(built=False, error=str(exc))
+            while True:
+                if select.select([r], [], [], 0.1)[0]:
+                    chunk = os.read(r, 1 << 16)
+                    if not chunk:
+                        break
+                    data += chunk
+                elif newer():
+                    self.cancel()
+                    _tell(say("cli.serve.cancelled", seconds=time.perf_counter() - started))
+                    return False
+                elif not slow_said and time.perf_counter() - started > SLOW_S:
+                    slow_said = True
+                    _tell(say("cli.serve.slow", seconds=SLOW_S))
+        finally:
+            os.close(r)
+            self._reap()
+        try:
+            result = json.loads(data)
+        except ValueError:
+            result = {"error": say("cli.serve.build_died")}
+        self.said.update(result.get("said", []))
+        if "error" in result:
+            _tell(say("cli.serve.message", exc=result["error"]))
+            self.state.update(built=False, error=result["error"])
             return False
-        except Exception as exc:  # a bug, or an import error of a half-saved file: keep serving
-            _tell(say("cli.serve.message_2", kind=type(exc).__name__, exc=exc))
-            self.state.update(built=False, error=f"{type(exc).__name__}: {exc}")
-            return False
-        trained = [n for n, s in outcome.status.items() if s.trained]
+        trained = result["trained"]
         what = say("cli.serve.trained", names=", ".join(trained)) if trained else say("cli.serve.nothing_retrained")
         reload = say("cli.serve.browser_reloads") if self.state.version else ""
+        if result.get("folder"):
+            self.state.root = Path(result["folder"])  # [build] out or the languages changed: follow it
         _tell(say("cli.serve.built_in", seconds=time.perf_counter() - started, what=what, reload=reload))
         self.state.update(built=True)
         return True
+
+    def _child_build(self) -> dict:
+        """The build, in the forked child: its outcome as plain data."""
+        from lecturegen.engine import ChangesOnly, build
+
+        said = set(self.said)
+        reporter = ChangesOnly(said) if self.state.version else ChangesOnly(said, all_lines=True)
+        try:
+            _forget_chapter_modules()
+            opts = self.make_opts()
+            outcome = build(opts, reporter)
+            folder = str(served_folder(opts))
+        except LecturegenError as exc:
+            return {"error": str(exc), "said": sorted(said)}
+        except BaseException as exc:  # noqa: BLE001 - a bug, a half-saved file, sys.exit() in a module
+            return {"error": f"{type(exc).__name__}: {exc}"[:2000], "said": sorted(said)}
+        return {"trained": [n for n, s in outcome.status.items() if s.trained], "folder": folder,
+                "said": sorted(said)}
+
+    def _reap(self) -> None:
+        if self.child is not None:
+            try:
+                os.killpg(self.child, signal.SIGKILL)  # what the build left running
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                os.waitpid(self.child, 0)
+            except ChildProcessError:
+                pass
+            self.child = None
+
+    def cancel(self) -> None:
+        """Stop the running build, if any (its output folder is swapped in only when complete)."""
+        if self.child is not None:
+            try:
+                os.kill(self.child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _describe(changes) -> str:
@@ -106,12 +186,29 @@ def _describe(changes) -> str:
 
 
 def _watch(rebuilder: Rebuilder, paths: list[Path], stop: threading.Event) -> None:
+    """The watcher thread: hand every change set to the builder thread at once (so a newer save can
+    cancel a build that is still running)."""
     from watchfiles import watch
 
     for changes in watch(*paths, stop_event=stop, debounce=400, step=50, raise_interrupt=False,
                          watch_filter=lambda _, path: not Path(path).name.startswith((".", "#"))
                          and not path.endswith(("~", ".pyc", ".swp"))):
-        rebuilder.build(_describe(changes))
+        rebuilder.pending.put(changes)
+
+
+def _rebuild_loop(rebuilder: Rebuilder, stop: threading.Event) -> None:
+    """The builder thread: one build per batch of saves; nothing a build does ends this loop."""
+    while not stop.is_set():
+        try:
+            changes = set(rebuilder.pending.get(timeout=0.2))
+        except queue.Empty:
+            continue
+        while not rebuilder.pending.empty():
+            changes |= set(rebuilder.pending.get_nowait())
+        try:
+            rebuilder.build(_describe(changes), newer=lambda: not rebuilder.pending.empty() or stop.is_set())
+        except Exception as exc:  # noqa: BLE001 - e.g. no process can be forked now: say it, keep watching
+            _tell(say("cli.serve.message_2", kind=type(exc).__name__, exc=exc))
 
 
 def _bind(port: int) -> socket.socket:
@@ -143,12 +240,15 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
             super().handle_exit(sig, frame)
             self._captured_signals.clear()  # uvicorn would raise the signal again after a clean stop
 
-    config = uvicorn.Config(make_app(served_folder(opts), state), log_level="warning", access_log=False,
+    state.root = state.root or served_folder(opts)
+    config = uvicorn.Config(make_app(state.root, state, port=sock.getsockname()[1]), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, lifespan="on")
     server = Server(config)
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(rebuilder, paths, stop), name="lecturegen-watch", daemon=True)
+    builder = threading.Thread(target=_rebuild_loop, args=(rebuilder, stop), name="lecturegen-build", daemon=True)
     watcher.start()
+    builder.start()
     print(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
@@ -156,6 +256,8 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
         server.run(sockets=[sock])
     finally:
         stop.set()
+        rebuilder.cancel()  # Ctrl-C during a rebuild: the build's child ends, the last output stays
+        builder.join(timeout=5)
         watcher.join(timeout=5)
         sock.close()
         _tell(say("cli.serve.stopped"))

@@ -16,6 +16,7 @@ from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 LIVE_JS = Path(__file__).with_name("live.js")
@@ -31,6 +32,7 @@ class LiveState:
 
     version: int = 0
     error: str | None = None
+    root: Path | None = None  # the folder served: follows the build's (``[build] out``, languages)
     stopping: bool = False
     loop: asyncio.AbstractEventLoop | None = None
     _changed: asyncio.Event | None = None
@@ -91,8 +93,14 @@ def _placeholder(state: LiveState) -> str:
             f"<body><p>No build yet.</p><pre>{escape(error)}</pre></body></html>")
 
 
-def make_app(root: Path, state: LiveState) -> Starlette:
-    """Serve ``root`` (the chapter's output folder, e.g. output/ch4) with live reload."""
+MAX_PATH = 1024  # characters of a request path; longer is a 414
+
+
+def make_app(root: Path, state: LiveState, port: int | None = None) -> Starlette:
+    """Serve ``root`` (the chapter's output folder, e.g. output/ch4; ``state.root`` once a build says
+    another) with live reload. Only requests naming this server (``Host: 127.0.0.1:port`` or
+    ``localhost:port``) are answered, so a page on another site cannot read the preview through a
+    DNS name it points at 127.0.0.1; a malformed path is a 4xx, never a traceback."""
 
     async def events(request: Request) -> StreamingResponse:
         async def stream():
@@ -114,18 +122,30 @@ def make_app(root: Path, state: LiveState) -> Starlette:
         rel = request.path_params["path"]
         if rel in ("", "/"):
             return RedirectResponse("/slides.html")
-        base = root.resolve()
-        path = (base / rel).resolve()
-        if not path.is_relative_to(base):
-            return Response("not found", status_code=404)
-        if path.is_dir():
-            path = path / "index.html"
-        if not path.is_file():
+        if len(rel) > MAX_PATH:
+            return Response("path too long", status_code=414)
+        if "\0" in rel or any(ord(c) < 32 for c in rel):
+            return Response("bad path", status_code=400)
+        try:
+            base = (state.root or root).resolve()
+            path = (base / rel).resolve()
+            if not path.is_relative_to(base):
+                return Response("not found", status_code=404)
+            if path.is_dir():
+                path = path / "index.html"
+            found = path.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, a loop of links...
+            return Response("bad path", status_code=400)
+        if not found:
             if path.suffix == ".html":
                 return HTMLResponse(inject(_placeholder(state), state.snapshot()["version"]), status_code=404)
             return Response("not found", status_code=404)
         if path.suffix == ".html":
-            page = inject(path.read_text(encoding="utf-8"), state.snapshot()["version"])
+            try:
+                text = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                return Response("not found", status_code=404)
+            page = inject(text, state.snapshot()["version"])
             return HTMLResponse(page, headers={"Cache-Control": "no-store"})
         return FileResponse(path, headers={"Cache-Control": "no-cache"})
 
@@ -135,4 +155,29 @@ def make_app(root: Path, state: LiveState) -> Starlette:
         yield
         state.stop()
 
-    return Starlette(routes=[Route(EVENTS, events), Route("/{path:path}", files)], lifespan=lifespan)
+    hosts = ["127.0.0.1", "localhost"]
+    return Starlette(routes=[Route(EVENTS, events), Route("/{path:path}", files)], lifespan=lifespan,
+                     middleware=[Middleware(HostCheck, hosts=hosts, port=port)])
+
+
+class HostCheck:
+    """ASGI middleware: a request whose ``Host`` is not this server (name and port) gets a 421."""
+
+    def __init__(self, app, hosts: list[str], port: int | None) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.hosts, self.port = app, set(hosts), port
+
+    def allowed(self, host: str) -> bool:
+        name, _, port = host.lower().partition(":")
+        if name not in self.hosts:
+            return False
+        if self.port is None:  # the app alone (tests): any port of a local name
+            return port == "" or port.isdigit()
+        return port == str(self.port) or (port == "" and self.port == 80)
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] in ("http", "websocket"):
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if not self.allowed(host):
+                await Response("unknown host", status_code=421)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

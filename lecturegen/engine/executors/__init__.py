@@ -97,6 +97,9 @@ class ExecutorOptions:
     processes: bool = False  # local --jobs: worker processes instead of threads of the build
 
 
+MAX_WORKERS = 64  # local Dask worker processes: more is a typo (each is a Python with TensorFlow)
+
+
 def check_options(opts: ExecutorOptions) -> None:
     """Bad executor options, found before anything is read or trained."""
     if opts.kind not in EXECUTORS:
@@ -107,7 +110,7 @@ def check_options(opts: ExecutorOptions) -> None:
         raise UsageError(say("errors.executors.jobs_for_local_executor", jobs=opts.jobs))
     if opts.scheduler and opts.workers:
         raise UsageError(say("errors.executors.workers_sizes_cluster_on"))
-    if opts.workers is not None and opts.workers < 1:
+    if opts.workers is not None and not 1 <= opts.workers <= MAX_WORKERS:
         raise UsageError(say("errors.executors.workers_give_at_least", workers=opts.workers))
 
 

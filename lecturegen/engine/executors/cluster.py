@@ -48,6 +48,26 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def scheduler_address_problem(address: str) -> str | None:
+    """Why ``address`` is not a Dask scheduler address (``tcp://host:8786``, ``host:8786``), or None."""
+    from urllib.parse import urlsplit
+
+    if not address or len(address) > 500 or any(c.isspace() or ord(c) < 32 for c in address):
+        return say("errors.executors_cluster.not_an_address")
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+        port = parts.port
+    except ValueError:
+        return say("errors.executors_cluster.not_an_address")
+    if parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or (parts.scheme != "inproc" and port is None):
+        return say("errors.executors_cluster.not_an_address")
+    return None
+
+
 def _import_distributed():
     try:
         import distributed
@@ -275,6 +295,10 @@ class DaskExecutor:
     def connect(cls, scheduler: str | None, workers: int | None, reporter: Reporter) -> "DaskExecutor":
         distributed = _import_distributed()
         if scheduler:
+            problem = scheduler_address_problem(scheduler)
+            if problem:  # before Dask: a Client that fails to parse stalls 10 s and prints a traceback on exit
+                raise ClusterError(say("errors.executors_cluster.cannot_reach_dask_scheduler", scheduler=scheduler[:200],
+                                       detail=problem))
             try:
                 client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as exc:

@@ -1,0 +1,149 @@
+"""Issue 26: serve keeps serving and keeps listening (fast tier: the app and the rebuilder, no browser)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import asyncio
+from urllib.parse import unquote
+
+from lecturegen.serve import Rebuilder, _rebuild_loop
+from lecturegen.serve.app import LiveState, make_app
+
+
+class Client:
+    """Requests straight into the ASGI app (as uvicorn would pass them), no network."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def get(self, path: str, headers: dict | None = None) -> SimpleNamespace:
+        headers = {"Host": "127.0.0.1:8123", **(headers or {})}
+        raw = path.encode()
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": unquote(path), "raw_path": raw, "query_string": b"", "root_path": "",
+                 "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()],
+                 "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8123)}
+        out: dict = {"body": b""}
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                out["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                out["body"] += message.get("body", b"")
+
+        asyncio.run(self.app(scope, receive, send))
+        return SimpleNamespace(status_code=out["status"], text=out["body"].decode("utf-8", "replace"))
+
+
+@pytest.fixture()
+def client(tmp_path):
+    (tmp_path / "slides.html").write_text("<html><body>ok</body></html>")
+    (tmp_path / "latin1.html").write_bytes("<html><body>caf\xe9 \xff\xfe</body></html>".encode("latin-1"))
+    state = LiveState()
+    yield Client(make_app(tmp_path, state, port=8123)), state, tmp_path
+
+
+@pytest.mark.parametrize("path, codes", [
+    ("/a%00b.html", {400}), ("/%00", {400}), ("/" + "a" * 5000 + ".html", {414}), ("/" + "a/" * 2000, {414}),
+    ("/" + "x" * 300 + ".html", {400, 404}), ("/%0a.html", {400, 404}), ("/..%2f..%2fetc/passwd", {404}),
+])
+def test_malformed_paths_are_4xx_without_a_traceback(client, path, codes):
+    c, _, _ = client
+    r = c.get(path)
+    assert r.status_code in codes and "Traceback" not in r.text, (path, r.status_code, r.text[:200])
+
+
+def test_a_non_utf8_page_is_served(client):
+    c, _, _ = client
+    r = c.get("/latin1.html")
+    assert r.status_code == 200 and "caf" in r.text and "__lecturegenVersion" in r.text
+
+
+@pytest.mark.parametrize("host, ok", [
+    ("127.0.0.1:8123", True), ("localhost:8123", True), ("LOCALHOST:8123", True),
+    ("evil.example:8123", False), ("127.0.0.1.evil.example:8123", False), ("127.0.0.1:80", False),
+    ("localhost", False), ("", False), ("127.0.0.1:8123@evil", False),
+])
+def test_host_header_must_name_this_server(client, host, ok):
+    c, _, _ = client
+    r = c.get("/slides.html", headers={"Host": host})
+    assert (r.status_code == 200) == ok, (host, r.status_code)
+    if not ok:
+        assert r.status_code == 421 and "ok" not in r.text
+
+
+def test_the_served_folder_follows_the_build(client, tmp_path_factory):
+    c, state, _ = client
+    other = tmp_path_factory.mktemp("other")
+    (other / "slides.html").write_text("<html><body>moved</body></html>")
+    state.root = other
+    assert "moved" in c.get("/slides.html").text
+
+
+def _rebuilder(tmp_path, build):
+    """A Rebuilder whose build (in the forked child) runs ``build`` instead of lecturegen's."""
+    state = LiveState()
+    rb = Rebuilder(lambda: SimpleNamespace(), state)
+    rb._child_build = lambda: _outcome(build)  # type: ignore[method-assign]
+    return rb, state
+
+
+def _outcome(build) -> dict:
+    try:
+        build()
+    except BaseException as exc:  # noqa: BLE001 - as Rebuilder._child_build does
+        return {"error": f"{type(exc).__name__}: {exc}", "said": []}
+    return {"trained": [], "said": ["a warning"]}
+
+
+@pytest.mark.parametrize("raise_, kind", [
+    (lambda: exec("import sys; sys.exit(3)"), "SystemExit"), (lambda: exec("raise KeyboardInterrupt"), "KeyboardInterrupt"),
+    (lambda: exec("raise GeneratorExit"), "GeneratorExit"), (lambda: exec("import os; os._exit(0)"), None),
+    (lambda: exec("raise MemoryError"), "MemoryError"),
+])
+def test_any_exception_of_a_build_is_a_failed_build_and_the_loop_goes_on(tmp_path, capsys, raise_, kind):
+    rb, state = _rebuilder(tmp_path, raise_)
+    assert rb.build("changed: ch7.py") is False
+    err = capsys.readouterr().err
+    assert state.error and "error:" in err and "Traceback" not in err, err
+    if kind:
+        assert kind in state.error
+    rb._child_build = lambda: {"trained": [], "said": []}  # the fix: the next save builds
+    assert rb.build("changed: ch7.py") is True and state.version == 1
+
+
+def test_a_build_that_never_ends_is_cancelled_by_a_newer_save(tmp_path, capsys):
+    rb, state = _rebuilder(tmp_path, lambda: time.sleep(3600))
+    stop = threading.Event()
+    loop = threading.Thread(target=_rebuild_loop, args=(rb, stop), daemon=True)
+    loop.start()
+    try:
+        rb.pending.put({(1, "ch7.py")})
+        deadline = time.monotonic() + 30
+        while rb.child is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert rb.child is not None
+        rb._child_build = lambda: {"trained": [], "said": []}  # the fixed file
+        rb.pending.put({(1, "ch7.py")})
+        while state.version == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state.version == 1
+    finally:
+        stop.set()
+        rb.cancel()
+        loop.join(timeout=10)
+    err = capsys.readouterr().err
+    assert "build cancelled" in err and "Traceback" not in err, err
+
+
+def test_warnings_are_said_once_per_session_across_child_builds(tmp_path):
+    rb, _ = _rebuilder(tmp_path, lambda: None)
+    assert rb.build("first build") and rb.said == {"a warning"}
