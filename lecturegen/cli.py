@@ -42,8 +42,13 @@ class ProfileName(str, Enum):
     quick = "quick"
 
 
+def _echo(message: str = "", err: bool = False) -> None:
+    """One line for the terminal (see :func:`terminal.spaces`)."""
+    typer.echo(terminal.spaces(str(message)), err=err)
+
+
 def _fail(exc: LecturegenError) -> typer.Exit:
-    typer.echo(say("cli.cli.message", exc=exc), err=True)
+    _echo(say("cli.cli.message", exc=exc), err=True)
     return typer.Exit(code=exc.exit_code)
 
 
@@ -51,7 +56,7 @@ def _show_version(value: bool) -> None:
     if value:
         from lecturegen import __version__
 
-        typer.echo(say("cli.cli.lecturegen", version=__version__))
+        _echo(say("cli.cli.lecturegen", version=__version__))
         raise typer.Exit()
 
 
@@ -166,7 +171,7 @@ def build(
         raise _fail(exc) from None
     except KeyboardInterrupt:
         reporter.close()
-        typer.echo(say("cli.cli.interrupted_previous_output_was"), err=True)
+        _echo(say("cli.cli.interrupted_previous_output_was"), err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
     if len(ids) * len(langs) == 1:
@@ -192,12 +197,12 @@ def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
 def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s.trained]
     note = say("cli.cli.sample_note") if outcome.is_sample else ""
-    typer.echo(
+    _echo(
         say("cli.cli.built_in_trained_cached", out_dir=outcome.out_dir, seconds=outcome.seconds, n_trained=len(trained), n_cached=len(outcome.status) - len(trained), note=note)
     )
     _run_table(outcome.runs)
     if outcome.claims:
-        typer.echo(_claims_line(outcome.claims))
+        _echo(_claims_line(outcome.claims))
 
 
 def _run_table(runs) -> None:
@@ -205,7 +210,7 @@ def _run_table(runs) -> None:
 
     width = max((len(name) for name in runs), default=0)
     for name, run in runs.items():
-        typer.echo("  " + run_line(name, run.test_accuracy, run.test_loss, width))
+        _echo("  " + run_line(name, run.test_accuracy, run.test_loss, width))
 
 
 def _claims_line(claims) -> str:
@@ -220,15 +225,15 @@ def _course_summary(course) -> None:
     """One summary for a course build: the folders written, each chapter's results once, the failures."""
     sample = any(o.is_sample for o in course.outcomes)
     note = say("cli.cli.sample_note") if sample else ""
-    typer.echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
+    _echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
     shown: set[str] = set()
     for outcome in course.outcomes:
-        typer.echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else say("cli.cli.no_claims")))
+        _echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else say("cli.cli.no_claims")))
         if outcome.chapter_id not in shown:
             shown.add(outcome.chapter_id)
             _run_table(outcome.runs)
     for folder, exc in course.failures:
-        typer.echo(say("cli.cli.message_2", folder=folder, exc=exc), err=True)
+        _echo(say("cli.cli.message_2", folder=folder, exc=exc), err=True)
     if course.failures:
         raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
@@ -259,7 +264,7 @@ def serve(
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        typer.echo(say("cli.cli.stopped"), err=True)
+        _echo(say("cli.cli.stopped"), err=True)
         raise typer.Exit(code=130) from None
 
 
@@ -338,11 +343,11 @@ def preview_upgrade(
                          pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
                          chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
                          chapters_dirs=tuple(chapters_dir or ()), tolerance=tolerance,
-                         tell=lambda line: typer.echo(terminal.plain(line.replace("\xa0", " ")), err=True))
+                         tell=lambda line: _echo(terminal.plain(line), err=True))
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        typer.echo(say("cli.cli.interrupted"), err=True)
+        _echo(say("cli.cli.interrupted"), err=True)
         raise typer.Exit(code=130) from None
     print_preview(result, output_format.value)
     if result.failed:
@@ -368,19 +373,19 @@ def publish(
         opts = PublishOptions(pick(out, conf.build.out, Path("output")), pick(site, conf.publish.site, Path("site")),
                               tuple(chapters or ()), pick(title, conf.publish.title, conf.course.title),
                               pick(cache_dir, conf.build.cache_dir, None), instructor, conf.course)
-        outcome = run_publish(opts, say=lambda msg: typer.echo(msg, err=True))
+        outcome = run_publish(opts, say=lambda msg: _echo(msg, err=True))
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        typer.echo(say("cli.cli.interrupted_previous_site_was"), err=True)
+        _echo(say("cli.cli.interrupted_previous_site_was"), err=True)
         raise typer.Exit(code=130) from None
     rendered = sum(not cached for cached in outcome.pdf_cached.values())
-    typer.echo(say("cli.cli.published_index_html_in", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
+    _echo(say("cli.cli.published_index_html_in", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
     for chap in outcome.chapters:
         note = say("cli.cli.sample_note_short") if chap.report.get("sample_data") else ""
         from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
-        typer.echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
+        _echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
 @app.command(help=say("help.command_deploy"))
@@ -402,7 +407,7 @@ def deploy(
     except LecturegenError as exc:
         raise _fail(exc) from None
     pushed = say("cli.deploy.pushed") if done.pushed else say("cli.deploy.push_hint", branch=done.branch)
-    typer.echo(say("cli.deploy.deployed", files=done.files, site=folder, branch=done.branch, repo=done.repository,
+    _echo(say("cli.deploy.deployed", files=done.files, site=folder, branch=done.branch, repo=done.repository,
                    commit=done.commit, pushed=pushed))
 
 
@@ -414,7 +419,7 @@ def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None
     except LecturegenError as exc:
         raise _fail(exc) from None
     for chap in chapters.values():
-        typer.echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
+        _echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
 @app.command(help=say("help.command_new"))
@@ -433,8 +438,8 @@ def new(
     except LecturegenError as exc:
         raise _fail(exc) from None
     for path in written:
-        typer.echo(say("cli.cli.wrote", path=path))
-    typer.echo(say("cli.cli.build_it_with_lecturegen", name=name, dir=dir))
+        _echo(say("cli.cli.wrote", path=path))
+    _echo(say("cli.cli.build_it_with_lecturegen", name=name, dir=dir))
 
 
 register_check(app)
@@ -446,19 +451,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         messages.check_ui_lang()
     except LecturegenError as exc:
-        typer.echo(say("cli.cli.message", exc=exc), err=True)
+        _echo(say("cli.cli.message", exc=exc), err=True)
         return exc.exit_code
     try:
         code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
     except UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
-            typer.echo(exc.ctx.get_help() if exc.ctx else say("cli.cli.usage"), err=True)
+            _echo(exc.ctx.get_help() if exc.ctx else say("cli.cli.usage"), err=True)
             return 2
         command = f"lecturegen {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "lecturegen --help"
-        typer.echo(say("cli.cli.see", message=exc.format_message(), command=command), err=True)
+        _echo(say("cli.cli.see", message=exc.format_message(), command=command), err=True)
         return 2
     except typer.Abort:
-        typer.echo(say("cli.cli.interrupted"), err=True)
+        _echo(say("cli.cli.interrupted"), err=True)
         return 130
     finally:
         terminal.configure()  # -v/-q belong to this command, not to the next one run in this process

@@ -26,6 +26,16 @@ def configure(verbose: bool = False, quiet: bool = False) -> None:
     logging.getLogger("lecturegen").setLevel(level)
 
 
+NO_BREAK = str.maketrans({"\u00a0": " ", "\u202f": " "})  # the pages' no-break spaces (formats.NBSP)
+
+
+def spaces(text: str) -> str:
+    """A line for the terminal: the no-break spaces that keep a number with its unit on a page are
+    plain spaces here (a terminal does not break inside a value, and a script reads plain spaces)."""
+    return text.translate(NO_BREAK)
+
+
 def plain(value: Any) -> str:
-    """``value`` as text with every non-printable character written as its escape (``\\x1b``)."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    """``value`` as text with every non-printable character written as its escape (``\\x1b``); no-break
+    spaces become spaces."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in spaces(str(value)))

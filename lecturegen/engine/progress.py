@@ -14,6 +14,7 @@ from typing import Protocol
 
 from lecturegen.core.formats import fixed, pct
 from lecturegen.messages import say
+from lecturegen.terminal import spaces
 
 
 class Reporter(Protocol):
@@ -107,7 +108,7 @@ class LineReporter:
         self.overall = Overall()
 
     def _say(self, text: str) -> None:
-        print(text, file=self.stream or sys.stderr, flush=True)
+        print(spaces(text), file=self.stream or sys.stderr, flush=True)
 
     def _label(self, name: str) -> str:
         return f"[{name}]".ljust(self.overall.width + 2)
@@ -178,7 +179,7 @@ class LiveReporter(LineReporter):
         self.progress.start()
 
     def _say(self, text: str) -> None:
-        self.progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
+        self.progress.console.print(spaces(text), highlight=False, markup=False, soft_wrap=True)
 
     def _update_overall(self) -> None:
         o = self.overall
@@ -219,7 +220,7 @@ class WarningsOnly(LineReporter):
         pass
 
     def warn(self, message: str) -> None:
-        print(say("cli.progress.message", message=message), file=self.stream or sys.stderr, flush=True)
+        print(spaces(say("cli.progress.message", message=message)), file=self.stream or sys.stderr, flush=True)
 
 
 class ChangesOnly(LineReporter):
