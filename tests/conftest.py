@@ -100,7 +100,7 @@ def seeds_build(tmp_path_factory, cache_dir, runner, quick_build):
     out = tmp_path_factory.mktemp("out-seeds")
     result = runner.invoke(
         app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-              "--cache-dir", str(cache_dir), "--quiet", "--seeds", "2"],
+              "--cache-dir", str(cache_dir), "--seeds", "2"]  # not --quiet: the progress names each seed,
     )
     assert result.exit_code == 0, result.output
     return out / "ch4", result

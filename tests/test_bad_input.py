@@ -252,7 +252,7 @@ CASES: dict[str, tuple[Case, str]] = {
                                                  write_chapter(t / "chapters")), "no 'en' content"),
     # content files
     "content with an undefined name": (_chapter(content="# T\n\nline two\n{{ runz.tiny }}\n"),
-                                       "ko.md line 4 (tiny): 'runz' is undefined"),
+                                       "ko.md line 4 (tiny): no helper or value 'runz' (did you mean 'runs'?)"),
     "content with a syntax error": (_chapter(content="# T\n\n{% if %}\n"), "ko.md line 3 (tiny)"),
     "content naming an unknown experiment": (_chapter(content="# T\n\n\n\n{{ code('nope') }}\n"),
                                              "ko.md line 5 (tiny): no experiment 'nope'"),

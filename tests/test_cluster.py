@@ -135,7 +135,6 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_build_completes(cluster, t
     retried = [line for line in proc.lines if line in ("warning: [slow] retrying on another worker",
                                                        "warning: [slow] lost on the cluster; submitting it again")]
     assert len(retried) == 1, "\n".join(proc.lines)
-    assert not any("dashboard" in line for line in proc.lines)  # this scheduler has none
     report = _report(tmp_path / "out" / "slow")
     assert report["runs"]["slow"]["cache"]["trained_on"]["worker"] != victim
     entries = _cache_entries(cache)

@@ -85,7 +85,7 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
     cache.store(old_parts, result)
 
     run = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "o"),
-                              "--cache-dir", str(cache_copy), "--quiet"])
+                              "--cache-dir", str(cache_copy)])  # not --quiet: the progress says why
     assert run.exit_code == 0, run.output
     now = parts["versions"]["tensorflow"]
     assert f"[relu] training: tensorflow 2.20.0 -> {now}" in run.output, run.output

@@ -39,7 +39,21 @@ class Client:
             elif message["type"] == "http.response.body":
                 out["body"] += message.get("body", b"")
 
-        asyncio.run(self.app(scope, receive, send))
+        # in a thread of its own: the run's shared browser (Playwright's sync API) keeps an event loop
+        # running in this one
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(self.app(scope, receive, send))
+            except BaseException as exc:  # handed to the test below
+                failure.append(exc)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+        if failure:
+            raise failure[0]
         return SimpleNamespace(status_code=out["status"], text=out["body"].decode("utf-8", "replace"))
 
 

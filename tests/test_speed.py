@@ -18,7 +18,7 @@ ACCURACY_TOLERANCE = 1 / 500
 
 @pytest.mark.slow
 def test_accelerated_fit_agrees_with_plain_fit():
-    from lecturegen.engine.train import fit_and_evaluate, import_tensorflow
+    from lecturegen.engine.train import fit_and_evaluate, import_tensorflow, speed_settings
 
     tf, keras = import_tensorflow()
     tf.config.experimental.enable_op_determinism()
@@ -33,6 +33,7 @@ def test_accelerated_fit_agrees_with_plain_fit():
 
     keras.utils.set_random_seed(0)
     model = exp.build()
+    speed_settings(model, 32)  # what the build adds, outside the code students see
     fast, fast_loss, fast_accuracy = fit_and_evaluate(model, data, batch_size=32, epochs=2)
 
     assert model.steps_per_execution > 1  # the accelerated path really ran

@@ -78,7 +78,7 @@ def _train_in_worker(chapter_id: str, exp_name: str, data_spec: str, sha256: str
 
     chapter = registry.get(chapter_id, chapters_dirs)
     exp = chapter.experiment(exp_name)
-    dataset = chapter.source.dataset(data_spec)
+    dataset = data.source_for(chapter).dataset(data_spec)
     if dataset.fingerprint.sha256 != sha256:
         raise RuntimeError(f"the data at {data_spec} changed while the build was running")
     return train.train(exp, dataset, profile, seed, QueueReporter(_EVENTS))

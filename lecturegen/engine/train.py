@@ -239,7 +239,6 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     tf.config.experimental.enable_op_determinism()
     model = _build_model(exp, seed, keras)
     epoch_times: list[float] = []
-    initial = _untrained(model, data) if exp.predictions else None  # the untrained model, before any update
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
     callback = _progress_callback(keras, exp.name, epochs, reporter, epoch_times, cancel)
@@ -265,6 +264,9 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     if cancel is not None and cancel.is_set():
         raise Cancelled(exp.name)
     wall = time.perf_counter() - started
+    # the untrained model: built again from the same seed, after training, so that looking at it draws
+    # nothing from the generators the training run uses (the run stays what the notebook's plain code gives)
+    initial = _untrained(_build_model(exp, seed, keras), data) if exp.predictions else None
     history = {k: [float(v) for v in values] for k, values in history.items()}
     if not all(math.isfinite(v) for values in history.values() for v in values) or not math.isfinite(test_loss):
         raise TrainingError(

@@ -258,7 +258,7 @@ class Workers:
     """Which worker runs which of our tasks, seen from the scheduler; a worker that leaves while it held
     some is said once, with the runs Dask gives to another worker."""
 
-    def __init__(self, client, every: float = 1.0) -> None:
+    def __init__(self, client, every: float = 0.0) -> None:  # asked after every batch of progress events
         self.client, self.every = client, every
         self.holding: dict[str, set[str]] = {}  # worker address -> our task keys it is processing
         self.next = 0.0
