@@ -108,10 +108,12 @@ def test_the_lr_grid_figure_draws_every_run(runs):
 
     spec = next(s for s in chapter_figures(CHAPTER, runs, False) if s.name == "lr_grid")
     drawn = [a for line in spec.inputs["lines"] for a in line["accuracy"]]
-    assert drawn == [runs[e.name].test_accuracy for e in CHAPTER.group("lr_grid")]
-    assert [line["updates"] for line in spec.inputs["lines"]] == [
-        runs["lr_0_001"].iterations_per_epoch * runs["lr_0_001"].epochs,
-        runs["lr_0_001_x4"].iterations_per_epoch * runs["lr_0_001_x4"].epochs]
+    budgets = [runs[n].iterations_per_epoch * runs[n].epochs for n in ("lr_0_001", "lr_0_001_x4")]
+    grid = [runs[e.name].test_accuracy for e in CHAPTER.group("lr_grid")]
+    if budgets[0] == budgets[1]:  # a profile that caps the epochs: one budget, so one line (the short runs)
+        assert drawn == grid[:5] and [line["updates"] for line in spec.inputs["lines"]] == budgets[:1]
+    else:
+        assert drawn == grid and [line["updates"] for line in spec.inputs["lines"]] == budgets
 
 
 @pytest.mark.parametrize("name", ["gradient_descent_steps", "optimizer_paths", "untrained_output",

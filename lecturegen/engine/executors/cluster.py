@@ -261,6 +261,7 @@ class Workers:
     def __init__(self, client, every: float = 0.0) -> None:  # asked after every batch of progress events
         self.client, self.every = client, every
         self.holding: dict[str, set[str]] = {}  # worker address -> our task keys it is processing
+        self.announced: set[str] = set()  # runs already said to be retried elsewhere
         self.next = 0.0
 
     def check(self, pending: dict, reporter: Reporter) -> None:
@@ -278,6 +279,7 @@ class Workers:
             if runs:
                 reporter.warn(say("cli.executors_cluster.worker_lost", worker=short_address(worker)))
                 for label in runs:
+                    self.announced.add(label)
                     reporter.warn(say("cli.executors_cluster.retrying_elsewhere", label=label))
         for worker, keys in processing.items():
             self.holding[worker] = {key for key in keys if key in labels}
@@ -360,7 +362,9 @@ class DaskExecutor:
                         resubmitted[spec.key] = resubmitted.get(spec.key, 0) + 1
                         if resubmitted[spec.key] > RESUBMITS:
                             raise ClusterError(say("errors.executors_cluster.run_was_lost_times", label=spec.label, resubmits=RESUBMITS + 1, address=self.address))
-                        reporter.warn(say("cli.executors_cluster.lost_on_cluster_submitting", label=spec.label))
+                        if spec.label not in workers.announced:  # one line for one loss
+                            reporter.warn(say("cli.executors_cluster.lost_on_cluster_submitting", label=spec.label))
+                        workers.announced.discard(spec.label)
                         if data.status != "finished":
                             data = self.client.scatter(dataset.arrays, hash=False)
                         pending[self._submit(spec, data, fp, topic, costs[spec.key])] = spec
