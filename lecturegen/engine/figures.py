@@ -269,10 +269,21 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     if problems:
         log.warning(say("cli.figures.unreadable", name=spec.name, lang=lang, problems="; ".join(problems)))
-    svg = buffer.getvalue()
+    svg = stable_clip_ids(buffer.getvalue())
     mark = f"<!-- lecturegen min-font-pt={smallest:g} -->\n"
     mark += "".join(f"<!-- lecturegen figure-problem: {p.replace('--', '- -')} -->\n" for p in problems)
     target.write(svg.replace(b"<svg ", mark.encode() + b"<svg ", 1))
+
+
+CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
+
+
+def stable_clip_ids(svg: bytes) -> bytes:
+    """Matplotlib names a clip path by a hash that can differ from one drawing to the next (an image's clip
+    box, for one), even with ``svg.hashsalt`` set: number them in order of first appearance instead, so
+    the same figure drawn again is the same bytes."""
+    names: dict[bytes, bytes] = {}
+    return CLIP_ID.sub(lambda m: names.setdefault(m.group(0), b"clip%d" % (len(names) + 1)), svg)
 
 
 def _texts(fig):
