@@ -69,13 +69,23 @@ def main_options(
 ) -> None:
     """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
     terminal.configure(verbose=verbose, quiet=quiet)
-    messages.configure_ui(None)  # this command's own lecturegen.toml decides, not an earlier one's
+    if ctx.obj is None:  # main() hands over what it read; typer's test runner calls the app directly
+        ctx.obj = _read_settings()  # once per command: the commands take it from here (settings())
+    ctx.with_resource(messages.speaking(_command_ui(ctx.obj)))  # this command's language, until it ends
+
+
+def _read_settings() -> CourseConfig | LecturegenError:
+    """lecturegen.toml, found upwards, read once per command; a broken one is reported by the command
+    that needs it."""
     try:
-        ctx.obj = load_config()  # once per command: the commands take it from here (settings())
+        return load_config()
     except LecturegenError as exc:
-        ctx.obj = exc  # a broken lecturegen.toml is reported by the command that needs it
-    else:
-        messages.configure_ui(ctx.obj.course.ui_lang)  # LECTUREGEN_UI_LANG still wins
+        return exc
+
+
+def _command_ui(found: CourseConfig | LecturegenError) -> messages.UI:
+    """The command's interface language: LECTUREGEN_UI_LANG, else lecturegen.toml's [course] ui_lang."""
+    return messages.UI.resolve(found.course.ui_lang if isinstance(found, CourseConfig) else None)
 
 
 def settings(ctx: typer.Context, chapters_dir: list[Path] | None = None, templates: Path | None = None) -> CourseConfig:
@@ -458,14 +468,32 @@ def quiet_first(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line on stderr (exit 2), never a traceback or a box."""
     argv = quiet_first(sys.argv[1:] if argv is None else list(argv))
-    logging.basicConfig(level=logging.WARNING, format=say("cli.cli.log_format"))
+    found = _read_settings()
+    with messages.speaking(_command_ui(found)):  # also for the lines said after the app returns
+        return _main(argv, found)
+
+
+class _SaidFormat(logging.Formatter):
+    """A log record as a warning line in the language of the command that logged it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return logging.Formatter(say("cli.cli.log_format")).format(record)
+
+
+def _main(argv: list[str] | None, found: CourseConfig | LecturegenError) -> int:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_SaidFormat())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])  # only the first command's call counts
     try:
         messages.check_ui_lang()
     except LecturegenError as exc:
         _echo(say("cli.cli.message", exc=exc), err=True)
         return exc.exit_code
     try:
-        code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
+        # typer makes the option help now, from the annotations: in LECTUREGEN_UI_LANG alone, as --help
+        # always was (most of it is made at import); the callback then speaks the command's language
+        with messages.speaking(messages.UI.resolve()):
+            code = app(args=argv, prog_name="lecturegen", standalone_mode=False, obj=found)
     except UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
             _echo(exc.ctx.get_help() if exc.ctx else say("cli.cli.usage"), err=True)

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from lecturegen.diff import DiffResult, explained_diff
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen import messages
 from lecturegen.messages import say
 from lecturegen.report import ReportError
 
@@ -76,6 +77,7 @@ def isolated_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env["PYTHONNOUSERSITE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env[messages.UI_ENV] = messages.current().lang  # the lecturegen run there speaks this command's language
     return env
 
 

@@ -250,16 +250,19 @@ def test_korean_particles_after_a_field_follow_the_word_filled_in():
 def test_ui_language_from_environment_then_course_file(monkeypatch):
     monkeypatch.delenv(messages.UI_ENV, raising=False)
     monkeypatch.setenv("LANG", "ko_KR.UTF-8")  # not followed
-    assert messages.ui_lang() == "en"
+    assert messages.ui_lang() == "en" and messages.UI.resolve() == messages.UI("en")
     assert messages.say("errors.cli.give_chapter_ids_or") == "give chapter ids or --all, not both"
-    monkeypatch.setattr(messages, "_configured_ui", ["ko"])
-    assert messages.ui_lang() == "ko"
+    assert messages.UI.resolve("ko") == messages.UI("ko")  # lecturegen.toml's [course] ui_lang
+    with messages.speaking(messages.UI.resolve("ko")):
+        assert messages.ui_lang() == "ko"
+    assert messages.ui_lang() == "en"  # only inside the command that resolved it
     monkeypatch.setenv(messages.UI_ENV, "en")
-    assert messages.ui_lang() == "en"  # the environment wins over lecturegen.toml
+    assert messages.UI.resolve("ko").lang == "en"  # the environment wins over lecturegen.toml
     monkeypatch.setenv(messages.UI_ENV, "ko")
     assert messages.say("errors.registry.unknown_chapter_known_chapters", chapter_id="ch99", known="ch4") \
         == messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4")
     monkeypatch.setenv(messages.UI_ENV, "xx")
+    assert messages.UI.resolve("ko").lang == "en"  # no catalog: English, and a usage error says so
     with pytest.raises(UsageError, match=r"LECTUREGEN_UI_LANG=xx.*use one of: ko, en"):
         messages.check_ui_lang()
 

@@ -25,6 +25,7 @@ from typing import Callable
 
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.serve.app import LiveState, make_app
+from lecturegen import messages
 from lecturegen.messages import say
 
 HOST = "127.0.0.1"
@@ -246,7 +247,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     server = Server(config)
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(rebuilder, paths, stop), name="lecturegen-watch", daemon=True)
-    builder = threading.Thread(target=_rebuild_loop, args=(rebuilder, stop), name="lecturegen-build", daemon=True)
+    builder = threading.Thread(target=messages.carried(_rebuild_loop), args=(rebuilder, stop), name="lecturegen-build", daemon=True)
     watcher.start()
     builder.start()
     print(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it

@@ -29,6 +29,7 @@ from lecturegen.engine.executors import Finished, RunSpec
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.progress import forward_events as _forward
 from lecturegen.errors import LecturegenError, TrainingError
+from lecturegen import messages
 from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
@@ -185,8 +186,15 @@ def short_address(address: str) -> str:
     return address.split("://", 1)[-1]
 
 
-def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str) -> dict[str, Any]:
-    """The task a worker runs: exactly the local training code, on the scattered arrays."""
+def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str,
+               ui: messages.UI | None = None) -> dict[str, Any]:
+    """The task a worker runs: exactly the local training code, on the scattered arrays, speaking
+    ``ui``, the language of the command that submitted it."""
+    with messages.speaking(ui or messages.current()):
+        return _train_on_worker(spec, arrays, fingerprint, topic)
+
+
+def _train_on_worker(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str) -> dict[str, Any]:
     from distributed import get_worker
 
     from lecturegen.engine import train
@@ -333,7 +341,7 @@ class DaskExecutor:
                 )
 
     def _submit(self, spec: RunSpec, data, fingerprint: Fingerprint, topic: str, priority: float):
-        return self.client.submit(train_task, spec, data, fingerprint, topic, key=f"lecturegen-{spec.key[:16]}-"
+        return self.client.submit(train_task, spec, data, fingerprint, topic, messages.current(), key=f"lecturegen-{spec.key[:16]}-"
                                   f"{uuid.uuid4().hex[:8]}", pure=False, retries=RETRIES,
                                   resources=spec.resources or None, priority=priority)
 
