@@ -2,8 +2,8 @@
 
 Everything that is not a chapter's lecture prose comes from here: page and notebook chrome, the
 built-in tables' heads, figure labels and alt text, the site index, and every line the command
-line prints (``[cli.*]`` progress and summaries, ``[errors.*]`` one-line errors, ``[help]`` option
-help), through :func:`say`. A language is available when its catalog exists; keys a catalog lacks
+line prints (``[help.*]`` option help; then by what a line is about, ``[data]``, ``[cache]``,
+``[build]``, ``[content]``...: progress, summaries, warnings and one-line errors), through :func:`say`. A language is available when its catalog exists; keys a catalog lacks
 fall back to English (``en.toml``), so a new language can start from a partial translation.
 
 The command line speaks the *interface language*: ``LECTUREGEN_UI_LANG`` if set, else ``[course]
@@ -54,7 +54,7 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def catalog(lang: str) -> dict[str, Any]:
     """The whole catalog of ``lang`` (English for any key it lacks)."""
     if lang not in languages():
-        raise UsageError(say("errors.messages.unknown_language", lang=lang, known=", ".join(languages())))
+        raise UsageError(say("language.unknown", lang=lang, known=", ".join(languages())))
     with (LOCALES / f"{lang}.toml").open("rb") as fh:
         own = tomllib.load(fh)
     if lang == FALLBACK:
@@ -141,11 +141,11 @@ def check_ui_lang() -> None:
     """A one-line usage error when ``LECTUREGEN_UI_LANG`` names a language without a catalog."""
     lang = os.environ.get(UI_ENV)
     if lang and lang not in languages():
-        raise UsageError(say("errors.messages.unknown_ui_lang", env=UI_ENV, lang=lang, known=", ".join(languages())))
+        raise UsageError(say("language.unknown_ui", env=UI_ENV, lang=lang, known=", ".join(languages())))
 
 
 def text(lang: str, key: str) -> str:
-    """The catalog text of a dotted ``key`` (e.g. ``errors.data.no_such_file``) in ``lang``."""
+    """The catalog text of a dotted ``key`` (e.g. ``data.no_such_file``) in ``lang``."""
     node: Any = catalog(lang)
     for part in key.split("."):
         node = node[part]
@@ -174,7 +174,7 @@ PARTICLES = _Particles()
 
 def say(key: str, /, **fields: Any) -> str:
     """A command-line message in the interface language, its ``{named}`` fields filled in:
-    ``say("errors.data.no_such_file", spec=spec)``."""
+    ``say("data.no_such_file", spec=spec)``."""
     return current().say(key, **fields)
 
 
@@ -182,7 +182,7 @@ class Phrase(str):
     """A catalog message kept in English where it is stored (report.json, the cache's reasons) and
     said in the interface language where it is printed (:func:`said`)::
 
-        reason = Phrase("cli.cache.reason_seed", before=1, after=2)   # == "seed 1 -> 2"
+        reason = Phrase("cache.reason_seed", before=1, after=2)   # == "seed 1 -> 2"
     """
 
     key: str

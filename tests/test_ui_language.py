@@ -35,7 +35,7 @@ def test_two_say_contexts_in_two_threads_at_once_keep_their_language(monkeypatch
         with messages.speaking(ui):
             for _ in range(3):  # each says a line while the other is inside its own command
                 both.wait()
-                heard[ui.lang].append(say("errors.cli.give_chapter_ids_or"))
+                heard[ui.lang].append(say("command.ids_and_all"))
 
     threads = [threading.Thread(target=command, args=(ui,)) for ui in (KO, EN)]
     for thread in threads:
@@ -43,7 +43,7 @@ def test_two_say_contexts_in_two_threads_at_once_keep_their_language(monkeypatch
     for thread in threads:
         thread.join()
     assert heard["en"] == ["give chapter ids or --all, not both"] * 3
-    assert heard["ko"] == [messages.text("ko", "errors.cli.give_chapter_ids_or")] * 3 and HANGUL.search(heard["ko"][0])
+    assert heard["ko"] == [messages.text("ko", "command.ids_and_all")] * 3 and HANGUL.search(heard["ko"][0])
     assert messages.current() == EN  # nothing stays behind once the commands have ended
 
 
@@ -89,7 +89,7 @@ def test_a_warning_logged_during_a_command_has_the_command_s_prefix():
     with messages.speaking(EN):
         english = _SaidFormat().format(record)
     assert english == "warning: cache is odd"
-    assert korean == messages.text("ko", "cli.cli.log_format") % {"message": "cache is odd"} != english
+    assert korean == messages.text("ko", "command.log_warning") % {"message": "cache is odd"} != english
 
 
 def test_a_worker_process_speaks_the_language_of_the_command_that_started_it(monkeypatch):

@@ -112,7 +112,7 @@ def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
     threads = threads_per_job(jobs)
-    reporter.info(say("cli.parallel.training_experiments_in_processes", n_experiments=len(experiments), jobs=jobs, threads=threads))
+    reporter.info(say("training.in_processes", n_experiments=len(experiments), jobs=jobs, threads=threads))
     ordered = longest_first(experiments, profile, _train_size(dataset))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(threads, events)) as pool:
@@ -159,7 +159,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
 
     threads = threads_per_job(jobs)
     if train.limit_threads(threads, inter_op=max(2, jobs)):
-        log.info(say("cli.parallel.training_in_threads", n_experiments=len(experiments), jobs=jobs, threads=threads))  # shown with -v
+        log.info(say("training.in_threads", n_experiments=len(experiments), jobs=jobs, threads=threads))  # shown with -v
     events: queue_module.Queue = queue_module.Queue()
     finished: queue_module.Queue = queue_module.Queue()
     cancel = threading.Event()
