@@ -33,7 +33,7 @@ def runs():
     ("85.46\u00a0%", "로", "85.46\u00a0%로"), ("**95.19 %**", "을", "**95.19 %**를"), ("3.12%p", "이", "3.12%p가"),
     ("RMSprop", "은", "RMSprop은"), ("None", "은", "None은"), ("optimizer", "을", "optimizer를"),
     ("dense_network", "을", "dense_network를"), ("Dropout", "을", "Dropout을"), ("lr", "을", "lr을"),
-    ("ReLU", "는", "ReLU는"), ("Dense", "는", "Dense는"),
+    ("ReLU", "는", "ReLU는"), ("Dense", "는", "Dense는"), ("Reshape", "는", "Reshape는"), ("time", "을", "time을"),
 ])
 def test_particles_follow_the_word(word, particle, expected):
     assert josa(word, particle) == expected

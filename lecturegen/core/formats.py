@@ -86,7 +86,7 @@ def _coda(word: str) -> int:
     if len(tail) >= 2 and set(tail) & set("aeiouy"):  # a word ending in a syllable of small letters
         if tail.endswith("ng"):
             return 21
-        if len(tail) >= 3 and tail[-1] == "e" and tail[-2] in "nlmp":  # a silent e: None 논, compile 컴파일, type 타입
+        if len(tail) >= 3 and tail[-1] == "e" and tail[-2] in "nlm":  # a silent e: None 논, compile 컴파일, time 타임
             return _WORD_CODA[tail[-2]]
         if tail[-1] in "pbtk" and tail[-2] not in "aeiou":  # test 테스트, network 네트워크: a vowel follows
             return 0
