@@ -72,3 +72,58 @@ def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tm
     assert proc.returncode in (0, 130), proc.lines
     assert any(line == "stopped" for line in proc.lines), proc.lines
     assert not any("Traceback" in line for line in proc.lines), proc.lines
+
+
+WIDE = '''
+
+@experiment(title={"ko": "넓은 신경망", "en": "A wider network"}, label={"ko": "넓은 모델", "en": "wider model"},
+            epochs=3, batch_size=32, inputs="image", labels="int")
+def wide():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+'''
+
+
+@pytest.mark.slow
+def test_a_model_edit_is_built_by_the_warm_worker_and_only_that_experiment_retrains(capsys, tmp_path, cache_dir):
+    """The author loop of issue 27: a rebuild forked by the warm worker (TensorFlow imported, data read,
+    before the edit) trains the edited experiment on TensorFlow's fresh runtime, the other one comes
+    from the cache, and the page shows the new model."""
+    from lecturegen.engine import BuildOptions
+    from lecturegen.serve import Rebuilder, _warm_up
+    from lecturegen.serve.app import LiveState
+
+    course = tmp_path / "course"
+    assert main(["new", "ch7", "--dir", str(course)]) == 0
+    module = course / "ch7.py"
+    text = module.read_text(encoding="utf-8")
+    at = text.index("\n\n# ---- your own figure")
+    module.write_text((text[:at] + WIDE + text[at:]).replace("experiments=[baseline],", "experiments=[baseline, wide],"),
+                      encoding="utf-8")
+    opts = BuildOptions("ch7", tmp_path / "o", "quick", "sample", cache_dir=cache_dir, chapters_dirs=(course,))
+    state = LiveState()
+    rb = Rebuilder(lambda: opts, state)
+    assert rb.build("first build"), capsys.readouterr().err  # forked by the server: nothing is warm yet
+    rb.start_warm(lambda: _warm_up(lambda: opts))
+    try:
+        deadline = time.monotonic() + 600
+        while not rb.warm.ready():
+            assert time.monotonic() < deadline, "the warm worker never got ready"
+            time.sleep(0.1)
+        capsys.readouterr()
+        for hidden in (48, 40):  # twice: a second child of the same worker trains as well as the first
+            old = re.search(r"Dense\((\d+), activation=\"relu\"\)", module.read_text(encoding="utf-8")).group(0)
+            module.write_text(module.read_text(encoding="utf-8").replace(old, f'Dense({hidden}, activation="relu")', 1),
+                              encoding="utf-8")
+            assert rb.build("changed: ch7.py") and rb.by_worker, capsys.readouterr().err
+            err = capsys.readouterr().err
+            assert "(trained baseline)" in err and "Traceback" not in err, err
+            params = 784 * hidden + hidden + hidden * 10 + 10
+            assert f"{params:,}" in (tmp_path / "o" / "ch7" / "slides.html").read_text(encoding="utf-8")
+        assert rb.warm.alive()
+    finally:
+        rb.stop_warm()

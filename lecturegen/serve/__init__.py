@@ -151,6 +151,7 @@ class Rebuilder:
         else forked here. Closes ``w`` in this process."""
         request = {"said": sorted(self.said), "version": self.state.version}
         self.by_worker = False
+        restart = self.warm is not None and not self.warm.alive()
         if self.warm is not None and self.warm.ready():
             try:
                 pid = self.warm.fork_build(w, request)
@@ -158,13 +159,13 @@ class Rebuilder:
                 self.by_worker = True
                 return pid
             except WorkerGone:
-                self._restart_warm()
-        elif self.warm is not None and not self.warm.alive():
-            self._restart_warm()
+                restart = True
         pid = os.fork()
         if pid == 0:
             self._run_child(w, request)
         os.close(w)
+        if restart:  # after closing w: a worker holding it would keep the build's pipe open
+            self._restart_warm()
         return pid
 
     def _restart_warm(self) -> None:
