@@ -454,8 +454,20 @@ def new(
 register_check(app)
 
 
+QUIET_FLAGS = ("-q", "--quiet")
+
+
+def quiet_first(argv: list[str]) -> list[str]:
+    """``-q`` means the same before or after any command (``lecturegen publish -q``): it is moved in
+    front of the command, where every command accepts it; nothing after a ``--`` is touched."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [a for a in argv[:end] if a in QUIET_FLAGS]
+    return flags[:1] + [a for a in argv[:end] if a not in QUIET_FLAGS] + argv[end:] if flags else argv
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line on stderr (exit 2), never a traceback or a box."""
+    argv = quiet_first(sys.argv[1:] if argv is None else list(argv))
     found = _read_settings()
     with messages.speaking(_command_ui(found)):  # also for the lines said after the app returns
         return _main(argv, found)

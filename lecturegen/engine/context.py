@@ -25,7 +25,7 @@ from lecturegen.errors import ChapterError
 from lecturegen.engine.figures import RenderedFigure
 from lecturegen.core.claims import ClaimResult, content_namespace
 from lecturegen.core.results import RunResult
-from lecturegen.core.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
+from lecturegen.core.formats import FILTERS, Seconds, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
 from lecturegen.core.plugins import Table, plugin_name
 from lecturegen.messages import say
 
@@ -322,6 +322,8 @@ class Helpers:
 
     def _cell(self, cell: Any) -> str:
         """A table cell: an experiment shows as its display name in the page's language, text is escaped."""
+        if isinstance(cell, Seconds):
+            return cell.show(self.ctx.lang)
         return escape(cell.display(self.ctx.lang) if isinstance(cell, Experiment) else cell)
 
     def figure(self, name: str, width: str = "") -> Markup:

@@ -74,6 +74,12 @@ class Fingerprint:
     classes: tuple[str, ...] = ()  # a binary table's class names (label 0, label 1)
     origin: str = ""  # a table's file or package function, as students load it
 
+    @property
+    def title(self) -> str:
+        """The data set's proper name for pages: 'Fashion-MNIST' for a file or folder recognised by its
+        labels (its folder may be called 'fashion-mnist'), else :attr:`name`."""
+        return KERAS_TITLES.get(self.loader, self.name) if self.source in ("idx", "npz") else self.name
+
     def to_dict(self) -> dict:
         data = {
             "source": self.source,
@@ -193,6 +199,7 @@ def idx_dataset(folder: Path) -> Dataset:
 
 # The sha256 of each data set's training labels (the bytes after the IDX header, 60,000 of them):
 # which keras.datasets module holds the same images. Anything else of 28 x 28 images is shown as MNIST.
+KERAS_TITLES = {"fashion_mnist": "Fashion-MNIST"}  # a recognised keras.datasets module's proper name
 KNOWN_LABELS = {
     "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7": "fashion_mnist",
 }
