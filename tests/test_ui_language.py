@@ -110,6 +110,30 @@ def test_a_worker_process_speaks_the_language_of_the_command_that_started_it(mon
     assert HANGUL.search(str(korean.value)) and "'ch99'" in str(korean.value), korean.value
 
 
+def test_serve_s_build_child_forked_from_its_builder_thread_speaks_the_command_s_language(monkeypatch, capfd):
+    """serve builds in a child forked from its builder thread: the thread carries the command's UI and
+    the fork copies it, so a failed build's error, made in the child, is in the command's language."""
+    from lecturegen.errors import UsageError
+    from lecturegen.serve import Rebuilder
+    from lecturegen.serve.app import LiveState
+
+    monkeypatch.delenv(messages.UI_ENV, raising=False)
+
+    def make_opts():  # in the child: the chapter is unknown
+        raise UsageError(say("chapter.unknown", chapter_id="ch99", known="ch4"))
+
+    rebuilders = {ui.lang: Rebuilder(make_opts, LiveState()) for ui in (KO, EN)}
+    for ui in (KO, EN):
+        with messages.speaking(ui):
+            builder = threading.Thread(target=messages.carried(rebuilders[ui.lang].build), args=("test",))
+        builder.start()
+        builder.join(timeout=120)
+        assert not builder.is_alive()
+    assert rebuilders["en"].state.error == "unknown chapter 'ch99'; known chapters: ch4 (see 'lecturegen list')"
+    assert rebuilders["ko"].state.error == messages.text("ko", "chapter.unknown").format(chapter_id="ch99", known="ch4")
+    assert HANGUL.search(capfd.readouterr().err)  # the server's own lines about it: Korean too
+
+
 def test_two_builds_in_one_process_interleaved_each_speak_their_own_language(tmp_path, monkeypatch):
     """A Korean build stops after its first line while an English build runs from start to end in
     another thread, then goes on: every line of each is in its own language, and the pages of the
