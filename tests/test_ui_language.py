@@ -190,6 +190,8 @@ def test_two_builds_in_one_process_interleaved_each_speak_their_own_language(tmp
     assert len(ko_lines) > 2 and len(ko_lines) == len(en_lines), (ko_lines, en_lines)
     worded = [(k, e) for k, e in zip(ko_lines, en_lines) if k != e]  # lines with words, not only numbers
     assert worded and all(HANGUL.search(k) and not HANGUL.search(e) for k, e in worded), worded
+    assert any("claim 'perfect' does not hold" in e for e in en_lines)  # a claim's warning: Korean in Korean
+    assert not any(re.search(r"claim|does not hold|checked", k) for k in ko_lines), ko_lines
     assert (tmp_path / "ko" / "mini" / "slides.html").read_bytes() == (tmp_path / "en" / "mini" / "slides.html").read_bytes()
 
 
