@@ -24,7 +24,7 @@ from lecturegen.messages import say
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 app = typer.Typer(
-    help=say("help.turn_deep_learning_course"),
+    help=say("help.app"),
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     rich_markup_mode=None,  # plain help: no boxes, no <bool> metavars on flags
@@ -33,7 +33,7 @@ app = typer.Typer(
 
 
 ChaptersDirs = Annotated[list[Path] | None, typer.Option(
-    "--chapters-dir", help=say("help.folder_your_own_chapter"))]
+    "--chapters-dir", help=say("help.option.chapters_dir"))]
 
 
 class ProfileName(str, Enum):
@@ -47,7 +47,7 @@ def _echo(message: str = "", err: bool = False) -> None:
 
 
 def _fail(exc: LecturegenError) -> typer.Exit:
-    _echo(say("cli.cli.message", exc=exc), err=True)
+    _echo(say("command.error", exc=exc), err=True)
     return typer.Exit(code=exc.exit_code)
 
 
@@ -55,27 +55,37 @@ def _show_version(value: bool) -> None:
     if value:
         from lecturegen import __version__
 
-        _echo(say("cli.cli.lecturegen", version=__version__))
+        _echo(say("command.version", version=__version__))
         raise typer.Exit()
 
 
-@app.callback(help=say("help.command_main"))
+@app.callback(help=say("help.command.main"))
 def main_options(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                          help=say("help.print_lecturegen_version_and"))] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=say("help.more_detail_including_tensorflow"))] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.only_warnings_errors_and"))] = False,
+                                          help=say("help.option.version"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=say("help.option.verbose"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.option.quiet"))] = False,
 ) -> None:
     """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
     terminal.configure(verbose=verbose, quiet=quiet)
-    messages.configure_ui(None)  # this command's own lecturegen.toml decides, not an earlier one's
+    if ctx.obj is None:  # main() hands over what it read; typer's test runner calls the app directly
+        ctx.obj = _read_settings()  # once per command: the commands take it from here (settings())
+    ctx.with_resource(messages.speaking(_command_ui(ctx.obj)))  # this command's language, until it ends
+
+
+def _read_settings() -> CourseConfig | LecturegenError:
+    """lecturegen.toml, found upwards, read once per command; a broken one is reported by the command
+    that needs it."""
     try:
-        ctx.obj = load_config()  # once per command: the commands take it from here (settings())
+        return load_config()
     except LecturegenError as exc:
-        ctx.obj = exc  # a broken lecturegen.toml is reported by the command that needs it
-    else:
-        messages.configure_ui(ctx.obj.course.ui_lang)  # LECTUREGEN_UI_LANG still wins
+        return exc
+
+
+def _command_ui(found: CourseConfig | LecturegenError) -> messages.UI:
+    """The command's interface language: LECTUREGEN_UI_LANG, else lecturegen.toml's [course] ui_lang."""
+    return messages.UI.resolve(found.course.ui_lang if isinstance(found, CourseConfig) else None)
 
 
 def settings(ctx: typer.Context, chapters_dir: list[Path] | None = None, templates: Path | None = None) -> CourseConfig:
@@ -87,16 +97,16 @@ def settings(ctx: typer.Context, chapters_dir: list[Path] | None = None, templat
 
 
 ProfileOpt = Annotated[ProfileName | None, typer.Option(
-    help=say("help.full_lecture_settings_quick"))]
+    help=say("help.option.profile"))]
 DataOpt = Annotated[str | None, typer.Option(
-    help=say("help.auto_keras_sample_mnist"))]
+    help=say("help.option.data"))]
 OutOpt = Annotated[Path | None, typer.Option(
-    help=say("help.output_folder_chapter_goes"))]
+    help=say("help.option.out"))]
 CacheOpt = Annotated[Path | None, typer.Option(
-    help=say("help.where_results_are_cached"))]
-LangOpt = Annotated[str | None, typer.Option(help=say("help.language_lecture_ko_en"))]
+    help=say("help.option.cache_dir"))]
+LangOpt = Annotated[str | None, typer.Option(help=say("help.option.lang"))]
 TemplatesOpt = Annotated[Path | None, typer.Option(
-    help=say("help.your_templates_folder_layouts"))]
+    help=say("help.option.templates"))]
 
 
 def build_options(course: CourseConfig, chapter: str, lang: str | None, *,
@@ -119,29 +129,29 @@ class ExecutorName(str, Enum):
     dask = "dask"
 
 
-@app.command(help=say("help.command_build"))
+@app.command(help=say("help.command.build"))
 def build(
     ctx: typer.Context,
     chapters: Annotated[list[str] | None, typer.Argument(
-        help=say("help.chapter_ids_e_g"), show_default=False)] = None,
-    all_chapters: Annotated[bool, typer.Option("--all", help=say("help.every_chapter_course_course"))] = False,
+        help=say("help.build.chapters"), show_default=False)] = None,
+    all_chapters: Annotated[bool, typer.Option("--all", help=say("help.build.all"))] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
-    lang: Annotated[list[str] | None, typer.Option(help=say("help.language_lecture_ko_en_2"))] = None,
-    force: Annotated[bool, typer.Option("--force", help=say("help.retrain_even_when_cached"))] = False,
-    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=say("help.random_seed_for_every"))] = 0,
+    lang: Annotated[list[str] | None, typer.Option(help=say("help.build.lang"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=say("help.build.force"))] = False,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=say("help.build.seed"))] = 0,
     cache_dir: CacheOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.only_warnings_errors_and"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.option.quiet"))] = False,
     chapters_dir: ChaptersDirs = None,
     templates: TemplatesOpt = None,
-    seeds: Annotated[int | None, typer.Option(min=1, help=say("help.train_each_experiment_with"))] = None,
-    strict: Annotated[bool, typer.Option("--strict", help=say("help.fail_exit_1_previous"))] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.experiments_trained_at_same"), show_default=False)] = None,
-    processes: Annotated[bool, typer.Option("--processes", help=say("help.with_jobs_train_each"))] = False,
-    executor: Annotated[ExecutorName | None, typer.Option(help=say("help.where_runs_train_local"), show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(help=say("help.with_executor_dask_existing"))] = None,
-    workers: Annotated[int | None, typer.Option(help=say("help.with_executor_dask_and"))] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, help=say("help.build.seeds"))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=say("help.build.strict"))] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.build.jobs"), show_default=False)] = None,
+    processes: Annotated[bool, typer.Option("--processes", help=say("help.build.processes"))] = False,
+    executor: Annotated[ExecutorName | None, typer.Option(help=say("help.build.executor"), show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(help=say("help.build.scheduler"))] = None,
+    workers: Annotated[int | None, typer.Option(help=say("help.build.workers"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.engine import build_course, make_reporter
@@ -170,7 +180,7 @@ def build(
         raise _fail(exc) from None
     except KeyboardInterrupt:
         reporter.close()
-        _echo(say("cli.cli.interrupted_previous_output_was"), err=True)
+        _echo(say("build.interrupted"), err=True)
         raise typer.Exit(code=130) from None
     reporter.close()
     if len(ids) * len(langs) == 1:
@@ -184,10 +194,10 @@ def build(
 def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
     """The chapters to build: those named, or with --all the course's list (else every known chapter)."""
     if all_chapters and chapters:
-        raise BadUsage(say("errors.cli.give_chapter_ids_or"))
+        raise BadUsage(say("command.ids_and_all"))
     if not all_chapters:
         if not chapters:
-            raise BadUsage(say("errors.cli.no_chapter_build_give"))
+            raise BadUsage(say("command.no_chapter"))
         return chapters
     listed = tuple(getattr(getattr(course, "course", None), "chapters", None) or ())
     return list(listed) or list(registry.available(course.chapters_dirs))
@@ -195,9 +205,9 @@ def _chapter_ids(chapters: list[str], all_chapters: bool, course) -> list[str]:
 
 def _summary(outcome) -> None:
     trained = [name for name, s in outcome.status.items() if s.trained]
-    note = say("cli.cli.sample_note") if outcome.is_sample else ""
+    note = say("build.sample_note") if outcome.is_sample else ""
     _echo(
-        say("cli.cli.built_in_trained_cached", out_dir=outcome.out_dir, seconds=outcome.seconds, n_trained=len(trained), n_cached=len(outcome.status) - len(trained), note=note)
+        say("build.done", out_dir=outcome.out_dir, seconds=outcome.seconds, n_trained=len(trained), n_cached=len(outcome.status) - len(trained), note=note)
     )
     _run_table(outcome.runs)
     if outcome.claims:
@@ -215,34 +225,34 @@ def _run_table(runs) -> None:
 def _claims_line(claims) -> str:
     failing = [c for c in claims if c.failed]
     other = [c.id for c in claims if not c.applicable]
-    return (say("cli.cli.claims_hold", n_hold=len(claims) - len(failing) - len(other), n=len(claims))
-            + (say("cli.cli.claims_not_applicable", ids=", ".join(other)) if other else "")
-            + (say("cli.cli.claims_not_holding", ids=", ".join(c.id for c in failing)) if failing else ""))
+    return (say("claims.hold", n_hold=len(claims) - len(failing) - len(other), n=len(claims))
+            + (say("claims.not_applicable", ids=", ".join(other)) if other else "")
+            + (say("claims.not_holding", ids=", ".join(c.id for c in failing)) if failing else ""))
 
 
 def _course_summary(course) -> None:
     """One summary for a course build: the folders written, each chapter's results once, the failures."""
     sample = any(o.is_sample for o in course.outcomes)
-    note = say("cli.cli.sample_note") if sample else ""
-    _echo(say("cli.cli.built_folders_in_trained", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
+    note = say("build.sample_note") if sample else ""
+    _echo(say("build.done_course", n_built=len(course.outcomes), n_folders=len(course.outcomes) + len(course.failures), seconds=course.seconds, trained=course.trained, cached=course.cached, note=note))
     shown: set[str] = set()
     for outcome in course.outcomes:
-        _echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else say("cli.cli.no_claims")))
+        _echo(f"{outcome.out_dir}: " + (_claims_line(outcome.claims) if outcome.claims else say("claims.none")))
         if outcome.chapter_id not in shown:
             shown.add(outcome.chapter_id)
             _run_table(outcome.runs)
     for folder, exc in course.failures:
-        _echo(say("cli.cli.message_2", folder=folder, exc=exc), err=True)
+        _echo(say("command.folder_error", folder=folder, exc=exc), err=True)
     if course.failures:
         raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
 
-@app.command(help=say("help.command_serve"))
+@app.command(help=say("help.command.serve"))
 def serve(
-    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help=say("help.chapter_id_e_g"))],
+    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help=say("help.serve.chapter"))],
     lang: LangOpt = None,
-    port: Annotated[int, typer.Option(min=0, max=65535, help=say("help.port_on_localhost_0"))] = 8000,
-    open_browser: Annotated[bool, typer.Option("--open", help=say("help.open_slides_in_default"))] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help=say("help.serve.port"))] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help=say("help.serve.open"))] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
@@ -263,7 +273,7 @@ def serve(
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        _echo(say("cli.cli.stopped"), err=True)
+        _echo(say("serve.interrupted"), err=True)
         raise typer.Exit(code=130) from None
 
 
@@ -273,15 +283,15 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
-@app.command(help=say("help.command_diff"))
+@app.command(help=say("help.command.diff"))
 def diff(
-    old: Annotated[Path, typer.Argument(help=say("help.earlier_build_folder_e"))],
-    new: Annotated[Path, typer.Argument(help=say("help.later_build_folder_or"))],
-    tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help=say("help.print_comparison_as_json"))] = False,
-    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
+    old: Annotated[Path, typer.Argument(help=say("help.diff.old"))],
+    new: Annotated[Path, typer.Argument(help=say("help.diff.new"))],
+    tolerance: Annotated[float, typer.Option(min=0, help=say("help.option.tolerance"))] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help=say("help.diff.json"))] = False,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.option.format"))] = DiffFormat.text,
     metric_tolerance: Annotated[list[str] | None, typer.Option("--metric-tolerance", metavar="METRIC=VALUE",
-                                                               help=say("help.metric_tolerance"))] = None,
+                                                               help=say("help.diff.metric_tolerance"))] = None,
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment,
     why each moved, the text students read and the figures that changed.
@@ -314,23 +324,23 @@ def _metric_tolerances(given: list[str]) -> dict[str, float]:
         except ValueError:
             number = -1.0
         if name not in METRICS or not math.isfinite(number) or number < 0:
-            raise _fail(BadUsage(say("errors.cli.metric_tolerance", item=item, metrics=", ".join(METRICS))))
+            raise _fail(BadUsage(say("diff.bad_metric_tolerance", item=item, metrics=", ".join(METRICS))))
         found[name] = number
     return found
 
 
-@app.command("preview-upgrade", help=say("help.command_preview_upgrade"))
+@app.command("preview-upgrade", help=say("help.command.preview_upgrade"))
 def preview_upgrade(
     ctx: typer.Context,
-    requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_requirements"))],
-    chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_chapters"))] = None,
-    legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_legacy"))] = None,
-    out: Annotated[Path | None, typer.Option(help=say("help.preview_out"))] = None,
+    requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_upgrade.requirements"))],
+    chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_upgrade.chapter"))] = None,
+    legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_upgrade.legacy"))] = None,
+    out: Annotated[Path | None, typer.Option(help=say("help.preview_upgrade.out"))] = None,
     data: DataOpt = None,
     cache_dir: CacheOpt = None,
     chapters_dir: ChaptersDirs = None,
-    tolerance: Annotated[float, typer.Option(min=0, help=say("help.largest_allowed_change_test"))] = 1.0,
-    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.diff_format"))] = DiffFormat.text,
+    tolerance: Annotated[float, typer.Option(min=0, help=say("help.option.tolerance"))] = 1.0,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.option.format"))] = DiffFormat.text,
 ) -> None:
     """Build the course with other library versions in a separate environment and explain the difference."""
     from lecturegen.engine import default_cache_dir
@@ -346,22 +356,22 @@ def preview_upgrade(
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        _echo(say("cli.cli.interrupted"), err=True)
+        _echo(say("command.interrupted"), err=True)
         raise typer.Exit(code=130) from None
     print_preview(result, output_format.value)
     if result.failed:
         raise typer.Exit(code=1)
 
 
-@app.command(help=say("help.command_publish"))
+@app.command(help=say("help.command.publish"))
 def publish(
     ctx: typer.Context,
-    chapters: Annotated[list[str] | None, typer.Argument(help=say("help.chapter_ids_all_languages"))] = None,
-    out: Annotated[Path | None, typer.Option(help=say("help.folder_lecturegen_build_wrote"))] = None,
-    site: Annotated[Path | None, typer.Option(help=say("help.site_create_or_update"))] = None,
-    title: Annotated[str | None, typer.Option(help=say("help.title_site_index_page"))] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help=say("help.where_rendered_pdfs_and"))] = None,
-    instructor: Annotated[bool, typer.Option("--instructor", help=say("help.also_publish_instructor_pages"))] = False,
+    chapters: Annotated[list[str] | None, typer.Argument(help=say("help.publish.chapters"))] = None,
+    out: Annotated[Path | None, typer.Option(help=say("help.publish.out"))] = None,
+    site: Annotated[Path | None, typer.Option(help=say("help.publish.site"))] = None,
+    title: Annotated[str | None, typer.Option(help=say("help.publish.title"))] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help=say("help.publish.cache_dir"))] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help=say("help.publish.instructor"))] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
     from lecturegen.publish.site import PublishOptions
@@ -376,24 +386,24 @@ def publish(
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        _echo(say("cli.cli.interrupted_previous_site_was"), err=True)
+        _echo(say("publish.interrupted"), err=True)
         raise typer.Exit(code=130) from None
     rendered = sum(not cached for cached in outcome.pdf_cached.values())
-    _echo(say("cli.cli.published_index_html_in", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
+    _echo(say("publish.done", site=outcome.site, versions=outcome.version.parent.name, version=outcome.version.name, seconds=outcome.seconds, n_chapters=len(outcome.chapters), rendered=rendered, pdf_cached=len(outcome.pdf_cached) - rendered))
     for chap in outcome.chapters:
-        note = say("cli.cli.sample_note_short") if chap.report.get("sample_data") else ""
+        note = say("publish.sample_note") if chap.report.get("sample_data") else ""
         from lecturegen.terminal import plain  # a report's title is untrusted: no escape sequences on the terminal
 
         _echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
-@app.command(help=say("help.command_deploy"))
+@app.command(help=say("help.command.deploy"))
 def deploy(
     ctx: typer.Context,
-    site: Annotated[Path | None, typer.Option(help=say("help.deploy_site"))] = None,
-    branch: Annotated[str, typer.Option(help=say("help.deploy_branch"))] = "gh-pages",
-    push: Annotated[bool, typer.Option("--push", help=say("help.deploy_push"))] = False,
-    remote: Annotated[str, typer.Option(help=say("help.deploy_remote"))] = "origin",
+    site: Annotated[Path | None, typer.Option(help=say("help.deploy.site"))] = None,
+    branch: Annotated[str, typer.Option(help=say("help.deploy.branch"))] = "gh-pages",
+    push: Annotated[bool, typer.Option("--push", help=say("help.deploy.push"))] = False,
+    remote: Annotated[str, typer.Option(help=say("help.deploy.remote"))] = "origin",
 ) -> None:
     """Commit the published site, as real files, to a branch of the course's git repository (GitHub Pages)."""
     from lecturegen.publish.deploy import deploy as run_deploy
@@ -405,12 +415,12 @@ def deploy(
         done = run_deploy(folder, branch, push, remote, where=conf.source.parent if conf.source else None)
     except LecturegenError as exc:
         raise _fail(exc) from None
-    pushed = say("cli.deploy.pushed") if done.pushed else say("cli.deploy.push_hint", branch=done.branch)
-    _echo(say("cli.deploy.deployed", files=done.files, site=folder, branch=done.branch, repo=done.repository,
+    pushed = say("deploy.pushed") if done.pushed else say("deploy.push_hint", branch=done.branch)
+    _echo(say("deploy.deployed", files=done.files, site=folder, branch=done.branch, repo=done.repository,
                    commit=done.commit, pushed=pushed))
 
 
-@app.command("list", help=say("help.command_list"))
+@app.command("list", help=say("help.command.list"))
 def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""
     try:
@@ -421,12 +431,12 @@ def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None
         _echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
-@app.command(help=say("help.command_new"))
+@app.command(help=say("help.command.new"))
 def new(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help=say("help.chapter_id_lowercase_letters"))],
-    dir: Annotated[Path, typer.Option("--dir", help=say("help.folder_write_chapter_into"))] = Path("chapters"),
-    data: Annotated[str, typer.Option("--data", help=say("help.new_data"))] = "mnist",
+    name: Annotated[str, typer.Argument(help=say("help.new.name"))],
+    dir: Annotated[Path, typer.Option("--dir", help=say("help.new.dir"))] = Path("chapters"),
+    data: Annotated[str, typer.Option("--data", help=say("help.new.data"))] = "mnist",
 ) -> None:
     """Write a chapter skeleton (module + ko/en content) that builds as it is."""
     from lecturegen.scaffold import scaffold
@@ -437,32 +447,62 @@ def new(
     except LecturegenError as exc:
         raise _fail(exc) from None
     for path in written:
-        _echo(say("cli.cli.wrote", path=path))
-    _echo(say("cli.cli.build_it_with_lecturegen", name=name, dir=dir))
+        _echo(say("skeleton.wrote", path=path))
+    _echo(say("skeleton.next_step", name=name, dir=dir))
 
 
 register_check(app)
 
 
+QUIET_FLAGS = ("-q", "--quiet")
+
+
+def quiet_first(argv: list[str]) -> list[str]:
+    """``-q`` means the same before or after any command (``lecturegen publish -q``): it is moved in
+    front of the command, where every command accepts it; nothing after a ``--`` is touched."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [a for a in argv[:end] if a in QUIET_FLAGS]
+    return flags[:1] + [a for a in argv[:end] if a not in QUIET_FLAGS] + argv[end:] if flags else argv
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line on stderr (exit 2), never a traceback or a box."""
-    logging.basicConfig(level=logging.WARNING, format=say("cli.cli.log_format"))
+    argv = quiet_first(sys.argv[1:] if argv is None else list(argv))
+    found = _read_settings()
+    with messages.speaking(_command_ui(found)):  # also for the lines said after the app returns
+        return _main(argv, found)
+
+
+class _SaidFormat(logging.Formatter):
+    """A log record as a warning line in the language of the command that logged it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return logging.Formatter(say("command.log_warning")).format(record)
+
+
+def _main(argv: list[str] | None, found: CourseConfig | LecturegenError) -> int:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_SaidFormat())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])  # only the first command's call counts
     try:
         messages.check_ui_lang()
     except LecturegenError as exc:
-        _echo(say("cli.cli.message", exc=exc), err=True)
+        _echo(say("command.error", exc=exc), err=True)
         return exc.exit_code
     try:
-        code = app(args=argv, prog_name="lecturegen", standalone_mode=False)
+        # typer makes the option help now, from the annotations: in LECTUREGEN_UI_LANG alone, as --help
+        # always was (most of it is made at import); the callback then speaks the command's language
+        with messages.speaking(messages.UI.resolve()):
+            code = app(args=argv, prog_name="lecturegen", standalone_mode=False, obj=found)
     except UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
-            _echo(exc.ctx.get_help() if exc.ctx else say("cli.cli.usage"), err=True)
+            _echo(exc.ctx.get_help() if exc.ctx else say("command.usage"), err=True)
             return 2
         command = f"lecturegen {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "lecturegen --help"
-        _echo(say("cli.cli.see", message=exc.format_message(), command=command), err=True)
+        _echo(say("command.usage_error", message=exc.format_message(), command=command), err=True)
         return 2
     except typer.Abort:
-        _echo(say("cli.cli.interrupted"), err=True)
+        _echo(say("command.interrupted"), err=True)
         return 130
     finally:
         terminal.configure()  # -v/-q belong to this command, not to the next one run in this process

@@ -24,7 +24,7 @@ def now() -> dt.datetime:
     try:
         return dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise UsageError(say("errors.clock.not_number_seconds_since", env=ENV, value=value)) from None
+        raise UsageError(say("config.bad_source_date_epoch", env=ENV, value=value)) from None
 
 
 def stamp() -> str:

@@ -140,46 +140,46 @@ class _Reader:
 
     def fail(self, table: str | None, key: str, problem: str) -> UsageError:
         line = key_line(self.text, table, key)
-        where = say("cli.location.at_line", name=self.path, line=line) if line else str(self.path)
+        where = say("content.at_line", name=self.path, line=line) if line else str(self.path)
         name = f"{table}.{key}" if table else key
-        return UsageError(say("errors.config.fix", where=where, name=name, problem=problem, config_name=CONFIG_NAME))
+        return UsageError(say("config.fix", where=where, name=name, problem=problem, config_name=CONFIG_NAME))
 
     def paths(self, value: object, key: str) -> tuple[Path, ...]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise self.fail(None, key, say("errors.config.paths"))
+            raise self.fail(None, key, say("config.paths"))
         return tuple((self.path.parent / v).resolve() for v in items)
 
     def value(self, table: str, key: str, value: Any) -> Any:
         if (table, key) in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise self.fail(table, key, say("errors.config.list_of_strings"))
+                raise self.fail(table, key, say("config.list_of_strings"))
             known = messages.languages()
             unknown = [v for v in value if (table, key) == ("course", "languages") and v not in known]
             if unknown:
-                raise self.fail(table, key, say("errors.config.unknown_language", lang=unknown[0], known=", ".join(known)))
+                raise self.fail(table, key, say("config.language_without_words", lang=unknown[0], known=", ".join(known)))
             return tuple(value)
         if (table, key) in INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= INT_MAX[key]:
-                raise self.fail(table, key, say("errors.config.whole_number", max=INT_MAX[key]))
+                raise self.fail(table, key, say("config.whole_number", max=INT_MAX[key]))
             return value
         if not isinstance(value, str):
-            raise self.fail(table, key, say("errors.config.string"))
+            raise self.fail(table, key, say("config.string"))
         if (table, key) == ("build", "executor") and value not in EXECUTORS:
-            raise self.fail(table, key, say("errors.config.one_of", known=", ".join(EXECUTORS)))
+            raise self.fail(table, key, say("config.one_of", known=", ".join(EXECUTORS)))
         if (table, key) == ("course", "ui_lang") and value not in messages.languages():
-            raise self.fail(table, key, say("errors.config.unknown_language", lang=value,
+            raise self.fail(table, key, say("config.language_without_words", lang=value,
                                             known=", ".join(messages.languages())))
         return (self.path.parent / value).resolve() if (table, key) in PATH_KEYS else value
 
     def table(self, name: str, data: object) -> Any:
         cls = TABLES[name]
         if not isinstance(data, dict):
-            raise self.fail(None, name, say("errors.config.table", name=name))
+            raise self.fail(None, name, say("config.table", name=name))
         known = [f.name for f in fields(cls)]
         for key in data:
             if key not in known:
-                raise self.fail(name, key, say("errors.config.unknown_key_in_table", name=name, known=", ".join(known)))
+                raise self.fail(name, key, say("config.unknown_key_in_table", name=name, known=", ".join(known)))
         return cls(**{key: self.value(name, key, v) for key, v in data.items()})
 
 
@@ -188,14 +188,14 @@ def read_config(path: Path) -> CourseConfig:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=exc)) from None
+        raise UsageError(say("config.unreadable", path=path, exc=exc)) from None
     except RecursionError:  # arrays or tables nested thousands deep
-        raise UsageError(say("errors.config.cannot_be_read_fix", path=path, exc=say("errors.config.nested_too_deep"))) from None
+        raise UsageError(say("config.unreadable", path=path, exc=say("config.nested_too_deep"))) from None
     reader = _Reader(path, text)
     for key in data:
         if key not in (*TOP_KEYS, *TABLES):
             known = ", ".join([*TOP_KEYS, *(f"[{t}]" for t in TABLES)])
-            raise reader.fail(None, key, say("errors.config.unknown_key", known=known))
+            raise reader.fail(None, key, say("config.unknown_key", known=known))
     chapters = reader.paths(data.get("chapters_dirs", []), "chapters_dirs")
     templates = reader.paths(data["templates_dir"], "templates_dir") if "templates_dir" in data else ()
     tables = {name: reader.table(name, data[name]) for name in TABLES if name in data}
@@ -227,7 +227,7 @@ def with_flags(base: CourseConfig, cli_chapters_dirs: tuple[Path, ...] = (), cli
     templates = ((cli_templates.resolve(),) if cli_templates else ()) + base.templates_dirs
     for folder in templates:
         if not folder.is_dir():
-            raise UsageError(say("errors.config.templates_folder_does_not", folder=folder, config_name=CONFIG_NAME))
+            raise UsageError(say("templates.no_such_folder", folder=folder, config_name=CONFIG_NAME))
     return replace(base, chapters_dirs=tuple(dict.fromkeys(chapters)), templates_dirs=tuple(dict.fromkeys(templates)))
 
 

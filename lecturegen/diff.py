@@ -40,10 +40,10 @@ PROVENANCE_KEYS = ("lecturegen", "tensorflow", "keras", "numpy", "python", "devi
 def load_report(path: Path) -> Report:
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
-        where = (say("cli.diff.where_no_report", path=path) if path.is_dir() else
-                 say("cli.diff.where_not_regular", file=file) if file.exists() else
-                 say("cli.diff.where_does_not_exist", path=path))
-        raise ReportError(say("errors.diff.give_build_folder_e", where=where))
+        where = (say("diff.where_no_report", path=path) if path.is_dir() else
+                 say("diff.where_not_regular", file=file) if file.exists() else
+                 say("diff.where_does_not_exist", path=path))
+        raise ReportError(say("diff.not_a_build", where=where))
     return Report.load(file, str(path))  # checked against the report schema: one line when malformed
 
 
@@ -219,9 +219,9 @@ class DiffResult:
 def same_lecture(old: Report, new: Report) -> None:
     """Two builds of different chapters or languages cannot be compared: say so (exit 2)."""
     a, b = old.data.get("chapter") or {}, new.data.get("chapter") or {}
-    for key, what in (("id", say("cli.diff.what_chapters")), ("lang", say("cli.diff.what_languages"))):
+    for key, what in (("id", say("diff.what_chapters")), ("lang", say("diff.what_languages"))):
         if a.get(key) and b.get(key) and a[key] != b[key]:
-            raise ReportError(say("errors.diff.and_are_builds_different", label=old.label, other=new.label, what=what,
+            raise ReportError(say("diff.different_builds", label=old.label, other=new.label, what=what,
                                   a=a[key], b=b[key]))
 
 
@@ -233,7 +233,7 @@ def compare(old: Report, new: Report, tolerance: float = 1.0, old_dir: Path | No
     metric_names = [m["name"] for m in new.metrics if isinstance(m, dict)]
     by_metric = metric_names != ["accuracy"]
     if not math.isfinite(tolerance) or tolerance < 0:
-        raise UsageError(say("errors.diff.tolerance_give_finite_number", tolerance=tolerance))
+        raise UsageError(say("diff.bad_tolerance", tolerance=tolerance))
     same_lecture(old, new)
     old_runs, new_runs = old.data["runs"], new.data["runs"]
     old_prov, new_prov = _settings(old.data.get("provenance", {})), _settings(new.data.get("provenance", {}))
@@ -295,19 +295,19 @@ def why_moved(name: str, old_run: Any, new_run: Any, old_prov: dict[str, Any],
     reasons: list[str] = [f"{lib} {old_prov.get(lib)} -> {new_prov.get(lib)}" for lib in VERSION_KEYS
                           if old_prov.get(lib) != new_prov.get(lib)]
     if old_prov.get("dataset_sha256") != new_prov.get("dataset_sha256"):
-        reasons.append(Phrase("cli.cache.reason_dataset_changed", before=old_prov.get("dataset"), after=new_prov.get("dataset")))
+        reasons.append(Phrase("cache.reason_dataset_changed", before=old_prov.get("dataset"), after=new_prov.get("dataset")))
     a, b = old_run.get("code_sha256"), new_run.get("code_sha256")
     if a and b and a != b:
-        reasons.append(Phrase("cli.cache.reason_code_changed", experiment=name))
+        reasons.append(Phrase("cache.reason_code_changed", experiment=name))
     old_hp, new_hp = (r.get("hyper_parameters") if isinstance(r.get("hyper_parameters"), dict) else {}
                       for r in (old_run, new_run))
     for key in list(old_hp) + [k for k in new_hp if k not in old_hp]:
         if old_hp.get(key) != new_hp.get(key):
             reasons.append(f"{key} {old_hp.get(key)} -> {new_hp.get(key)}")
     if old_prov.get("profile") != new_prov.get("profile"):
-        reasons.append(Phrase("cli.cache.reason_profile", before=old_prov.get("profile"), after=new_prov.get("profile")))
+        reasons.append(Phrase("cache.reason_profile", before=old_prov.get("profile"), after=new_prov.get("profile")))
     if old_prov.get("seeds") != new_prov.get("seeds"):
-        reasons.append(Phrase("cli.cache.reason_seed", before=_fmt_setting(old_prov.get("seeds")),
+        reasons.append(Phrase("cache.reason_seed", before=_fmt_setting(old_prov.get("seeds")),
                               after=_fmt_setting(new_prov.get("seeds"))))
     cache = new_run.get("cache") if isinstance(new_run.get("cache"), dict) else {}
     status = cache.get("status")
@@ -357,7 +357,7 @@ def _pair(old: Any, new: Any, fmt=str) -> str:
 
 def _claim_word(holds: Any) -> str:
     word = {True: "holds", False: "fails", None: "absent"}.get(holds)
-    return say(f"cli.diff.claim_{word}") if word else str(holds)
+    return say(f"diff.claim_{word}") if word else str(holds)
 
 
 def print_table(result: DiffResult, console=None) -> None:
@@ -373,7 +373,7 @@ def print_table(result: DiffResult, console=None) -> None:
     for col, justify in (("experiment", "left"), ("test_accuracy", "right"), ("points", "right"),
                          ("test_loss", "right"), ("loss", "right"), ("params", "right"), ("epochs", "right"),
                          ("time", "right")):
-        table.add_column(say(f"cli.diff.column_{col}"), justify=justify)
+        table.add_column(say(f"diff.column_{col}"), justify=justify)
     for e in result.experiments:
         old, new = e.old, e.new
         points = e.accuracy_points
@@ -395,7 +395,7 @@ def print_table(result: DiffResult, console=None) -> None:
     for line in summary_lines(result):
         console.print(plain(line), markup=False)
     for page in result.pages:
-        console.print(plain(say("cli.diff.page_changed", page=page.page, added=page.added, removed=page.removed)),
+        console.print(plain(say("diff.page_changed", page=page.page, added=page.added, removed=page.removed)),
                       markup=False)
         for line in page.lines:
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else ""
@@ -405,25 +405,25 @@ def print_table(result: DiffResult, console=None) -> None:
             console.print(plain(metric_line(e.name, m)), markup=False)
     over = [e.name for e in result.experiments if e.exceeds]
     if over and any(e.metric_changes for e in result.experiments):
-        console.print(Text(plain(say("cli.diff.metric_moved", names=", ".join(over))), style="bold red"))
+        console.print(Text(plain(say("diff.metric_moved", names=", ".join(over))), style="bold red"))
     elif over:
-        console.print(Text(plain(say("cli.diff.moved_more_than", tolerance=result.tolerance, names=", ".join(over))),
+        console.print(Text(plain(say("diff.accuracy_moved", tolerance=result.tolerance, names=", ".join(over))),
                            style="bold red"))
     for problem in result.problems:
-        console.print(Text(plain(say("cli.diff.gate_fails", problem=problem)), style="bold red"))
+        console.print(Text(plain(say("diff.gate_fails", problem=problem)), style="bold red"))
     if not result.failed and any(e.metric_changes for e in result.experiments):
-        console.print(say("cli.diff.every_metric_within"))
+        console.print(say("diff.every_metric_within"))
     elif not result.failed:
-        console.print(say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
+        console.print(say("diff.accuracy_within", tolerance=result.tolerance))
 
 
 def metric_line(name: str, m: MetricChange) -> str:
     """``linear: mae 43.2100 -> 45.1000 (+4.4 %, worse)``: a metric that lower or higher is better for."""
     metric = METRICS[m.metric]
-    change = (say("cli.diff.metric_change_points", change=m.change) if metric.percent
-              else say("cli.diff.metric_change_relative", change=m.change * 100))
-    word = say("cli.diff.metric_worse") if m.worse else say("cli.diff.metric_better") if m.old != m.new else ""
-    return say("cli.diff.metric_line", name=name, metric=m.metric, old=metric.show(m.old), new=metric.show(m.new),
+    change = (say("diff.metric_change_points", change=m.change) if metric.percent
+              else say("diff.metric_change_relative", change=m.change * 100))
+    word = say("diff.metric_worse") if m.worse else say("diff.metric_better") if m.old != m.new else ""
+    return say("diff.metric_line", name=name, metric=m.metric, old=metric.show(m.old), new=metric.show(m.new),
                change=change, word=word, flag=" !" if m.exceeds else "")
 
 
@@ -439,12 +439,12 @@ def _same_numbers(e: ExperimentDiff) -> bool:
 def why_line(e: ExperimentDiff, names: str | None = None) -> str:
     """``dropout (retrained): code of dropout changed; epochs 3 -> 1``, in the interface language;
     ``names``: several experiments with the same reasons on one line."""
-    parts = {True: [say("cli.diff.how_retrained")], False: [say("cli.diff.how_cached")], None: []}[e.retrained]
+    parts = {True: [say("diff.how_retrained")], False: [say("diff.how_cached")], None: []}[e.retrained]
     if _same_numbers(e):
-        parts.append(say("cli.diff.same_numbers"))
+        parts.append(say("diff.same_numbers"))
     how = f" ({', '.join(parts)})" if parts else ""
-    reasons = "; ".join(said(r) for r in e.reasons) or say("cli.diff.no_reason")
-    return say("cli.diff.why", name=names or e.name, how=how, reasons=reasons)
+    reasons = "; ".join(said(r) for r in e.reasons) or say("diff.no_reason")
+    return say("diff.why", name=names or e.name, how=how, reasons=reasons)
 
 
 def why_lines(experiments: list[ExperimentDiff]) -> list[str]:
@@ -458,29 +458,29 @@ def why_lines(experiments: list[ExperimentDiff]) -> list[str]:
 
 def claim_line(c: ClaimChange) -> str:
     """A claim whose verdict changed, its statement, and the wording students now read."""
-    line = say("cli.diff.claim", name=c.name, old=_claim_word(c.old), new=_claim_word(c.new))
+    line = say("diff.claim", name=c.name, old=_claim_word(c.old), new=_claim_word(c.new))
     if c.text:
-        line += say("cli.diff.claim_text", text=c.text)
+        line += say("diff.claim_text", text=c.text)
     if isinstance(c.new, bool):
-        line += say("cli.diff.claim_branch", branch=_claim_word(c.new))
+        line += say("diff.claim_branch", branch=_claim_word(c.new))
     return line
 
 
-FIGURE_STATUS = {"added": lambda: say("cli.diff.figure_added"), "removed": lambda: say("cli.diff.figure_removed")}
+FIGURE_STATUS = {"added": lambda: say("diff.figure_added"), "removed": lambda: say("diff.figure_removed")}
 
 
 def summary_lines(result: DiffResult, why: bool = True) -> list[str]:
     """The explanation under the numbers: settings, why each experiment moved (``why``), claims, figures."""
-    lines = [say("cli.diff.changed", changes="; ".join(
+    lines = [say("diff.settings_changed", changes="; ".join(
         f"{c.name} {_fmt_setting(c.old)} -> {_fmt_setting(c.new)}" for c in result.settings))
-        if result.settings else say("cli.diff.changed_no_versions_or")]
+        if result.settings else say("diff.same_settings")]
     explained = [e for e in result.experiments if moved(e)] if why else []
     if explained:
-        lines.append(say("cli.diff.why_heading"))
+        lines.append(say("diff.why_heading"))
         lines += ["  " + line for line in why_lines(explained)]
     lines += [claim_line(c) for c in result.claims]
     if result.figures:
-        lines.append(say("cli.diff.figures_changed", figures=", ".join(
+        lines.append(say("diff.figures_changed", figures=", ".join(
             f.path + ("" if f.status == "changed" else f" ({FIGURE_STATUS[f.status]()})")
             for f in result.figures)))
     return lines
@@ -491,12 +491,12 @@ def markdown(result: DiffResult) -> str:
     def cell(value: Any) -> str:
         return plain(value).replace("|", "\\|")
 
-    out = [say("cli.diff.md_title", old=cell(result.old), new=cell(result.new)), ""]
-    verdict = (say("cli.diff.md_failed") if result.failed else
-               say("cli.diff.every_test_accuracy_within", tolerance=result.tolerance))
+    out = [say("diff.markdown_title", old=cell(result.old), new=cell(result.new)), ""]
+    verdict = (say("diff.markdown_gate_fails") if result.failed else
+               say("diff.accuracy_within", tolerance=result.tolerance))
     out += [verdict, ""]
-    heads = [say(f"cli.diff.column_{c}") for c in ("experiment", "test_accuracy", "points", "test_loss", "epochs")]
-    heads.append(say("cli.diff.column_why"))
+    heads = [say(f"diff.column_{c}") for c in ("experiment", "test_accuracy", "points", "test_loss", "epochs")]
+    heads.append(say("diff.column_why"))
     out += ["| " + " | ".join(heads) + " |", "|---|---:|---:|---:|---:|---|"]
     for e in result.experiments:
         points = e.accuracy_points
@@ -511,7 +511,7 @@ def markdown(result: DiffResult) -> str:
     out += ["- " + cell(line) for line in summary_lines(result, why=False)]
     out += ["- " + cell(p) for p in result.problems]
     for page in result.pages:
-        out += ["", "<details><summary>" + cell(say("cli.diff.page_changed", page=page.page, added=page.added,
+        out += ["", "<details><summary>" + cell(say("diff.page_changed", page=page.page, added=page.added,
                                                     removed=page.removed)).rstrip(":") + "</summary>", "",
                 "```diff", *(plain(line).replace("```", "`\u200b``") for line in page.lines), "```", "", "</details>"]
     return "\n".join(out) + "\n"

@@ -2,13 +2,17 @@
 
 Everything that is not a chapter's lecture prose comes from here: page and notebook chrome, the
 built-in tables' heads, figure labels and alt text, the site index, and every line the command
-line prints (``[cli.*]`` progress and summaries, ``[errors.*]`` one-line errors, ``[help]`` option
-help), through :func:`say`. A language is available when its catalog exists; keys a catalog lacks
+line prints (``[help.*]`` option help; then by what a line is about, ``[data]``, ``[cache]``,
+``[build]``, ``[content]``...: progress, summaries, warnings and one-line errors), through :func:`say`. A language is available when its catalog exists; keys a catalog lacks
 fall back to English (``en.toml``), so a new language can start from a partial translation.
 
 The command line speaks the *interface language*: ``LECTUREGEN_UI_LANG`` if set, else ``[course]
 ui_lang`` of lecturegen.toml, else English. ``LANG`` is not followed, so output stays the same on
-every machine unless asked.
+every machine unless asked. A command resolves it once (:meth:`UI.resolve`) and speaks it for its
+whole run (:func:`speaking`); a thread, a worker process or a cluster task it starts is handed the
+same :class:`UI` (:func:`carried`, or as an argument), so two commands in one process, or two
+threads each running one, never hear each other's language (docs/architecture.md, "The interface
+language").
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ import functools
 import os
 import string
 import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lecturegen.errors import UsageError
 
@@ -26,7 +34,6 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 FALLBACK = "en"
 PREFERRED = "ko"  # listed first: the course's original language
 UI_ENV = "LECTUREGEN_UI_LANG"
-_configured_ui: list[str | None] = [None]  # [course] ui_lang of lecturegen.toml, once read
 
 
 @functools.lru_cache(maxsize=None)
@@ -47,7 +54,7 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def catalog(lang: str) -> dict[str, Any]:
     """The whole catalog of ``lang`` (English for any key it lacks)."""
     if lang not in languages():
-        raise UsageError(say("errors.messages.unknown_language", lang=lang, known=", ".join(languages())))
+        raise UsageError(say("language.unknown", lang=lang, known=", ".join(languages())))
     with (LOCALES / f"{lang}.toml").open("rb") as fh:
         own = tomllib.load(fh)
     if lang == FALLBACK:
@@ -65,27 +72,80 @@ def per_language(name: str, key: str, langs: tuple[str, ...] | None = None) -> d
     return {lang: section(lang, name)[key] for lang in (langs or languages())}
 
 
-def configure_ui(lang: str | None) -> None:
-    """Remember ``[course] ui_lang`` of lecturegen.toml (``LECTUREGEN_UI_LANG`` still wins)."""
-    _configured_ui[0] = lang
+@dataclass(frozen=True)
+class UI:
+    """The interface language of one command: what its lines are said in. Immutable and picklable,
+    so it travels as it is to a thread, a worker process or a Dask task."""
+
+    lang: str = FALLBACK
+
+    @classmethod
+    def resolve(cls, course_lang: str | None = None, environ: Mapping[str, str] | None = None) -> UI:
+        """``LECTUREGEN_UI_LANG``, else ``course_lang`` (``[course] ui_lang`` of lecturegen.toml), else
+        English; English too when the asked language has no catalog (:func:`check_ui_lang` says so)."""
+        lang = (os.environ if environ is None else environ).get(UI_ENV) or course_lang or FALLBACK
+        return cls(lang if lang in languages() else FALLBACK)
+
+    def say(self, key: str, /, **fields: Any) -> str:
+        """The catalog line ``key`` in this language, its ``{named}`` fields filled in."""
+        return PARTICLES.format(text(self.lang, key), **fields)
+
+    def said(self, item: str) -> str:
+        """``item`` as printed: a :class:`Phrase` in this language, other text as it is."""
+        return self.say(item.key, **item.fields) if isinstance(item, Phrase) else item
+
+
+# The UI of the command running in this thread (or asyncio task): set by speaking(), never assigned
+# at module level, so each command, thread and task has its own (docs/architecture.md).
+_SPOKEN: ContextVar[UI | None] = ContextVar("lecturegen_ui", default=None)
+
+
+@contextmanager
+def speaking(ui: UI) -> Iterator[UI]:
+    """Say every line in ``ui``'s language inside the block (in this thread; see :func:`carried`)."""
+    token = _SPOKEN.set(ui)
+    try:
+        yield ui
+    finally:
+        _SPOKEN.reset(token)
+
+
+def current() -> UI:
+    """The UI of the command running here; outside any command (a library call, option help made
+    at import), resolved from the environment alone each time."""
+    return _SPOKEN.get() or UI.resolve()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def carried(fn: F) -> F:
+    """``fn`` for another thread: it speaks the UI current where ``carried`` was called (a new thread
+    starts with no command of its own)."""
+    ui = current()
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with speaking(ui):
+            return fn(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 def ui_lang() -> str:
-    """The interface language the command line speaks; English when the asked one has no catalog
-    (:func:`check_ui_lang` reports that, once, as a usage error)."""
-    lang = os.environ.get(UI_ENV) or _configured_ui[0] or FALLBACK
-    return lang if lang in languages() else FALLBACK
+    """The interface language the command line speaks here (:func:`current`)."""
+    return current().lang
 
 
 def check_ui_lang() -> None:
     """A one-line usage error when ``LECTUREGEN_UI_LANG`` names a language without a catalog."""
     lang = os.environ.get(UI_ENV)
     if lang and lang not in languages():
-        raise UsageError(say("errors.messages.unknown_ui_lang", env=UI_ENV, lang=lang, known=", ".join(languages())))
+        raise UsageError(say("language.unknown_ui", env=UI_ENV, lang=lang, known=", ".join(languages())))
 
 
 def text(lang: str, key: str) -> str:
-    """The catalog text of a dotted ``key`` (e.g. ``errors.data.no_such_file``) in ``lang``."""
+    """The catalog text of a dotted ``key`` (e.g. ``data.no_such_file``) in ``lang``."""
     node: Any = catalog(lang)
     for part in key.split("."):
         node = node[part]
@@ -114,15 +174,15 @@ PARTICLES = _Particles()
 
 def say(key: str, /, **fields: Any) -> str:
     """A command-line message in the interface language, its ``{named}`` fields filled in:
-    ``say("errors.data.no_such_file", spec=spec)``."""
-    return PARTICLES.format(text(ui_lang(), key), **fields)
+    ``say("data.no_such_file", spec=spec)``."""
+    return current().say(key, **fields)
 
 
 class Phrase(str):
     """A catalog message kept in English where it is stored (report.json, the cache's reasons) and
     said in the interface language where it is printed (:func:`said`)::
 
-        reason = Phrase("cli.cache.reason_seed", before=1, after=2)   # == "seed 1 -> 2"
+        reason = Phrase("cache.reason_seed", before=1, after=2)   # == "seed 1 -> 2"
     """
 
     key: str
@@ -143,4 +203,4 @@ def _phrase(key: str, fields: dict[str, Any]) -> Phrase:
 
 def said(item: str) -> str:
     """``item`` as the command line prints it: a :class:`Phrase` in the interface language, other text as it is."""
-    return say(item.key, **item.fields) if isinstance(item, Phrase) else item
+    return current().said(item)

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from lecturegen.diff import DiffResult, explained_diff
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen import messages
 from lecturegen.messages import say
 from lecturegen.report import ReportError
 
@@ -46,10 +47,10 @@ class PreviewError(LecturegenError):
 def parse_requirements(specs: list[str]) -> list[str]:
     """``tensorflow==2.20.0``-style requirements, checked before anything is installed."""
     if not specs:
-        raise UsageError(say("errors.preview.no_requirements"))
+        raise UsageError(say("preview.no_requirements"))
     for spec in specs:
         if not REQUIREMENT.match(spec.strip()):
-            raise UsageError(say("errors.preview.bad_requirement", spec=spec))
+            raise UsageError(say("preview.bad_requirement", spec=spec))
     return [spec.strip() for spec in specs]
 
 
@@ -76,6 +77,7 @@ def isolated_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env["PYTHONNOUSERSITE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env[messages.UI_ENV] = messages.current().lang  # the lecturegen run there speaks this command's language
     return env
 
 
@@ -115,14 +117,14 @@ def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str
     env = isolated_env()
     reused = python.is_file()
     if not reused:
-        tell(say("cli.preview.creating_venv", path=env_dir / "venv"))
+        tell(say("preview.creating_venv", path=env_dir / "venv"))
         env_dir.mkdir(parents=True, exist_ok=True)
         code, tail = _stream([sys.executable, "-m", "venv", str(env_dir / "venv")], env, tell, lambda _: True)
         if code != 0 or not python.is_file():
-            raise PreviewError(say("errors.preview.venv_failed", path=env_dir / "venv", detail=(tail or ["?"])[-1]))
+            raise PreviewError(say("preview.venv_failed", path=env_dir / "venv", detail=(tail or ["?"])[-1]))
     else:
-        tell(say("cli.preview.reusing_venv", path=env_dir / "venv"))
-    tell(say("cli.preview.installing", requirements=" ".join(requirements)))
+        tell(say("preview.reusing_venv", path=env_dir / "venv"))
+    tell(say("preview.installing", requirements=" ".join(requirements)))
     command = [str(python), "-m", "pip", "install", "--progress-bar", "off", project_source(), *requirements]
     code, tail = _stream(command, env, lambda line: tell("  " + line.lstrip()), lambda line: bool(PIP_PROGRESS.match(line)))
     if code == 0 and reused:  # the same version number from a checkout: pip keeps the old copy unless told
@@ -132,7 +134,7 @@ def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str
     if code != 0:
         last = next((line for line in reversed(tail) if line.startswith("ERROR")), tail[-1] if tail else "?")
         error = UsageError if "No matching distribution" in last else PreviewError  # a version that does not exist: bad input
-        raise error(say("errors.preview.install_failed", requirements=" ".join(requirements), detail=last))
+        raise error(say("preview.install_failed", requirements=" ".join(requirements), detail=last))
     return python
 
 
@@ -179,10 +181,10 @@ def current_builds(out: Path, chapters: tuple[str, ...], data: str | None) -> li
         found.append(CurrentBuild(report_file.parent, chapter, lang, report.get("profile", "full"), data or guess,
                                   len(seeds) if isinstance(seeds, list) else 1))
     if not found:
-        raise UsageError(say("errors.preview.no_current_build", out=out, chapters=" ".join(chapters) or "--all"))
+        raise UsageError(say("preview.no_current_build", out=out, chapters=" ".join(chapters) or "--all"))
     settings = {(b.profile, b.data, b.seeds) for b in found}
     if len(settings) > 1:
-        raise UsageError(say("errors.preview.mixed_settings", out=out))
+        raise UsageError(say("preview.mixed_settings", out=out))
     return found
 
 
@@ -232,7 +234,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     requirements = parse_requirements(requirements)
     for path in legacy:
         if not path.exists():
-            raise UsageError(say("errors.preview.no_legacy", path=path))
+            raise UsageError(say("preview.no_legacy", path=path))
     builds = current_builds(out, chapters, data)
     env_dir = environment_dir(cache_dir, requirements)
     result = Preview(requirements, env_dir)
@@ -240,7 +242,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     python = make_environment(env_dir, requirements, tell)
     result.versions = installed_versions(python)
     result.seconds["install"] = round(time.monotonic() - started, 1)
-    tell(say("cli.preview.installed", versions=", ".join(f"{k} {v}" for k, v in result.versions.items()),
+    tell(say("preview.installed", versions=", ".join(f"{k} {v}" for k, v in result.versions.items()),
              seconds=result.seconds["install"]))
 
     preview_out = env_dir / "out"
@@ -251,7 +253,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
                "--data", first.data, "--cache-dir", str(cache_dir), "--quiet", *(a for lang in langs for a in ("--lang", lang)),
                *(["--seeds", str(first.seeds)] if first.seeds > 1 else []),
                *(a for d in chapters_dirs for a in ("--chapters-dir", str(d.resolve())))]
-    tell(say("cli.preview.building", chapters=" ".join(ids), versions=" ".join(requirements)))
+    tell(say("preview.building", chapters=" ".join(ids), versions=" ".join(requirements)))
     started = time.monotonic()
     code, tail = _stream(command, isolated_env(), lambda line: tell("  " + line), lambda _: True)
     result.seconds["build"] = round(time.monotonic() - started, 1)
@@ -261,7 +263,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     notebooks = [nb for b in builds for nb in sorted(b.folder.glob("*.ipynb"))]
     paths = [*notebooks, *legacy]
     if paths:
-        tell(say("cli.preview.checking", n=len(paths)))
+        tell(say("preview.checking", n=len(paths)))
         started = time.monotonic()
         now = _check(Path(sys.executable), paths, dict(os.environ), tell)  # the user's environment as it is
         then = _check(python, paths, isolated_env(), tell)
@@ -297,7 +299,7 @@ def print_preview(result: Preview, output_format: str = "text") -> None:
         return
     bullet = "- " if output_format == "markdown" else ""
     if output_format == "markdown":
-        print(say("cli.preview.md_title", requirements=" ".join(result.requirements)))
+        print(say("preview.markdown_title", requirements=" ".join(result.requirements)))
         print()
     for diff in result.diffs:
         if output_format == "markdown":
@@ -306,18 +308,18 @@ def print_preview(result: Preview, output_format: str = "text") -> None:
             print_table(diff)
             print()
     for line in result.failed_builds:
-        print(plain(bullet + say("cli.preview.build_failed", line=line)))
+        print(plain(bullet + say("preview.build_failed", line=line)))
     for item in result.breaks:
-        print(plain(bullet + say("cli.preview.snippet_breaks", path=item["path"], line=item["line"],
+        print(plain(bullet + say("preview.snippet_breaks", path=item["path"], line=item["line"],
                                  snippet=item["snippet"], now=item["now"] or "-",
                                  message=f"{item['error_type'] or ''}: {item['message']}".strip(": ").splitlines()[0]
                                  if item["message"] or item["error_type"] else "", fix=item["fix"] or "-")))
     for item in result.mends:
-        print(plain(bullet + say("cli.preview.snippet_mended", path=item["path"], line=item["line"],
+        print(plain(bullet + say("preview.snippet_mended", path=item["path"], line=item["line"],
                                  snippet=item["snippet"], candidate=item["candidate"])))
     if result.checked:
-        print(plain(bullet + say("cli.preview.check_summary", n=result.checked, breaks=len(result.breaks),
+        print(plain(bullet + say("preview.check_summary", n=result.checked, breaks=len(result.breaks),
                                  mends=len(result.mends))))
-    print(plain(bullet + say("cli.preview.timings", versions=", ".join(f"{k} {v}" for k, v in result.versions.items()),
+    print(plain(bullet + say("preview.timings", versions=", ".join(f"{k} {v}" for k, v in result.versions.items()),
                              install=result.seconds.get("install", 0), build=result.seconds.get("build", 0),
                              check=result.seconds.get("check", 0), env=result.environment)))

@@ -46,7 +46,7 @@ def package_templates_dir() -> Path:
     for candidate in (here / "templates", here.parent / "templates"):
         if candidate.is_dir():
             return candidate
-    raise ChapterError(say("errors.registry.lecturegen_templates_folder_missing"))
+    raise ChapterError(say("install.templates_missing"))
 
 
 def _failure(origin: str, exc: BaseException, path: Path | None = None) -> ChapterError:
@@ -57,8 +57,8 @@ def _failure(origin: str, exc: BaseException, path: Path | None = None) -> Chapt
             if Path(frame.filename) == path:
                 line = frame.lineno
     message = str(exc.msg if isinstance(exc, SyntaxError) else exc).splitlines()[0] if str(exc) else ""
-    where = say("cli.location.at_line", name=origin, line=line) if line else str(origin)
-    return ChapterError(say("errors.registry.chapter_module_failed_import", where=where, kind=type(exc).__name__, message=message))
+    where = say("content.at_line", name=origin, line=line) if line else str(origin)
+    return ChapterError(say("chapter.module_import_failed", where=where, kind=type(exc).__name__, message=message))
 
 
 def _content_dir(chap: Chapter, module_file: Path | None) -> Path:
@@ -77,14 +77,14 @@ def _as_chapter(found: object, origin: str, module_file: Path | None) -> Chapter
     if isinstance(found, ModuleType):
         found = getattr(found, "CHAPTER", None)
     if not isinstance(found, Chapter):
-        raise ChapterError(say("errors.registry.chapter_module_defines_no", origin=origin))
+        raise ChapterError(say("chapter.module_without_chapter", origin=origin))
     if not CHAPTER_ID.match(found.id):
         raise ChapterError(
-            say("errors.registry.chapter_module_has_id", origin=origin, id=found.id)
+            say("chapter.module_bad_id", origin=origin, id=found.id)
         )
     for exp in found.experiments:
         if not SAFE_NAME.match(exp.name):
-            raise ChapterError(say("errors.registry.chapter_experiment_name_not", id=found.id, name=exp.name))
+            raise ChapterError(say("chapter.experiment_bad_name", id=found.id, name=exp.name))
     return replace(found, content_dir=_content_dir(found, module_file), origin=origin)
 
 
@@ -121,7 +121,7 @@ def _import_file(path: Path) -> ModuleType:
     name = f"_lecturegen_chapter_{path.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise ChapterError(say("errors.registry.chapter_module_cannot_be", path=path))
+        raise ChapterError(say("chapter.module_not_python", path=path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and inspect look the module up while it runs
     try:
@@ -134,10 +134,10 @@ def _import_file(path: Path) -> ModuleType:
 
 def _from_folder(folder: Path) -> Iterator[Chapter]:
     if not folder.is_dir():
-        raise UsageError(say("errors.registry.chapters_folder_does_not", folder=folder))
+        raise UsageError(say("chapter.no_such_folder", folder=folder))
     for path in sorted(folder.resolve().glob("*.py")):
         if is_special(path):  # importing a FIFO would wait for a writer forever
-            raise ChapterError(say("errors.registry.chapter_module_fifo_or", path=path, folder=folder))
+            raise ChapterError(say("chapter.module_not_a_file", path=path, folder=folder))
         if not path.name.startswith("_"):
             yield _as_chapter(_import_file(path), str(path), path)
 
@@ -146,7 +146,7 @@ def _collect(chapters: Iterable[Chapter]) -> dict[str, Chapter]:
     found: dict[str, Chapter] = {}
     for chap in chapters:
         if chap.id in found:
-            raise ChapterError(say("errors.registry.chapter_defined_twice_and", id=chap.id, origin=found[chap.id].origin, other=chap.origin))
+            raise ChapterError(say("chapter.defined_twice", id=chap.id, origin=found[chap.id].origin, other=chap.origin))
         found[chap.id] = chap
     return found
 
@@ -155,7 +155,7 @@ def available(chapters_dirs: Sequence[Path] = ()) -> dict[str, Chapter]:
     """All chapters, keyed by id, in discovery order."""
     extra = os.environ.get(CHAPTERS_DIR_ENV)
     if extra and not Path(extra).is_dir():
-        raise ChapterError(say("errors.registry.which_not_folder_fix", chapters_dir_env=CHAPTERS_DIR_ENV, extra=extra))
+        raise ChapterError(say("chapter.env_not_a_folder", chapters_dir_env=CHAPTERS_DIR_ENV, extra=extra))
     dirs = [*chapters_dirs, *([Path(extra)] if extra else [])]
     folders = dict.fromkeys(Path(d).resolve() for d in dirs)  # a folder given twice counts once
     return _collect([*_builtin(), *_from_entry_points(), *(c for d in folders for c in _from_folder(d))])
@@ -164,10 +164,10 @@ def available(chapters_dirs: Sequence[Path] = ()) -> dict[str, Chapter]:
 def get(chapter_id: str, chapters_dirs: Sequence[Path] = ()) -> Chapter:
     if not CHAPTER_ID.match(chapter_id):
         raise UsageError(
-            say("errors.registry.invalid_chapter_id_ids", chapter_id=chapter_id)
+            say("chapter.invalid_id", chapter_id=chapter_id)
         )
     chapters = available(chapters_dirs)
     if chapter_id not in chapters:
         known = ", ".join(sorted(chapters)) or "none"
-        raise UsageError(say("errors.registry.unknown_chapter_known_chapters", chapter_id=chapter_id, known=known))
+        raise UsageError(say("chapter.unknown", chapter_id=chapter_id, known=known))
     return chapters[chapter_id]

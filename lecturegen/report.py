@@ -165,8 +165,8 @@ class Report:
     def from_data(cls, data: Any, label: str = "report.json") -> "Report":
         found = problems(data)
         if found:
-            more = say("errors.report.and_more", n=len(found) - 1) if len(found) > 1 else ""
-            raise ReportError(say("errors.report.not_lecturegen_report_rebuild", label=label, found=found[0], more=more))
+            more = say("report.and_more", n=len(found) - 1) if len(found) > 1 else ""
+            raise ReportError(say("report.not_a_report", label=label, found=found[0], more=more))
         return cls(label, data)
 
     @classmethod
@@ -175,7 +175,7 @@ class Report:
         try:
             data = loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ReportError(say("errors.report.not_lecturegen_report_json", path=path, kind=type(exc).__name__, value=str(exc).splitlines()[0][:120] if str(exc) else '')) from None
+            raise ReportError(say("report.bad_value", path=path, kind=type(exc).__name__, value=str(exc).splitlines()[0][:120] if str(exc) else '')) from None
         return cls.from_data(data, label or str(path))
 
     def dumps(self) -> str:

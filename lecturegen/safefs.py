@@ -29,20 +29,20 @@ class LinkError(LecturegenError):
 
 
 def _refuse(path: Path, what: str) -> LinkError:
-    return LinkError(say("errors.safefs.which_lecturegen_never_writes", path=path, what=what))
+    return LinkError(say("files.never_followed", path=path, what=what))
 
 
 def kind(mode: int) -> str:
     """What a non-regular file is, in words."""
     if stat.S_ISLNK(mode):
-        return say("cli.safefs.kind_link")
+        return say("files.kind_link")
     if stat.S_ISFIFO(mode):
-        return say("cli.safefs.kind_fifo")
+        return say("files.kind_fifo")
     if stat.S_ISSOCK(mode):
-        return say("cli.safefs.kind_socket")
+        return say("files.kind_socket")
     if stat.S_ISDIR(mode):
-        return say("cli.safefs.kind_folder")
-    return say("cli.safefs.kind_device")
+        return say("files.kind_folder")
+    return say("files.kind_device")
 
 
 def entries(root: Path) -> list[tuple[Path, int]]:
@@ -74,13 +74,13 @@ def copy_regular(root: Path, rel: Path, dest: Path) -> None:
     """Copy ``root/rel`` to ``dest``, refusing a link, a special file or a path leaving ``root``."""
     src = root / rel
     if not os.path.realpath(src).startswith(os.path.realpath(root) + os.sep):
-        raise _refuse(src, say("cli.safefs.through_link"))
+        raise _refuse(src, say("files.through_link"))
     try:
         fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
         if os.path.islink(src):
-            raise _refuse(src, say("cli.safefs.kind_link")) from None
-        raise LecturegenError(say("errors.safefs.cannot_read_rebuild_chapter", src=src, strerror=exc.strerror)) from None
+            raise _refuse(src, say("files.kind_link")) from None
+        raise LecturegenError(say("files.cannot_read_output", src=src, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as source:
         mode = os.fstat(source.fileno()).st_mode
         if not stat.S_ISREG(mode):
@@ -121,18 +121,18 @@ def read_text(path: Path, what: str, max_bytes: int = 64 << 20) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise LecturegenError(say("errors.safefs.cannot_read_check_path", what=what, path=path, strerror=exc.strerror)) from None
+        raise LecturegenError(say("files.cannot_read", what=what, path=path, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as fh:
         mode = os.fstat(fh.fileno()).st_mode
         if not stat.S_ISREG(mode):
-            raise LecturegenError(say("errors.safefs.not_regular_file_give", what=what, path=path, kind=kind(mode)))
+            raise LecturegenError(say("files.not_regular", what=what, path=path, kind=kind(mode)))
         raw = fh.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise LecturegenError(say("errors.safefs.larger_than_mib_give", what=what, path=path, max_bytes=max_bytes >> 20))
+        raise LecturegenError(say("files.too_big", what=what, path=path, max_bytes=max_bytes >> 20))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise LecturegenError(say("errors.safefs.not_utf_8_text", what=what, path=path)) from None
+        raise LecturegenError(say("files.not_utf8", what=what, path=path)) from None
 
 
 def loads(text: str) -> Any:

@@ -50,17 +50,17 @@ def skeleton_files(name: str, folder: Path, data: str = "mnist") -> dict[Path, s
 def scaffold(name: str, folder: Path, known: Mapping[str, Chapter], data: str = "mnist") -> list[Path]:
     """Write the skeleton; refuse a bad name, a taken id or any existing file."""
     if not CHAPTER_ID.match(name):
-        raise UsageError(say("errors.scaffold.chapter_name_must_be", name=name))
+        raise UsageError(say("skeleton.bad_name", name=name))
     if name in known:
-        raise UsageError(say("errors.scaffold.chapter_already_exists_choose", name=name, origin=known[name].origin))
+        raise UsageError(say("skeleton.chapter_exists", name=name, origin=known[name].origin))
     if folder.exists() and not folder.is_dir():
-        raise UsageError(say("errors.scaffold.dir_exists_and_not", folder=folder))
+        raise UsageError(say("skeleton.dir_not_a_folder", folder=folder))
     if data not in SKELETONS:
-        raise UsageError(say("errors.scaffold.unknown_data", data=data, kinds=", ".join(SKELETONS)))
+        raise UsageError(say("skeleton.unknown_data", data=data, kinds=", ".join(SKELETONS)))
     files = skeleton_files(name, folder, data)
     taken = [str(p) for p in (folder / f"{name}.py", folder / name) if p.exists() or p.is_symlink()]
     if taken:
-        raise UsageError(say("errors.scaffold.already_exists_lecturegen_new", taken=taken[0]))
+        raise UsageError(say("skeleton.file_exists", taken=taken[0]))
     _write_all(files, folder)
     return list(files)
 
@@ -81,4 +81,4 @@ def _write_all(files: dict[Path, str], folder: Path) -> None:
     except OSError as exc:
         for path in reversed(made):
             path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
-        raise LecturegenError(say("errors.scaffold.cannot_write_chapter_into", folder=folder, problem=exc.strerror or exc)) from None
+        raise LecturegenError(say("skeleton.cannot_write", folder=folder, problem=exc.strerror or exc)) from None

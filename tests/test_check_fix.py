@@ -13,13 +13,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from lecturegen.check.cli import register
 from lecturegen.check.codemod import upgrade
 from lecturegen.check.extract import collect_snippets
 from lecturegen.check.fixer import new_texts, patch, plan
+from test_check import invoke  # `lecturegen check` through a CLI group, as the real one
 
 CH4 = Path(__file__).parent / "legacy_fix" / "ch4_optimizers"
 
@@ -236,19 +234,6 @@ def test_static_pass_lists_every_stale_api_of_a_file():
 
 
 # ------------------------------------------------------------------ through the sandbox
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """A group, like the real CLI."""
-
-    register(app)
-    return app
-
-
-def invoke(*args: str):
-    return CliRunner(env={"COLUMNS": "250"}).invoke(make_app(), ["check", *map(str, args)])
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from lecturegen.engine.context import Helpers, differing_lines
 from lecturegen.engine.data import Fingerprint
 from lecturegen.engine.render import markdown
 from lecturegen.core.claims import claim, evaluate_all
-from lecturegen.core.formats import josa
+from lecturegen.core.formats import Seconds, josa, seconds, wrong_particles
 
 from test_content import CHAPTER, context, fabricated_run  # noqa: F401  (fabricated ch4 results)
 
@@ -28,9 +28,50 @@ def runs():
     ("MNIST", "으로", "MNIST로"), ("Fashion-MNIST", "을", "Fashion-MNIST를"), ("데이터셋", "으로", "데이터셋으로"),
     ("모델", "로", "모델로"), ("시그모이드", "와", "시그모이드와"), ("32", "으로", "32로"), ("128", "을", "128을"),
     ("Adam", "이", "Adam이"), ("SGD", "는", "SGD는"),
+    # numbers are read as Korean numerals, % as 퍼센트; words read as words, acronyms letter by letter
+    ("2.3063", "로", "2.3063으로"), ("2.3019", "로", "2.3019로"), ("10", "로", "10으로"), ("0.001", "로", "0.001로"),
+    ("85.46\u00a0%", "로", "85.46\u00a0%로"), ("**95.19 %**", "을", "**95.19 %**를"), ("3.12%p", "이", "3.12%p가"),
+    ("RMSprop", "은", "RMSprop은"), ("None", "은", "None은"), ("optimizer", "을", "optimizer를"),
+    ("dense_network", "을", "dense_network를"), ("Dropout", "을", "Dropout을"), ("lr", "을", "lr을"),
+    ("ReLU", "는", "ReLU는"), ("Dense", "는", "Dense는"), ("Reshape", "는", "Reshape는"), ("time", "을", "time을"),
 ])
 def test_particles_follow_the_word(word, particle, expected):
     assert josa(word, particle) == expected
+
+
+def test_a_particle_that_does_not_fit_its_value_is_found():
+    text = ("손실은 2.3063로 줄었고, 에포크 10로 학습했습니다. RMSprop는 0.001로, 정확도는 85.46\u00a0%로 올랐고 "
+            "Adam은 ln 10 = 2.3026과 비교합니다. 3가지, 32로, 128을.")
+    assert wrong_particles(text) == ["2.3063로 -> 2.3063으로", "10로 -> 10으로", "RMSprop는 -> RMSprop은"]
+    assert wrong_particles("손실은 2.3063으로 줄었고 에포크 10으로, RMSprop은 0.003으로") == []
+
+
+def test_seconds_in_a_table_follow_the_page_language():
+    value = seconds(2.71)
+    assert isinstance(value, Seconds) and value == "2.7\u00a0s"
+    assert value.show("ko") == "2.7초" and value.show("en") == "2.7\u00a0s"
+    assert seconds(None) == "–"
+
+
+@pytest.mark.slow
+def test_korean_pages_put_particles_that_fit_the_numbers(built_both):
+    """Every Korean page of a real build (slides, handout, instructor pages, notebook Markdown): a particle
+    after a number or Latin word fits how it is read (the template chose it with ``| josa``)."""
+    import html
+    import json
+    import re
+
+    folder = built_both / "ch4"
+    texts = {name: (folder / name).read_text(encoding="utf-8")
+             for name in ("slides.html", "handout.html", "instructor.html", "instructor-slides.html")}
+    notebook = json.loads((folder / "ch4.ipynb").read_text(encoding="utf-8"))
+    texts["ch4.ipynb"] = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    for name, text in texts.items():
+        text = re.sub(r"(?s)<script.*?</script>|<style.*?</style>", " ", text)
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+        assert wrong_particles(text) == [], name
+    slides = texts["slides.html"]
+    assert "초</td>" in slides and "\u00a0s</td>" not in slides  # chapter tables write 초 on a Korean page
 
 
 def test_activation_figure_is_drawn_by_the_code_on_the_slide(runs):

@@ -1,6 +1,6 @@
 """The message catalogs own every line the command line prints: no English literal in a raise of a
-LecturegenError, in a terminal call, in an option's help or in a field filled into a catalog line, every key the code uses exists, every catalog has every key
-English has with the same fields, and LECTUREGEN_UI_LANG switches the interface language."""
+LecturegenError, in a terminal call, in an option's help or in a field filled into a catalog line
+(tests/test_catalog_keys.py checks the keys), and LECTUREGEN_UI_LANG switches the interface language."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ ALLOWED_FILES = {
 TERMINAL_ATTRS = {"echo", "print", "info", "warning", "warn", "error", "exception", "_say"}
 TERMINAL_NAMES = {"print", "_tell"}
 WRAPPERS = {"plain", "Text", "str"}  # a literal inside these is still printed
-KEY = re.compile(r"(cli|errors|help)\.[a-z0-9_.]+")
 SAYERS = {"say", "words", "Phrase"}  # calls that fill {fields} into a catalog line
 # Fields of a catalog line that may be filled with a literal, and why.
 ALLOWED_FIELDS: dict[tuple[str, str], str] = {
@@ -145,24 +144,6 @@ def _literal_lines() -> list[str]:
     return found
 
 
-def _used_keys() -> tuple[dict[str, set[str]], set[str]]:
-    """Every catalog key a say()-like call names, with the fields the call passes; and the prefixes of
-    keys built at run time (``say(f"cli.diff.column_{col}")``)."""
-    used: dict[str, set[str]] = {}
-    prefixes: set[str] = set()
-    for tree in _modules().values():
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and node.args and _name(node.func) in SAYERS):
-                continue
-            arg = node.args[0]
-            for choice in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
-                if isinstance(choice, ast.Constant) and isinstance(choice.value, str) and KEY.fullmatch(choice.value):
-                    used.setdefault(choice.value, set()).update(k.arg for k in node.keywords if k.arg)
-                elif isinstance(choice, ast.JoinedStr) and isinstance(choice.values[0], ast.Constant):
-                    prefixes.add(choice.values[0].value)
-    return used, prefixes
-
-
 def _flat(table: dict, prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in table.items():
@@ -204,33 +185,6 @@ def test_the_static_check_catches_a_literal(tmp_path, monkeypatch):
         ["bad.py", "11"], ["bad.py", "3"], ["bad.py", "5"], ["bad.py", "7"], ["bad.py", "9"]], found
 
 
-def test_every_key_used_exists_with_its_fields():
-    english = _own("en")
-    used, prefixes = _used_keys()
-    assert len(used) > 150  # the scan sees the package's calls
-    missing = sorted(set(used) - set(english))
-    assert missing == [], f"keys used in code but not in en.toml: {missing}"
-    assert all(any(key.startswith(prefix) for key in english) for prefix in prefixes)
-    wrong = {key: (sorted(fields), sorted(_fields(english[key]))) for key, fields in used.items()
-             if fields != _fields(english[key])}
-    assert wrong == {}, "fields passed by the code (left) differ from the catalog's (right)"
-
-
-def test_no_cli_key_is_left_unused():
-    used, prefixes = _used_keys()
-    cli = {key for key in _own("en") if KEY.fullmatch(key) and not key.startswith(tuple(prefixes))}
-    assert sorted(cli - set(used)) == []
-
-
-@pytest.mark.parametrize("lang", [lang for lang in messages.languages() if lang != messages.FALLBACK])
-def test_every_catalog_has_every_english_key_with_the_same_fields(lang):
-    english, own = _own("en"), _own(lang)
-    assert sorted(set(english) - set(own)) == [], f"{lang}.toml lacks these keys"
-    assert sorted(set(own) - set(english)) == [], f"{lang}.toml has keys en.toml does not"
-    differ = [key for key in english if _fields(english[key]) != _fields(own[key])]
-    assert differ == [], f"{lang}.toml: other {{fields}} than en.toml"
-
-
 PARTICLE_AFTER_FIELD = re.compile(r"\{[a-z_0-9]+\}['\"]?(으로|이라|이어야|을|를|이|가|은|는|과|와|로|라)")
 
 
@@ -250,16 +204,19 @@ def test_korean_particles_after_a_field_follow_the_word_filled_in():
 def test_ui_language_from_environment_then_course_file(monkeypatch):
     monkeypatch.delenv(messages.UI_ENV, raising=False)
     monkeypatch.setenv("LANG", "ko_KR.UTF-8")  # not followed
-    assert messages.ui_lang() == "en"
-    assert messages.say("errors.cli.give_chapter_ids_or") == "give chapter ids or --all, not both"
-    monkeypatch.setattr(messages, "_configured_ui", ["ko"])
-    assert messages.ui_lang() == "ko"
+    assert messages.ui_lang() == "en" and messages.UI.resolve() == messages.UI("en")
+    assert messages.say("command.ids_and_all") == "give chapter ids or --all, not both"
+    assert messages.UI.resolve("ko") == messages.UI("ko")  # lecturegen.toml's [course] ui_lang
+    with messages.speaking(messages.UI.resolve("ko")):
+        assert messages.ui_lang() == "ko"
+    assert messages.ui_lang() == "en"  # only inside the command that resolved it
     monkeypatch.setenv(messages.UI_ENV, "en")
-    assert messages.ui_lang() == "en"  # the environment wins over lecturegen.toml
+    assert messages.UI.resolve("ko").lang == "en"  # the environment wins over lecturegen.toml
     monkeypatch.setenv(messages.UI_ENV, "ko")
-    assert messages.say("errors.registry.unknown_chapter_known_chapters", chapter_id="ch99", known="ch4") \
-        == messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4")
+    assert messages.say("chapter.unknown", chapter_id="ch99", known="ch4") \
+        == messages.text("ko", "chapter.unknown").format(chapter_id="ch99", known="ch4")
     monkeypatch.setenv(messages.UI_ENV, "xx")
+    assert messages.UI.resolve("ko").lang == "en"  # no catalog: English, and a usage error says so
     with pytest.raises(UsageError, match=r"LECTUREGEN_UI_LANG=xx.*use one of: ko, en"):
         messages.check_ui_lang()
 
@@ -267,8 +224,8 @@ def test_ui_language_from_environment_then_course_file(monkeypatch):
 def test_korean_one_line_error_exit_2_no_traceback():
     result = run_cli("build", "ch99", env=cli_env(LECTUREGEN_UI_LANG="ko"), timeout=120)
     assert result.returncode == 2
-    expected = messages.text("ko", "cli.cli.message").format(
-        exc=messages.text("ko", "errors.registry.unknown_chapter_known_chapters").format(chapter_id="ch99", known="ch4, ch5, ch6"))
+    expected = messages.text("ko", "command.error").format(
+        exc=messages.text("ko", "chapter.unknown").format(chapter_id="ch99", known="ch4, ch5, ch6"))
     assert result.stderr.strip() == expected
     assert re.search(r"[가-힣]", expected) and "Traceback" not in result.stderr
 
@@ -309,7 +266,7 @@ def test_unknown_ui_language_is_a_usage_error():
 def test_korean_help(runner, monkeypatch):
     result = run_cli("build", "--help", env=cli_env(LECTUREGEN_UI_LANG="ko"), timeout=120)
     assert result.returncode == 0
-    assert messages.text("ko", "help.random_seed_for_every") in " ".join(result.stdout.split())
+    assert messages.text("ko", "help.build.seed") in " ".join(result.stdout.split())
 
 
 def test_korean_progress_and_summary_of_a_real_build(quick_build, cache_dir, tmp_path):

@@ -34,3 +34,12 @@ def test_the_wheel_ships_the_authoring_guide_and_the_skeleton_points_to_it(tmp_p
     assert len(files) == 3
     for path, text in files.items():
         assert str(guide) in text and "__GUIDE__" not in text, path
+
+
+def test_the_project_urls_are_there_and_marked_as_placeholders():
+    """Homepage, Documentation, Source, Issues: a pip user's links (``pip show``, an index's page).
+    Until lecturegen has a public home they point at the reserved ``.invalid`` domain, which never
+    resolves, so none can lead to a site someone else owns."""
+    urls = PROJECT["project"]["urls"]
+    assert sorted(urls) == ["Documentation", "Homepage", "Issues", "Source"]
+    assert all(re.fullmatch(r"https://lecturegen\.invalid/[a-z/]*", url) for url in urls.values()), urls

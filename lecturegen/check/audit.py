@@ -106,7 +106,7 @@ def _data_cascade(group: list[Snippet], records: list[dict[str, Any]]) -> list[d
         if rec.get("verdict") == "error" and rec.get("error_type") == "NameError" and m and m.group(1) in missing:
             source = missing[m.group(1)]
             rec = {**rec, "verdict": "needs-data", "needs_data": None, "error_type": None,
-                   "message": say("cli.check_audit.needs_data_before", name=m.group(1), cell=source)}
+                   "message": say("check.needs_data_earlier", name=m.group(1), cell=source)}
             missing.update(dict.fromkeys(_assigned(s.code), source))
         elif rec.get("verdict") == "needs-data":
             missing.update(dict.fromkeys(_assigned(s.code), s.snippet_id))
@@ -124,7 +124,7 @@ def _needs_data_message(rec: dict[str, Any]) -> dict[str, Any]:
     if rec.get("verdict") != "needs-data" or not name:
         return rec
     return {**rec, "error_type": None, "message": say(
-        "cli.check_audit.needs_data", dataset=DATASET_NAMES.get(name, name), module=name,
+        "check.needs_data", dataset=DATASET_NAMES.get(name, name), module=name,
         cache=keras_datasets() or "~/.keras/datasets")}
 
 
@@ -147,7 +147,7 @@ def _output_note(report: dict[str, Any]) -> str | None:
     if not big:
         return None
     stream, size = max(big.items(), key=lambda kv: kv[1])
-    return say("cli.check_audit.output_cut", size=_size(size), stream=stream, kept=_size(4000))
+    return say("check.output_cut", size=_size(size), stream=stream, kept=_size(4000))
 
 
 def _results(group: list[Snippet], report: dict[str, Any], timeout: float,
@@ -191,7 +191,7 @@ def _classify(s: Snippet, rec: dict[str, Any]) -> CheckResult:
         text = f"{first['category']}: {first['message']}"
     res.line = line or s.line
     if s.kind == "inline" and res.verdict == "error" and res.error_type == "NameError":
-        res.verdict, res.message = "warning", say("cli.check_audit.inline_not_alone", message=res.message)
+        res.verdict, res.message = "warning", say("check.inline_not_alone", message=res.message)
     by_line = {f["line"]: f for f in res.findings}
     if res.verdict not in ("ok", "needs-data"):
         res.rule, res.fix = match_message(text) or hits.get(res.line, (None, None))
@@ -238,7 +238,7 @@ def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
                    memory_mb: int = DEFAULT_MEMORY_MB, jobs: int = 2) -> list[CheckResult]:
     """Run every snippet in its own confined process (``jobs`` at a time), in input order."""
     if not (0 < timeout < 86400) or not (64 <= memory_mb <= 1 << 24) or not (1 <= jobs <= 256):
-        raise CheckInputError(say("errors.check_audit.timeout_memory_mb_or", timeout=timeout, memory_mb=memory_mb, jobs=jobs))
+        raise CheckInputError(say("check.limits_out_of_range", timeout=timeout, memory_mb=memory_mb, jobs=jobs))
     static_findings(snippets)
     groups = _groups(snippets)
     with Workers([[s.prelude + s.code for s in g] for g in groups]) as workers:

@@ -56,7 +56,7 @@ def render_table(results: list[CheckResult], console) -> None:
 def _summary(results: list[CheckResult]) -> str:
     counts = Counter(r.verdict for r in results)
     stale = sum(len(r.findings) for r in results)
-    return say("cli.check_cli.summary", n=len(results), counts=", ".join(
+    return say("check.summary", n=len(results), counts=", ".join(
         f"{counts.get(v, 0)} {v}" for v in VERDICTS if counts.get(v) or v != "needs-data"), stale=stale)
 
 
@@ -68,8 +68,8 @@ def render_text(results: list[CheckResult]) -> None:
         typer.echo(plain(f"{r.location or f'{r.path}:{r.line}'}: {r.verdict}: {message or 'runs'}{fix}"))
         where = r.location.rsplit(":", 1)[0] if r.location else r.path
         for f in r.findings:  # the static pass: every stale API of the snippet, file:line each
-            mark = say("cli.check_cli.confirmed") if f.get("confirmed") else ""
-            kind = say("cli.check_cli.stale_rewrite" if f["action"] == "rewrite" else "cli.check_cli.stale_human")
+            mark = say("check.confirmed_by_run") if f.get("confirmed") else ""
+            kind = say("check.stale_rewrite" if f["action"] == "rewrite" else "check.stale_human")
             typer.echo(plain(f"{where}:{f['line']}: {kind}: {f['message']}{mark}"))
     typer.echo(_summary(results))
 
@@ -81,14 +81,14 @@ def render_fix(outcomes, err: bool) -> None:  # type: ignore[no-untyped-def]
     for o in outcomes:
         typer.echo(plain(f"{o.location}: {o.status}: {o.reason}"), err=err)
         for change in o.changes:
-            typer.echo(plain(f"    {say('cli.check_fix.rewrote')}: {change}"), err=err)
+            typer.echo(plain(f"    {say('check.fix.rewrote')}: {change}"), err=err)
         for why in o.human:
-            typer.echo(plain(f"    {say('cli.check_fix.left')}: {why}"), err=err)
+            typer.echo(plain(f"    {say('check.fix.left')}: {why}"), err=err)
     counts = _Counter(o.status for o in outcomes)
     if not outcomes:
-        typer.echo(say("cli.check_fix.nothing"), err=err)
+        typer.echo(say("check.fix.nothing"), err=err)
         return
-    typer.echo(say("cli.check_fix.summary", n=len(outcomes), counts=", ".join(
+    typer.echo(say("check.fix.summary", n=len(outcomes), counts=", ".join(
         f"{n} {status}" for status, n in counts.items())), err=err)
 
 
@@ -101,7 +101,7 @@ def _fix(snippets, write: bool, as_json: bool, timeout: float, memory_mb: int, j
                                "snippets": [dataclasses.asdict(o) for o in outcomes]}, indent=2))
     elif write:
         render_fix(outcomes, err=False)
-        typer.echo(say("cli.check_fix.wrote", n=len(texts), files=", ".join(map(str, texts)) or "-"))
+        typer.echo(say("check.fix.wrote", n=len(texts), files=", ".join(map(str, texts)) or "-"))
     else:  # --diff: the patch alone on stdout (`> fix.patch`), the verdicts on stderr
         typer.echo(patch, nl=False)
         render_fix(outcomes, err=True)
@@ -112,28 +112,28 @@ def _fix(snippets, write: bool, as_json: bool, timeout: float, memory_mb: int, j
 def register(app: typer.Typer) -> None:
     """Add the ``check`` command to ``app``."""
 
-    @app.command("check", help=say("help.command_check"))
+    @app.command("check", help=say("help.command.check"))
     def check(
         paths: Annotated[list[Path], typer.Argument(metavar="PATH",
-            help=say("help.py_ipynb_md_or"))],
-        as_json: Annotated[bool, typer.Option("--json", help=say("help.print_json_list_results"))] = False,
+            help=say("help.check.paths"))],
+        as_json: Annotated[bool, typer.Option("--json", help=say("help.check.json"))] = False,
         timeout: Annotated[float, typer.Option(
-            help=say("help.seconds_allowed_per_snippet"))] = DEFAULT_TIMEOUT,
+            help=say("help.check.timeout"))] = DEFAULT_TIMEOUT,
         memory_mb: Annotated[int, typer.Option(
-            help=say("help.address_space_limit_per"))] = DEFAULT_MEMORY_MB,
-        jobs: Annotated[int, typer.Option(help=say("help.snippet_processes_run_at"))] = 2,
+            help=say("help.check.memory_mb"))] = DEFAULT_MEMORY_MB,
+        jobs: Annotated[int, typer.Option(help=say("help.check.jobs"))] = 2,
         format: Annotated[str | None, typer.Option(
-            "--format", help=say("help.table_or_text_file"))] = None,
-        fix: Annotated[bool, typer.Option("--fix", help=say("help.check_fix"))] = False,
-        diff: Annotated[bool, typer.Option("--diff", help=say("help.check_diff"))] = False,
+            "--format", help=say("help.check.format"))] = None,
+        fix: Annotated[bool, typer.Option("--fix", help=say("help.check.fix"))] = False,
+        diff: Annotated[bool, typer.Option("--diff", help=say("help.check.diff"))] = False,
     ) -> None:
         """Run existing lecture code against the installed TensorFlow/Keras/NumPy and
         report errors, deprecation warnings and suggested fixes."""
         if format not in (None, "table", "text"):
-            typer.echo(say("cli.check_cli.format_use_table_or", format=format), err=True)
+            typer.echo(say("check.bad_format", format=format), err=True)
             raise typer.Exit(code=2)
         if fix and diff:
-            typer.echo(say("cli.check_cli.fix_or_diff"), err=True)
+            typer.echo(say("check.fix_and_diff"), err=True)
             raise typer.Exit(code=2)
         try:
             snippets = collect_snippets(paths)
@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
                 return
             results = check_snippets(snippets, timeout=timeout, memory_mb=memory_mb, jobs=jobs)
         except CheckInputError as exc:
-            typer.echo(say("cli.check_cli.message", exc=exc), err=True)
+            typer.echo(say("check.error", exc=exc), err=True)
             raise typer.Exit(code=2) from None
         if as_json:
             typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))

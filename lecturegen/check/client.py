@@ -34,7 +34,7 @@ PRELOAD_ROOTS = {"numpy", "tensorflow", "keras", "matplotlib", "pandas", "scipy"
 HEAVY_ROOTS = {"tensorflow", "keras"}  # seconds to import: their jobs get a worker of their own
 READY_TIMEOUT = 600.0  # importing TensorFlow on a loaded machine
 REPORT_GRACE = 30.0  # on top of the job's own deadline, which the worker enforces
-ISOLATION_STEPS = ("pid", "net", "files", "caps", "landlock", "sockets")  # confinement steps; cli.check_client.isolation_<step> says what it means
+ISOLATION_STEPS = ("pid", "net", "files", "caps", "landlock", "sockets")  # confinement steps; check.isolation.<step> says what it means
 
 
 def preload_modules(codes: Iterable[str]) -> list[str]:
@@ -155,9 +155,9 @@ class Worker:
         for step in ISOLATION_STEPS:
             state = self.isolation.get(step)
             if self.isolation and state is not True:
-                why = (say("cli.check_client.not_attempted") if not state else say("cli.check_client.why_off")
-                       if state == OFF else say(f"cli.check_client.why_{step}", detail=state))
-                logger.warning(say("cli.check_client.isolation", what=say(f"cli.check_client.isolation_{step}", why=why)))
+                why = (say("check.isolation.not_attempted") if not state else say("check.isolation.why_off")
+                       if state == OFF else say(f"check.isolation.why_{step}", detail=state))
+                logger.warning(say("check.isolation.line", what=say(f"check.isolation.{step}", why=why)))
 
     def close(self) -> None:
         """Let the worker finish (kill it if it does not) and remove its folder."""

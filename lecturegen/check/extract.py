@@ -76,7 +76,7 @@ class Snippet:
 
 def _read(path: Path) -> str:
     try:  # a FIFO or a device is refused, not waited on
-        return safefs.read_text(path, say("cli.check_extract.snippet_file"))
+        return safefs.read_text(path, say("check.snippet_file"))
     except LecturegenError as exc:
         raise CheckInputError(str(exc)) from None
 
@@ -273,7 +273,7 @@ def _from_ipynb(path: Path) -> list[Snippet]:
     except CheckInputError:
         raise
     except Exception as exc:  # nbformat raises a zoo of JSON/validation errors
-        raise CheckInputError(say("errors.check_extract.cannot_read_notebook", path=path, exc=exc)) from exc
+        raise CheckInputError(say("check.notebook_unreadable", path=path, exc=exc)) from exc
     codes = [_strip_magics(c.source) if c.cell_type == "code" else None for c in nb.cells]
     return [Snippet(path, 1, i, code, "ipynb") for i, code in enumerate(codes, 1)
             if code and code.strip()]
@@ -294,21 +294,21 @@ def collect_snippets(paths: Iterable[str | os.PathLike[str]]) -> list[Snippet]:
     """Find all Python snippets in ``paths`` (files or directories, recursively)."""
     given = [Path(p) for p in paths]
     if not given:
-        raise CheckInputError(say("errors.check_extract.no_paths_given"))
+        raise CheckInputError(say("check.no_paths"))
     files: list[Path] = []
     for path in given:
         if not path.exists():
-            raise CheckInputError(say("errors.check_extract.path_not_found", path=path))
+            raise CheckInputError(say("check.no_such_path", path=path))
         if safefs.is_special(path):  # reading a FIFO would wait for a writer forever
-            raise CheckInputError(say("errors.check_extract.fifo_device_or_socket", path=path))
+            raise CheckInputError(say("check.not_a_file", path=path))
         if path.is_dir():
             files.extend(_walk(path))
         elif path.suffix.lower() in EXTRACTORS:
             files.append(path)
         else:
-            raise CheckInputError(say("errors.check_extract.unsupported_file_type_expected", path=path, suffixes=', '.join(SUFFIXES)))
+            raise CheckInputError(say("check.unsupported_file", path=path, suffixes=', '.join(SUFFIXES)))
     snippets = [s for f in dict.fromkeys(files) for s in EXTRACTORS[f.suffix.lower()](f)]
     if not snippets:
-        raise CheckInputError(say("errors.check_extract.no_python_snippets_found", paths=', '.join(map(str, given))))
-    logger.info(say("cli.check_extract.collected", n_snippets=len(snippets), n_files=len(set(files))))
+        raise CheckInputError(say("check.no_snippets", paths=', '.join(map(str, given))))
+    logger.info(say("check.collected", n_snippets=len(snippets), n_files=len(set(files))))
     return snippets

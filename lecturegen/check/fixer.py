@@ -96,7 +96,7 @@ def new_texts(snippets: list[Snippet], results: dict[int, Result]) -> dict[Path,
             by_file.setdefault(s.path, []).append(i)
     out = {}
     for path, indices in by_file.items():
-        old = safefs.read_text(path, say("cli.check_extract.snippet_file"))
+        old = safefs.read_text(path, say("check.snippet_file"))
         kind = snippets[indices[0]].kind
         if kind == "py":
             new = results[indices[0]].code
@@ -130,12 +130,12 @@ def _outcome(s: Snippet, result: Result, after: CheckResult | None) -> Outcome:
     where = f"{s.path}[cell {s.index}]" if s.kind == "ipynb" else str(s.path)
     out = Outcome(f"{where}:{s.line}", str(s.path), s.snippet_id, FIXED, "", changes, human)
     if result.changed and not s.fixable:
-        out.status, out.reason = HUMAN, say("cli.check_fix.cannot_put_back")
+        out.status, out.reason = HUMAN, say("check.fix.cannot_put_back")
     elif human:
         more = len(human) - 1
-        out.status, out.reason = HUMAN, human[0] + (say("cli.check_fix.more", n=more) if more else "")
+        out.status, out.reason = HUMAN, human[0] + (say("check.fix.more", n=more) if more else "")
     elif after is None:
-        out.status, out.reason = FAILING, say("cli.check_fix.not_run")
+        out.status, out.reason = FAILING, say("check.fix.not_run")
     elif after.verdict == "needs-data":
         out.status, out.reason = DATA, after.message
     elif after.verdict in ("error", "timeout"):
@@ -144,8 +144,8 @@ def _outcome(s: Snippet, result: Result, after: CheckResult | None) -> Outcome:
         out.reason = f"{after.location}: {message.strip().splitlines()[0] if message.strip() else after.verdict}" + (
             f" (fix: {after.fix})" if after.fix else "")
     else:
-        out.reason = say("cli.check_fix.runs_now", n=len(changes)) + (
-            say("cli.check_fix.still_warns", message=_first(after.message)) if after.verdict == "warning" else "")
+        out.reason = say("check.fix.runs_now", n=len(changes)) + (
+            say("check.fix.still_warns", message=_first(after.message)) if after.verdict == "warning" else "")
     return out
 
 

@@ -56,7 +56,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 @dataclass
 class Isolation:
     """Which confinement steps held (``True``) or why not: :data:`OFF`, or the system's error text
-    (the parent says it, ``cli.check_client.why_<step>``, in the interface language)."""
+    (the parent says it, ``check.isolation.why_<step>``, in the interface language)."""
 
     steps: dict[str, bool | str] = field(default_factory=dict)
 

@@ -85,7 +85,7 @@ def _run(requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, dict[str,
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         names = ", ".join(sorted({cls for cls, _ in requests}))
-        raise LecturegenError(say("errors.apiprobe.cannot_probe", names=names, last=last))
+        raise LecturegenError(say("install.cannot_probe_keras", names=names, last=last))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

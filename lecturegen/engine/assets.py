@@ -24,10 +24,10 @@ def reveal_dist() -> Path:
     try:
         import pyreveal
     except ImportError:
-        raise LecturegenError(say("errors.assets.reveal_js_missing_install")) from None
+        raise LecturegenError(say("install.reveal_missing")) from None
     dist = Path(pyreveal.__file__).parent / "revealjs" / "dist"
     if not (dist / "reveal.js").is_file():
-        raise LecturegenError(say("errors.assets.reveal_js_not_found", dist=dist))
+        raise LecturegenError(say("install.reveal_not_found", dist=dist))
     return dist
 
 
@@ -35,7 +35,7 @@ def korean_font() -> Path:
     try:
         import koreanize_matplotlib
     except ImportError:
-        raise LecturegenError(say("errors.assets.korean_font_missing_install")) from None
+        raise LecturegenError(say("install.korean_font_missing")) from None
     return Path(koreanize_matplotlib.__file__).parent / "fonts" / FONT_FILE
 
 
@@ -50,7 +50,7 @@ def template_assets(root: Path) -> list[tuple[Path, Path]]:
     for rel, mode in entries(root):
         real = (root / rel).resolve()
         if not real.is_relative_to(real_root) or not real.is_file():
-            raise LecturegenError(say("errors.assets.link_out_of_tree", path=root / rel, target=real))
+            raise LecturegenError(say("templates.asset_link_outside", path=root / rel, target=real))
         found.append((rel, real))
     return found
 

@@ -130,6 +130,6 @@ def check_every_branch(env: jinja2.Environment, path: Path, namespace: dict, to_
     try:
         every_branch_template(env, path).render(namespace)
     except NAME_ERRORS as exc:
-        raise ChapterError(str(to_error(exc)) + say("cli.render.untaken_branch")) from None
+        raise ChapterError(str(to_error(exc)) + say("content.untaken_branch")) from None
     except Exception as exc:  # noqa: BLE001  (a value error a branch may guard against: not a typo)
         log.debug("every-branch check of %s stopped at %s: %s", path, type(exc).__name__, exc)

@@ -79,23 +79,23 @@ def explain(old: dict, new: dict) -> list[str]:
         if before != version:
             reasons.append(f"{lib} {before} -> {version}")
     if old.get("dataset", {}).get("sha256") != new["dataset"]["sha256"]:
-        reasons.append(Phrase("cli.cache.reason_dataset_changed", before=old.get("dataset", {}).get("name"),
+        reasons.append(Phrase("cache.reason_dataset_changed", before=old.get("dataset", {}).get("name"),
                               after=new["dataset"]["name"]))
     if old.get("code") != new["code"]:
-        reasons.append(Phrase("cli.cache.reason_code_changed", experiment=new["experiment"]))
+        reasons.append(Phrase("cache.reason_code_changed", experiment=new["experiment"]))
     if old.get("trainer") != new["trainer"]:
-        reasons.append(Phrase("cli.cache.reason_trainer_changed"))
+        reasons.append(Phrase("cache.reason_trainer_changed"))
     for name, value in new["hyper_parameters"].items():
         before = old.get("hyper_parameters", {}).get(name)
         if before != value:
             reasons.append(f"{name} {before} -> {value}")
     if old.get("profile") != new["profile"]:
-        reasons.append(Phrase("cli.cache.reason_profile", before=old.get("profile", {}).get("name"), after=new["profile"]["name"]))
+        reasons.append(Phrase("cache.reason_profile", before=old.get("profile", {}).get("name"), after=new["profile"]["name"]))
     if old.get("seed") != new["seed"]:
-        reasons.append(Phrase("cli.cache.reason_seed", before=old.get("seed"), after=new["seed"]))
+        reasons.append(Phrase("cache.reason_seed", before=old.get("seed"), after=new["seed"]))
     if old.get("schema") != new["schema"]:
-        reasons.append(Phrase("cli.cache.reason_schema", before=old.get("schema"), after=new["schema"]))
-    return reasons or [Phrase("cli.cache.reason_no_earlier_result")]
+        reasons.append(Phrase("cache.reason_schema", before=old.get("schema"), after=new["schema"]))
+    return reasons or [Phrase("cache.reason_no_earlier_result")]
 
 
 class ResultCache:
@@ -132,7 +132,7 @@ class ResultCache:
                 raise ValueError("key parts differ")
             return RunResult.from_dict(entry["result"])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning(say("cli.cache.entry_damaged_retraining", name=name, exc=exc))
+            log.warning(say("cache.damaged", name=name, exc=exc))
             self.damaged.add(cache_key(parts))
             discard(self.entry_path(parts))
             return None
@@ -144,7 +144,7 @@ class ResultCache:
 
     def why_stale(self, parts: dict) -> list[str]:
         if cache_key(parts) in self.damaged:
-            return [Phrase("cli.cache.reason_entry_damaged")]
+            return [Phrase("cache.reason_entry_damaged")]
         old = None
         for latest in self.latest_names(parts):
             raw = self.files.get("runs", latest)
@@ -155,13 +155,13 @@ class ResultCache:
             if old is not None:
                 break
         if old is None:
-            return [Phrase("cli.cache.reason_not_trained_before")]
+            return [Phrase("cache.reason_not_trained_before")]
         if self.entry_path(parts).exists() or old == parts:
-            return [Phrase("cli.cache.reason_entry_missing")]
+            return [Phrase("cache.reason_entry_missing")]
         try:
             return explain(old, parts)
         except (AttributeError, TypeError, KeyError):  # a hand-edited or damaged latest*.json
-            return [Phrase("cli.cache.reason_metadata_damaged")]
+            return [Phrase("cache.reason_metadata_damaged")]
 
     def store(self, parts: dict, result: RunResult) -> None:
         entry = {"parts": parts, "result": result.to_dict()}
@@ -174,6 +174,6 @@ class ResultCache:
             if exc.errno in DISK_FULL:
                 raise  # a full disk stops the build (lecturegen.engine.writer.disk_full_is_an_error)
             # a damaged cache folder (a file where a folder belongs, no permission) must not lose a training run
-            log.warning(say("cli.cache.cannot_store", name=parts["experiment"], problem=exc.strerror or exc,
-                            where=exc.filename or say("cli.cache.the_cache_folder")))
+            log.warning(say("cache.cannot_store", name=parts["experiment"], problem=exc.strerror or exc,
+                            where=exc.filename or say("cache.folder")))
 

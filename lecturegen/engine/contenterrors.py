@@ -36,7 +36,7 @@ TAGS = ("if", "elif", "else", "endif", "for", "endfor", "set", "endset", "macro"
 
 def _suggest(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return say("errors.content.did_you_mean", name=close[0]) if close else ""
+    return say("content.did_you_mean", name=close[0]) if close else ""
 
 
 def fields_of(obj: Any) -> list[str]:
@@ -54,12 +54,12 @@ def fields_of(obj: Any) -> list[str]:
 
 def _what(obj: Any) -> str:
     if isinstance(obj, RunResult):
-        return say("errors.content.what_run", name=obj.experiment)
+        return say("content.what_run", name=obj.experiment)
     if isinstance(obj, Experiment):
-        return say("errors.content.what_experiment", name=obj.name)
+        return say("content.what_experiment", name=obj.name)
     if isinstance(obj, dict):
-        return say("errors.content.what_table")
-    return say("errors.content.what_value")
+        return say("content.what_table")
+    return say("content.what_value")
 
 
 class AuthorUndefined(jinja2.StrictUndefined):
@@ -75,8 +75,8 @@ class AuthorUndefined(jinja2.StrictUndefined):
             return super()._undefined_message
         fields = fields_of(self._undefined_obj)
         name = str(self._undefined_name)
-        return say("errors.content.no_field", what=_what(self._undefined_obj), name=name,
-                   hint=_suggest(name, fields), fields=", ".join(fields) or say("cli.context.known_none"))
+        return say("content.no_field", what=_what(self._undefined_obj), name=name,
+                   hint=_suggest(name, fields), fields=", ".join(fields) or say("content.helper.known_none"))
 
 
 def message(exc: Exception, names: Iterable[str] = (), filters: Iterable[str] = ()) -> str:
@@ -86,21 +86,21 @@ def message(exc: Exception, names: Iterable[str] = (), filters: Iterable[str] = 
         name = found.group(1)
         own = sorted(FILTERS)
         others = sorted(set(filters) - set(own))
-        return say("errors.content.no_filter", name=name, hint=_suggest(name, [*own, *others]),
+        return say("content.no_filter", name=name, hint=_suggest(name, [*own, *others]),
                    own=", ".join(own), jinja=", ".join(others))
     if isinstance(exc, jinja2.UndefinedError) and (found := UNDEFINED_NAME.match(text)):
         name, known = found.group(1), sorted(n for n in names if not n.startswith("_"))
-        return say("errors.content.no_name", name=name, hint=_suggest(name, known), known=", ".join(known))
+        return say("content.no_name", name=name, hint=_suggest(name, known), known=", ".join(known))
     if found := UNCLOSED.search(text):
-        return say("errors.content.tag_not_closed" if found.group(1) == "statement block" else "errors.content.value_not_closed")
+        return say("content.tag_not_closed" if found.group(1) == "statement block" else "content.value_not_closed")
     if found := UNEXPECTED.match(text.strip()):
         if found.group(2):
-            return say("errors.content.missing", what=found.group(1), expected=found.group(2))
-        return say("errors.content.unexpected", what=found.group(1))
+            return say("content.missing", what=found.group(1), expected=found.group(2))
+        return say("content.unexpected", what=found.group(1))
     if found := END_OF_TEMPLATE.search(text):
-        return say("errors.content.block_not_closed", tag=found.group(1))
+        return say("content.block_not_closed", tag=found.group(1))
     if found := UNKNOWN_TAG.search(text):
-        return say("errors.content.unknown_tag", tag=found.group(1), hint=_suggest(found.group(1), TAGS),
+        return say("content.unknown_tag", tag=found.group(1), hint=_suggest(found.group(1), TAGS),
                    known=", ".join(TAGS))
     return text.strip().rstrip(".")
 

@@ -25,7 +25,7 @@ from lecturegen.errors import ChapterError
 from lecturegen.engine.figures import RenderedFigure
 from lecturegen.core.claims import ClaimResult, content_namespace
 from lecturegen.core.results import RunResult
-from lecturegen.core.formats import FILTERS, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
+from lecturegen.core.formats import FILTERS, Seconds, fixed, mean, num, pct, seconds  # noqa: F401  (the content filters)
 from lecturegen.core.plugins import Table, plugin_name
 from lecturegen.messages import say
 
@@ -111,7 +111,7 @@ def _step_lines(code: str, group: str) -> str:
         return group
     found = [str(i) for i, line in enumerate(code.splitlines(), 1) if group in line]
     if not found:
-        raise ChapterError(say("errors.context.code_steps_no_line", group=group))
+        raise ChapterError(say("content.helper.no_step_line", group=group))
     return ",".join(found)
 
 
@@ -128,8 +128,8 @@ class Named(dict):
         self._what, self._chapter = what, chapter_id
 
     def _unknown(self, name: object) -> ChapterError:
-        known = ", ".join(self) or say("cli.context.known_none")
-        return ChapterError(say("errors.context.no_in_chapter_known", what=self._what, name=name, chapter=self._chapter, known=known))
+        known = ", ".join(self) or say("content.helper.known_none")
+        return ChapterError(say("content.helper.unknown_name", what=self._what, name=name, chapter=self._chapter, known=known))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -163,7 +163,7 @@ class Helpers:
             return self.ctx.chapter.experiment(name)
         except KeyError:
             known = ", ".join(e.name for e in self.ctx.chapter.experiments)
-            raise ChapterError(say("errors.context.no_experiment_in_chapter", name=name, id=self.ctx.chapter.id, known=known)) from None
+            raise ChapterError(say("content.helper.unknown_experiment", name=name, id=self.ctx.chapter.id, known=known)) from None
 
     def experiment_code(self, name: str) -> str:
         """An experiment's whole code as a student runs it: its function, then the fit call that ran."""
@@ -226,7 +226,7 @@ class Helpers:
                 body = function_body(fn)
                 lines = ",".join(filter(None, (_step_lines(body, group) for group in hl.split("|")))) if hl else ""
                 return fenced(body, options=f"snippet={name}" + (f" hl={lines}" if lines else ""))
-        raise ChapterError(say("errors.context.no_snippet_in_chapter", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
+        raise ChapterError(say("content.helper.unknown_snippet", name=name, id=self.ctx.chapter.id, snippets=', '.join(fn.__name__ for fn in self.ctx.chapter.snippets)))
 
     def class_names(self) -> list[str]:
         """The data set's class names in the page's language (digits for MNIST; none for a regression)."""
@@ -267,12 +267,12 @@ class Helpers:
         for fn in self.ctx.chapter.helpers():
             if fn.__name__ == name:
                 return fenced(function_source(fn), options="setup=helpers")
-        raise ChapterError(say("errors.context.no_helper_function_used", name=name, id=self.ctx.chapter.id))
+        raise ChapterError(say("content.helper.unknown_function", name=name, id=self.ctx.chapter.id))
 
     def experiments(self, group: str = MAIN_GROUP) -> tuple[Experiment, ...]:
         exps = self.ctx.chapter.group(group)
         if not exps:
-            raise ChapterError(say("errors.context.chapter_has_no_experiments", id=self.ctx.chapter.id, group=group))
+            raise ChapterError(say("content.helper.empty_group", id=self.ctx.chapter.id, group=group))
         return exps
 
     def math(self, tex: str, alt: str = "") -> Markup:
@@ -316,18 +316,20 @@ class Helpers:
     def chapter_table(self, table: Table, group: str | None = None) -> Markup:
         """One of the chapter's own tables (``chapter(tables=...)``); plain-text cells are escaped."""
         if self.ctx.lang not in table.heads:
-            raise ChapterError(say("errors.context.table_chapter_has_no", name=table.name, id=self.ctx.chapter.id, lang=self.ctx.lang))
+            raise ChapterError(say("content.helper.table_without_language", name=table.name, id=self.ctx.chapter.id, lang=self.ctx.lang))
         return self._table(table.heads, table.align, group or table.group,
                            lambda exp, run: tuple(self._cell(cell) for cell in table.row(exp, run)))
 
     def _cell(self, cell: Any) -> str:
         """A table cell: an experiment shows as its display name in the page's language, text is escaped."""
+        if isinstance(cell, Seconds):
+            return cell.show(self.ctx.lang)
         return escape(cell.display(self.ctx.lang) if isinstance(cell, Experiment) else cell)
 
     def figure(self, name: str, width: str = "") -> Markup:
         fig = self.ctx.figures.get(name)
         if fig is None:
-            raise ChapterError(say("errors.context.no_figure_known_figures", name=name, figures=', '.join(sorted(self.ctx.figures))))
+            raise ChapterError(say("content.helper.unknown_figure", name=name, figures=', '.join(sorted(self.ctx.figures))))
         if self.notebook:  # a figure drawn by a snippet shown above is that code cell's output; others are attachments
             if fig.snippet and fig.snippet in self.shown:
                 return Markup("")
@@ -344,7 +346,7 @@ class Helpers:
         own = self.chapter_functions()
         clash = sorted(set(own) & set(base))
         if clash:
-            raise ChapterError(say("errors.context.chapter_table_or_helper", id=self.ctx.chapter.id, clash=', '.join(clash)))
+            raise ChapterError(say("content.helper.hides_builtin", id=self.ctx.chapter.id, clash=', '.join(clash)))
         return {**base, **own}
 
     def _builtins(self) -> dict[str, Any]:
@@ -352,14 +354,14 @@ class Helpers:
         return {
             "chapter": ctx.chapter,
             "lang": ctx.lang,
-            "runs": Named(ctx.runs, say("cli.context.what_run"), ctx.chapter.id),
-            "exp": Named({e.name: e for e in ctx.chapter.experiments}, say("cli.context.what_experiment"), ctx.chapter.id),
-            "ref": Named({e.name: e.reference for e in ctx.chapter.experiments}, say("cli.context.what_experiment"), ctx.chapter.id),
+            "runs": Named(ctx.runs, say("content.helper.what_run"), ctx.chapter.id),
+            "exp": Named({e.name: e for e in ctx.chapter.experiments}, say("content.helper.what_experiment"), ctx.chapter.id),
+            "ref": Named({e.name: e.reference for e in ctx.chapter.experiments}, say("content.helper.what_experiment"), ctx.chapter.id),
             "dataset": ctx.dataset,
             "profile": ctx.profile,
             "is_sample": ctx.is_sample,
             "provenance": ctx.provenance,
-            "claims": Named(content_namespace(list(ctx.claims), ctx.lang), say("cli.context.what_claim"), ctx.chapter.id),
+            "claims": Named(content_namespace(list(ctx.claims), ctx.lang), say("content.helper.what_claim"), ctx.chapter.id),
             "code": self.code,
             "snippet": self.snippet,
             "class_names": self.class_names(),

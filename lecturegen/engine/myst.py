@@ -106,7 +106,7 @@ def load_bibliography(content_dir: Path) -> Bibliography | None:
         return Bibliography(path, parse_file(str(path), "bibtex"))
     except (PybtexError, ValueError, KeyError, UnicodeDecodeError) as exc:
         detail = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
-        raise ChapterError(say("errors.myst.bad_bib", path=path, detail=detail)) from None
+        raise ChapterError(say("content.myst.bad_bib", path=path, detail=detail)) from None
 
 
 # ---------------------------------------------------------------- what the whole text holds
@@ -147,26 +147,26 @@ class Document:
     def where(self, needle: str | None) -> str:
         """``ko.md line 12`` where the text first appears in the content file, else ``ko.md``."""
         if self.source is None:
-            return say("cli.myst.the_content")
+            return say("content.myst.content_file")
         line = _line_of(self.source, needle) if needle else None
-        return say("cli.location.at_line", name=self.source.name, line=line) if line else self.source.name
+        return say("content.at_line", name=self.source.name, line=line) if line else self.source.name
 
     def notice(self, message: str, needle: str) -> None:
         """A warning (a catalog line) about the text ``needle``, with the file and line."""
-        text = say("cli.myst.warning", where=self.where(needle), name=self.chapter_id, message=message)
+        text = say("content.myst.warning", where=self.where(needle), name=self.chapter_id, message=message)
         if text not in self.notices:
             self.notices.append(text)
 
     def error(self, message: str, needle: str) -> ChapterError:
         """A content error (a catalog line) about the text ``needle``, with the file and line."""
-        return ChapterError(say("errors.render.fix", where=self.where(needle), name=self.chapter_id,
-                                message=message, what=say("cli.render.content_file")))
+        return ChapterError(say("content.error", where=self.where(needle), name=self.chapter_id,
+                                message=message, what=say("content.content_file")))
 
     def target(self, label: str, role: str) -> Target:
         found = self.targets.get(label)
         if found is None:
-            known = ", ".join(self.targets) or say("cli.context.known_none")
-            raise self.error(say("errors.myst.no_label", role=role, label=label, known=known), f"`{label}")
+            known = ", ".join(self.targets) or say("content.helper.known_none")
+            raise self.error(say("content.myst.no_label", role=role, label=label, known=known), f"`{label}")
         return found
 
     def footnote_number(self, label: str) -> int:
@@ -399,17 +399,17 @@ def analyse(md: MarkdownIt, text: str, doc: Document) -> Document:
                 counters[name] += 1
                 doc.numbers[(name, line)] = counters[name]
                 if name == "figure" and doc.figures and not is_file(meta["arg"]) and meta["arg"] not in doc.figures:
-                    raise doc.error(say("errors.context.no_figure_known_figures", name=meta["arg"],
+                    raise doc.error(say("content.helper.unknown_figure", name=meta["arg"],
                                     figures=", ".join(sorted(doc.figures))), meta["arg"])
                 label = meta["options"].get("name")
                 title = meta["arg"] if name == "table" else _first_text(tokens, i)
                 if label:
                     _add_target(doc, label, Target(name, counters[name], title))
             elif name not in DIRECTIVES:
-                doc.notice(say("cli.myst.unknown_directive", directive=name,
+                doc.notice(say("content.myst.unknown_directive", directive=name,
                            known=", ".join(DIRECTIVES)), "{" + name + "}")
         elif tok.type == "container_other_open":
-            doc.notice(say("cli.myst.foreign_block", written=tok.info.strip()), tok.markup + tok.info.split("\n")[0])
+            doc.notice(say("content.myst.foreign_block", written=tok.info.strip()), tok.markup + tok.info.split("\n")[0])
         elif tok.type in ("math_block", "math_block_label"):
             doc.texs.append(tok.content.strip())
             if tok.type == "math_block_label":
@@ -450,7 +450,7 @@ def directive_files(md: MarkdownIt, text: str) -> list[str]:
 
 def _add_target(doc: Document, label: str, target: Target) -> None:
     if label in doc.targets:
-        doc.notice(say("cli.myst.duplicate_label", label=label), label)
+        doc.notice(say("content.myst.duplicate_label", label=label), label)
     doc.targets[label] = target
 
 
@@ -483,12 +483,12 @@ def _scan_inline(doc: Document, children: list[Token], checks: list[tuple[str, s
             elif name in ROLES:
                 checks.append((name, _explicit(content)[1]))
             else:
-                doc.notice(say("cli.myst.unknown_role", role=name, known=", ".join(ROLES)), "{" + name + "}")
+                doc.notice(say("content.myst.unknown_role", role=name, known=", ".join(ROLES)), "{" + name + "}")
         elif child.type == "text":
             for found in FOREIGN.findall(child.content):
-                doc.notice(say("cli.myst.foreign_syntax", written=found), found)
+                doc.notice(say("content.myst.foreign_syntax", written=found), found)
             for label in FOOTNOTE_REF.findall(child.content):
-                doc.notice(say("cli.myst.no_footnote", label=label), f"[^{label}]")
+                doc.notice(say("content.myst.no_footnote", label=label), f"[^{label}]")
 
 
 def _keys(content: str) -> list[str]:
@@ -503,10 +503,10 @@ def _explicit(content: str) -> tuple[str | None, str]:
 
 def _check_citation(doc: Document, key: str) -> None:
     if doc.bibliography is None:
-        raise doc.error(say("errors.myst.no_bib", key=key, name=BIB_FILE), key)
+        raise doc.error(say("content.myst.no_bib", key=key, name=BIB_FILE), key)
     if key not in doc.bibliography.data.entries:
-        raise doc.error(say("errors.myst.no_cite_key", key=key, path=doc.bibliography.path.name,
-                        known=", ".join(doc.bibliography.keys) or say("cli.context.known_none")), key)
+        raise doc.error(say("content.myst.no_cite_key", key=key, path=doc.bibliography.path.name,
+                        known=", ".join(doc.bibliography.keys) or say("content.helper.known_none")), key)
 
 
 # ---------------------------------------------------------------- HTML

@@ -161,6 +161,21 @@ def _data_cells(ctx: RenderContext, t: dict[str, str], h: Helpers) -> list:
     return ([new_markdown_cell(above)] if above else []) + [new_code_cell(code)]
 
 
+def _provenance(ctx: RenderContext) -> str:
+    """The run behind the notebook, as the pages' provenance table says it, in the notebook's language."""
+    p, pv = messages.section(ctx.lang, "page"), ctx.provenance
+    data = p["sample_name"] if ctx.dataset.is_sample else ctx.dataset.title
+    seeds = ", ".join(str(s) for s in pv["seeds"]) if pv.get("seeds") else pv.get("seed")
+    rows = [("lecturegen", pv.get("lecturegen")),
+            ("TensorFlow / Keras", f"{pv.get('tensorflow')} / {pv.get('keras')}"),
+            ("NumPy / Python", f"{pv.get('numpy')} / {pv.get('python')}"),
+            (p["device"], pv.get("device")),
+            (p["dataset"], f"{data} (sha256 `{str(pv.get('dataset_sha256', ''))[:16]}…`)"),
+            (f"{p['seed']} / {p['profile']}", f"{seeds} / {pv.get('profile')}"),
+            (p["build_date"], pv.get("build_date"))]
+    return "\n".join(f"- {escape(str(k))}: {escape(str(v))}" for k, v in rows)
+
+
 def _setup_cells(ctx: RenderContext, t: dict[str, str], h: Helpers, shown: set[str]) -> list:
     """Install, imports and seeding, then what the content does not show where it is used:
     the data loading and preparation, the chapter's helpers, the notebook's own two helpers."""
@@ -309,8 +324,7 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     cells = [new_markdown_cell(title)]
     if ctx.dataset.is_sample:
         cells.append(new_markdown_cell(f"> ⚠️ {t['sample']}"))
-    prov = "\n".join(f"- {k}: {escape(str(v))}" for k, v in ctx.provenance.items() if isinstance(v, (str, int, float)))
-    cells.append(new_markdown_cell(f"## {t['prov']}\n\n{prov}"))
+    cells.append(new_markdown_cell(f"## {t['prov']}\n\n{_provenance(ctx)}"))
     text = student_text(render_markdown(ctx, notebook=True))  # never the instructor-only parts
     cells += _setup_cells(ctx, t, h, _setup_shown(text))
     done: set[str] = set()

@@ -136,7 +136,7 @@ class Build:
 def validate(build: Build) -> None:
     """Every target checked, and the cache folder usable, before anything is read or trained."""
     if not build.chapter_ids:
-        raise UsageError(say("errors.build.no_chapter_build_give"))
+        raise UsageError(say("build.no_chapter"))
     for chapter_id in dict.fromkeys(build.chapter_ids):
         for lang in dict.fromkeys(build.langs):
             opts = replace(build.opts, chapter=chapter_id, lang=lang)
@@ -146,7 +146,7 @@ def validate(build: Build) -> None:
             opts = replace(opts, lang=lang)  # None: the chapter's first language
             build.targets.append(Target(opts, chapter, output_dir(opts.out, chapter.id, lang)))
     if not build.targets:
-        raise UsageError(say("errors.build.no_course_language", languages=", ".join(map(str, build.langs))))
+        raise UsageError(say("build.no_course_language", languages=", ".join(map(str, build.langs))))
     check_options(build.opts.executor_options())
     build.profile = PROFILES[build.opts.profile]
 
@@ -157,7 +157,7 @@ def _written_in(opts: BuildOptions, reporter: Reporter) -> bool:
     written = [lang for lang in chapter.languages if (chapter.content_dir / f"{lang}.md").is_file()]
     if opts.lang is None or opts.lang in written:
         return True
-    reporter.warn(say("cli.build.not_written_in", id=chapter.id, lang=opts.lang, languages=", ".join(written)))
+    reporter.warn(say("build.language_skipped", id=chapter.id, lang=opts.lang, languages=", ".join(written)))
     return False
 
 
@@ -165,22 +165,22 @@ def _checked(opts: BuildOptions) -> tuple[Chapter, str]:
     if opts.lang is not None:
         messages.catalog(opts.lang)  # a language lecturegen has no words for is refused before anything runs
     if not 1 <= opts.seeds <= MAX_SEEDS:
-        raise UsageError(say("errors.build.seeds_give_1_each", seeds=opts.seeds, max_seeds=MAX_SEEDS))
+        raise UsageError(say("build.bad_seeds", seeds=opts.seeds, max_seeds=MAX_SEEDS))
     if not 0 <= opts.seed or opts.seed + opts.seeds - 1 > MAX_SEED:
-        raise UsageError(say("errors.build.seed_with_seeds_runs", seed=opts.seed, seeds=opts.seeds, max_seed=MAX_SEED))
+        raise UsageError(say("build.seed_too_big", seed=opts.seed, seeds=opts.seeds, max_seed=MAX_SEED))
     if opts.profile not in PROFILES:
-        raise UsageError(say("errors.build.unknown_profile_use_one", profile=opts.profile, profiles=', '.join(PROFILES)))
+        raise UsageError(say("build.unknown_profile", profile=opts.profile, profiles=', '.join(PROFILES)))
     clock.now()  # a bad $SOURCE_DATE_EPOCH stops the build before anything trains
     if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
-        raise UsageError(say("errors.build.jobs_give_1_number", jobs=opts.jobs, max_jobs=MAX_JOBS))
+        raise UsageError(say("build.bad_jobs", jobs=opts.jobs, max_jobs=MAX_JOBS))
     chapter = registry.get(opts.chapter, opts.chapters_dirs)
     lang = opts.lang or chapter.languages[0]
     if lang not in chapter.languages:
-        raise UsageError(say("errors.build.chapter_written_in_not", id=chapter.id, languages=', '.join(chapter.languages), lang=lang))
+        raise UsageError(say("build.language_not_written", id=chapter.id, languages=', '.join(chapter.languages), lang=lang))
     messages.catalog(lang)
     content = chapter.content_dir / f"{lang}.md"
     if not content.is_file():
-        raise UsageError(say("errors.build.chapter_has_no_content", id=chapter.id, lang=lang, name=content.name))
+        raise UsageError(say("build.no_content", id=chapter.id, lang=lang, name=content.name))
     return chapter, lang
 
 
@@ -220,7 +220,7 @@ def cache_folder(cache_dir: Path | None) -> Path:
         tempfile.TemporaryFile(dir=cache_dir).close()
     except OSError as exc:
         raise LecturegenError(
-            say("errors.build.cannot_use_cache_folder", cache_dir=cache_dir, problem=exc.strerror or exc)
+            say("cache.cannot_use_folder", cache_dir=cache_dir, problem=exc.strerror or exc)
         ) from None
     return cache_dir
 
@@ -238,8 +238,8 @@ def train(build: Build) -> None:
     for dataset in build.datasets.values():
         fp = dataset.fingerprint
         if fp.is_sample:
-            build.reporter.warn(say("cli.build.using_every_number_in", name=fp.name))
-        build.reporter.info(say("cli.build.data", name=fp.name, sizes=data_sizes(fp, build.profile)))
+            build.reporter.warn(say("data.sample_in_use", name=fp.name))
+        build.reporter.info(say("data.line", name=fp.name, sizes=data_sizes(fp, build.profile)))
     opts = build.opts
     with tensorflow_log(build.store.root, show=terminal.state.verbose):
         for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
@@ -257,14 +257,14 @@ def data_sizes(fp: data.Fingerprint, profile: Profile) -> str:
     def every(used: int | None, size: int) -> bool:
         return used is None or used >= size
 
-    train_size = (say("cli.build.train_all", size=fp.train_size) if every(profile.max_train, fp.train_size)
-                  else say("cli.build.train_some", used=profile.max_train, size=fp.train_size))
-    test = (say("cli.build.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
-            else say("cli.build.test_some", used=profile.max_test, size=fp.test_size))
-    epochs = say("cli.build.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
+    train_size = (say("data.train_all", size=fp.train_size) if every(profile.max_train, fp.train_size)
+                  else say("data.train_some", used=profile.max_train, size=fp.train_size))
+    test = (say("data.test_all", size=fp.test_size) if every(profile.max_test, fp.test_size)
+            else say("data.test_some", used=profile.max_test, size=fp.test_size))
+    epochs = say("data.max_epochs", epochs=profile.max_epochs) if profile.max_epochs else ""
     if fp.features:  # a table: rows, not images
-        return say("cli.build.sizes_rows", train=train_size, test=test, epochs=epochs, profile=profile.name)
-    return say("cli.build.sizes", train=train_size, test=test, epochs=epochs, profile=profile.name)
+        return say("data.sizes_rows", train=train_size, test=test, epochs=epochs, profile=profile.name)
+    return say("data.sizes", train=train_size, test=test, epochs=epochs, profile=profile.name)
 
 
 # ---------------------------------------------------------------- per target
@@ -276,10 +276,12 @@ def claims(build: Build, target: Target) -> None:
     target.claims = evaluate_all(target.chapter.claims, target.runs, previous, data_id(target.dataset))
     for result in target.claims:
         if result.failed:
-            build.reporter.warn(result.failure_message())
+            build.reporter.warn(say("claims.no_longer_holds" if result.previously else "claims.does_not_hold",
+                                    id=result.id, detail=result.error or result.describe_values(),
+                                    expression=result.expression))
     failing = [c.id for c in target.claims if c.failed]
     if target.opts.strict and failing:
-        raise ClaimError(say("errors.build.claim_do_not_hold", n_failing=len(failing), id=target.chapter.id,
+        raise ClaimError(say("claims.strict_failed", n_failing=len(failing), id=target.chapter.id,
                              failing=', '.join(failing), final=target.final))
 
 

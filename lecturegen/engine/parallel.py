@@ -30,6 +30,7 @@ from lecturegen.engine.progress import Reporter
 from lecturegen.engine.progress import forward_events as _forward
 from lecturegen.core.results import RunResult
 from lecturegen.engine.schedule import longest_first
+from lecturegen import messages
 from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,14 @@ def _init_worker(threads: int, events) -> None:
 
 
 def _train_in_worker(chapter_id: str, exp_name: str, data_spec: str, sha256: str, profile: Profile, seed: int,
-                     chapters_dirs: tuple = ()) -> RunResult:
+                     chapters_dirs: tuple = (), ui: messages.UI | None = None) -> RunResult:
+    """One run in a worker process, speaking ``ui``: the language of the command that started it."""
+    with messages.speaking(ui or messages.current()):
+        return _train_here(chapter_id, exp_name, data_spec, sha256, profile, seed, chapters_dirs)
+
+
+def _train_here(chapter_id: str, exp_name: str, data_spec: str, sha256: str, profile: Profile, seed: int,
+                chapters_dirs: tuple) -> RunResult:
     from lecturegen.engine import data, train
     from lecturegen import registry
 
@@ -104,12 +112,13 @@ def train_concurrently(chapter_id: str, experiments: list[Experiment], data_spec
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
     threads = threads_per_job(jobs)
-    reporter.info(say("cli.parallel.training_experiments_in_processes", n_experiments=len(experiments), jobs=jobs, threads=threads))
+    reporter.info(say("training.in_processes", n_experiments=len(experiments), jobs=jobs, threads=threads))
     ordered = longest_first(experiments, profile, _train_size(dataset))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(threads, events)) as pool:
         pending: dict[Future, Experiment] = {
-            pool.submit(_train_in_worker, chapter_id, exp.name, data_spec, sha256, profile, seed, chapters_dirs): exp
+            pool.submit(_train_in_worker, chapter_id, exp.name, data_spec, sha256, profile, seed, chapters_dirs,
+                        messages.current()): exp
             for exp in ordered
         }
         try:
@@ -150,7 +159,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
 
     threads = threads_per_job(jobs)
     if train.limit_threads(threads, inter_op=max(2, jobs)):
-        log.info(say("cli.parallel.training_in_threads", n_experiments=len(experiments), jobs=jobs, threads=threads))  # shown with -v
+        log.info(say("training.in_threads", n_experiments=len(experiments), jobs=jobs, threads=threads))  # shown with -v
     events: queue_module.Queue = queue_module.Queue()
     finished: queue_module.Queue = queue_module.Queue()
     cancel = threading.Event()
@@ -168,7 +177,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
         while todo or running:
             while todo and len(running) < jobs and not cancel.is_set():
                 exp = todo.pop(0)
-                running[exp.name] = threading.Thread(target=run, args=(exp,), name=f"train {exp.name}", daemon=True)
+                running[exp.name] = threading.Thread(target=messages.carried(run), args=(exp,), name=f"train {exp.name}", daemon=True)
                 running[exp.name].start()
             if not running:
                 break

@@ -31,15 +31,15 @@ class Reporter(Protocol):
 def run_line(name: str, test_accuracy: float, test_loss: float, width: int = 0) -> str:
     """``relu         test accuracy  11.60 %  loss 2.2936``: the per-run and summary format."""
     if test_accuracy is None:  # a regression: its loss
-        return say("cli.progress.run_line_loss", name=f"{name:<{width}}", fixed=fixed(test_loss))
-    return say("cli.progress.run_line", name=f"{name:<{width}}", pct=pct(test_accuracy), fixed=fixed(test_loss))
+        return say("progress.run_line_loss", name=f"{name:<{width}}", fixed=fixed(test_loss))
+    return say("progress.run_line", name=f"{name:<{width}}", pct=pct(test_accuracy), fixed=fixed(test_loss))
 
 
 def run_summary(test_accuracy: float, test_loss: float, seconds: float) -> str:
     """What a run that just trained reports (``Reporter.end_run``)."""
     if test_accuracy is None:
-        return say("cli.progress.run_summary_loss", fixed=fixed(test_loss), seconds=seconds)
-    return say("cli.progress.run_summary", pct=pct(test_accuracy), fixed=fixed(test_loss), seconds=seconds)
+        return say("progress.run_summary_loss", fixed=fixed(test_loss), seconds=seconds)
+    return say("progress.run_summary", pct=pct(test_accuracy), fixed=fixed(test_loss), seconds=seconds)
 
 
 def clock(seconds: float) -> str:
@@ -94,8 +94,8 @@ class Overall:
 
     def line(self) -> str:
         left = self.left()
-        eta = say("cli.progress.left", left=clock(left)) if left is not None else ""
-        return say("cli.progress.overall", done=self.done, total=self.total,
+        eta = say("progress.left", left=clock(left)) if left is not None else ""
+        return say("progress.overall", done=self.done, total=self.total,
                    elapsed=clock(time.monotonic() - self.started), eta=eta)
 
 
@@ -117,7 +117,7 @@ class LineReporter:
         self._say(message)
 
     def warn(self, message: str) -> None:
-        self._say(say("cli.progress.message", message=message))
+        self._say(say("progress.warning", message=message))
 
     def plan(self, labels: list[str], to_train: dict[str, int]) -> None:
         """Every run of the build (cached or not) and the epochs of those still to train."""
@@ -126,24 +126,24 @@ class LineReporter:
     def cached(self, name: str, test_accuracy: float, test_loss: float) -> None:
         self.overall.width = max(self.overall.width, len(name))
         if test_accuracy is None:
-            self._say(say("cli.progress.cached_test_loss", label=self._label(name), fixed=fixed(test_loss)))
+            self._say(say("progress.cached_loss", label=self._label(name), fixed=fixed(test_loss)))
         else:
-            self._say(say("cli.progress.cached_test_accuracy_loss", label=self._label(name), pct=pct(test_accuracy),
+            self._say(say("progress.cached", label=self._label(name), pct=pct(test_accuracy),
                           fixed=fixed(test_loss)))
 
     def start_run(self, name: str, epochs: int) -> None:
         self.started[name] = time.monotonic()
         self.overall.run_started()
-        self._say(say("cli.progress.training_epochs", name=name, epochs=epochs))
+        self._say(say("progress.training", name=name, epochs=epochs))
 
     def epoch_done(self, name: str, epoch: int, epochs: int, metrics: dict[str, float]) -> None:
         self.overall.epochs_done += 1
         elapsed = time.monotonic() - self.started.get(name, time.monotonic())
-        self._say(say("cli.progress.epoch", name=name, epoch=epoch, epochs=epochs, metrics=_metrics_text(metrics), elapsed=elapsed))
+        self._say(say("progress.epoch", name=name, epoch=epoch, epochs=epochs, metrics=_metrics_text(metrics), elapsed=elapsed))
 
     def end_run(self, name: str, summary: str) -> None:
         self.overall.done += 1
-        self._say(say("cli.progress.trained", label=self._label(name), summary=summary))
+        self._say(say("progress.trained", label=self._label(name), summary=summary))
         self._say(f"{self._label('chapter')} {self.overall.line()}")
 
     def close(self) -> None:
@@ -204,7 +204,7 @@ class LiveReporter(LineReporter):
         self.overall.done += 1
         if name in self.tasks:
             self.progress.remove_task(self.tasks.pop(name))
-        self._say(say("cli.progress.trained", label=self._label(name), summary=summary))
+        self._say(say("progress.trained", label=self._label(name), summary=summary))
         self._update_overall()
 
     def close(self) -> None:
@@ -220,7 +220,7 @@ class WarningsOnly(LineReporter):
         pass
 
     def warn(self, message: str) -> None:
-        print(spaces(say("cli.progress.message", message=message)), file=self.stream or sys.stderr, flush=True)
+        print(spaces(say("progress.warning", message=message)), file=self.stream or sys.stderr, flush=True)
 
 
 class ChangesOnly(LineReporter):

@@ -60,7 +60,7 @@ def _lines(spec: str, count: int, option: str = "hl") -> list[int]:
         m = LINE_RANGE.fullmatch(part)
         first, last = (int(m.group(1)), int(m.group(2) or m.group(1))) if m else (0, -1)
         if not m or first < 1 or last < first:
-            raise ChapterError(say("errors.render.bad_line_range", option=option, spec=spec[:40], part=part[:20],
+            raise ChapterError(say("content.bad_line_range", option=option, spec=spec[:40], part=part[:20],
                                    count=count))
         out += range(first, min(last, count) + 1)
     return list(dict.fromkeys(out))
@@ -134,11 +134,11 @@ class BoundedSandbox(SandboxedEnvironment):
     def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
         if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
             if abs(right) > 1000 and abs(left) > 1:
-                raise SecurityError(say("errors.render.number_too_big", expr=f"{left} ** {right}"[:60]))
+                raise SecurityError(say("content.number_too_big", expr=f"{left} ** {right}"[:60]))
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_TEXT:
-                    raise SecurityError(say("errors.render.number_too_big", expr=f"... * {times}"[:60]))
+                    raise SecurityError(say("content.number_too_big", expr=f"... * {times}"[:60]))
         return super().call_binop(context, operator, left, right)
 
 
@@ -150,7 +150,7 @@ class InTreeLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
-            raise jinja2.TemplateNotFound(say("errors.render.link_out_of_tree", name=template, target=str(real)))
+            raise jinja2.TemplateNotFound(say("content.link_outside_folder", name=template, target=str(real)))
         return source, filename, uptodate
 
 
@@ -187,17 +187,17 @@ def _template_error(exc: Exception, path: Path, what: str | None = None, names: 
             line = tb.tb_lineno
         tb = tb.tb_next
     line = tag_line(exc, path, line)
-    where = say("cli.location.at_line", name=path.name, line=line) if line else path.name
+    where = say("content.at_line", name=path.name, line=line) if line else path.name
     filters = [*FILTERS, *jinja2.defaults.DEFAULT_FILTERS]
     if isinstance(exc, SecurityError) and "attribute '" in str(exc):  # e.g. __class__, a method
         found = re.search(r"attribute '([^']{1,60})'", str(exc))
-        message = say("errors.render.unsafe", what=found.group(1) if found else str(exc)[:60])
+        message = say("content.unsafe", what=found.group(1) if found else str(exc)[:60])
     elif isinstance(exc, SecurityError):  # a range or a product too big
         message = str(exc).strip().rstrip(".")
     else:
         message = author_message(exc, names, filters) if isinstance(exc, jinja2.TemplateError) else \
             (getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
-    return ChapterError(say("errors.render.fix", where=where, name=path.parent.name, message=message, what=what or say("cli.render.content_file")))
+    return ChapterError(say("content.error", where=where, name=path.parent.name, message=message, what=what or say("content.content_file")))
 
 
 def render_markdown(ctx: RenderContext, notebook: bool = False) -> str:
@@ -249,7 +249,7 @@ def _render(helpers: Helpers) -> str:
     content_dir = ctx.chapter.content_dir
     path = content_dir / f"{ctx.lang}.md"
     if not path.is_file():
-        raise ChapterError(say("errors.render.chapter_has_no_content", id=ctx.chapter.id, lang=ctx.lang, name=path.name))
+        raise ChapterError(say("content.no_file_for_language", id=ctx.chapter.id, lang=ctx.lang, name=path.name))
     env = _environment([content_dir])
     namespace: dict = {}
     try:
@@ -261,7 +261,7 @@ def _render(helpers: Helpers) -> str:
     except (AttributeError, KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
         raise _template_error(exc, path, names=list(namespace)) from None
     except RecursionError:  # {% include %} or {% extends %} of itself, directly or through another file
-        raise ChapterError(say("errors.render.includes_itself", name=path.name, folder=str(content_dir))) from None
+        raise ChapterError(say("content.includes_itself", name=path.name, folder=str(content_dir))) from None
 
 
 def _is_notes(tokens, i: int, marker: str = "Note:") -> bool:
@@ -371,15 +371,15 @@ def render_page(template_name: str, ctx: RenderContext, slides: list[Slide],
     try:
         template = env.get_template(template_name)
     except jinja2.TemplateSyntaxError as exc:  # a layout being edited (lecturegen serve) or a course's own
-        raise _template_error(exc, Path(exc.filename or template_name), say("cli.render.page_template")) from None
+        raise _template_error(exc, Path(exc.filename or template_name), say("content.page_template")) from None
     try:
         return template.render(ctx=ctx, slides=slides, provenance=ctx.provenance, t=messages.section(ctx.lang, "page"),
                                instructor=instructor, **extra)
     except (ChapterError, jinja2.TemplateError, AttributeError, KeyError, TypeError, ValueError, OverflowError,
             ZeroDivisionError) as exc:
-        raise _template_error(exc, Path(template.filename or template_name), say("cli.render.page_template")) from None
+        raise _template_error(exc, Path(template.filename or template_name), say("content.page_template")) from None
     except RecursionError:
-        raise ChapterError(say("errors.render.includes_itself", name=template_name,
+        raise ChapterError(say("content.includes_itself", name=template_name,
                                folder=str(Path(template.filename or template_name).parent))) from None
 
 

@@ -25,7 +25,7 @@ ChapterRuns = tuple[dict[str, RunResult], dict[str, RunStatus]]
 
 def _label(chapter: Chapter, name: str, seed: int, seeds: list[int], several: bool) -> str:
     base = f"{chapter.id}/{name}" if several else name
-    return base if len(seeds) == 1 else say("cli.runs.label_seed", base=base, seed=seed)
+    return base if len(seeds) == 1 else say("training.label_seed", base=base, seed=seed)
 
 
 def seeds_of(exp: Experiment, seeds: list[int]) -> list[int]:
@@ -60,7 +60,7 @@ def plan(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: lis
     for label, result in cached_runs:
         reporter.cached(label, result.test_accuracy, result.test_loss)
     for spec, _, reasons in todo:
-        reporter.info(say("cli.runs.training", label=spec.label, reasons="; ".join(said(r) for r in reasons)))
+        reporter.info(say("training.why", label=spec.label, reasons="; ".join(said(r) for r in reasons)))
     return done, todo
 
 

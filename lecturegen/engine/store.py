@@ -78,7 +78,7 @@ class CacheStore:
                 self._key = b""
             if len(self._key) < 32:  # missing or spoilt: a new secret (every entry is then made again)
                 if path.is_symlink() or (path.exists() and not path.is_file()):  # a folder, a FIFO, a link
-                    raise LecturegenError(say("errors.store.secret_not_a_file", path=path))
+                    raise LecturegenError(say("cache.key_not_a_file", path=path))
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._key = secrets.token_bytes(32)
                 fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=self.root)  # mkstemp creates it 0600
@@ -88,7 +88,7 @@ class CacheStore:
                     os.replace(tmp, path)
                 except OSError as exc:
                     os.unlink(tmp)
-                    raise LecturegenError(say("errors.store.secret_not_a_file", path=path) + f" ({exc.strerror})") from None
+                    raise LecturegenError(say("cache.key_not_a_file", path=path) + f" ({exc.strerror})") from None
         return self._key
 
     def _mac(self, area: str, name: str, data: bytes) -> str:
@@ -119,7 +119,7 @@ class CacheStore:
             expected = ""
         if expected and hmac.compare_digest(expected, self._mac(area, name, data)):
             return data
-        log.warning(say("cli.store.damaged_retraining" if area == "runs" else "cli.store.damaged_making_again",
+        log.warning(say("cache.damaged_entry_retraining" if area == "runs" else "cache.damaged_entry_remade",
                         area=area, name=name))
         self.damaged.add((area, name))
         discard(path)

@@ -126,7 +126,7 @@ class SklearnTable(TableSource):
         try:
             import sklearn.datasets
         except ImportError:
-            raise DataError(say("errors.tabular.needs_sklearn", name=self.name)) from None
+            raise DataError(say("table_data.needs_sklearn", name=self.name)) from None
         folder = Path(sklearn.datasets.__file__).parent / "data"
         return [folder / f for f in self.files]
 
@@ -179,18 +179,18 @@ class CsvTable(TableSource):
         file = self.file
         if not file.is_file():
             if file.exists() and is_special(file):
-                raise DataError(say("errors.data.fifo_device_or_socket", spec=file))
-            raise DataError(say("errors.tabular.no_file", file=file))
+                raise DataError(say("data.not_a_file", spec=file))
+            raise DataError(say("table_data.no_file", file=file))
         size = file.stat().st_size
         if size > MAX_TABLE_BYTES:
-            raise DataError(say("errors.tabular.too_big", file=file.name, size=size, max=MAX_TABLE_BYTES >> 20))
+            raise DataError(say("table_data.too_big", file=file.name, size=size, max=MAX_TABLE_BYTES >> 20))
         try:
             with open(file, "rb") as fh:
                 raw = fh.read(MAX_TABLE_BYTES + 1)
         except OSError as exc:
-            raise DataError(say("errors.tabular.cannot_read", file=file.name, problem=exc.strerror or exc)) from None
+            raise DataError(say("table_data.cannot_read", file=file.name, problem=exc.strerror or exc)) from None
         if len(raw) > MAX_TABLE_BYTES:
-            raise DataError(say("errors.tabular.too_big", file=file.name, size=len(raw), max=MAX_TABLE_BYTES >> 20))
+            raise DataError(say("table_data.too_big", file=file.name, size=len(raw), max=MAX_TABLE_BYTES >> 20))
         return raw
 
     def dataset(self, spec: str) -> Dataset:
@@ -199,7 +199,7 @@ class CsvTable(TableSource):
         digest = hashlib.sha256(hashlib.sha256(raw).hexdigest().encode() + selection.encode()).hexdigest()
         rows = sum(1 for line in raw.splitlines() if line.strip()) - 1  # counted, not parsed; the header is not a row
         if rows < MIN_ROWS:
-            raise DataError(say("errors.tabular.too_few_rows", file=self.file.name, rows=max(rows, 0), min=MIN_ROWS))
+            raise DataError(say("table_data.too_few_rows", file=self.file.name, rows=max(rows, 0), min=MIN_ROWS))
         train, test = split_sizes(rows, self.test_fraction)
         fp = Fingerprint(source="csv", name=self.name, sha256=digest, train_size=train, test_size=test, is_sample=False,
                          loader="", task=self.task, features=self.features, target=self.target,
@@ -208,7 +208,7 @@ class CsvTable(TableSource):
         def load() -> Arrays:
             x, y = read_table(self.file.name, self._bytes(), self.features, self.target, self.task)
             if len(y) != rows:
-                raise DataError(say("errors.tabular.row_count", file=self.file.name, rows=len(y), lines=rows))
+                raise DataError(say("table_data.row_count", file=self.file.name, rows=len(y), lines=rows))
             return _split(x, y, self.test_fraction, self.seed)
 
         return Dataset(fp, load, checked=True, source=self)
@@ -231,18 +231,18 @@ def read_table(name: str, raw: bytes, features: tuple[str, ...], target: str, ta
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise DataError(say("errors.tabular.not_utf8", file=name, row=line)) from None
+        raise DataError(say("table_data.not_utf8", file=name, row=line)) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
-            raise DataError(say("errors.tabular.no_header", file=name))
+            raise DataError(say("table_data.no_header", file=name))
         header = [h.strip() for h in header]
         wanted = (*features, target)
         missing = [c for c in wanted if c not in header]
         if missing:
-            raise DataError(say("errors.tabular.no_column", file=name, column=missing[0], columns=", ".join(header)))
+            raise DataError(say("table_data.no_column", file=name, column=missing[0], columns=", ".join(header)))
         where = [header.index(c) for c in wanted]
         values: list[list[float]] = []
         while True:
@@ -254,26 +254,26 @@ def read_table(name: str, raw: bytes, features: tuple[str, ...], target: str, ta
                 continue
             row = reader.line_num
             if len(fields) != len(header):
-                raise DataError(say("errors.tabular.field_count", file=name, row=row, n=len(fields), expected=len(header)))
+                raise DataError(say("table_data.field_count", file=name, row=row, n=len(fields), expected=len(header)))
             numbers = []
             for column, i in zip(wanted, where):
                 text_value = fields[i].strip()
                 if not text_value:
-                    raise DataError(say("errors.tabular.empty_value", file=name, row=row, column=column))
+                    raise DataError(say("table_data.empty_value", file=name, row=row, column=column))
                 try:
                     number = float(text_value)
                 except ValueError:
-                    raise DataError(say("errors.tabular.not_a_number", file=name, row=row, column=column,
+                    raise DataError(say("table_data.not_a_number", file=name, row=row, column=column,
                                         value=text_value[:40])) from None
                 if not math.isfinite(number):
-                    raise DataError(say("errors.tabular.not_finite", file=name, row=row, column=column,
+                    raise DataError(say("table_data.not_finite", file=name, row=row, column=column,
                                         value=text_value[:40]))
                 if column == target and task == "binary" and number not in (0.0, 1.0):
-                    raise DataError(say("errors.tabular.not_binary", file=name, row=row, column=column,
+                    raise DataError(say("table_data.not_binary", file=name, row=row, column=column,
                                         value=text_value[:40]))
                 numbers.append(number)
             values.append(numbers)
     except csv.Error as exc:
-        raise DataError(say("errors.tabular.malformed", file=name, row=start, problem=exc)) from None
+        raise DataError(say("table_data.malformed", file=name, row=start, problem=exc)) from None
     table = np.asarray(values, dtype="float32").reshape(-1, len(features) + 1)
     return table[:, :-1], table[:, -1]

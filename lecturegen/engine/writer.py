@@ -73,11 +73,11 @@ def foreign(final: Path) -> str | None:
     if not final.is_symlink() and not final.exists():
         return None
     if final.is_symlink() or not final.is_dir():
-        return say("cli.writer.reason_not_a_folder")
+        return say("output.reason_not_a_folder")
     extra = unlisted(final)
     if extra is None:
-        return None if _legacy(final) else say("cli.writer.reason_not_written")
-    return say("cli.writer.reason_holds", extra=extra[0]) if extra else None
+        return None if _legacy(final) else say("output.reason_not_written")
+    return say("output.reason_holds", extra=extra[0]) if extra else None
 
 
 def unlisted(folder: Path) -> list[str] | None:
@@ -93,7 +93,7 @@ def unlisted(folder: Path) -> list[str] | None:
 def _refuse_foreign(final: Path) -> None:
     reason = foreign(final)
     if reason:
-        raise LecturegenError(say("errors.writer.move_it_away_build", final=final, reason=reason))
+        raise LecturegenError(say("output.not_ours", final=final, reason=reason))
 
 
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -110,9 +110,9 @@ def disk_full_is_an_error(out: Path, cache_dir: Path) -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in DISK_FULL:
             raise
-        where = say("cli.writer.where_writing", filename=exc.filename) if exc.filename else ""
+        where = say("output.while_writing", filename=exc.filename) if exc.filename else ""
         raise LecturegenError(
-            say("errors.writer.previous_output_in_was", problem=exc.strerror or 'disk full', where=where, out=out, cache_dir=cache_dir)
+            say("output.write_failed", problem=exc.strerror or 'disk full', where=where, out=out, cache_dir=cache_dir)
         ) from None
 
 
@@ -134,18 +134,18 @@ def _recover(root: Path, name: str) -> None:
     final = root / name
     olds = sorted(root.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime)
     if olds and not final.exists():
-        log.warning(say("cli.writer.restoring", final=final))
+        log.warning(say("output.restoring", final=final))
         os.replace(olds.pop(), final)
     for stale in [*olds, *root.glob(f".{name}.tmp-*")]:
-        log.info(say("cli.writer.removing_stale", name=stale.name))
+        log.info(say("output.removing_stale", name=stale.name))
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def _unwritable(root: Path, exc: OSError) -> LecturegenError:
     if root.exists() and not root.is_dir():
-        return LecturegenError(say("errors.writer.output_folder_file_not", root=root))
+        return LecturegenError(say("output.is_a_file", root=root))
     return LecturegenError(
-        say("errors.writer.cannot_write_output_folder", root=root, problem=exc.strerror or exc)
+        say("output.cannot_write", root=root, problem=exc.strerror or exc)
     )
 
 
@@ -164,7 +164,7 @@ def staged_output(root: Path, name: str, force: bool = False) -> Iterator[Path]:
         lock.acquire(timeout=0)
     except Timeout:
         raise LecturegenError(
-            say("errors.writer.another_lecturegen_build_writing", root=root / name)
+            say("output.busy", root=root / name)
         ) from None
     except OSError as exc:
         raise _unwritable(root, exc) from None

@@ -33,7 +33,7 @@ def _git(repo: Path, *args: str) -> str:
     result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         why = result.stderr.strip().splitlines()[-1:] or [""]
-        raise LecturegenError(say("errors.deploy.git_failed", args=" ".join(args), why=why[0]))
+        raise LecturegenError(say("deploy.git_failed", args=" ".join(args), why=why[0]))
     return result.stdout.strip()
 
 
@@ -48,9 +48,9 @@ def repository_of(folder: Path) -> Path:
         result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
                                 timeout=30)
     except FileNotFoundError:
-        raise UsageError(say("errors.deploy.no_git")) from None
+        raise UsageError(say("deploy.no_git")) from None
     if result.returncode != 0:
-        raise UsageError(say("errors.deploy.not_a_repository", folder=folder))
+        raise UsageError(say("deploy.not_a_repository", folder=folder))
     return Path(result.stdout.strip())
 
 
@@ -58,13 +58,13 @@ def deploy(site: Path, branch: str = "gh-pages", push: bool = False, remote: str
            where: Path | None = None) -> Deployed:
     """Commit the published ``site`` (a folder, or the symbolic link ``publish`` keeps) to ``branch``."""
     if not branch or branch.startswith("-") or any(c in branch for c in " ~^:?*[\\") or ".." in branch:
-        raise UsageError(say("errors.deploy.bad_branch", branch=branch))
+        raise UsageError(say("deploy.bad_branch", branch=branch))
     folder = site.resolve()
     if not (folder / "index.html").is_file():
-        raise UsageError(say("errors.deploy.no_site", site=site))
+        raise UsageError(say("deploy.no_site", site=site))
     repo = repository_of(where or Path.cwd())
     files = sum(1 for p in folder.rglob("*") if p.is_file())
-    message = say("cli.deploy.commit_message", date=clock.stamp())
+    message = say("deploy.commit_message", date=clock.stamp())
     env = dict(os.environ)
     for key, config, fallback in (("GIT_COMMITTER_NAME", "user.name", "lecturegen"),
                                   ("GIT_COMMITTER_EMAIL", "user.email", "lecturegen@localhost")):
@@ -76,6 +76,6 @@ def deploy(site: Path, branch: str = "gh-pages", push: bool = False, remote: str
                             capture_output=True, text=True, env=env, timeout=600)
     if result.returncode != 0 or "Failed" in result.stdout:
         why = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
-        raise LecturegenError(say("errors.deploy.failed", branch=branch, why=why[0]))
+        raise LecturegenError(say("deploy.failed", branch=branch, why=why[0]))
     commit = _git(repo, "rev-parse", "--short", f"refs/heads/{branch}")
     return Deployed(repo, branch, commit, files, push)

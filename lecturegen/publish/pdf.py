@@ -129,10 +129,10 @@ def _weasyprint():
     try:
         import weasyprint
     except ImportError:
-        raise PdfError(say("errors.publish_pdf.weasyprint_missing_install_it")) from None
+        raise PdfError(say("install.weasyprint_missing")) from None
     except OSError as exc:  # the Pango/HarfBuzz shared libraries are missing
         raise PdfError(
-            say("errors.publish_pdf.weasyprint_cannot_load_its", exc=exc)
+            say("install.weasyprint_libraries_missing", exc=exc)
         ) from None
     return weasyprint
 
@@ -211,6 +211,6 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheSto
         log.debug("weasyprint: %s", message)
     failed = fetcher.refused + [m for m in collect.messages if m.startswith(("Failed to load", "Failed to"))]
     if failed:
-        raise PdfError(say("errors.publish_pdf.could_not_be_printed", folder=page.parent.name, page=page.name, failed=failed[0]))
+        raise PdfError(say("publish.pdf_failed", folder=page.parent.name, page=page.name, failed=failed[0]))
     store.put("pdf", name, target.read_bytes())
     return False

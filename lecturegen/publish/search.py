@@ -172,5 +172,5 @@ def write_search_index(site: Path, pages: list[tuple[str, Path, str]]) -> list[s
         if failure:
             raise failure[0]
     except Exception as exc:  # the Pagefind service is a binary of its own: any failure is one line
-        raise LecturegenError(say("errors.search.index_failed", exc=exc)) from None
+        raise LecturegenError(say("publish.search_index_failed", exc=exc)) from None
     return sorted(p.relative_to(site).as_posix() for p in bundle.rglob("*") if p.is_file())

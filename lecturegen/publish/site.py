@@ -98,18 +98,18 @@ def _read_built(folder: Path) -> BuiltChapter | None:
         if name in INSTRUCTOR_FILES and not (folder / name).is_file():
             continue  # built before the instructor's pages existed: publishable without --instructor
         if not (folder / name).is_file():
-            raise LecturegenError(words("errors.publish_site.missing_rebuild_chapter_with", folder=folder / name))
+            raise LecturegenError(words("publish.chapter_missing", folder=folder / name))
     return BuiltChapter(folder, report)
 
 
 def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
     """Built chapters under ``out``; a selector is a chapter id (all its languages) or a folder name."""
     if not out.is_dir():
-        raise UsageError(words("errors.publish_site.output_folder_does_not", out=out))
+        raise UsageError(words("publish.no_output", out=out))
     built = [b for d in sorted(out.iterdir()) if d.is_dir() and not d.name.startswith(".")
              if (b := _read_built(d)) is not None]
     if not built:
-        raise UsageError(words("errors.publish_site.no_built_chapters_in", out=out))
+        raise UsageError(words("publish.nothing_built", out=out))
     if not selectors:
         return built
     chosen: list[BuiltChapter] = []
@@ -117,7 +117,7 @@ def find_built(out: Path, selectors: tuple[str, ...]) -> list[BuiltChapter]:
         matches = [b for b in built if sel in (b.name, b.chapter_id)]
         if not matches:
             names = ", ".join(b.name for b in built)
-            raise UsageError(words("errors.publish_site.not_built_in_built", sel=sel, out=out, names=names))
+            raise UsageError(words("publish.not_built", sel=sel, out=out, names=names))
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
 
@@ -134,7 +134,7 @@ def _merge_assets(chapter: BuiltChapter, shared: Path, written: set[str]) -> Non
         if dest.exists():
             if not filecmp.cmp(source / rel, dest, shallow=False):
                 raise LecturegenError(
-                    words("errors.publish_site.differs_from_another_chapter", chapter=chapter.name, shared=SHARED, file=rel.as_posix())
+                    words("publish.shared_file_differs", chapter=chapter.name, shared=SHARED, file=rel.as_posix())
                 )
             continue
         copy_regular(source, rel, dest)
@@ -147,14 +147,14 @@ def _only_built_files(chapter: BuiltChapter) -> None:
     regular_files(chapter.folder)
     extra = unlisted(chapter.folder)
     if extra:
-        raise LecturegenError(words("errors.publish_site.was_not_written_by", folder=chapter.folder / extra[0], marker=MARKER))
+        raise LecturegenError(words("publish.not_from_build", folder=chapter.folder / extra[0], marker=MARKER))
 
 
 def _copy_chapter(chapter: BuiltChapter, dest: Path, written: set[str], instructor: bool = False) -> None:
     """Copy the chapter's own files (not its assets, which are shared), never following a link; the
     instructor's pages only when asked for."""
     if instructor and not all((chapter.folder / name).is_file() for name in INSTRUCTOR_FILES):
-        raise UsageError(words("errors.publish_site.has_no_instructor_pages", folder=chapter.folder))
+        raise UsageError(words("publish.no_instructor_pages", folder=chapter.folder))
     for rel in regular_files(chapter.folder):
         if rel.parts[0] == SHARED or rel.as_posix() == MARKER:
             continue
@@ -223,8 +223,8 @@ def render_index(chapters: list[BuiltChapter], site: Path, title: str | None, te
 def _check(staged: Path, written: set[str]) -> None:
     problems = check_site(staged, written)
     if problems:
-        more = words("errors.publish_site.and_more", n=len(problems) - 1) if len(problems) > 1 else ""
-        raise LecturegenError(words("errors.publish_site.site_did_not_pass", problems=problems[0], more=more))
+        more = words("publish.and_more", n=len(problems) - 1) if len(problems) > 1 else ""
+        raise LecturegenError(words("publish.site_check_failed", problems=problems[0], more=more))
 
 
 def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
@@ -235,7 +235,7 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
     cache = CacheStore(opts.cache_dir or default_cache_dir())
     names = [c.name for c in chapters]
     if len(set(names)) != len(names):
-        raise UsageError(words("errors.publish_site.two_chapters_would_publish", names=', '.join(names)))
+        raise UsageError(words("publish.same_folder_twice", names=', '.join(names)))
     for chapter in chapters:  # refuse a link, a special file or a file the build did not write, up front
         _only_built_files(chapter)
     pdf_cached: dict[str, bool] = {}
@@ -244,7 +244,7 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         shared = staged / SHARED
         shared.mkdir()
         for chapter in chapters:
-            say(words("cli.publish_site.copying", name=chapter.name))
+            say(words("publish.copying", name=chapter.name))
             _merge_assets(chapter, shared, written)
             _copy_chapter(chapter, staged / chapter.name, written, opts.instructor)
         shutil.copyfile(package_templates_dir() / "site" / "index.css", shared / "index.css")
@@ -256,17 +256,17 @@ def publish(opts: PublishOptions, say=log.info) -> PublishOutcome:
         if opts.instructor:
             draft += render_index(chapters, staged, opts.title, INSTRUCTOR_INDEX + ".j2", opts.course)
         (shared / "fonts.css").write_text(font_css("".join(pages) + draft, cache), encoding="utf-8")
-        say(words("cli.publish_site.indexing"))
+        say(words("publish.indexing"))
         written.update(write_search_index(staged, [(c.name, staged / c.name / page, c.lang) for c in chapters
                                                    for page in ("slides.html", "handout.html")]))
         _check(staged, written)  # fail fast, before the slow PDF step, on a chapter with broken links
         for chapter in chapters:
-            say(words("cli.publish_site.printing_handout_pdf", name=chapter.name))
+            say(words("publish.printing_handout", name=chapter.name))
             page = staged / chapter.name / "handout.html"
             pdf_cached[chapter.name] = write_handout_pdf(page, page.with_name("handout.pdf"), staged, cache)
             written.add(f"{chapter.name}/handout.pdf")
             if opts.instructor:
-                say(words("cli.publish_site.printing_instructor_pdf", name=chapter.name))
+                say(words("publish.printing_instructor", name=chapter.name))
                 notes = page.with_name("instructor.html")
                 write_handout_pdf(notes, notes.with_suffix(".pdf"), staged, cache)
                 written.add(f"{chapter.name}/instructor.pdf")

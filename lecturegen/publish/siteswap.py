@@ -40,12 +40,12 @@ def current_version(site: Path) -> Path | None:
     if not site.is_symlink():
         if site.exists():
             raise LecturegenError(
-                say("errors.publish_siteswap.exists_and_not_site", site=site, name=versions_dir(site).name)
+                say("publish.site_not_ours", site=site, name=versions_dir(site).name)
             )
         return None
     target = (site.parent / os.readlink(site)).resolve()
     if target.parent != versions_dir(site).resolve():
-        raise LecturegenError(say("errors.publish_siteswap.points_not_into_remove", site=site, target=target, name=versions_dir(site).name))
+        raise LecturegenError(say("publish.site_link_elsewhere", site=site, target=target, name=versions_dir(site).name))
     return target
 
 
@@ -72,12 +72,12 @@ def staged_site(site: Path) -> Iterator[Path]:
     try:
         versions.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LecturegenError(say("errors.publish_siteswap.cannot_write_next_choose", site=site, strerror=exc.strerror)) from None
+        raise LecturegenError(say("publish.cannot_write_site", site=site, strerror=exc.strerror)) from None
     lock = FileLock(str(site.parent / f".{site.name}.lock"))
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise LecturegenError(say("errors.publish_siteswap.another_lecturegen_publish_updating", site=site)) from None
+        raise LecturegenError(say("publish.site_busy", site=site)) from None
     try:
         previous = current_version(site)
         _prune(versions, {previous} if previous else set())  # leftovers of killed or failed publishes
@@ -98,7 +98,7 @@ def staged_site(site: Path) -> Iterator[Path]:
             _fsync_dir(versions)
             os.replace(link, site)  # the atomic switch
             _fsync_dir(site.parent)
-            log.info(say("cli.publish_siteswap.now_points_to", site=site, name=final.name))
+            log.info(say("publish.site_switched", site=site, name=final.name))
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise

@@ -25,6 +25,7 @@ from typing import Callable
 
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.serve.app import LiveState, make_app
+from lecturegen import messages
 from lecturegen.messages import say
 
 HOST = "127.0.0.1"
@@ -87,7 +88,7 @@ class Rebuilder:
 
     def build(self, reason: str, newer: Callable[[], bool] = lambda: False) -> bool:
         started = time.perf_counter()
-        _tell(say("cli.serve.building", reason=reason))
+        _tell(say("serve.building", reason=reason))
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: build, send the outcome, leave without running the server's cleanup
@@ -113,29 +114,29 @@ class Rebuilder:
                     data += chunk
                 elif newer():
                     self.cancel()
-                    _tell(say("cli.serve.cancelled", seconds=time.perf_counter() - started))
+                    _tell(say("serve.cancelled", seconds=time.perf_counter() - started))
                     return False
                 elif not slow_said and time.perf_counter() - started > SLOW_S:
                     slow_said = True
-                    _tell(say("cli.serve.slow", seconds=SLOW_S))
+                    _tell(say("serve.slow", seconds=SLOW_S))
         finally:
             os.close(r)
             self._reap()
         try:
             result = json.loads(data)
         except ValueError:
-            result = {"error": say("cli.serve.build_died")}
+            result = {"error": say("serve.build_died")}
         self.said.update(result.get("said", []))
         if "error" in result:
-            _tell(say("cli.serve.message", exc=result["error"]))
+            _tell(say("serve.build_failed", exc=result["error"]))
             self.state.update(built=False, error=result["error"])
             return False
         trained = result["trained"]
-        what = say("cli.serve.trained", names=", ".join(trained)) if trained else say("cli.serve.nothing_retrained")
-        reload = say("cli.serve.browser_reloads") if self.state.version else ""
+        what = say("serve.trained", names=", ".join(trained)) if trained else say("serve.nothing_retrained")
+        reload = say("serve.browser_reloads") if self.state.version else ""
         if result.get("folder"):
             self.state.root = Path(result["folder"])  # [build] out or the languages changed: follow it
-        _tell(say("cli.serve.built_in", seconds=time.perf_counter() - started, what=what, reload=reload))
+        _tell(say("serve.built", seconds=time.perf_counter() - started, what=what, reload=reload))
         self.state.update(built=True)
         return True
 
@@ -181,8 +182,8 @@ class Rebuilder:
 def _describe(changes) -> str:
     paths = {Path(path) for _, path in changes}
     names = sorted({p.name for p in paths if p.exists()} or {p.name for p in paths})  # not an editor's temp file
-    more = say("cli.serve.and_more", n=len(names) - 4) if len(names) > 4 else ""
-    return say("cli.serve.changed", names=", ".join(names[:4]), more=more)
+    more = say("serve.and_more", n=len(names) - 4) if len(names) > 4 else ""
+    return say("serve.changed", names=", ".join(names[:4]), more=more)
 
 
 def _watch(rebuilder: Rebuilder, paths: list[Path], stop: threading.Event) -> None:
@@ -208,7 +209,7 @@ def _rebuild_loop(rebuilder: Rebuilder, stop: threading.Event) -> None:
         try:
             rebuilder.build(_describe(changes), newer=lambda: not rebuilder.pending.empty() or stop.is_set())
         except Exception as exc:  # noqa: BLE001 - e.g. no process can be forked now: say it, keep watching
-            _tell(say("cli.serve.message_2", kind=type(exc).__name__, exc=exc))
+            _tell(say("serve.rebuild_crashed", kind=type(exc).__name__, exc=exc))
 
 
 def _bind(port: int) -> socket.socket:
@@ -218,7 +219,7 @@ def _bind(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise UsageError(say("errors.serve.cannot_listen_on_choose", host=HOST, port=port, strerror=exc.strerror)) from None
+        raise UsageError(say("serve.cannot_listen", host=HOST, port=port, strerror=exc.strerror)) from None
     return sock
 
 
@@ -231,7 +232,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     rebuilder = Rebuilder(make_opts, state)
     paths = watched_paths(opts)  # a bad chapter id fails here, before anything starts
     sock = _bind(port)
-    rebuilder.build(say("cli.serve.first_build"))
+    rebuilder.build(say("serve.first_build"))
     url = f"http://{HOST}:{sock.getsockname()[1]}/slides.html"
 
     class Server(uvicorn.Server):
@@ -246,10 +247,10 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     server = Server(config)
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(rebuilder, paths, stop), name="lecturegen-watch", daemon=True)
-    builder = threading.Thread(target=_rebuild_loop, args=(rebuilder, stop), name="lecturegen-build", daemon=True)
+    builder = threading.Thread(target=messages.carried(_rebuild_loop), args=(rebuilder, stop), name="lecturegen-build", daemon=True)
     watcher.start()
     builder.start()
-    print(say("cli.serve.serving_watching_paths_ctrl", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
+    print(say("serve.serving", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
@@ -260,4 +261,4 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
         builder.join(timeout=5)
         watcher.join(timeout=5)
         sock.close()
-        _tell(say("cli.serve.stopped"))
+        _tell(say("serve.stopped"))

@@ -103,15 +103,15 @@ MAX_WORKERS = 64  # local Dask worker processes: more is a typo (each is a Pytho
 def check_options(opts: ExecutorOptions) -> None:
     """Bad executor options, found before anything is read or trained."""
     if opts.kind not in EXECUTORS:
-        raise UsageError(say("errors.executors.unknown_executor_use_one", kind=opts.kind, executors=', '.join(EXECUTORS)))
+        raise UsageError(say("executor.unknown", kind=opts.kind, executors=', '.join(EXECUTORS)))
     if opts.kind != "dask" and (opts.scheduler or opts.workers):
-        raise UsageError(say("errors.executors.scheduler_and_workers_need"))
+        raise UsageError(say("executor.dask_options_without_dask"))
     if opts.kind == "dask" and opts.jobs is not None and opts.jobs > 1:
-        raise UsageError(say("errors.executors.jobs_for_local_executor", jobs=opts.jobs))
+        raise UsageError(say("executor.jobs_with_dask", jobs=opts.jobs))
     if opts.scheduler and opts.workers:
-        raise UsageError(say("errors.executors.workers_sizes_cluster_on"))
+        raise UsageError(say("executor.workers_with_scheduler"))
     if opts.workers is not None and not 1 <= opts.workers <= MAX_WORKERS:
-        raise UsageError(say("errors.executors.workers_give_at_least", workers=opts.workers))
+        raise UsageError(say("executor.bad_workers", workers=opts.workers))
 
 
 def make_executor(opts: ExecutorOptions, reporter: Reporter) -> Executor:

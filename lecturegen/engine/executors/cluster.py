@@ -29,6 +29,7 @@ from lecturegen.engine.executors import Finished, RunSpec
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.progress import forward_events as _forward
 from lecturegen.errors import LecturegenError, TrainingError
+from lecturegen import messages
 from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,15 @@ def scheduler_address_problem(address: str) -> str | None:
     from urllib.parse import urlsplit
 
     if not address or len(address) > 500 or any(c.isspace() or ord(c) < 32 for c in address):
-        return say("errors.executors_cluster.not_an_address")
+        return say("cluster.not_an_address")
     try:
         parts = urlsplit(address if "://" in address else f"tcp://{address}")
         port = parts.port
     except ValueError:
-        return say("errors.executors_cluster.not_an_address")
+        return say("cluster.not_an_address")
     if parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or parts.path not in ("", "/") \
             or parts.query or parts.fragment or (parts.scheme != "inproc" and port is None):
-        return say("errors.executors_cluster.not_an_address")
+        return say("cluster.not_an_address")
     return None
 
 
@@ -73,7 +74,7 @@ def _import_distributed():
         import distributed
     except ImportError:
         raise LecturegenError(
-            say("errors.executors_cluster.executor_dask_needs_dask")
+            say("cluster.needs_dask")
         ) from None
     logging.getLogger("distributed").setLevel(logging.ERROR)  # the build reports what matters itself
     return distributed
@@ -185,8 +186,15 @@ def short_address(address: str) -> str:
     return address.split("://", 1)[-1]
 
 
-def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str) -> dict[str, Any]:
-    """The task a worker runs: exactly the local training code, on the scattered arrays."""
+def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str,
+               ui: messages.UI | None = None) -> dict[str, Any]:
+    """The task a worker runs: exactly the local training code, on the scattered arrays, speaking
+    ``ui``, the language of the command that submitted it."""
+    with messages.speaking(ui or messages.current()):
+        return _train_on_worker(spec, arrays, fingerprint, topic)
+
+
+def _train_on_worker(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: str) -> dict[str, Any]:
     from distributed import get_worker
 
     from lecturegen.engine import train
@@ -198,7 +206,7 @@ def train_task(spec: RunSpec, arrays: Arrays, fingerprint: Fingerprint, topic: s
     with _TRAINING:
         _limit_threads()
         if not _private_keras_rng():
-            reporter.warn(say("cli.executors_cluster.keras_rng_shared", label=spec.label))
+            reporter.warn(say("cluster.keras_rng_shared", label=spec.label))
         try:
             result = train.train(spec.experiment, Dataset(fingerprint, lambda: arrays), spec.profile, spec.seed,
                                  reporter)
@@ -251,7 +259,7 @@ def _say_dashboard(client, reporter: Reporter) -> None:
     except Exception:  # the scheduler did not say: nothing to show
         return
     if link:
-        reporter.info(say("cli.executors_cluster.dashboard", link=link))
+        reporter.info(say("cluster.dashboard", link=link))
 
 
 class Workers:
@@ -277,10 +285,10 @@ class Workers:
         for worker in set(self.holding) - set(processing):
             runs = [labels[key] for key in self.holding.pop(worker) if key in labels]
             if runs:
-                reporter.warn(say("cli.executors_cluster.worker_lost", worker=short_address(worker)))
+                reporter.warn(say("cluster.worker_lost", worker=short_address(worker)))
                 for label in runs:
                     self.announced.add(label)
-                    reporter.warn(say("cli.executors_cluster.retrying_elsewhere", label=label))
+                    reporter.warn(say("cluster.retrying_elsewhere", label=label))
         for worker, keys in processing.items():
             self.holding[worker] = {key for key in keys if key in labels}
 
@@ -299,16 +307,16 @@ class DaskExecutor:
         if scheduler:
             problem = scheduler_address_problem(scheduler)
             if problem:  # before Dask: a Client that fails to parse stalls 10 s and prints a traceback on exit
-                raise ClusterError(say("errors.executors_cluster.cannot_reach_dask_scheduler", scheduler=scheduler[:200],
+                raise ClusterError(say("cluster.cannot_reach_scheduler", scheduler=scheduler[:200],
                                        detail=problem))
             try:
                 client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
                 raise ClusterError(
-                    say("errors.executors_cluster.cannot_reach_dask_scheduler", scheduler=scheduler, detail=_first_line(exc))
+                    say("cluster.cannot_reach_scheduler", scheduler=scheduler, detail=_first_line(exc))
                 ) from None
             count = len(client.scheduler_info()["workers"])
-            reporter.info(say("cli.executors_cluster.dask_connected_worker", scheduler=scheduler, count=count))
+            reporter.info(say("cluster.connected", scheduler=scheduler, count=count))
             _say_dashboard(client, reporter)
             return cls(client, None, scheduler)
         count = workers or default_workers()
@@ -317,7 +325,7 @@ class DaskExecutor:
                                            dashboard_address=_dashboard_address(), silence_logs=logging.ERROR,
                                            env={THREADS_ENV: str(threads)})
         client = distributed.Client(cluster, set_as_default=False)
-        reporter.info(say("cli.executors_cluster.dask_local_cluster_worker", scheduler_address=cluster.scheduler_address, count=count, threads=threads))
+        reporter.info(say("cluster.local_cluster", scheduler_address=cluster.scheduler_address, count=count, threads=threads))
         _say_dashboard(client, reporter)
         return cls(client, cluster, cluster.scheduler_address)
 
@@ -329,11 +337,11 @@ class DaskExecutor:
                                           for res in offered):
                 needs = " ".join(f"{k}={v:g}" for k, v in spec.resources.items())
                 raise ClusterError(
-                    say("errors.executors_cluster.run_needs_which_no", label=spec.label, needs=needs, address=self.address)
+                    say("cluster.no_worker_offers", label=spec.label, needs=needs, address=self.address)
                 )
 
     def _submit(self, spec: RunSpec, data, fingerprint: Fingerprint, topic: str, priority: float):
-        return self.client.submit(train_task, spec, data, fingerprint, topic, key=f"lecturegen-{spec.key[:16]}-"
+        return self.client.submit(train_task, spec, data, fingerprint, topic, messages.current(), key=f"lecturegen-{spec.key[:16]}-"
                                   f"{uuid.uuid4().hex[:8]}", pure=False, retries=RETRIES,
                                   resources=spec.resources or None, priority=priority)
 
@@ -346,7 +354,7 @@ class DaskExecutor:
         events: queue.Queue = queue.Queue()
         topic = f"lecturegen-progress-{uuid.uuid4().hex}"
         self.client.subscribe_topic(topic, lambda event: events.put(event[1]))
-        reporter.info(say("cli.executors_cluster.dask_run_submitted_longest", n_runs=len(runs), address=self.address))
+        reporter.info(say("cluster.submitted", n_runs=len(runs), address=self.address))
         data = self.client.scatter(dataset.arrays, hash=False)
         pending = {self._submit(spec, data, fp, topic, costs[spec.key]): spec
                    for spec in sorted(runs, key=lambda s: costs[s.key], reverse=True)}
@@ -361,9 +369,9 @@ class DaskExecutor:
                     if future.status == "cancelled":  # its dataset copy died with a worker: send it again
                         resubmitted[spec.key] = resubmitted.get(spec.key, 0) + 1
                         if resubmitted[spec.key] > RESUBMITS:
-                            raise ClusterError(say("errors.executors_cluster.run_was_lost_times", label=spec.label, resubmits=RESUBMITS + 1, address=self.address))
+                            raise ClusterError(say("cluster.run_lost", label=spec.label, resubmits=RESUBMITS + 1, address=self.address))
                         if spec.label not in workers.announced:  # one line for one loss
-                            reporter.warn(say("cli.executors_cluster.lost_on_cluster_submitting", label=spec.label))
+                            reporter.warn(say("cluster.resubmitting", label=spec.label))
                         workers.announced.discard(spec.label)
                         if data.status != "finished":
                             data = self.client.scatter(dataset.arrays, hash=False)
@@ -383,7 +391,7 @@ class DaskExecutor:
         try:
             outcome = future.result()
         except Exception as exc:  # a task that failed RETRIES + 1 times, or a worker killed too often
-            raise ClusterError(say("errors.executors_cluster.run_failed_on_dask", label=spec.label, address=self.address, detail=_first_line(exc))) from None
+            raise ClusterError(say("cluster.run_failed", label=spec.label, address=self.address, detail=_first_line(exc))) from None
         if "error" in outcome:
             raise TrainingError(outcome["error"])
         return outcome
