@@ -192,15 +192,15 @@ def test_stderr_tail_is_kept_for_a_crash(tmp_path):
 
 @needs_namespaces
 @pytest.mark.parametrize("how", ["one-file", "many-files"])
-def test_disk_use_per_job_is_capped(tmp_path, how):
-    before = _tmp_use()
+def test_disk_use_per_job_is_capped(tmp_path, how, quiet_tmp):
+    before = _tmp_use(quiet_tmp)
     code = {"one-file": "open('big', 'wb').write(b'\\0' * (600 << 20))\n",
             "many-files": ("import os\nblock = b'\\0' * (8 << 20)\n"
                            "for i in range(100):\n    open(f'f{i}', 'wb').write(block)\n")}[how]
     r = run_code(tmp_path, "import errno\ntry:\n" + "".join("    " + ln + "\n" for ln in code.splitlines())
                  + "except OSError as exc:\n    raise RuntimeError(errno.errorcode[exc.errno])\n")
     assert (r.verdict, r.error_type) == ("error", "RuntimeError") and r.message in ("EFBIG", "ENOSPC"), r
-    assert _tmp_use() - before < 64 << 20
+    assert _tmp_use(quiet_tmp) - before < 64 << 20
 
 
 def test_an_honest_talkative_notebook_is_not_called_forged(tmp_path):
