@@ -77,3 +77,16 @@ def test_error_through_real_console_script_has_no_traceback(tmp_path):
 def test_list_shows_chapters(runner):
     result = runner.invoke(app, ["list"])
     assert result.exit_code == 0 and result.output.startswith("ch4\t")
+
+
+def test_quiet_means_the_same_after_any_command(capsys, tmp_path):
+    """`lecturegen publish -q` as `lecturegen -q publish`: -q is accepted after every command, and an
+    argument after `--` is left alone."""
+    from lecturegen.cli import quiet_first
+
+    assert quiet_first(["publish", "--out", "o", "-q"]) == ["-q", "publish", "--out", "o"]
+    assert quiet_first(["check", "--", "-q"]) == ["check", "--", "-q"]
+    assert quiet_first(["list"]) == ["list"]
+    code = main(["publish", "--out", str(tmp_path / "none"), "--site", str(tmp_path / "site"), "-q"])
+    err = capsys.readouterr().err
+    assert code != 0 and "No such option" not in err and err.count("\n") == 1  # the real one-line error

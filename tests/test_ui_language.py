@@ -110,6 +110,30 @@ def test_a_worker_process_speaks_the_language_of_the_command_that_started_it(mon
     assert HANGUL.search(str(korean.value)) and "'ch99'" in str(korean.value), korean.value
 
 
+def test_serve_s_build_child_forked_from_its_builder_thread_speaks_the_command_s_language(monkeypatch, capfd):
+    """serve builds in a child forked from its builder thread: the thread carries the command's UI and
+    the fork copies it, so a failed build's error, made in the child, is in the command's language."""
+    from lecturegen.errors import UsageError
+    from lecturegen.serve import Rebuilder
+    from lecturegen.serve.app import LiveState
+
+    monkeypatch.delenv(messages.UI_ENV, raising=False)
+
+    def make_opts():  # in the child: the chapter is unknown
+        raise UsageError(say("chapter.unknown", chapter_id="ch99", known="ch4"))
+
+    rebuilders = {ui.lang: Rebuilder(make_opts, LiveState()) for ui in (KO, EN)}
+    for ui in (KO, EN):
+        with messages.speaking(ui):
+            builder = threading.Thread(target=messages.carried(rebuilders[ui.lang].build), args=("test",))
+        builder.start()
+        builder.join(timeout=120)
+        assert not builder.is_alive()
+    assert rebuilders["en"].state.error == "unknown chapter 'ch99'; known chapters: ch4 (see 'lecturegen list')"
+    assert rebuilders["ko"].state.error == messages.text("ko", "chapter.unknown").format(chapter_id="ch99", known="ch4")
+    assert HANGUL.search(capfd.readouterr().err)  # the server's own lines about it: Korean too
+
+
 def test_two_builds_in_one_process_interleaved_each_speak_their_own_language(tmp_path, monkeypatch):
     """A Korean build stops after its first line while an English build runs from start to end in
     another thread, then goes on: every line of each is in its own language, and the pages of the
@@ -166,4 +190,56 @@ def test_two_builds_in_one_process_interleaved_each_speak_their_own_language(tmp
     assert len(ko_lines) > 2 and len(ko_lines) == len(en_lines), (ko_lines, en_lines)
     worded = [(k, e) for k, e in zip(ko_lines, en_lines) if k != e]  # lines with words, not only numbers
     assert worded and all(HANGUL.search(k) and not HANGUL.search(e) for k, e in worded), worded
+    assert any("claim 'perfect' does not hold" in e for e in en_lines)  # a claim's warning: Korean in Korean
+    assert not any(re.search(r"claim|does not hold|checked", k) for k in ko_lines), ko_lines
     assert (tmp_path / "ko" / "mini" / "slides.html").read_bytes() == (tmp_path / "en" / "mini" / "slides.html").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", [("--jobs", "2", "--processes"), ("--executor", "dask", "--workers", "1")],
+                         ids=["worker processes", "dask workers"])
+def test_workers_say_their_lines_in_the_language_of_the_course_file(where, tmp_path):
+    """lecturegen.toml asks for Korean and the environment names no language: the runs trained in
+    worker processes (--processes) and on a Dask cluster's workers report in Korean too (each run's
+    summary, "테스트 정확도 ... 손실 ...", is made in the worker)."""
+    from helpers import make_idx_folder, run_cli
+
+    course = tmp_path / "course"
+    (course / "chapters" / "mini").mkdir(parents=True)
+    (course / "lecturegen.toml").write_text('[course]\nui_lang = "ko"\n', encoding="utf-8")
+    (course / "chapters" / "mini.py").write_text(_MINI, encoding="utf-8")
+    (course / "chapters" / "mini" / "ko.md").write_text("# 작은 장\n\n{{ runs.small.test_accuracy | pct }}\n",
+                                                        encoding="utf-8")
+    data = make_idx_folder(tmp_path / "idx", 300, 100)
+    result = run_cli("build", "mini", "--chapters-dir", "chapters", "--profile", "quick", "--data", str(data),
+                     "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), *where,
+                     cwd=course, env=cli_env(), timeout=900)
+    assert result.returncode == 0, result.stderr
+    trained = [line for line in result.stderr.splitlines() if " 학습 완료 " in line]
+    assert len(trained) == 2, result.stderr
+    assert all("테스트 정확도" in line and "test accuracy" not in line for line in trained), trained
+
+
+_MINI = '''from lecturegen.chapter import chapter, experiment
+
+
+@experiment(title={"ko": "작은 모델"}, epochs=1, batch_size=64, inputs="flat", labels="int")
+def small():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@experiment(title={"ko": "다른 모델"}, epochs=1, batch_size=64, inputs="flat", labels="int")
+def other():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+CHAPTER = chapter(id="mini", title={"ko": "작은 장"}, experiments=[small, other], figures=[])
+'''

@@ -289,7 +289,9 @@ def claims(build: Build, target: Target) -> None:
     target.claims = evaluate_all(target.chapter.claims, target.runs, previous, data_id(target.dataset))
     for result in target.claims:
         if result.failed:
-            build.reporter.warn(result.failure_message())
+            build.reporter.warn(say("claims.no_longer_holds" if result.previously else "claims.does_not_hold",
+                                    id=result.id, detail=result.error or result.describe_values(),
+                                    expression=result.expression))
     failing = [c.id for c in target.claims if c.failed]
     if target.opts.strict and failing:
         raise ClaimError(say("claims.strict_failed", n_failing=len(failing), id=target.chapter.id,
