@@ -28,7 +28,7 @@ KO, EN = UI("ko"), UI("en")
 
 def test_two_say_contexts_in_two_threads_at_once_keep_their_language(monkeypatch):
     monkeypatch.delenv(messages.UI_ENV, raising=False)
-    both = threading.Barrier(2, timeout=10)
+    both = threading.Barrier(2, timeout=60)
     heard: dict[str, list[str]] = {"ko": [], "en": []}
 
     def command(ui: UI) -> None:
