@@ -10,6 +10,9 @@ arithmetic alone would take on this machine.
    2 x parameters x test images x (epochs + 1) (validation after each epoch and the final evaluate),
    once per seed a run trained.
 4. It prints floor = FLOPs / rate, and wall / floor (the issue's target: at most 2.5), with the load.
+
+``--code A --code B [--repeat N]`` builds several checkouts in alternation (A, B, A, B), each against the
+lower of the GEMM rates measured just before and just after it, so a before/after shares the machine.
 """
 
 from __future__ import annotations
