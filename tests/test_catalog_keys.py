@@ -6,7 +6,7 @@ Two kinds of sections:
   section at a time (``messages.section(lang, "figures")["epoch"]``, ``t.handout`` in a template);
 - every line the command line prints (the other sections: ``data``, ``cache``, ``build``, ``help.*``...),
   named by meaning, each said by a call that names its key: ``say("data.no_such_file", spec=...)``,
-  ``Phrase(...)``, ``messages.text(lang, ...)``. An AST scan of lecturegen/ finds those keys; a key built
+  ``Phrase(...)``, ``messages.text(lang, ...)``, ``help=help_key("help.build.seed")``. An AST scan of lecturegen/ finds those keys; a key built
   at run time must be listed in DYNAMIC with every key it can become.
 """
 
@@ -47,6 +47,7 @@ DYNAMIC: dict[str, tuple[str, ...]] = {
 NOT_A_KEY: dict[tuple[str, str], str] = {
     ("messages.py", "key"): "say/text/Phrase themselves, handing on the key they were given",
     ("messages.py", "item.key"): "said(): a Phrase's own key",
+    ("cli.py", "text"): "SaidCommand: the help keys typer was given with help_key(), which the scan reads there",
     ("publish/site.py", "words(...)"): "say is publish()'s printing callback there; words() is messages.say",
     ("chapters/ch4/insight.py", "i"): "matplotlib's ax.text(x, y, s), not messages.text",
 }
@@ -91,6 +92,8 @@ def _scan(package: Path) -> tuple[dict[str, set[str] | None], list[str]]:
             name = _name(node.func)
             if name == "text" and len(node.args) == 2:  # messages.text(lang, KEY): no fields filled in
                 arg, fields = node.args[1], None
+            elif name == "help_key":  # an option's help, said when the command line is made
+                arg, fields = node.args[0], set()
             elif name in SAYERS:
                 arg, fields = node.args[0], {k.arg for k in node.keywords if k.arg}
             else:
