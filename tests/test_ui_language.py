@@ -259,3 +259,16 @@ def other():
 
 CHAPTER = chapter(id="mini", title={"ko": "작은 장"}, experiments=[small, other], figures=[])
 '''
+
+
+def test_check_s_worker_threads_say_their_notes_in_the_language_of_the_course_file(tmp_path):
+    """lecturegen check runs snippets from a pool of threads, which make each snippet's verdict and
+    notes: with lecturegen.toml asking for Korean, the note about a cut output is Korean."""
+    import json
+
+    (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "ko"\n', encoding="utf-8")
+    (tmp_path / "loud.py").write_text('import sys\nsys.stderr.write("x" * 3_000_000)\n', encoding="utf-8")
+    result = cli("check", "loud.py", "--json", cwd=tmp_path, timeout=600)
+    hints = [hint for item in json.loads(result.stdout) for hint in item.get("hints", [])]
+    expected = messages.text("ko", "check.output_cut").split("{")[0]
+    assert any(hint.startswith(expected) for hint in hints), (hints, result.stderr)
