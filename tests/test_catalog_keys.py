@@ -13,6 +13,7 @@ Two kinds of sections:
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import string
 import sys
@@ -116,8 +117,13 @@ def _scan(package: Path) -> tuple[dict[str, set[str] | None], list[str]]:
     return used, unreadable
 
 
+@functools.cache
+def _package_scan() -> tuple[dict[str, set[str] | None], list[str]]:
+    return _scan(PACKAGE)
+
+
 def test_every_call_names_its_key_or_is_listed():
-    used, unreadable = _scan(PACKAGE)
+    used, unreadable = _package_scan()
     assert len(used) > 400  # the scan sees the package's calls
     assert unreadable == [], "write the key in the call, or list a key built at run time in DYNAMIC"
 
@@ -125,7 +131,7 @@ def test_every_call_names_its_key_or_is_listed():
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_key_used_exists_with_the_fields_the_code_fills_in(lang):
     catalog = _catalog(lang)
-    used, _ = _scan(PACKAGE)
+    used, _ = _package_scan()
     missing = sorted(set(used) - set(catalog))
     assert missing == [], f"keys used in the code but not in {lang}.toml"
     wrong = {key: (sorted(fields), sorted(_fields(catalog[key]))) for key, fields in used.items()
@@ -134,7 +140,7 @@ def test_every_key_used_exists_with_the_fields_the_code_fills_in(lang):
 
 
 def test_every_line_of_the_command_line_is_used():
-    used, _ = _scan(PACKAGE)
+    used, _ = _package_scan()
     unused = sorted(_terminal(_catalog("en")) - set(used))
     assert unused == [], "catalog lines no code says: remove them from every locales/*.toml"
     assert all(not key.startswith(("cli.", "errors.")) for key in _catalog("en")), \
