@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from lecturegen import messages
 from lecturegen import registry
@@ -18,13 +19,39 @@ from lecturegen.config import CourseConfig, course_config, load_config, pick, wi
 from lecturegen.check.cli import register as register_check
 from lecturegen.errors import LecturegenError
 from lecturegen.errors import UsageError as BadUsage
-from lecturegen.messages import say
+from lecturegen.messages import help_key, say
 
 # typer >= 0.29 carries its own copy of click; find its UsageError through a public class
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
+
+def _say_help(command) -> None:
+    """The help of ``command`` and of its options, given as keys (:func:`messages.help_key`), said in the
+    language of the command being run: typer makes the command line anew for each command."""
+    def said(text):
+        return say(text) if isinstance(text, str) and text.startswith("help.") else text
+
+    command.help = said(command.help)
+    for param in command.params:
+        if hasattr(param, "help"):
+            param.help = said(param.help)
+
+
+class SaidGroup(TyperGroup):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _say_help(self)
+
+
+class SaidCommand(TyperCommand):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _say_help(self)
+
+
 app = typer.Typer(
-    help=say("help.app"),
+    cls=SaidGroup,
+    help=help_key("help.app"),
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     rich_markup_mode=None,  # plain help: no boxes, no <bool> metavars on flags
@@ -33,7 +60,7 @@ app = typer.Typer(
 
 
 ChaptersDirs = Annotated[list[Path] | None, typer.Option(
-    "--chapters-dir", help=say("help.option.chapters_dir"))]
+    "--chapters-dir", help=help_key("help.option.chapters_dir"))]
 
 
 class ProfileName(str, Enum):
@@ -59,13 +86,13 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(help=say("help.command.main"))
+@app.callback(help=help_key("help.command.main"))
 def main_options(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                          help=say("help.option.version"))] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=say("help.option.verbose"))] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.option.quiet"))] = False,
+                                          help=help_key("help.option.version"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=help_key("help.option.verbose"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=help_key("help.option.quiet"))] = False,
 ) -> None:
     """Turn a deep-learning course chapter into slides, a handout and a notebook with measured numbers."""
     terminal.configure(verbose=verbose, quiet=quiet)
@@ -97,16 +124,16 @@ def settings(ctx: typer.Context, chapters_dir: list[Path] | None = None, templat
 
 
 ProfileOpt = Annotated[ProfileName | None, typer.Option(
-    help=say("help.option.profile"))]
+    help=help_key("help.option.profile"))]
 DataOpt = Annotated[str | None, typer.Option(
-    help=say("help.option.data"))]
+    help=help_key("help.option.data"))]
 OutOpt = Annotated[Path | None, typer.Option(
-    help=say("help.option.out"))]
+    help=help_key("help.option.out"))]
 CacheOpt = Annotated[Path | None, typer.Option(
-    help=say("help.option.cache_dir"))]
-LangOpt = Annotated[str | None, typer.Option(help=say("help.option.lang"))]
+    help=help_key("help.option.cache_dir"))]
+LangOpt = Annotated[str | None, typer.Option(help=help_key("help.option.lang"))]
 TemplatesOpt = Annotated[Path | None, typer.Option(
-    help=say("help.option.templates"))]
+    help=help_key("help.option.templates"))]
 
 
 def build_options(course: CourseConfig, chapter: str, lang: str | None, *,
@@ -129,29 +156,29 @@ class ExecutorName(str, Enum):
     dask = "dask"
 
 
-@app.command(help=say("help.command.build"))
+@app.command(cls=SaidCommand, help=help_key("help.command.build"))
 def build(
     ctx: typer.Context,
     chapters: Annotated[list[str] | None, typer.Argument(
-        help=say("help.build.chapters"), show_default=False)] = None,
-    all_chapters: Annotated[bool, typer.Option("--all", help=say("help.build.all"))] = False,
+        help=help_key("help.build.chapters"), show_default=False)] = None,
+    all_chapters: Annotated[bool, typer.Option("--all", help=help_key("help.build.all"))] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
-    lang: Annotated[list[str] | None, typer.Option(help=say("help.build.lang"))] = None,
-    force: Annotated[bool, typer.Option("--force", help=say("help.build.force"))] = False,
-    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=say("help.build.seed"))] = 0,
+    lang: Annotated[list[str] | None, typer.Option(help=help_key("help.build.lang"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=help_key("help.build.force"))] = False,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help=help_key("help.build.seed"))] = 0,
     cache_dir: CacheOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=say("help.option.quiet"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=help_key("help.option.quiet"))] = False,
     chapters_dir: ChaptersDirs = None,
     templates: TemplatesOpt = None,
-    seeds: Annotated[int | None, typer.Option(min=1, help=say("help.build.seeds"))] = None,
-    strict: Annotated[bool, typer.Option("--strict", help=say("help.build.strict"))] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=say("help.build.jobs"), show_default=False)] = None,
-    processes: Annotated[bool, typer.Option("--processes", help=say("help.build.processes"))] = False,
-    executor: Annotated[ExecutorName | None, typer.Option(help=say("help.build.executor"), show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(help=say("help.build.scheduler"))] = None,
-    workers: Annotated[int | None, typer.Option(help=say("help.build.workers"))] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, help=help_key("help.build.seeds"))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=help_key("help.build.strict"))] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=help_key("help.build.jobs"), show_default=False)] = None,
+    processes: Annotated[bool, typer.Option("--processes", help=help_key("help.build.processes"))] = False,
+    executor: Annotated[ExecutorName | None, typer.Option(help=help_key("help.build.executor"), show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(help=help_key("help.build.scheduler"))] = None,
+    workers: Annotated[int | None, typer.Option(help=help_key("help.build.workers"))] = None,
 ) -> None:
     """Train the chapters' models (or reuse cached results) and write slides, handout, notebook and report."""
     from lecturegen.engine import build_course, make_reporter
@@ -247,12 +274,12 @@ def _course_summary(course) -> None:
         raise typer.Exit(code=max(exc.exit_code for _, exc in course.failures))
 
 
-@app.command(help=say("help.command.serve"))
+@app.command(cls=SaidCommand, help=help_key("help.command.serve"))
 def serve(
-    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help=say("help.serve.chapter"))],
+    chapter: Annotated[str, typer.Argument(metavar="CHAPTER", help=help_key("help.serve.chapter"))],
     lang: LangOpt = None,
-    port: Annotated[int, typer.Option(min=0, max=65535, help=say("help.serve.port"))] = 8000,
-    open_browser: Annotated[bool, typer.Option("--open", help=say("help.serve.open"))] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help=help_key("help.serve.port"))] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help=help_key("help.serve.open"))] = False,
     out: OutOpt = None,
     profile: ProfileOpt = None,
     data: DataOpt = None,
@@ -283,15 +310,15 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
-@app.command(help=say("help.command.diff"))
+@app.command(cls=SaidCommand, help=help_key("help.command.diff"))
 def diff(
-    old: Annotated[Path, typer.Argument(help=say("help.diff.old"))],
-    new: Annotated[Path, typer.Argument(help=say("help.diff.new"))],
-    tolerance: Annotated[float, typer.Option(min=0, help=say("help.option.tolerance"))] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help=say("help.diff.json"))] = False,
-    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.option.format"))] = DiffFormat.text,
+    old: Annotated[Path, typer.Argument(help=help_key("help.diff.old"))],
+    new: Annotated[Path, typer.Argument(help=help_key("help.diff.new"))],
+    tolerance: Annotated[float, typer.Option(min=0, help=help_key("help.option.tolerance"))] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help=help_key("help.diff.json"))] = False,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=help_key("help.option.format"))] = DiffFormat.text,
     metric_tolerance: Annotated[list[str] | None, typer.Option("--metric-tolerance", metavar="METRIC=VALUE",
-                                                               help=say("help.diff.metric_tolerance"))] = None,
+                                                               help=help_key("help.diff.metric_tolerance"))] = None,
 ) -> None:
     """Compare two builds: accuracy, loss, parameters, epochs, time, versions and claims per experiment,
     why each moved, the text students read and the figures that changed.
@@ -329,18 +356,18 @@ def _metric_tolerances(given: list[str]) -> dict[str, float]:
     return found
 
 
-@app.command("preview-upgrade", help=say("help.command.preview_upgrade"))
+@app.command("preview-upgrade", cls=SaidCommand, help=help_key("help.command.preview_upgrade"))
 def preview_upgrade(
     ctx: typer.Context,
-    requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=say("help.preview_upgrade.requirements"))],
-    chapters: Annotated[list[str] | None, typer.Option("--chapter", help=say("help.preview_upgrade.chapter"))] = None,
-    legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=say("help.preview_upgrade.legacy"))] = None,
-    out: Annotated[Path | None, typer.Option(help=say("help.preview_upgrade.out"))] = None,
+    requirements: Annotated[list[str], typer.Argument(metavar="REQUIREMENT", help=help_key("help.preview_upgrade.requirements"))],
+    chapters: Annotated[list[str] | None, typer.Option("--chapter", help=help_key("help.preview_upgrade.chapter"))] = None,
+    legacy: Annotated[list[Path] | None, typer.Option("--legacy", help=help_key("help.preview_upgrade.legacy"))] = None,
+    out: Annotated[Path | None, typer.Option(help=help_key("help.preview_upgrade.out"))] = None,
     data: DataOpt = None,
     cache_dir: CacheOpt = None,
     chapters_dir: ChaptersDirs = None,
-    tolerance: Annotated[float, typer.Option(min=0, help=say("help.option.tolerance"))] = 1.0,
-    output_format: Annotated[DiffFormat, typer.Option("--format", help=say("help.option.format"))] = DiffFormat.text,
+    tolerance: Annotated[float, typer.Option(min=0, help=help_key("help.option.tolerance"))] = 1.0,
+    output_format: Annotated[DiffFormat, typer.Option("--format", help=help_key("help.option.format"))] = DiffFormat.text,
 ) -> None:
     """Build the course with other library versions in a separate environment and explain the difference."""
     from lecturegen.engine import default_cache_dir
@@ -363,15 +390,15 @@ def preview_upgrade(
         raise typer.Exit(code=1)
 
 
-@app.command(help=say("help.command.publish"))
+@app.command(cls=SaidCommand, help=help_key("help.command.publish"))
 def publish(
     ctx: typer.Context,
-    chapters: Annotated[list[str] | None, typer.Argument(help=say("help.publish.chapters"))] = None,
-    out: Annotated[Path | None, typer.Option(help=say("help.publish.out"))] = None,
-    site: Annotated[Path | None, typer.Option(help=say("help.publish.site"))] = None,
-    title: Annotated[str | None, typer.Option(help=say("help.publish.title"))] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help=say("help.publish.cache_dir"))] = None,
-    instructor: Annotated[bool, typer.Option("--instructor", help=say("help.publish.instructor"))] = False,
+    chapters: Annotated[list[str] | None, typer.Argument(help=help_key("help.publish.chapters"))] = None,
+    out: Annotated[Path | None, typer.Option(help=help_key("help.publish.out"))] = None,
+    site: Annotated[Path | None, typer.Option(help=help_key("help.publish.site"))] = None,
+    title: Annotated[str | None, typer.Option(help=help_key("help.publish.title"))] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help=help_key("help.publish.cache_dir"))] = None,
+    instructor: Annotated[bool, typer.Option("--instructor", help=help_key("help.publish.instructor"))] = False,
 ) -> None:
     """Assemble built chapters into a static course site: index, slides, handout (HTML + PDF), notebooks."""
     from lecturegen.publish.site import PublishOptions
@@ -397,13 +424,13 @@ def publish(
         _echo(f"  {chap.name:<10} {plain(chap.report['chapter'].get('title', ''))}{note}")
 
 
-@app.command(help=say("help.command.deploy"))
+@app.command(cls=SaidCommand, help=help_key("help.command.deploy"))
 def deploy(
     ctx: typer.Context,
-    site: Annotated[Path | None, typer.Option(help=say("help.deploy.site"))] = None,
-    branch: Annotated[str, typer.Option(help=say("help.deploy.branch"))] = "gh-pages",
-    push: Annotated[bool, typer.Option("--push", help=say("help.deploy.push"))] = False,
-    remote: Annotated[str, typer.Option(help=say("help.deploy.remote"))] = "origin",
+    site: Annotated[Path | None, typer.Option(help=help_key("help.deploy.site"))] = None,
+    branch: Annotated[str, typer.Option(help=help_key("help.deploy.branch"))] = "gh-pages",
+    push: Annotated[bool, typer.Option("--push", help=help_key("help.deploy.push"))] = False,
+    remote: Annotated[str, typer.Option(help=help_key("help.deploy.remote"))] = "origin",
 ) -> None:
     """Commit the published site, as real files, to a branch of the course's git repository (GitHub Pages)."""
     from lecturegen.publish.deploy import deploy as run_deploy
@@ -420,7 +447,7 @@ def deploy(
                    commit=done.commit, pushed=pushed))
 
 
-@app.command("list", help=say("help.command.list"))
+@app.command("list", cls=SaidCommand, help=help_key("help.command.list"))
 def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None:
     """The chapters lecturegen knows: id, where it was found, title."""
     try:
@@ -431,12 +458,12 @@ def list_chapters(ctx: typer.Context, chapters_dir: ChaptersDirs = None) -> None
         _echo("\t".join([chap.id, chap.origin, *chap.title.values()]))
 
 
-@app.command(help=say("help.command.new"))
+@app.command(cls=SaidCommand, help=help_key("help.command.new"))
 def new(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help=say("help.new.name"))],
-    dir: Annotated[Path, typer.Option("--dir", help=say("help.new.dir"))] = Path("chapters"),
-    data: Annotated[str, typer.Option("--data", help=say("help.new.data"))] = "mnist",
+    name: Annotated[str, typer.Argument(help=help_key("help.new.name"))],
+    dir: Annotated[Path, typer.Option("--dir", help=help_key("help.new.dir"))] = Path("chapters"),
+    data: Annotated[str, typer.Option("--data", help=help_key("help.new.data"))] = "mnist",
 ) -> None:
     """Write a chapter skeleton (module + ko/en content) that builds as it is."""
     from lecturegen.scaffold import scaffold
@@ -451,7 +478,7 @@ def new(
     _echo(say("skeleton.next_step", name=name, dir=dir))
 
 
-register_check(app)
+register_check(app, SaidCommand)
 
 
 QUIET_FLAGS = ("-q", "--quiet")
@@ -490,8 +517,8 @@ def _main(argv: list[str] | None, found: CourseConfig | LecturegenError) -> int:
         _echo(say("command.error", exc=exc), err=True)
         return exc.exit_code
     try:
-        # typer makes the option help now, from the annotations: in LECTUREGEN_UI_LANG alone, as --help
-        # always was (most of it is made at import); the callback then speaks the command's language
+        # typer makes the command line now (SaidCommand says its help): in LECTUREGEN_UI_LANG alone, as
+        # --help always was; the callback then speaks the command's language, lecturegen.toml's included
         with messages.speaking(messages.UI.resolve()):
             code = app(args=argv, prog_name="lecturegen", standalone_mode=False, obj=found)
     except UsageError as exc:

@@ -137,6 +137,13 @@ def ui_lang() -> str:
     return current().lang
 
 
+def help_key(key: str, /) -> str:
+    """An option's or a command's help, named by its key (``help=help_key("help.build.seed")``): typer
+    reads help from the code when lecturegen.cli is imported, so the text is said later, when a command
+    builds its command line, in that command's language (``cli.SaidCommand``)."""
+    return key
+
+
 def check_ui_lang() -> None:
     """A one-line usage error when ``LECTUREGEN_UI_LANG`` names a language without a catalog."""
     lang = os.environ.get(UI_ENV)

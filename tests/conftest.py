@@ -1,5 +1,12 @@
-"""Shared fixtures: one real quick build on the offline MNIST sample, reused by many tests; one
-headless browser. Plain helpers are in helpers.py.
+"""Shared fixtures: one real quick build on the offline MNIST sample (Korean and English), its
+published site and its `--seeds 2` build, each made once per test run and only read by the tests
+(shared_builds.py; a test that changes one works on a copy); one headless browser per process.
+Plain helpers are in helpers.py.
+
+The run may be spread over processes with pytest-xdist (`pytest -n 2`): the shared builds are then
+still made once (a file lock per build), the tests that need them run after the others, which they
+overlap with (the builds start in the background as soon as the tests are collected), and the
+tests sharing an expensive module fixture run in one process (`--dist loadgroup`).
 
 `pytest -m "not slow"` trains nothing: a test using a fixture of TRAINING_FIXTURES is marked slow,
 and in such a run TensorFlow cannot be imported, neither here nor in the commands the helpers start
@@ -9,10 +16,13 @@ and in such a run TensorFlow cannot be imported, neither here nor in the command
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -21,8 +31,8 @@ os.environ.setdefault("LECTUREGEN_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import helpers  # noqa: E402
+import shared_builds  # noqa: E402
 from helpers import BROWSER_ARGS, CHROMIUM, run_cli, start_cli, wait_for_line  # noqa: E402
-from lecturegen.cli import app  # noqa: E402
 
 
 # fixtures that train models, execute a notebook or drive a browser: a test using one is slow
@@ -54,10 +64,76 @@ def pytest_configure(config) -> None:
 
 def pytest_collection_modifyitems(items) -> None:
     """Every test that trains (through a shared build fixture) carries the slow mark, so that
-    `pytest -m "not slow"` trains nothing."""
+    `pytest -m "not slow"` trains nothing. The tests that read a shared build run last (they wait for
+    it, the others need not), and tests sharing an expensive module fixture get one xdist group."""
     for item in items:
-        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+        names = set(getattr(item, "fixturenames", ()))
+        if TRAINING_FIXTURES & names:
             item.add_marker(pytest.mark.slow)
+        module_fixtures = sorted(MODULE_FIXTURES & names)
+        if module_fixtures:
+            item.add_marker(pytest.mark.xdist_group(f"{item.path.name}::{module_fixtures[0]}"))
+    items.sort(key=lambda item: bool(_stages(item)))  # stable: otherwise in collection order
+
+
+# the session fixtures that read a shared build, and the stage of shared_builds.py each needs
+# (`decks`: test_classroom.py's, which asks for built_both unless given other decks)
+STAGE_OF = {"quick_build": "quick", "cache_dir": "quick", "built_both": "both", "decks": "both",
+            "published_site": "site", "seeds_build": "seeds"}
+STAGE_NEEDS = {"quick": {"quick"}, "both": {"quick", "both"}, "site": {"quick", "both", "site"},
+               "seeds": {"quick", "seeds"}}
+# module fixtures that build or start something costly: their module's tests run in one xdist worker
+MODULE_FIXTURES = {"cluster", "evil_build", "ch5_build", "audit", "decks", "served", "cached_runs"}
+PREBUILD = pytest.StashKey[subprocess.Popen]()
+
+
+def _stages(item) -> set[str]:
+    names = set(getattr(item, "fixturenames", ()))
+    return set().union(*(STAGE_NEEDS[STAGE_OF[name]] for name in names & STAGE_OF.keys()))
+
+
+def _shared_root(factory: pytest.TempPathFactory) -> Path:
+    """Where the shared builds live: this run's base temp, or under pytest-xdist the folder of the
+    workers' base temps (one per run, shared by its workers). $LECTUREGEN_TEST_SHARED names a folder
+    to keep them in across runs instead (while working on slow tests; stale once the code changes)."""
+    if os.environ.get("LECTUREGEN_TEST_SHARED"):
+        return Path(os.environ["LECTUREGEN_TEST_SHARED"])
+    base = factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds"
+
+
+def pytest_collection_finish(session) -> None:
+    """Start making the shared builds the collected tests need, in the background: the tests that need
+    none run meanwhile. Only the first process of the run to get here starts it (shared_builds.claim)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if session.config.option.collectonly or factory is None:
+        return
+    needed = set().union(*(_stages(item) for item in session.items)) if session.items else set()
+    stages = [stage for stage in shared_builds.STAGES if stage in needed]
+    if not stages:
+        return
+    root = _shared_root(factory)
+    fds = shared_builds.claim(root, stages)
+    if fds is None:
+        return
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(helpers.REPO), os.environ.get("PYTHONPATH")]))}
+    with open(root / "background.log", "w") as log:
+        session.config.stash[PREBUILD] = subprocess.Popen(
+            [sys.executable, str(Path(shared_builds.__file__)), str(root), *(f"{s}={fd}" for s, fd in fds.items())],
+            pass_fds=tuple(fds.values()), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+    for fd in fds.values():
+        os.close(fd)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Wait for the background builds (another xdist worker may still be reading them), unless the
+    run was cut short: then stop them."""
+    proc = session.config.stash.get(PREBUILD, None)
+    if proc is None or proc.poll() is not None:
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
+        proc.kill()
+    proc.wait()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -78,32 +154,35 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
+def shared_root(tmp_path_factory) -> Path:
+    root = _shared_root(tmp_path_factory)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _stage(root: Path, stage: str) -> SimpleNamespace:
+    """A shared build's record (exit_code, output), made here if no other process made it."""
+    record = shared_builds.stage_result(root, stage)
+    assert record["exit_code"] == 0, record["output"]
+    return SimpleNamespace(**record)
 
 
 @pytest.fixture(scope="session")
-def quick_build(tmp_path_factory, cache_dir, runner):
-    """`lecturegen build ch4 --profile quick --data sample` through the real pipeline."""
-    out = tmp_path_factory.mktemp("out")
-    result = runner.invoke(
-        app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-              "--cache-dir", str(cache_dir), "--quiet"],
-    )
-    assert result.exit_code == 0, result.output
-    return out / "ch4", result
+def quick_build(shared_root):
+    """`lecturegen build ch4 --profile quick --data sample` through the real pipeline: (OUT/ch4, result)."""
+    return shared_root / "out" / "ch4", _stage(shared_root, "quick")
 
 
 @pytest.fixture(scope="session")
-def seeds_build(tmp_path_factory, cache_dir, runner, quick_build):
+def cache_dir(shared_root, quick_build) -> Path:
+    """The cache the quick build filled (shared by the run: only add to it; copy it to damage it)."""
+    return shared_root / "cache"
+
+
+@pytest.fixture(scope="session")
+def seeds_build(shared_root, quick_build):
     """The same quick build with `--seeds 2`: seed 0 comes from the cache, seed 1 trains."""
-    out = tmp_path_factory.mktemp("out-seeds")
-    result = runner.invoke(
-        app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-              "--cache-dir", str(cache_dir), "--seeds", "2"]  # not --quiet: the progress names each seed,
-    )
-    assert result.exit_code == 0, result.output
-    return out / "ch4", result
+    return shared_root / "out-seeds" / "ch4", _stage(shared_root, "seeds")
 
 
 @pytest.fixture()
@@ -113,41 +192,42 @@ def tiny_idx(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_both(quick_build, cache_dir, runner) -> Path:
+def built_both(shared_root, quick_build) -> Path:
     """The quick build's output folder with the English build next to the Korean one (cached results)."""
-    out = quick_build[0].parent
-    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--lang", "en",
-                                 "--out", str(out), "--cache-dir", str(cache_dir), "--quiet"])
-    assert result.exit_code == 0, result.output
-    return out
+    _stage(shared_root, "both")
+    return shared_root / "out"
 
 
 @pytest.fixture(scope="session")
-def published_site(built_both, cache_dir, runner, tmp_path_factory) -> Path:
-    """`lecturegen publish` of ch4 (Korean and English) into a fresh site."""
-    site = tmp_path_factory.mktemp("web") / "site"
-    result = runner.invoke(app, ["publish", "--out", str(built_both), "--site", str(site),
-                                 "--cache-dir", str(cache_dir)])
-    assert result.exit_code == 0, result.output
-    return site
+def published_site(shared_root, built_both) -> Path:
+    """`lecturegen publish` of ch4 (Korean and English) into a fresh site (read only: copy it to publish over it)."""
+    _stage(shared_root, "site")
+    return shared_root / "web" / "site"
 
 
 @pytest.fixture(scope="session")
-def concurrent_builds(tmp_path_factory, quick_build, cache_dir):
+def concurrent_builds(shared_root, quick_build, cache_dir):
     """A cold quick build of ch4 (own cache) and, while it trains, a second build into the same folder.
 
     Used by the lock test and by the determinism test (this is the second cold build with seed 0).
+    Made once per run (under pytest-xdist, by the first worker that needs it): (OUT, first, second).
     """
-    out = tmp_path_factory.mktemp("concurrent")
-    cold_cache = tmp_path_factory.mktemp("cold-cache")
-    first = start_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-                      "--cache-dir", str(cold_cache))  # not --quiet: its progress lines say when it trains
-    wait_for_line(first, "[sigmoid] training,")
-    second = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-                     "--cache-dir", str(cache_dir), "--quiet")
-    first.wait(timeout=600)
-    first.pump.join(timeout=10)
-    return out, first, second
+    out = shared_root / "concurrent"
+    record = shared_root / "concurrent.json"
+    with shared_builds.locked(shared_root, "concurrent"):
+        if not record.exists():
+            first = start_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
+                              "--cache-dir", str(shared_root / "cold-cache"))  # not --quiet: its progress says when it trains
+            wait_for_line(first, "[sigmoid] training,")
+            second = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
+                             "--cache-dir", str(cache_dir), "--quiet")
+            first.wait(timeout=600)
+            first.pump.join(timeout=10)
+            done = {"first": {"returncode": first.returncode, "lines": first.lines},
+                    "second": {"returncode": second.returncode, "stdout": second.stdout, "stderr": second.stderr}}
+            record.write_text(json.dumps(done), encoding="utf-8")
+        done = json.loads(record.read_text(encoding="utf-8"))
+    return out, SimpleNamespace(**done["first"]), SimpleNamespace(**done["second"])
 
 
 @pytest.fixture(scope="session")

@@ -219,6 +219,20 @@ def report_data(runs: dict[str, dict] | None = None, *, chapter_id: str = "ch4",
             "claims": claims or [], "figures": [], "outputs": outputs or ["report.json"]}
 
 
+def copy_shared(src: Path, dst: Path) -> Path:
+    """Copy a folder that another process of the test run may be adding to (the shared cache): a file
+    gone by the time it is copied (a temporary file renamed into place meanwhile) is left out."""
+    import shutil
+
+    def copy(source, target):
+        try:
+            return shutil.copy2(source, target)
+        except FileNotFoundError:
+            return target
+
+    return Path(shutil.copytree(src, dst, copy_function=copy))
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """sha256 of every file under root, by relative path: equal digests mean byte-identical trees."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -54,18 +54,6 @@ def test_cached_rebuild_through_the_command_imports_nothing_heavy(quick_build, c
     assert sorted(name for name in imported if name.split(".")[0] in HEAVY) == []
 
 
-@pytest.mark.slow
-def test_changed_seed_retrains_and_explains(quick_build, cache_dir, runner, tmp_path):
-    from lecturegen.cli import app
-
-    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", "--seed", "7",
-                                 "--out", str(tmp_path), "--cache-dir", str(cache_dir), "--quiet"])
-    assert result.exit_code == 0, result.output
-    assert f"trained {len(ch4.CHAPTER.experiments)}, cached 0" in result.output
-    report = json.loads((tmp_path / "ch4" / "report.json").read_text())
-    assert report["runs"]["relu"]["cache"] == {"status": "trained", "reasons": ["seed 0 -> 7"]}
-
-
 def test_explain_names_what_changed():
     fp = resolve("sample").fingerprint
     exp = ch4.CHAPTER.experiment("relu")

@@ -6,13 +6,14 @@ Two kinds of sections:
   section at a time (``messages.section(lang, "figures")["epoch"]``, ``t.handout`` in a template);
 - every line the command line prints (the other sections: ``data``, ``cache``, ``build``, ``help.*``...),
   named by meaning, each said by a call that names its key: ``say("data.no_such_file", spec=...)``,
-  ``Phrase(...)``, ``messages.text(lang, ...)``. An AST scan of lecturegen/ finds those keys; a key built
+  ``Phrase(...)``, ``messages.text(lang, ...)``, ``help=help_key("help.build.seed")``. An AST scan of lecturegen/ finds those keys; a key built
   at run time must be listed in DYNAMIC with every key it can become.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import string
 import sys
@@ -47,6 +48,7 @@ DYNAMIC: dict[str, tuple[str, ...]] = {
 NOT_A_KEY: dict[tuple[str, str], str] = {
     ("messages.py", "key"): "say/text/Phrase themselves, handing on the key they were given",
     ("messages.py", "item.key"): "said(): a Phrase's own key",
+    ("cli.py", "text"): "SaidCommand: the help keys typer was given with help_key(), which the scan reads there",
     ("publish/site.py", "words(...)"): "say is publish()'s printing callback there; words() is messages.say",
     ("chapters/ch4/insight.py", "i"): "matplotlib's ax.text(x, y, s), not messages.text",
 }
@@ -91,6 +93,8 @@ def _scan(package: Path) -> tuple[dict[str, set[str] | None], list[str]]:
             name = _name(node.func)
             if name == "text" and len(node.args) == 2:  # messages.text(lang, KEY): no fields filled in
                 arg, fields = node.args[1], None
+            elif name == "help_key":  # an option's help, said when the command line is made
+                arg, fields = node.args[0], set()
             elif name in SAYERS:
                 arg, fields = node.args[0], {k.arg for k in node.keywords if k.arg}
             else:
@@ -113,8 +117,13 @@ def _scan(package: Path) -> tuple[dict[str, set[str] | None], list[str]]:
     return used, unreadable
 
 
+@functools.cache
+def _package_scan() -> tuple[dict[str, set[str] | None], list[str]]:
+    return _scan(PACKAGE)
+
+
 def test_every_call_names_its_key_or_is_listed():
-    used, unreadable = _scan(PACKAGE)
+    used, unreadable = _package_scan()
     assert len(used) > 400  # the scan sees the package's calls
     assert unreadable == [], "write the key in the call, or list a key built at run time in DYNAMIC"
 
@@ -122,7 +131,7 @@ def test_every_call_names_its_key_or_is_listed():
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_key_used_exists_with_the_fields_the_code_fills_in(lang):
     catalog = _catalog(lang)
-    used, _ = _scan(PACKAGE)
+    used, _ = _package_scan()
     missing = sorted(set(used) - set(catalog))
     assert missing == [], f"keys used in the code but not in {lang}.toml"
     wrong = {key: (sorted(fields), sorted(_fields(catalog[key]))) for key, fields in used.items()
@@ -131,7 +140,7 @@ def test_every_key_used_exists_with_the_fields_the_code_fills_in(lang):
 
 
 def test_every_line_of_the_command_line_is_used():
-    used, _ = _scan(PACKAGE)
+    used, _ = _package_scan()
     unused = sorted(_terminal(_catalog("en")) - set(used))
     assert unused == [], "catalog lines no code says: remove them from every locales/*.toml"
     assert all(not key.startswith(("cli.", "errors.")) for key in _catalog("en")), \

@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from helpers import report_data
+from helpers import copy_shared, report_data
 
 from lecturegen.chapters import ch4
 from lecturegen.cli import main
@@ -72,7 +72,7 @@ def test_simulated_tensorflow_upgrade_is_explained(quick_build, cache_dir, runne
     from lecturegen.engine.data import resolve
 
     cache_copy = tmp_path / "cache"
-    shutil.copytree(cache_dir / "runs", cache_copy / "runs")
+    copy_shared(cache_dir / "runs", cache_copy / "runs")
     shutil.copyfile(cache_dir / ".secret", cache_copy / ".secret")  # the key the entries are sealed with
     cache = ResultCache(cache_copy)
     parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), resolve("sample").fingerprint, PROFILES["quick"], 0)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 from pathlib import Path
 
 import pytest
 
-from helpers import cli, cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
+from helpers import cli, cli_env, copy_shared, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
 from lecturegen.engine.cache import ResultCache, key_parts
 from lecturegen.core.chapter import PROFILES
 from lecturegen.chapters import ch4
@@ -78,7 +77,7 @@ def test_two_builds_into_one_folder(concurrent_builds):
 @pytest.mark.slow
 def test_truncated_cache_entry_is_retrained(tmp_path, quick_build, cache_dir):
     cache = tmp_path / "cache"
-    shutil.copytree(cache_dir, cache)
+    copy_shared(cache_dir, cache)
     fp = resolve("sample").fingerprint
     parts = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), fp, PROFILES["quick"], 0)
     entry = ResultCache(cache).entry_path(parts)
@@ -119,7 +118,7 @@ def test_truncated_and_tampered_entries_are_never_trusted(tmp_path, quick_build,
 def test_damaged_figure_and_font_caches_are_made_again(tmp_path, quick_build, cache_dir):
     out_dir, _ = quick_build
     cache = tmp_path / "cache"
-    shutil.copytree(cache_dir, cache)
+    copy_shared(cache_dir, cache)
     damaged = sorted((cache / "figures").glob("*.svg")) + sorted((cache / "fonts").glob("*.css"))
     assert len(damaged) >= 10
     for path in damaged:

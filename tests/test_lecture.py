@@ -34,6 +34,7 @@ def runs():
     ("RMSprop", "은", "RMSprop은"), ("None", "은", "None은"), ("optimizer", "을", "optimizer를"),
     ("dense_network", "을", "dense_network를"), ("Dropout", "을", "Dropout을"), ("lr", "을", "lr을"),
     ("ReLU", "는", "ReLU는"), ("Dense", "는", "Dense는"), ("Reshape", "는", "Reshape는"), ("time", "을", "time을"),
+    ("'minibatch-sooner'", "이", "'minibatch-sooner'가"), ("`Dense`", "는", "`Dense`는"),
 ])
 def test_particles_follow_the_word(word, particle, expected):
     assert josa(word, particle) == expected

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
+import shutil
 
 import pytest
 
@@ -31,12 +30,12 @@ def executed_results(notebook_path) -> dict[str, tuple[str, str]]:
     return found
 
 
-def test_notebook_runs_top_to_bottom_with_the_reports_numbers(tmp_path):
-    out, cache = tmp_path / "out", tmp_path / "cache"
-    subprocess.run([sys.executable, "-m", "lecturegen", "build", "ch4", "--profile", "quick", "--data", "sample",
-                    "--out", str(out), "--cache-dir", str(cache), "--quiet"], check=True, capture_output=True)
-    report = json.loads((out / "ch4" / "report.json").read_text(encoding="utf-8"))
-    printed = executed_results(out / "ch4" / "ch4.ipynb")
+def test_notebook_runs_top_to_bottom_with_the_reports_numbers(quick_build, tmp_path):
+    """The session's quick build (a real build: its runs trained in this test run), copied: the
+    notebook runs in its own folder and may write there."""
+    folder = shutil.copytree(quick_build[0], tmp_path / "ch4")
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    printed = executed_results(folder / "ch4.ipynb")
     assert set(printed) == set(report["runs"])
     for name, run in report["runs"].items():
         first = run["per_seed"][0] if run.get("per_seed") else run  # the notebook runs the first seed

@@ -38,6 +38,14 @@ def _tool(name: str) -> str:
     return path
 
 
+@pytest.fixture()
+def own_site(published_site, tmp_path) -> Path:
+    """A copy of the shared site (its version folders and the relative link to the live one), for a
+    test that publishes over it: the shared one is read by other tests, maybe at the same time."""
+    web = shutil.copytree(published_site.parent, tmp_path / "web", symlinks=True)
+    return Path(web) / published_site.name
+
+
 def test_site_layout_shares_assets_once(published_site):
     site = published_site
     assert site.is_symlink() and site.resolve().parent.name == f".{site.name}.versions"
@@ -117,40 +125,40 @@ def test_handout_pdf_embeds_the_korean_font(published_site, folder, needles):
     assert report["provenance"]["build_date"] in first_page
 
 
-def test_republish_uses_the_pdf_cache_and_keeps_one_previous_version(published_site, built_both, cache_dir, runner):
-    first = published_site.resolve()
-    result = runner.invoke(app, ["publish", "--out", str(built_both), "--site", str(published_site),
+def test_republish_uses_the_pdf_cache_and_keeps_one_previous_version(own_site, built_both, cache_dir, runner):
+    first = own_site.resolve()
+    result = runner.invoke(app, ["publish", "--out", str(built_both), "--site", str(own_site),
                                  "--cache-dir", str(cache_dir)])
     assert result.exit_code == 0, result.output
     assert "rendered 0, cached 2" in result.output  # same pages, same fonts: the PDFs come from the cache
-    second = published_site.resolve()
+    second = own_site.resolve()
     assert second != first and first.is_dir(), "the previous version stays for readers in flight"
-    result = runner.invoke(app, ["publish", "ch4-en", "--out", str(built_both), "--site", str(published_site),
+    result = runner.invoke(app, ["publish", "ch4-en", "--out", str(built_both), "--site", str(own_site),
                                  "--cache-dir", str(cache_dir)])
     assert result.exit_code == 0, result.output
-    assert not (published_site / "ch4").exists() and (published_site / "ch4-en" / "handout.pdf").is_file()
+    assert not (own_site / "ch4").exists() and (own_site / "ch4-en" / "handout.pdf").is_file()
     assert not first.exists(), "versions older than the previous one are removed"
-    assert sorted(first.parent.iterdir()) == sorted([second, published_site.resolve()])
-    result = runner.invoke(app, ["publish", "--out", str(built_both), "--site", str(published_site),
+    assert sorted(first.parent.iterdir()) == sorted([second, own_site.resolve()])
+    result = runner.invoke(app, ["publish", "--out", str(built_both), "--site", str(own_site),
                                  "--cache-dir", str(cache_dir)])
     assert result.exit_code == 0, result.output
-    assert (published_site / "ch4" / "handout.pdf").is_file()
+    assert (own_site / "ch4" / "handout.pdf").is_file()
 
 
-def test_interrupted_publish_leaves_the_previous_site(published_site, built_both, tmp_path):
+def test_interrupted_publish_leaves_the_previous_site(own_site, built_both, tmp_path):
     """kill -9 a publish while it writes the new version: the site stays byte-identical."""
-    before = snapshot(published_site)
-    versions = published_site.resolve().parent
+    before = snapshot(own_site)
+    versions = own_site.resolve().parent
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     # a fresh cache makes the publish print both PDFs: seconds of work after the copy has started
     proc = subprocess.Popen([sys.executable, "-m", "lecturegen", "publish", "--out", str(built_both), "--site",
-                             str(published_site), "--cache-dir", str(tmp_path / "cold-cache")],
+                             str(own_site), "--cache-dir", str(tmp_path / "cold-cache")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     partial = []
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            assert (published_site / "index.html").is_file() and (published_site / "ch4" / "handout.pdf").is_file()
+            assert (own_site / "index.html").is_file() and (own_site / "ch4" / "handout.pdf").is_file()
             partial = list(versions.glob("*.partial/ch4-en/slides.html"))
             if partial:
                 break
@@ -160,27 +168,27 @@ def test_interrupted_publish_leaves_the_previous_site(published_site, built_both
         output = proc.communicate(timeout=30)[0].decode()
     assert partial, f"the publish never started writing: {output}"
     assert proc.returncode == -signal.SIGKILL, output
-    assert snapshot(published_site) == before
+    assert snapshot(own_site) == before
     # the next publish clears the leftovers and goes live
     result = subprocess.run([sys.executable, "-m", "lecturegen", "publish", "--out", str(built_both), "--site",
-                             str(published_site), "--cache-dir", str(tmp_path / "cold-cache")],
+                             str(own_site), "--cache-dir", str(tmp_path / "cold-cache")],
                             env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert not list(versions.glob("*.partial"))
-    assert snapshot(published_site)["->"] != before["->"]
+    assert snapshot(own_site)["->"] != before["->"]
 
 
-def test_broken_chapter_is_not_published(published_site, built_both, tmp_path, cache_dir, runner):
+def test_broken_chapter_is_not_published(own_site, built_both, tmp_path, cache_dir, runner):
     out = tmp_path / "out"
     shutil.copytree(built_both / "ch4", out / "ch4")
     (out / "ch4" / "figures" / "curves_relu.svg").unlink()
-    before = snapshot(published_site)
-    result = runner.invoke(app, ["publish", "--out", str(out), "--site", str(published_site),
+    before = snapshot(own_site)
+    result = runner.invoke(app, ["publish", "--out", str(out), "--site", str(own_site),
                                  "--cache-dir", str(cache_dir)])
     assert result.exit_code == 1
     assert "broken link figures/curves_relu.svg" in result.output and "nothing was published" in result.output
-    assert snapshot(published_site) == before
-    assert not list(published_site.resolve().parent.glob("*.partial"))
+    assert snapshot(own_site) == before
+    assert not list(own_site.resolve().parent.glob("*.partial"))
 
 
 @pytest.mark.parametrize("args, needle, code", [

@@ -9,6 +9,7 @@ import ctypes
 import json
 import os
 import socket
+import tempfile
 import threading
 from pathlib import Path
 
@@ -151,9 +152,9 @@ def test_without_namespaces_no_signal_reaches_outside(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("namespaces", ["1", "0"])
 @pytest.mark.parametrize("stream", ["stdout", "stderr", "both"])
-def test_printing_without_end_is_bounded_and_noted(tmp_path, monkeypatch, namespaces, stream):
+def test_printing_without_end_is_bounded_and_noted(tmp_path, monkeypatch, namespaces, stream, quiet_tmp):
     monkeypatch.setenv("LECTUREGEN_CHECK_NAMESPACES", namespaces)
-    before = _tmp_use()
+    before = _tmp_use(quiet_tmp)
     targets = {"stdout": "[sys.stdout]", "stderr": "[sys.stderr]", "both": "[sys.stdout, sys.stderr]"}[stream]
     r = run_code(tmp_path, (
         "import sys\nline = 'x' * 1023 + '\\n'\n"
@@ -162,12 +163,24 @@ def test_printing_without_end_is_bounded_and_noted(tmp_path, monkeypatch, namesp
     assert r.verdict == "ok", r
     note = [h for h in r.hints if "only the last" in h]
     assert note and "MiB" in note[0], r.hints
-    assert _tmp_use() - before < 20 << 20  # 60-120 MiB printed, none of it on disk
+    assert _tmp_use(quiet_tmp) - before < 20 << 20  # 60-120 MiB printed, none of it on disk
 
 
-def _tmp_use() -> int:
-    st = os.statvfs("/tmp")
-    return (st.f_blocks - st.f_bfree) * st.f_frsize
+@pytest.fixture()
+def quiet_tmp(tmp_path, monkeypatch) -> Path:
+    """The check's temporary folders (its own, its worker's and, without namespaces, its snippets':
+    all under ``tempfile.gettempdir()``) inside this test's folder, whose disk use is then measured:
+    the whole /tmp file system's would move with the builds and browsers of other tests running at
+    the same time (other xdist workers, other people on the machine)."""
+    base = tmp_path / "tmp"
+    base.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    return tmp_path
+
+
+def _tmp_use(where: Path) -> int:
+    """The disk blocks of every file under ``where``."""
+    return sum(p.lstat().st_blocks * 512 for p in where.rglob("*") if not p.is_dir())
 
 
 def test_stderr_tail_is_kept_for_a_crash(tmp_path):
@@ -179,15 +192,15 @@ def test_stderr_tail_is_kept_for_a_crash(tmp_path):
 
 @needs_namespaces
 @pytest.mark.parametrize("how", ["one-file", "many-files"])
-def test_disk_use_per_job_is_capped(tmp_path, how):
-    before = _tmp_use()
+def test_disk_use_per_job_is_capped(tmp_path, how, quiet_tmp):
+    before = _tmp_use(quiet_tmp)
     code = {"one-file": "open('big', 'wb').write(b'\\0' * (600 << 20))\n",
             "many-files": ("import os\nblock = b'\\0' * (8 << 20)\n"
                            "for i in range(100):\n    open(f'f{i}', 'wb').write(block)\n")}[how]
     r = run_code(tmp_path, "import errno\ntry:\n" + "".join("    " + ln + "\n" for ln in code.splitlines())
                  + "except OSError as exc:\n    raise RuntimeError(errno.errorcode[exc.errno])\n")
     assert (r.verdict, r.error_type) == ("error", "RuntimeError") and r.message in ("EFBIG", "ENOSPC"), r
-    assert _tmp_use() - before < 64 << 20
+    assert _tmp_use(quiet_tmp) - before < 64 << 20
 
 
 def test_an_honest_talkative_notebook_is_not_called_forged(tmp_path):

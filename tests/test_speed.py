@@ -96,3 +96,27 @@ def test_jobs_must_be_positive(runner, tmp_path):
                                  "--out", str(tmp_path), "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 2
     assert "--jobs 0" in result.output
+
+
+@pytest.mark.slow
+def test_runs_reusing_a_traced_model_give_what_fresh_models_give():
+    """Runs of the same shape fit one traced model again (its weights and optimizer state set to the new
+    run's start): every number equals what a model built afresh for the run gives, bit for bit."""
+    from lecturegen.core.chapter import PROFILES
+    from lecturegen.engine import train
+
+    class Quiet:
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+    dataset = resolve("sample")
+    runs = [("lr_0_001", 0), ("lr_0_1", 0), ("lr_0_01", 0), ("opt_sgd", 0), ("opt_sgd", 1), ("mini_batch", 0),
+            ("opt_adam", 0), ("opt_adam", 1)]
+    shared = train.SharedData()
+    reused = [train.train(ch4.CHAPTER.experiment(name), dataset, PROFILES["quick"], seed, Quiet(), shared=shared)
+              for name, seed in runs]
+    assert shared.reused >= 4  # lr_0_1, lr_0_01, opt_sgd seed 1 (or mini_batch), opt_adam seed 1 fitted a traced model
+    for (name, seed), again in zip(runs, reused):
+        fresh = train.train(ch4.CHAPTER.experiment(name), dataset, PROFILES["quick"], seed, Quiet())
+        for field in ("history", "test_loss", "test_accuracy", "summary", "optimizer", "epochs", "batch_size"):
+            assert getattr(again, field) == getattr(fresh, field), (name, seed, field)

@@ -28,7 +28,7 @@ KO, EN = UI("ko"), UI("en")
 
 def test_two_say_contexts_in_two_threads_at_once_keep_their_language(monkeypatch):
     monkeypatch.delenv(messages.UI_ENV, raising=False)
-    both = threading.Barrier(2, timeout=10)
+    both = threading.Barrier(2, timeout=60)
     heard: dict[str, list[str]] = {"ko": [], "en": []}
 
     def command(ui: UI) -> None:
@@ -78,6 +78,22 @@ def test_two_commands_in_one_process_each_read_their_own_course_file(tmp_path):
     assert second.stderr.startswith("error: unknown chapter 'ch99'"), second.stderr
     assert third.stderr == second.stderr  # the environment wins over the course file
     assert messages.current() == UI.resolve()  # the commands left nothing behind
+
+
+def test_help_is_made_per_command_in_its_language():
+    """typer reads help from the code when lecturegen.cli is imported; it is given there as keys and
+    said when a command makes its command line, so --help in Korean then in English, in one process,
+    is each wholly in its language (an option shared by commands as much as a command's own)."""
+    korean = cli("build", "--help", env=cli_env(LECTUREGEN_UI_LANG="ko"))
+    english = cli("build", "--help", env=cli_env(LECTUREGEN_UI_LANG="en"))
+    assert korean.returncode == english.returncode == 0
+    ko, en = " ".join(korean.stdout.split()), " ".join(english.stdout.split())
+    for key in ("help.command.build", "help.option.out", "help.option.profile", "help.build.seed"):
+        assert " ".join(messages.text("ko", key).split()) in ko, key
+        assert " ".join(messages.text("en", key).split()) in en, key
+    assert not HANGUL.search(en) and "help." not in ko + en
+    group = cli("--help", env=cli_env(LECTUREGEN_UI_LANG="ko")).stdout
+    assert messages.text("ko", "help.option.verbose") in " ".join(group.split())
 
 
 def test_a_warning_logged_during_a_command_has_the_command_s_prefix():
@@ -190,6 +206,8 @@ def test_two_builds_in_one_process_interleaved_each_speak_their_own_language(tmp
     assert len(ko_lines) > 2 and len(ko_lines) == len(en_lines), (ko_lines, en_lines)
     worded = [(k, e) for k, e in zip(ko_lines, en_lines) if k != e]  # lines with words, not only numbers
     assert worded and all(HANGUL.search(k) and not HANGUL.search(e) for k, e in worded), worded
+    assert any("claim 'perfect' does not hold" in e for e in en_lines)  # a claim's warning: Korean in Korean
+    assert not any(re.search(r"claim|does not hold|checked", k) for k in ko_lines), ko_lines
     assert (tmp_path / "ko" / "mini" / "slides.html").read_bytes() == (tmp_path / "en" / "mini" / "slides.html").read_bytes()
 
 
@@ -241,3 +259,16 @@ def other():
 
 CHAPTER = chapter(id="mini", title={"ko": "작은 장"}, experiments=[small, other], figures=[])
 '''
+
+
+def test_check_s_worker_threads_say_their_notes_in_the_language_of_the_course_file(tmp_path):
+    """lecturegen check runs snippets from a pool of threads, which make each snippet's verdict and
+    notes: with lecturegen.toml asking for Korean, the note about a cut output is Korean."""
+    import json
+
+    (tmp_path / "lecturegen.toml").write_text('[course]\nui_lang = "ko"\n', encoding="utf-8")
+    (tmp_path / "loud.py").write_text('import sys\nsys.stderr.write("x" * 3_000_000)\n', encoding="utf-8")
+    result = cli("check", "loud.py", "--json", cwd=tmp_path, timeout=600)
+    hints = [hint for item in json.loads(result.stdout) for hint in item.get("hints", [])]
+    expected = messages.text("ko", "check.output_cut").split("{")[0]
+    assert any(hint.startswith(expected) for hint in hints), (hints, result.stderr)

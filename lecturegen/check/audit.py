@@ -21,6 +21,7 @@ from typing import Any
 from lecturegen.check.client import Workers, keras_datasets
 from lecturegen.check.extract import CheckInputError, Snippet, collect_snippets
 from lecturegen.check.rules import match_message, parse_quietly, static_hits
+from lecturegen import messages
 from lecturegen.messages import say
 
 __all__ = ["CheckInputError", "CheckResult", "Snippet", "check_snippets", "collect_snippets"]
@@ -248,7 +249,8 @@ def check_snippets(snippets: list[Snippet], timeout: float = DEFAULT_TIMEOUT,
             return _results(groups[i], report, timeout, memory_mb)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {i: pool.submit(run, i) for i in workers.order()}  # light jobs first
+            said_run = messages.carried(run)  # the pool's threads say their lines in this command's language
+            futures = {i: pool.submit(said_run, i) for i in workers.order()}  # light jobs first
             done = [futures[i].result() for i in range(len(groups))]
         workers.warn_isolation()
     return [r for group_results in done for r in group_results]

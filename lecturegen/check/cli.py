@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from lecturegen.terminal import plain
-from lecturegen.messages import say
+from lecturegen.messages import help_key, say
 from lecturegen.check.audit import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, CheckInputError, CheckResult,
                               check_snippets, collect_snippets)
 
@@ -109,23 +109,23 @@ def _fix(snippets, write: bool, as_json: bool, timeout: float, memory_mb: int, j
         raise typer.Exit(code=1)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, command_class: type | None = None) -> None:
     """Add the ``check`` command to ``app``."""
 
-    @app.command("check", help=say("help.command.check"))
+    @app.command("check", cls=command_class, help=help_key("help.command.check"))
     def check(
         paths: Annotated[list[Path], typer.Argument(metavar="PATH",
-            help=say("help.check.paths"))],
-        as_json: Annotated[bool, typer.Option("--json", help=say("help.check.json"))] = False,
+            help=help_key("help.check.paths"))],
+        as_json: Annotated[bool, typer.Option("--json", help=help_key("help.check.json"))] = False,
         timeout: Annotated[float, typer.Option(
-            help=say("help.check.timeout"))] = DEFAULT_TIMEOUT,
+            help=help_key("help.check.timeout"))] = DEFAULT_TIMEOUT,
         memory_mb: Annotated[int, typer.Option(
-            help=say("help.check.memory_mb"))] = DEFAULT_MEMORY_MB,
-        jobs: Annotated[int, typer.Option(help=say("help.check.jobs"))] = 2,
+            help=help_key("help.check.memory_mb"))] = DEFAULT_MEMORY_MB,
+        jobs: Annotated[int, typer.Option(help=help_key("help.check.jobs"))] = 2,
         format: Annotated[str | None, typer.Option(
-            "--format", help=say("help.check.format"))] = None,
-        fix: Annotated[bool, typer.Option("--fix", help=say("help.check.fix"))] = False,
-        diff: Annotated[bool, typer.Option("--diff", help=say("help.check.diff"))] = False,
+            "--format", help=help_key("help.check.format"))] = None,
+        fix: Annotated[bool, typer.Option("--fix", help=help_key("help.check.fix"))] = False,
+        diff: Annotated[bool, typer.Option("--diff", help=help_key("help.check.diff"))] = False,
     ) -> None:
         """Run existing lecture code against the installed TensorFlow/Keras/NumPy and
         report errors, deprecation warnings and suggested fixes."""

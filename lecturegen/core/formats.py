@@ -76,7 +76,7 @@ _WORD_CODA = {"p": 17, "b": 17, "t": 19, "k": 1, "m": 16, "n": 4, "l": 8}  # aft
 
 def _coda(word: str) -> int:
     """The final consonant of how the word is read (0: none, 8: ㄹ), for Hangul, digits and Latin letters."""
-    word = word.rstrip().rstrip("*")  # a bold number: **95.19 %**
+    word = word.rstrip().rstrip("*'\"`")  # a bold number: **95.19 %**; a quoted or code name: 'minibatch-sooner'
     if word.endswith(("%", "%p")):  # 퍼센트, 퍼센트포인트
         return 0
     last = next((c for c in reversed(word) if c.isalnum()), "")

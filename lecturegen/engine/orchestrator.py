@@ -40,7 +40,7 @@ from lecturegen.engine import apiprobe, assets, data, maths, myst
 from lecturegen.engine.cache import ResultCache
 from lecturegen.engine.context import RenderContext
 from lecturegen.engine.executors import Executor, check_options, make_executor
-from lecturegen.engine.figures import RenderedFigure, chapter_figures, render_figures
+from lecturegen.engine.figures import Predrawing, RenderedFigure, chapter_figures, render_figures
 from lecturegen.engine.fonts import font_css
 from lecturegen.engine.media import copy_local_files, local_files
 from lecturegen.engine.notebook import build_notebook
@@ -241,13 +241,26 @@ def train(build: Build) -> None:
             build.reporter.warn(say("data.sample_in_use", name=fp.name))
         build.reporter.info(say("data.line", name=fp.name, sizes=data_sizes(fp, build.profile)))
     opts = build.opts
-    with tensorflow_log(build.store.root, show=terminal.state.verbose):
-        for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
-            chapters = [c for c in build.chapters if data.source_for(c).identity() == key]
-            build.results.update(train_chapters(
-                chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
-                opts.force, build.reporter,
-                build.executor or (lambda: make_executor(opts.executor_options(), build.reporter))))
+    # the figures that need no results are drawn while the runs train (only when something trains)
+    predrawing = Predrawing([(t.chapter, t.lang, t.dataset.fingerprint.is_sample) for t in build.targets], build.store)
+    make = build.executor or (lambda: make_executor(opts.executor_options(), build.reporter))
+
+    def executor() -> Executor:
+        runner = make()
+        predrawing.start()
+        return runner
+
+    finished = False
+    try:
+        with tensorflow_log(build.store.root, show=terminal.state.verbose):
+            for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
+                chapters = [c for c in build.chapters if data.source_for(c).identity() == key]
+                build.results.update(train_chapters(
+                    chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
+                    opts.force, build.reporter, executor))
+        finished = True
+    finally:
+        predrawing.finish(abandon=not finished)
     for target in build.targets:
         target.runs, target.status = build.results[target.chapter.id]
 
@@ -276,7 +289,9 @@ def claims(build: Build, target: Target) -> None:
     target.claims = evaluate_all(target.chapter.claims, target.runs, previous, data_id(target.dataset))
     for result in target.claims:
         if result.failed:
-            build.reporter.warn(result.failure_message())
+            build.reporter.warn(say("claims.no_longer_holds" if result.previously else "claims.does_not_hold",
+                                    id=result.id, detail=result.error or result.describe_values(),
+                                    expression=result.expression))
     failing = [c.id for c in target.claims if c.failed]
     if target.opts.strict and failing:
         raise ClaimError(say("claims.strict_failed", n_failing=len(failing), id=target.chapter.id,

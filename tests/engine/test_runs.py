@@ -11,7 +11,7 @@ from helpers import make_idx_folder
 from lecturegen.chapter import chapter, experiment
 from lecturegen.core.chapter import PROFILES
 from lecturegen.engine import data
-from lecturegen.engine.cache import ResultCache
+from lecturegen.engine.cache import ResultCache, key_parts
 from lecturegen.engine.progress import LineReporter
 from lecturegen.engine.runs import train_chapters
 from lecturegen.engine.store import CacheStore
@@ -76,3 +76,27 @@ def test_two_chapters_share_one_executor_and_label_runs_by_chapter(tmp_path):
     assert len(factory.made) == 1 and factory.made[0].closed
     assert sorted(factory.trained) == ["other/first", "other/second", "planned/first", "planned/second"]
     assert set(results) == {"planned", "other"}
+
+
+def test_changed_seed_retrains_and_explains(quick_build, cache_dir, tmp_path):
+    """(Slow: it reads the session's quick build.) Against its real cache entries (seed 0), seed 7
+    retrains every run of ch4 and says why. The canned executor "trains": what is tested is the
+    cache's decision and its reason, as the build's report.json and progress lines give them."""
+    from helpers import copy_shared
+
+    from lecturegen.chapters import ch4
+
+    cache = ResultCache(CacheStore(copy_shared(cache_dir, tmp_path / "cache")))  # canned results stay out of the shared cache
+    # the last build of relu was the quick build's, seed 0 (in the shared cache a --seeds 2 build may have come after it)
+    seed0 = key_parts(ch4.CHAPTER, ch4.CHAPTER.experiment("relu"), data.resolve("sample").fingerprint, PROFILES["quick"], 0)
+    cache.store(seed0, cache.load(seed0))
+    factory = Factory()
+    log = io.StringIO()
+    results = train_chapters([ch4.CHAPTER], data.resolve("sample"), PROFILES["quick"], [7], cache, False,
+                             LineReporter(log), factory)
+    _, status = results["ch4"]
+    names = {exp.name for exp in ch4.CHAPTER.experiments}
+    assert set(status) == names and {state.status for state in status.values()} == {"trained"}  # trained N, cached 0
+    assert {label.split(" seed ")[0] for label in factory.trained} == names
+    assert status["relu"].to_dict() == {"status": "trained", "reasons": ["seed 0 -> 7"]}
+    assert "seed 0 -> 7" in log.getvalue()
