@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import time
 
 import pytest
 
-from helpers import CHROMIUM, start_cli, wait_for_line
+from helpers import CHROMIUM, cli_env, start_cli, wait_for_line
 from lecturegen.cli import main
 from lecturegen.serve.app import inject
 
@@ -72,3 +75,76 @@ def test_edit_reloads_at_the_same_slide_and_errors_show_over_the_page(capsys, tm
     assert proc.returncode in (0, 130), proc.lines
     assert any(line == "stopped" for line in proc.lines), proc.lines
     assert not any("Traceback" in line for line in proc.lines), proc.lines
+
+
+WIDE = '''
+
+@experiment(title={"ko": "넓은 신경망", "en": "A wider network"}, label={"ko": "넓은 모델", "en": "wider model"},
+            epochs=3, batch_size=32, inputs="image", labels="int")
+def wide():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+'''
+
+
+SCENARIO = """
+import json, re, sys, time
+from pathlib import Path
+from lecturegen.engine import BuildOptions
+from lecturegen.serve import Rebuilder, _warm_up
+from lecturegen.serve.app import LiveState
+
+course, out, cache = map(Path, sys.argv[1:4])
+module = course / "ch7.py"
+opts = BuildOptions("ch7", out, "quick", "sample", cache_dir=cache, chapters_dirs=(course,))
+rb = Rebuilder(lambda: opts, LiveState())
+seen = {"first": rb.build("first build"), "edits": []}  # forked by the server: nothing is warm yet
+rb.start_warm(lambda: _warm_up(lambda: opts))
+deadline = time.monotonic() + 600
+while not rb.warm.ready():
+    assert time.monotonic() < deadline, "the warm worker never got ready"
+    time.sleep(0.1)
+for hidden in (48, 40):  # twice: a second child of the same worker trains as well as the first
+    text = module.read_text(encoding="utf-8")
+    old = re.search(r'Dense\\((\\d+), activation="relu"\\)', text).group(0)  # baseline's, the first
+    module.write_text(text.replace(old, f'Dense({hidden}, activation="relu")', 1), encoding="utf-8")
+    built = rb.build("changed: ch7.py")
+    page = (out / "ch7" / "slides.html").read_text(encoding="utf-8")
+    seen["edits"].append({"built": built, "by_worker": rb.by_worker, "hidden": hidden, "page": page})
+seen["alive"] = rb.warm.alive()
+rb.stop_warm()
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_a_model_edit_is_built_by_the_warm_worker_and_only_that_experiment_retrains(tmp_path):
+    """The author loop of issue 27: a rebuild forked by the warm worker (TensorFlow imported, data read,
+    before the edit) trains the edited experiment on TensorFlow's fresh runtime, the other one comes
+    from the cache, and the page shows the new model. In a Python of its own: a process whose
+    TensorFlow already ran (this one, after a fixture trained) cannot fork a child that trains. Its own
+    cache: the first build trains both experiments."""
+    course = tmp_path / "course"
+    assert main(["new", "ch7", "--dir", str(course)]) == 0
+    module = course / "ch7.py"
+    text = module.read_text(encoding="utf-8")
+    at = text.index("\n\n# ---- your own figure")
+    module.write_text((text[:at] + WIDE + text[at:]).replace("experiments=[baseline],", "experiments=[baseline, wide],"),
+                      encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", SCENARIO, str(course), str(tmp_path / "o"), str(tmp_path / "cache")],
+                          env=cli_env(), cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.splitlines()[-1])
+    assert seen["first"] and seen["alive"], proc.stderr[-3000:]
+    assert [e["built"] and e["by_worker"] for e in seen["edits"]] == [True, True], proc.stderr[-3000:]
+    for edit in seen["edits"]:
+        hidden = edit["hidden"]
+        assert f"{784 * hidden + hidden + hidden * 10 + 10:,}" in edit["page"]
+    built = [line for line in proc.stderr.splitlines() if line.startswith("built in")]
+    assert len(built) == 3 and "(trained baseline, wide)" in built[0], proc.stderr[-3000:]
+    assert all("(trained baseline)" in line for line in built[1:]), built  # wide comes from the cache
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]

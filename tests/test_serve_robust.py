@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -161,3 +163,119 @@ def test_a_build_that_never_ends_is_cancelled_by_a_newer_save(tmp_path, capsys):
 def test_warnings_are_said_once_per_session_across_child_builds(tmp_path):
     rb, _ = _rebuilder(tmp_path, lambda: None)
     assert rb.build("first build") and rb.said == {"a warning"}
+
+
+# ---------------------------------------------------------------- the warm worker (lecturegen.serve.warm)
+
+
+def _warm(rb, warm_up=lambda: None) -> None:
+    """Start ``rb``'s warm worker and wait until it says it is ready."""
+    rb.start_warm(warm_up)
+    deadline = time.monotonic() + 60
+    while not rb.warm.ready():
+        assert time.monotonic() < deadline, "the warm worker never got ready"
+        time.sleep(0.02)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_once_warm_the_builds_are_forked_by_the_worker_with_the_sessions_state(tmp_path, capsys):
+    state = LiveState()
+    rb = Rebuilder(lambda: SimpleNamespace(), state)
+    # what the child sees: who forked it, and the warnings already said (sent with each request)
+    rb._child_build = lambda: {"trained": [f"parent-{os.getppid()}"], "said": sorted(rb.said | {f"said-{len(rb.said)}"})}
+    _warm(rb)
+    try:
+        assert rb.build("changed: ch7.py") and rb.by_worker
+        assert rb.build("changed: ch7.py") and rb.by_worker and state.version == 2
+        assert rb.said == {"said-0", "said-1"}  # the second child knew what the first said
+        assert f"(trained parent-{rb.warm.pid})" in capsys.readouterr().err
+        assert rb.child is None and rb.warm.alive()
+    finally:
+        rb.stop_warm()
+
+
+def test_a_hung_build_of_the_worker_is_cancelled_by_a_newer_save_and_the_worker_goes_on(tmp_path, capsys):
+    hang = tmp_path / "hang"
+    hang.touch()
+    state = LiveState()
+    rb = Rebuilder(lambda: SimpleNamespace(), state)
+    rb._child_build = lambda: (time.sleep(3600) if hang.exists() else None) or {"trained": [], "said": []}
+    _warm(rb)
+    stop = threading.Event()
+    loop = threading.Thread(target=_rebuild_loop, args=(rb, stop), daemon=True)
+    loop.start()
+    try:
+        rb.pending.put({(1, "ch7.py")})
+        deadline = time.monotonic() + 30
+        while rb.child is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        hung = rb.child
+        assert hung is not None and rb.by_worker
+        hang.unlink()  # the fixed file
+        rb.pending.put({(1, "ch7.py")})
+        while state.version == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert state.version == 1 and rb.by_worker
+        assert _gone(hung), "the cancelled build's process is gone (killed and reaped by the worker)"
+        assert rb.warm.alive()
+    finally:
+        stop.set()
+        rb.cancel()
+        loop.join(timeout=10)
+        rb.stop_warm()
+    err = capsys.readouterr().err
+    assert "build cancelled" in err and "Traceback" not in err, err
+
+
+def test_a_build_dying_in_the_worker_is_a_failed_build_and_the_worker_builds_the_next(tmp_path, capsys):
+    die = tmp_path / "die"
+    die.touch()
+    state = LiveState()
+    rb = Rebuilder(lambda: SimpleNamespace(), state)
+    rb._child_build = lambda: (os._exit(0) if die.exists() else None) or {"trained": [], "said": []}
+    _warm(rb)
+    try:
+        assert rb.build("changed: ch7.py") is False and rb.by_worker and state.error
+        die.unlink()
+        assert rb.build("changed: ch7.py") is True and rb.by_worker and state.error is None
+    finally:
+        rb.stop_warm()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_dead_worker_is_replaced_and_meanwhile_the_server_forks_the_build(tmp_path):
+    rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
+    rb._child_build = lambda: {"trained": [], "said": []}
+    _warm(rb)
+    try:
+        first = rb.warm.pid
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while rb.warm.alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert rb.build("changed: ch7.py") is True and not rb.by_worker  # forked here, as before
+        assert rb.warm is not None and rb.warm.pid != first  # a new worker warms up for the next builds
+        deadline = time.monotonic() + 60
+        while not rb.warm.ready():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert rb.build("changed: ch7.py") is True and rb.by_worker
+    finally:
+        rb.stop_warm()
+
+
+def test_a_failing_warm_up_leaves_a_worker_that_still_builds(tmp_path):
+    rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
+    rb._child_build = lambda: {"trained": [], "said": []}
+    _warm(rb, warm_up=lambda: exec("raise RuntimeError('no data here')"))
+    try:
+        assert rb.build("changed: ch7.py") is True and rb.by_worker
+    finally:
+        rb.stop_warm()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildOptions", "CacheStore", "ChangesOnly", "LineReporter", "MARKER", "Reporter", "build", "build_course",
-    "default_cache_dir", "font_css", "make_reporter", "output_dir", "run_line", "unlisted",
+    "default_cache_dir", "font_css", "make_reporter", "output_dir", "run_line", "unlisted", "warm_up",
 ]
 
 
@@ -41,3 +41,11 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | N
 
     return build_all(opts, chapter_ids, langs, reporter, optional_langs)
 
+
+
+def warm_up(opts: BuildOptions) -> None:
+    """Import what a training build needs and read its data, running nothing (``lecturegen serve``
+    forks its rebuilds from a process that did this): :mod:`lecturegen.engine.warm`."""
+    from lecturegen.engine.warm import warm_up as warm
+
+    warm(opts)

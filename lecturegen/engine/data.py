@@ -104,8 +104,25 @@ class Dataset:
 
     @cached_property
     def arrays(self) -> Arrays:
+        kept = _KEPT.get(_kept_key(self.fingerprint))
+        if kept is not None:
+            return kept
         arrays = self._loader()
         return arrays if self.checked else _check_arrays(arrays, self.fingerprint.name)
+
+
+_KEPT: dict[tuple, Arrays] = {}  # arrays read once for every later build of this process (keep)
+
+
+def _kept_key(fp: Fingerprint) -> tuple:
+    return fp.source, fp.sha256, fp.name, fp.train_size, fp.test_size
+
+
+def keep(dataset: Dataset) -> None:
+    """Read ``dataset`` now and keep its arrays for every later build of this process and of the
+    processes forked from it that names the same data (same files, same bytes): ``lecturegen
+    serve``'s warm worker reads the images once instead of at every rebuild."""
+    _KEPT[_kept_key(dataset.fingerprint)] = dataset.arrays
 
 
 def sha256_files(paths: list[Path]) -> str:

@@ -25,6 +25,7 @@ from typing import Callable
 
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.serve.app import LiveState, make_app
+from lecturegen.serve.warm import WarmWorker, WorkerGone
 from lecturegen import messages
 from lecturegen.messages import say
 
@@ -78,32 +79,37 @@ class Rebuilder:
     """Runs one build at a time, each in a child process forked for it, and publishes its outcome to
     the pages. A newer save cancels a build still running (an edit that loops forever never wedges
     serve), anything the chapter's code raises (``sys.exit()``, any ``BaseException``) is a failed
-    build like any other, and the server process never imports the chapter's training code."""
+    build like any other, and the server process never imports the chapter's training code.
+
+    With :meth:`start_warm`, the children are forked by a warm worker (:mod:`lecturegen.serve.warm`)
+    that has already imported TensorFlow and read the data, so a model edit starts training at
+    once; until it is ready (or if it dies), the server forks them itself, as before."""
 
     def __init__(self, make_opts: Callable, state: LiveState) -> None:
         self.make_opts, self.state = make_opts, state
         self.said: set[str] = set()  # warnings already shown in this session
         self.pending: queue.Queue = queue.Queue()  # change sets the watcher saw, newest last
         self.child: int | None = None
+        self.warm: WarmWorker | None = None
+        self.warm_up: Callable[[], None] | None = None  # what a (re)started worker runs first
+        self.close_in_worker: tuple[socket.socket, ...] = ()
+        self.by_worker = False  # whether the running child is the worker's
+
+    def start_warm(self, warm_up: Callable[[], None], close: tuple[socket.socket, ...] = ()) -> None:
+        """Fork the warm worker (it warms up in the background; builds use it once it is ready)."""
+        self.warm_up, self.close_in_worker = warm_up, close
+        self.warm = WarmWorker.start(warm_up, self._run_child, close)
+
+    def stop_warm(self) -> None:
+        if self.warm is not None:
+            self.warm.stop()
+            self.warm = None
 
     def build(self, reason: str, newer: Callable[[], bool] = lambda: False) -> bool:
         started = time.perf_counter()
         _tell(say("serve.building", reason=reason))
         r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: build, send the outcome, leave without running the server's cleanup
-            os.close(r)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it ends this child
-            os.setpgid(0, 0)  # the child and whatever it starts: one group, killed together
-            code = 0
-            try:
-                with os.fdopen(w, "wb") as out:
-                    out.write(json.dumps(self._child_build()).encode())
-            except BaseException:  # noqa: BLE001 - nothing may escape a forked child
-                code = 70
-            os._exit(code)
-        os.close(w)
-        self.child = pid
+        self.child = self._fork(w)
         data, slow_said = b"", False
         try:
             while True:
@@ -140,6 +146,47 @@ class Rebuilder:
         self.state.update(built=True)
         return True
 
+    def _fork(self, w: int) -> int:
+        """The build's child, writing its outcome into ``w``: the warm worker's when it is ready,
+        else forked here. Closes ``w`` in this process."""
+        request = {"said": sorted(self.said), "version": self.state.version}
+        self.by_worker = False
+        restart = self.warm is not None and not self.warm.alive()
+        if self.warm is not None and self.warm.ready():
+            try:
+                pid = self.warm.fork_build(w, request)
+                os.close(w)
+                self.by_worker = True
+                return pid
+            except WorkerGone:
+                restart = True
+        pid = os.fork()
+        if pid == 0:
+            self._run_child(w, request)
+        os.close(w)
+        if restart:  # after closing w: a worker holding it would keep the build's pipe open
+            self._restart_warm()
+        return pid
+
+    def _restart_warm(self) -> None:
+        """The worker died (killed, out of memory): a new one warms up for the next builds."""
+        self.stop_warm()
+        if self.warm_up is not None:
+            self.warm = WarmWorker.start(self.warm_up, self._run_child, self.close_in_worker)
+
+    def _run_child(self, w: int, request: dict) -> None:
+        """In the forked child: build, send the outcome, leave without running the server's cleanup."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it ends this child
+        os.setpgid(0, 0)  # the child and whatever it starts: one group, killed together
+        self.said, self.state.version = set(request["said"]), request["version"]
+        code = 0
+        try:
+            with os.fdopen(w, "wb") as out:
+                out.write(json.dumps(self._child_build()).encode())
+        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+            code = 70
+        os._exit(code)
+
     def _child_build(self) -> dict:
         """The build, in the forked child: its outcome as plain data."""
         from lecturegen.engine import ChangesOnly, build
@@ -159,16 +206,25 @@ class Rebuilder:
                 "said": sorted(said)}
 
     def _reap(self) -> None:
-        if self.child is not None:
+        if self.child is None:
+            return
+        if self.by_worker and self.warm is not None:
             try:
-                os.killpg(self.child, signal.SIGKILL)  # what the build left running
-            except (ProcessLookupError, PermissionError):
-                pass
+                self.warm.end(self.child)  # the worker kills its group and reaps it
+                self.child = None
+                return
+            except WorkerGone:
+                self._restart_warm()
+        try:
+            os.killpg(self.child, signal.SIGKILL)  # what the build left running
+        except (ProcessLookupError, PermissionError):
+            pass
+        if not self.by_worker:
             try:
                 os.waitpid(self.child, 0)
             except ChildProcessError:
                 pass
-            self.child = None
+        self.child = None
 
     def cancel(self) -> None:
         """Stop the running build, if any (its output folder is swapped in only when complete)."""
@@ -212,6 +268,13 @@ def _rebuild_loop(rebuilder: Rebuilder, stop: threading.Event) -> None:
             _tell(say("serve.rebuild_crashed", kind=type(exc).__name__, exc=exc))
 
 
+def _warm_up(make_opts: Callable) -> None:
+    """In the warm worker: what a rebuild that trains imports and reads (lecturegen.engine.warm)."""
+    from lecturegen.engine import warm_up
+
+    warm_up(make_opts())
+
+
 def _bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -233,6 +296,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     paths = watched_paths(opts)  # a bad chapter id fails here, before anything starts
     sock = _bind(port)
     rebuilder.build(say("serve.first_build"))
+    rebuilder.start_warm(lambda: _warm_up(make_opts), close=(sock,))  # from now on, while the author edits
     url = f"http://{HOST}:{sock.getsockname()[1]}/slides.html"
 
     class Server(uvicorn.Server):
@@ -260,5 +324,6 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
         rebuilder.cancel()  # Ctrl-C during a rebuild: the build's child ends, the last output stays
         builder.join(timeout=5)
         watcher.join(timeout=5)
+        rebuilder.stop_warm()
         sock.close()
         _tell(say("serve.stopped"))
