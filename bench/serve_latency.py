@@ -1,7 +1,7 @@
 """Edit -> visible with `lecturegen serve` (quick profile, sample data): the author loop.
 
 Writes a fresh `lecturegen new` chapter with a second experiment (``wide``, a copy of ``baseline``
-with Dense(64)) into a temporary folder, starts `lecturegen serve` on it (the lecturegen under
+with Dense(100)) into a temporary folder, starts `lecturegen serve` on it (the lecturegen under
 test: --code DIR, default this checkout), waits for its first build (both experiments trained),
 then times, from the moment a file is saved until the served page shows the change:
 
@@ -52,7 +52,7 @@ def wide():
     model = keras.Sequential([
         keras.Input(shape=(28, 28)),
         keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(100, activation="relu"),  # never a width the edits give baseline (48, 64, 80, 96, 112...)
         keras.layers.Dense(10, activation="softmax"),
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -141,7 +141,7 @@ def until_in_browser(page, text: str) -> float:
 def edit(path: Path, old: str, new: str) -> float:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")  # the first: baseline's layer, not wide's
     return time.monotonic()
 
 

@@ -6,6 +6,10 @@ runs the ordinary build: the result cache is keyed by each experiment's code, so
 template edit only renders again and a changed experiment is the only one retrained. A build
 that fails prints its one-line error and shows it over the page; the last good output stays in
 place and served. The server is uvicorn running :mod:`lecturegen.serve.app`.
+
+Each build runs in a child process. After the first build, a warm worker
+(:mod:`lecturegen.serve.warm`) imports TensorFlow and reads the data once, and forks the children
+of the later builds, so an edited experiment starts training at once.
 """
 
 from __future__ import annotations
