@@ -104,6 +104,16 @@ def test_the_served_folder_follows_the_build(client, tmp_path_factory):
     assert "moved" in c.get("/slides.html").text
 
 
+def _save_and_wait_for_its_build(rb) -> float:
+    """A save of ch7.py queued to the rebuild loop, then wait (up to 30 s) until its build process exists;
+    returns that deadline, which the test's later waits share."""
+    rb.pending.put({(1, "ch7.py")})
+    deadline = time.monotonic() + 30
+    while rb.child is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return deadline
+
+
 def _rebuilder(tmp_path, build):
     """A Rebuilder whose build (in the forked child) runs ``build`` instead of lecturegen's."""
     state = LiveState()
@@ -142,10 +152,7 @@ def test_a_build_that_never_ends_is_cancelled_by_a_newer_save(tmp_path, capsys):
     loop = threading.Thread(target=_rebuild_loop, args=(rb, stop), daemon=True)
     loop.start()
     try:
-        rb.pending.put({(1, "ch7.py")})
-        deadline = time.monotonic() + 30
-        while rb.child is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        deadline = _save_and_wait_for_its_build(rb)
         assert rb.child is not None
         rb._child_build = lambda: {"trained": [], "said": []}  # the fixed file
         rb.pending.put({(1, "ch7.py")})
@@ -212,10 +219,7 @@ def test_a_hung_build_of_the_worker_is_cancelled_by_a_newer_save_and_the_worker_
     loop = threading.Thread(target=_rebuild_loop, args=(rb, stop), daemon=True)
     loop.start()
     try:
-        rb.pending.put({(1, "ch7.py")})
-        deadline = time.monotonic() + 30
-        while rb.child is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        deadline = _save_and_wait_for_its_build(rb)
         hung = rb.child
         assert hung is not None and rb.by_worker
         hang.unlink()  # the fixed file
