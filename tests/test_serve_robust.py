@@ -208,12 +208,20 @@ def test_once_warm_the_builds_are_forked_by_the_worker_with_the_sessions_state(t
         rb.stop_warm()
 
 
+def _hang_while(flag, hanging) -> dict:
+    """A build that hangs while ``flag`` exists, saying so by creating ``hanging``."""
+    if flag.exists():
+        hanging.touch()
+        time.sleep(3600)
+    return {"trained": [], "said": []}
+
+
 def test_a_hung_build_of_the_worker_is_cancelled_by_a_newer_save_and_the_worker_goes_on(tmp_path, capsys):
-    hang = tmp_path / "hang"
+    hang, hanging = tmp_path / "hang", tmp_path / "hanging"
     hang.touch()
     state = LiveState()
     rb = Rebuilder(lambda: SimpleNamespace(), state)
-    rb._child_build = lambda: (time.sleep(3600) if hang.exists() else None) or {"trained": [], "said": []}
+    rb._child_build = lambda: _hang_while(hang, hanging)
     _warm(rb)
     stop = threading.Event()
     loop = threading.Thread(target=_rebuild_loop, args=(rb, stop), daemon=True)
@@ -222,6 +230,11 @@ def test_a_hung_build_of_the_worker_is_cancelled_by_a_newer_save_and_the_worker_
         deadline = _save_and_wait_for_its_build(rb)
         hung = rb.child
         assert hung is not None and rb.by_worker
+        # the file is fixed only once the child is stuck in it (a child that has not yet looked at the
+        # flag would find it gone and build at once: no hung build to cancel)
+        while not hanging.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert hanging.exists(), "the worker's build never started"
         hang.unlink()  # the fixed file
         rb.pending.put({(1, "ch7.py")})
         while state.version == 0 and time.monotonic() < deadline:
