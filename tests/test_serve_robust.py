@@ -288,6 +288,30 @@ def test_a_dead_worker_is_replaced_and_meanwhile_the_server_forks_the_build(tmp_
         rb.stop_warm()
 
 
+def test_a_save_during_the_warm_up_waits_for_the_worker_not_a_cold_build(tmp_path):
+    rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
+    rb._child_build = lambda: {"trained": [f"parent-{os.getppid()}"], "said": []}
+    rb.start_warm(lambda: time.sleep(1.0))  # importing TensorFlow, reading the data
+    try:
+        assert not rb.warm.ready()
+        assert rb.build("changed: ch7.py") is True and rb.by_worker  # not forked here while the worker warmed up
+    finally:
+        rb.stop_warm()
+
+
+def test_a_warm_up_stuck_longer_than_the_wait_leaves_the_build_to_the_server(tmp_path, capsys):
+    rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
+    rb._child_build = lambda: {"trained": [f"parent-{os.getppid()}"], "said": []}
+    rb.warming_wait_s = 0.3
+    rb.start_warm(lambda: time.sleep(3600))
+    try:
+        assert rb.build("changed: ch7.py") is True and not rb.by_worker
+        assert f"(trained parent-{os.getpid()})" in capsys.readouterr().err  # forked by the server
+        assert rb.warm.alive()  # still warming: later builds use it once it is ready
+    finally:
+        rb.stop_warm()
+
+
 def test_a_failing_warm_up_leaves_a_worker_that_still_builds(tmp_path):
     rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
     rb._child_build = lambda: {"trained": [], "said": []}
