@@ -320,6 +320,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     builder = threading.Thread(target=messages.carried(_rebuild_loop), args=(rebuilder, stop), name="lecturegen-build", daemon=True)
     watcher.start()
     builder.start()
+    sock.listen(128)  # before the address is said: a browser that opens it at once waits for the server, never refused
     print(say("serve.serving", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
