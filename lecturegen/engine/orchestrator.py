@@ -336,6 +336,13 @@ def figures(build: Build, target: Target) -> None:
 
 def render(build: Build, target: Target) -> None:
     """Formulas and old-API probes prepared (a dry run finds them), then the pages rendered."""
+    from lecturegen.engine.render import templates_compiled_in
+
+    with templates_compiled_in(build.store):
+        _render(build, target)
+
+
+def _render(build: Build, target: Target) -> None:
     from lecturegen.engine import apiprobe, maths
     from lecturegen.engine.media import copy_local_files, local_files
     from lecturegen.engine.render import document, render_markdown, render_pages, requests_in, split_slides
@@ -359,8 +366,10 @@ def notebook(build: Build, target: Target) -> None:
     import nbformat
 
     from lecturegen.engine.notebook import build_notebook
+    from lecturegen.engine.render import templates_compiled_in
 
-    nb = build_notebook(target.context, target.staged, folder=target.final.name)
+    with templates_compiled_in(build.store):
+        nb = build_notebook(target.context, target.staged, folder=target.final.name)
     target.files[f"{target.chapter.id}.ipynb"] = nbformat.writes(nb)
 
 
