@@ -363,14 +363,14 @@ def _render(build: Build, target: Target) -> None:
 
 
 def notebook(build: Build, target: Target) -> None:
-    import nbformat
+    import nbformat.v4
 
     from lecturegen.engine.notebook import build_notebook
     from lecturegen.engine.render import templates_compiled_in
 
     with templates_compiled_in(build.store):
         nb = build_notebook(target.context, target.staged, folder=target.final.name)
-    target.files[f"{target.chapter.id}.ipynb"] = nbformat.writes(nb)
+    target.files[f"{target.chapter.id}.ipynb"] = nbformat.v4.writes(nb)  # build_notebook checked it: not again
 
 
 def report(build: Build, target: Target) -> None:
