@@ -322,27 +322,45 @@ def test_a_failing_warm_up_leaves_a_worker_that_still_builds(tmp_path):
         rb.stop_warm()
 
 
-def test_the_address_said_is_already_listening(tmp_path, monkeypatch, capsys):
+_LISTENING = """
+import socket, sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import uvicorn
+
+import lecturegen.serve as serve_module
+from lecturegen.serve import Rebuilder
+
+folder = Path(sys.argv[1])
+serve_module.watched_paths = lambda opts: [folder]
+serve_module.served_folder = lambda opts: folder
+Rebuilder.build = lambda self, reason, newer=None: True  # the first build: done
+Rebuilder.start_warm = lambda self, warm_up, close=(): None
+
+
+def run(self, sockets):  # the server, slow to start: the address was printed already
+    port = sockets[0].getsockname()[1]
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        print("connected to", port, flush=True)
+
+
+uvicorn.Server.run = run
+serve_module.serve(SimpleNamespace(), port=0)
+"""
+
+
+def test_the_address_said_is_already_listening(tmp_path):
     """A browser (or a script) that opens the address the moment it is printed is never refused, even
-    when the server is slow to start (CI once lost a test to that gap, on a loaded machine)."""
-    import socket
+    when the server is slow to start (CI once lost a test to that gap, on a loaded machine). In a
+    process of its own: serve() sets up uvicorn's logging, which is the process's."""
+    import subprocess
+    import sys
 
-    import uvicorn
-
-    import lecturegen.serve as serve_module
-
-    monkeypatch.setattr(serve_module, "watched_paths", lambda opts: [tmp_path])
-    monkeypatch.setattr(serve_module, "served_folder", lambda opts: tmp_path)
-    monkeypatch.setattr(Rebuilder, "build", lambda self, reason, newer=None: True)
-    monkeypatch.setattr(Rebuilder, "start_warm", lambda self, warm_up, close=(): None)
-    connected = []
-
-    def run(self, sockets):  # the server, slow to start: the address was printed already
-        url = capsys.readouterr().out
-        port = int(url.split(":")[2].split("/")[0])
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            connected.append(port)
-
-    monkeypatch.setattr(uvicorn.Server, "run", run)
-    serve_module.serve(SimpleNamespace(), port=0)
-    assert connected
+    done = subprocess.run([sys.executable, "-c", _LISTENING, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    said = [line for line in lines if "http://" in line]
+    assert said and lines[-1].startswith("connected to "), done.stdout + done.stderr
+    assert f":{lines[-1].split()[-1]}/" in said[0]  # the port printed is the one that answered
