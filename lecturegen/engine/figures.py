@@ -263,8 +263,9 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
         FigureCanvasAgg(fig)  # measures text for fit_titles and figure_problems
         spec.draw(fig, spec.inputs, lang)
         smallest = raise_small_text(fig)
-        fit_titles(fig)
-        problems = figure_problems(fig)
+        fit_titles(fig)  # leaves the figure laid out
+        problems = figure_problems(fig, laid_out=True)
+        fig.set_layout_engine("none")  # the layout stays as the last one left it: saving does not lay it out again
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     if problems:
@@ -331,12 +332,14 @@ def fit_titles(fig) -> None:
         fig.draw_without_rendering()
 
 
-def figure_problems(fig) -> list[str]:
+def figure_problems(fig, laid_out: bool = False) -> list[str]:
     """What would make the figure hard to read, after its layout: text cut off at the figure's edge,
-    a legend whose entries read the same, lines drawn over each other with the same style."""
+    a legend whose entries read the same, lines drawn over each other with the same style.
+    ``laid_out``: the figure was drawn since its last change (else it is laid out here first)."""
     import numpy as np
 
-    fig.draw_without_rendering()
+    if not laid_out:
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     edge = fig.bbox
     problems = []
