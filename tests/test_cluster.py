@@ -20,7 +20,8 @@ import pytest
 
 from lecturegen.engine.store import SECRET
 from lecturegen.engine.writer import write_marker
-from helpers import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
+from helpers import (PAIR_CHAPTERS, cli_env, error_lines, run_cli, seed_numbers, start_cli, tree_digest, wait_for_line,
+                     write_chapter)
 
 distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install 'lecturegen[cluster]')")
 
@@ -82,32 +83,34 @@ def _cache_entries(cache: Path) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_dask_gives_the_local_results_to_the_last_digit(quick_build, cluster, tmp_path):
-    """ch4 in both languages on the cluster: every run trained once, the numbers exactly the local build's."""
+def test_dask_gives_the_local_results_to_the_last_digit(pair_build, cluster, tmp_path):
+    """The pair chapter (ch4's relu and opt_adam, two seeds: three runs) in both languages on the cluster:
+    every run trained once, the numbers exactly the local build's."""
     lc, _ = cluster
-    local = _report(quick_build[0])
+    local = _report(pair_build[0])
     cache = tmp_path / "cache"
-    result = run_cli("build", "ch4", "--lang", "ko", "--lang", "en", "--profile", "quick", "--data", "sample",
-                     "--out", str(tmp_path / "out"), "--cache-dir", str(cache), "--quiet",
-                     "--executor", "dask", "--scheduler", lc.scheduler_address, timeout=900)
+    pair = ("build", "pair", "--chapters-dir", str(PAIR_CHAPTERS), "--profile", "quick", "--data", "sample")
+    result = run_cli(*pair, "--lang", "ko", "--lang", "en", "--out", str(tmp_path / "out"), "--cache-dir", str(cache),
+                     "--quiet", "--executor", "dask", "--scheduler", lc.scheduler_address, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = sum(len(run.get("per_seed") or [run]) for run in local["runs"].values())  # a study may train 2 seeds
+    assert runs == 3
     assert "built 2 of 2 folders" in result.stdout and f"trained {runs} runs, cached 0" in result.stdout
     assert len(_cache_entries(cache)) == runs  # each run trained once for both languages, cached here
     workers = {w for w in lc.scheduler_info["workers"]}
-    for folder in ("ch4", "ch4-en"):
+    for folder in ("pair", "pair-en"):
         report = _report(tmp_path / "out" / folder)
         assert set(report["provenance"]["workers"]) <= workers
         for name, run in local["runs"].items():
             for key in METRICS:
                 assert report["runs"][name][key] == run[key], (folder, name, key)
+            assert seed_numbers(report["runs"][name]) == seed_numbers(run), (folder, name)
             assert _layers(report["runs"][name]) == _layers(run), (folder, name)
             cache_state = report["runs"][name]["cache"]
             for state in cache_state.get("per_seed") or [cache_state]:
                 assert state["trained_on"]["worker"] in workers
     # a rebuild with the local executor finds every cluster-trained run in the cache
-    again = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "again"),
-                    "--cache-dir", str(cache), "--quiet")
+    again = run_cli(*pair, "--out", str(tmp_path / "again"), "--cache-dir", str(cache), "--quiet")
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"trained 0, cached {len(local['runs'])}" in again.stdout  # counted per experiment
 
