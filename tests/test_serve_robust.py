@@ -288,6 +288,30 @@ def test_a_dead_worker_is_replaced_and_meanwhile_the_server_forks_the_build(tmp_
         rb.stop_warm()
 
 
+def test_a_save_during_the_warm_up_waits_for_the_worker_not_a_cold_build(tmp_path):
+    rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
+    rb._child_build = lambda: {"trained": [f"parent-{os.getppid()}"], "said": []}
+    rb.start_warm(lambda: time.sleep(1.0))  # importing TensorFlow, reading the data
+    try:
+        assert not rb.warm.ready()
+        assert rb.build("changed: ch7.py") is True and rb.by_worker  # not forked here while the worker warmed up
+    finally:
+        rb.stop_warm()
+
+
+def test_a_warm_up_stuck_longer_than_the_wait_leaves_the_build_to_the_server(tmp_path, capsys):
+    rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
+    rb._child_build = lambda: {"trained": [f"parent-{os.getppid()}"], "said": []}
+    rb.warming_wait_s = 0.3
+    rb.start_warm(lambda: time.sleep(3600))
+    try:
+        assert rb.build("changed: ch7.py") is True and not rb.by_worker
+        assert f"(trained parent-{os.getpid()})" in capsys.readouterr().err  # forked by the server
+        assert rb.warm.alive()  # still warming: later builds use it once it is ready
+    finally:
+        rb.stop_warm()
+
+
 def test_a_failing_warm_up_leaves_a_worker_that_still_builds(tmp_path):
     rb = Rebuilder(lambda: SimpleNamespace(), LiveState())
     rb._child_build = lambda: {"trained": [], "said": []}
@@ -296,3 +320,29 @@ def test_a_failing_warm_up_leaves_a_worker_that_still_builds(tmp_path):
         assert rb.build("changed: ch7.py") is True and rb.by_worker
     finally:
         rb.stop_warm()
+
+
+def test_the_address_said_is_already_listening(tmp_path, monkeypatch, capsys):
+    """A browser (or a script) that opens the address the moment it is printed is never refused, even
+    when the server is slow to start (CI once lost a test to that gap, on a loaded machine)."""
+    import socket
+
+    import uvicorn
+
+    import lecturegen.serve as serve_module
+
+    monkeypatch.setattr(serve_module, "watched_paths", lambda opts: [tmp_path])
+    monkeypatch.setattr(serve_module, "served_folder", lambda opts: tmp_path)
+    monkeypatch.setattr(Rebuilder, "build", lambda self, reason, newer=None: True)
+    monkeypatch.setattr(Rebuilder, "start_warm", lambda self, warm_up, close=(): None)
+    connected = []
+
+    def run(self, sockets):  # the server, slow to start: the address was printed already
+        url = capsys.readouterr().out
+        port = int(url.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            connected.append(port)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    serve_module.serve(SimpleNamespace(), port=0)
+    assert connected

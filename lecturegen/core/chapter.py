@@ -9,6 +9,7 @@ themselves, inside their bodies, when they are called to train. See docs/authori
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import textwrap
@@ -48,9 +49,17 @@ class Reference:
 
 
 
+@functools.lru_cache(maxsize=4096)
+def source_of(obj: Any) -> str:
+    """``inspect.getsource(obj)``, read once per object in a process: a cache key of a run or a
+    figure asks for the same few functions hundreds of times, and each lookup re-reads and
+    re-tokenizes the file (an edited chapter is imported anew: new objects, read afresh)."""
+    return inspect.getsource(obj)
+
+
 def function_source(fn: Callable[..., Any]) -> str:
     """A function's own code, without decorators."""
-    lines = textwrap.dedent(inspect.getsource(fn)).splitlines()
+    lines = textwrap.dedent(source_of(fn)).splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
     return "\n".join(lines[start:]) + "\n"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -85,7 +85,11 @@ class RunResult:
         return self.summary.total_params
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # not dataclasses.asdict: it copies every nested list, and a run with predictions holds lists of
+        # 10,000 items and images' pixels (a tenth of a second per report). The record is written out
+        # or read, never changed inside, so it shares them with the result (as SeededResult.to_dict does)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["summary"] = asdict(self.summary)
         for key in ("metrics", "outputs"):  # an MNIST-family run's record stays as it was
             if not data[key]:
                 del data[key]

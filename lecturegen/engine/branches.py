@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 from pathlib import Path
 
 import jinja2
@@ -116,12 +117,48 @@ def every_branch_template(env: jinja2.Environment, path: Path) -> jinja2.Templat
     source = path.read_text(encoding="utf-8")
     key = (id(env), str(path), hashlib.sha256(source.encode("utf-8")).hexdigest())
     if key not in _COMPILED:
-        tree = EveryBranch().visit(env.parse(source, path.name, str(path)))
-        code = env.compile(tree, path.name, str(path))
+        code = _stored_code(env, key[1:])
+        if code is None:
+            tree = EveryBranch().visit(env.parse(source, path.name, str(path)))
+            code = env.compile(tree, path.name, str(path))
+            _store_code(env, key[1:], code)
         if len(_COMPILED) >= 32:
             _COMPILED.pop(next(iter(_COMPILED)))
         _COMPILED[key] = env.template_class.from_code(env, code, env.make_globals(None))
     return _COMPILED[key]
+
+
+def _stored(env: jinja2.Environment, key: tuple[str, str]):
+    """(the cache folder, the entry's name) when the environment keeps compiled templates (render.py)."""
+    cache = env.bytecode_cache
+    store = getattr(cache, "store", None)
+    if store is None:
+        return None
+    from lecturegen.engine.render import compiler_id
+
+    name = hashlib.sha256("\0".join(key).encode("utf-8")).hexdigest()
+    return store, f"{compiler_id()}-branches-{name}"
+
+
+def _stored_code(env: jinja2.Environment, key: tuple[str, str]):
+    """The every-branch code compiled by an earlier build, from the cache folder (checked by its MAC)."""
+    where = _stored(env, key)
+    data = where[0].get("templates", where[1]) if where else None
+    if data is None:
+        return None
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def _store_code(env: jinja2.Environment, key: tuple[str, str], code) -> None:
+    where = _stored(env, key)
+    if where:
+        try:
+            where[0].put("templates", where[1], marshal.dumps(code))
+        except OSError:
+            pass
 
 
 def check_every_branch(env: jinja2.Environment, path: Path, namespace: dict, to_error) -> None:

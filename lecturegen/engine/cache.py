@@ -8,7 +8,6 @@ edited entry is detected and retrained instead of trusted.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 from dataclasses import asdict
@@ -18,7 +17,7 @@ from typing import Any
 from lecturegen.engine.writer import DISK_FULL
 from lecturegen.safefs import discard, loads
 from lecturegen.engine import prep, train
-from lecturegen.core.chapter import Chapter, Experiment, Profile
+from lecturegen.core.chapter import Chapter, Experiment, Profile, source_of
 from lecturegen.engine.data import Fingerprint
 from lecturegen.core.results import RunResult
 from lecturegen.engine.store import CacheStore, default_cache_dir  # noqa: F401  (where the store lives)
@@ -42,12 +41,12 @@ def trainer_source(task: str = "multiclass") -> str:
     """The shared code every run goes through: data preparation and the fit/evaluate call (a table's
     task: its preparation, the fit/predict call and the metrics' code)."""
     if task == "multiclass":
-        return (inspect.getsource(prep.prepare_data) + inspect.getsource(train.fit_and_evaluate)
-                + inspect.getsource(train.speed_settings))
+        return (source_of(prep.prepare_data) + source_of(train.fit_and_evaluate)
+                + source_of(train.speed_settings))
     from lecturegen.core import metrics
 
-    return (inspect.getsource(prep.prepare_table) + inspect.getsource(train.fit_and_predict)
-            + inspect.getsource(train._measure) + inspect.getsource(metrics))
+    return (source_of(prep.prepare_table) + source_of(train.fit_and_predict)
+            + source_of(train._measure) + source_of(metrics))
 
 
 def key_parts(chapter: Chapter, exp: Experiment, fingerprint: Fingerprint, profile: Profile, seed: int) -> dict:

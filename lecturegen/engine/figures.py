@@ -8,7 +8,6 @@ cached under a hash of both, so a rebuild with unchanged results does not even i
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 import json
 import logging
@@ -22,6 +21,7 @@ from lecturegen.engine.store import CacheStore
 from lecturegen.core.results import spread
 from lecturegen.chapter import display_names
 from lecturegen.errors import ChapterError
+from lecturegen.core.chapter import source_of
 from lecturegen.core.plugins import FigureSpec
 from lecturegen.messages import say
 from lecturegen.versions import dist_version
@@ -242,11 +242,11 @@ def chapter_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
 
 def _figure_key(spec: FigureSpec, lang: str) -> str:
     mpl = dist_version("matplotlib")
-    parts = [spec.name, lang, mpl, inspect.getsource(spec.draw), json.dumps(spec.inputs, sort_keys=True),
+    parts = [spec.name, lang, mpl, source_of(spec.draw), json.dumps(spec.inputs, sort_keys=True),
              json.dumps(spec.size), json.dumps(WORDS[lang], sort_keys=True, ensure_ascii=False),
-             json.dumps(FONT_SIZES, sort_keys=True), inspect.getsource(raise_small_text),
-             inspect.getsource(fit_titles), inspect.getsource(figure_problems)]
-    parts += [inspect.getsource(fn) for fn in spec.depends]
+             json.dumps(FONT_SIZES, sort_keys=True), source_of(raise_small_text),
+             source_of(fit_titles), source_of(figure_problems)]
+    parts += [source_of(fn) for fn in spec.depends]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -263,8 +263,9 @@ def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
         FigureCanvasAgg(fig)  # measures text for fit_titles and figure_problems
         spec.draw(fig, spec.inputs, lang)
         smallest = raise_small_text(fig)
-        fit_titles(fig)
-        problems = figure_problems(fig)
+        fit_titles(fig)  # leaves the figure laid out
+        problems = figure_problems(fig, laid_out=True)
+        fig.set_layout_engine("none")  # the layout stays as the last one left it: saving does not lay it out again
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     if problems:
@@ -331,12 +332,14 @@ def fit_titles(fig) -> None:
         fig.draw_without_rendering()
 
 
-def figure_problems(fig) -> list[str]:
+def figure_problems(fig, laid_out: bool = False) -> list[str]:
     """What would make the figure hard to read, after its layout: text cut off at the figure's edge,
-    a legend whose entries read the same, lines drawn over each other with the same style."""
+    a legend whose entries read the same, lines drawn over each other with the same style.
+    ``laid_out``: the figure was drawn since its last change (else it is laid out here first)."""
     import numpy as np
 
-    fig.draw_without_rendering()
+    if not laid_out:
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     edge = fig.bbox
     problems = []

@@ -28,33 +28,33 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
-
-import nbformat
+from typing import TYPE_CHECKING, Any, Callable
 
 from lecturegen import clock, messages, registry, terminal
 from lecturegen.core.chapter import PROFILES, Chapter, Profile
 from lecturegen.core.claims import ClaimResult, evaluate_all, previous_outcomes
 from lecturegen.core.results import RunResult
-from lecturegen.engine import apiprobe, assets, data, maths, myst
+from lecturegen.engine import data, unchanged
 from lecturegen.engine.cache import ResultCache
-from lecturegen.engine.context import RenderContext
 from lecturegen.engine.executors import Executor, check_options, make_executor
-from lecturegen.engine.figures import Predrawing, RenderedFigure, chapter_figures, render_figures
-from lecturegen.engine.fonts import font_css
-from lecturegen.engine.media import copy_local_files, local_files
-from lecturegen.engine.notebook import build_notebook
+from lecturegen.engine.figures import Predrawing, chapter_figures, render_figures
 from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
 from lecturegen.engine.progress import Reporter
-from lecturegen.engine.render import document, pygments_css, render_markdown, render_pages, requests_in, split_slides
 from lecturegen.engine.runs import train_chapters
 from lecturegen.engine.store import CacheStore, default_cache_dir
 from lecturegen.engine.tflog import tensorflow_log
-from lecturegen.engine.writer import disk_full_is_an_error, staged_output
+from lecturegen.engine.writer import KeepPrevious, disk_full_is_an_error, staged_output
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
 from lecturegen.messages import say
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.versions import tool_versions
+
+if TYPE_CHECKING:
+    from lecturegen.engine.context import RenderContext
+    from lecturegen.engine.figures import RenderedFigure
+
+# The stages that make pages (Jinja, markdown-it, Pygments, nbformat, fontTools) import them when they
+# run: a rebuild whose output is unchanged (engine/unchanged.py) never loads them.
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ class Target:
     files: dict[str, str] = field(default_factory=dict)  # render, notebook, report: name -> text to write
     own_files: list[str] = field(default_factory=list)  # render: the content's local media copied
     outputs: list[str] = field(default_factory=list)  # report: every file of the folder
+    key: str = ""  # unchanged_output: what the stages read (engine/unchanged.py)
+    kept: bool = False  # unchanged_output: the previous output was built from the same key and stays
+    notices: list[str] = field(default_factory=list)  # render: the warnings about the content
 
     @property
     def lang(self) -> str:
@@ -298,8 +301,25 @@ def claims(build: Build, target: Target) -> None:
                              failing=', '.join(failing), final=target.final))
 
 
+def unchanged_output(build: Build, target: Target) -> None:
+    """An output folder built from the same inputs (the key of :mod:`lecturegen.engine.unchanged`) and
+    still as that build left it is kept as it is: the stages after this one are skipped, and the
+    warnings its rendering gave are said again. ``--force`` always renders."""
+    target.key = unchanged.inputs_key(build, target)
+    entry = None if target.opts.force else unchanged.unchanged(build.store, target.final, target.key)
+    if entry is None:
+        return
+    for notice in entry["notices"]:
+        build.reporter.warn(notice)
+    target.outputs = entry["outputs"]
+    target.kept = True
+
+
 def figures(build: Build, target: Target) -> None:
     """The chapter's figure sets drawn (or taken from the cache) into the staging folder."""
+    from lecturegen.engine import myst
+    from lecturegen.engine.context import RenderContext
+
     opts, fp = target.opts, target.dataset.fingerprint
     specs = chapter_figures(target.chapter, target.runs, fp.is_sample)
     drawn: dict[str, RenderedFigure] = {f.name: f for f in render_figures(specs, target.lang, target.staged, build.store)}
@@ -316,6 +336,17 @@ def figures(build: Build, target: Target) -> None:
 
 def render(build: Build, target: Target) -> None:
     """Formulas and old-API probes prepared (a dry run finds them), then the pages rendered."""
+    from lecturegen.engine.render import templates_compiled_in
+
+    with templates_compiled_in(build.store):
+        _render(build, target)
+
+
+def _render(build: Build, target: Target) -> None:
+    from lecturegen.engine import apiprobe, maths
+    from lecturegen.engine.media import copy_local_files, local_files
+    from lecturegen.engine.render import document, render_markdown, render_pages, requests_in, split_slides
+
     ctx = target.context
     formulas, api_requests = requests_in(ctx)
     ctx = target.context = replace(ctx, formulas=maths.typeset_all(formulas, build.store),
@@ -325,14 +356,21 @@ def render(build: Build, target: Target) -> None:
     target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md"),
                                         target.staged)
     doc = document(ctx, target.text)
+    target.notices = list(doc.notices)
     for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
         build.reporter.warn(notice)
     target.files = dict(render_pages(ctx, split_slides(target.text, doc), target.opts.templates_dirs))
 
 
 def notebook(build: Build, target: Target) -> None:
-    nb = build_notebook(target.context, target.staged, folder=target.final.name)
-    target.files[f"{target.chapter.id}.ipynb"] = nbformat.writes(nb)
+    import nbformat.v4
+
+    from lecturegen.engine.notebook import build_notebook
+    from lecturegen.engine.render import templates_compiled_in
+
+    with templates_compiled_in(build.store):
+        nb = build_notebook(target.context, target.staged, folder=target.final.name)
+    target.files[f"{target.chapter.id}.ipynb"] = nbformat.v4.writes(nb)  # build_notebook checked it: not again
 
 
 def report(build: Build, target: Target) -> None:
@@ -342,6 +380,10 @@ def report(build: Build, target: Target) -> None:
 
 def write_pages_and_assets(build: Build, target: Target) -> None:
     """The pages, then the assets they use (styles, the Korean font subset to the pages' text)."""
+    from lecturegen.engine import assets
+    from lecturegen.engine.fonts import font_css
+    from lecturegen.engine.render import pygments_css
+
     for name, text in target.files.items():
         (target.staged / name).write_text(text, encoding="utf-8")
     page_text = "".join(text for name, text in target.files.items() if name.endswith(".html"))
@@ -349,30 +391,48 @@ def write_pages_and_assets(build: Build, target: Target) -> None:
                        target.opts.templates_dirs)
 
 
-TARGET_STAGES: tuple[Callable[[Build, Target], None], ...] = (claims, figures, render, notebook, report,
-                                                                 write_pages_and_assets)
-"""What each (chapter, language) goes through, in order, into its staging folder."""
+TARGET_STAGES: tuple[Callable[[Build, Target], None], ...] = (claims, unchanged_output, figures, render, notebook,
+                                                                 report, write_pages_and_assets)
+"""What each (chapter, language) goes through, in order, into its staging folder (after
+``unchanged_output`` keeps a folder, none of the rest)."""
 
 
 def swap(build: Build, target: Target) -> None:
-    """The staged folder replaces the output folder."""
+    """The staged folder replaces the output folder; what it was built from is recorded."""
     target.stage.close()
+    _done(build, target)
+    try:
+        unchanged.record(build.store, target.final, target.key, target.outputs, target.notices)
+    except OSError as exc:  # the output is written; without the record the next build renders it again
+        log.debug("no record of %s: %s", target.final, exc)
+
+
+def keep(build: Build, target: Target) -> None:
+    """The previous output stays as it is (not rewritten); the staging folder is removed."""
+    target.stage.__exit__(KeepPrevious, KeepPrevious(), None)
+    _done(build, target)
+
+
+def _done(build: Build, target: Target) -> None:
     build.outcome.outcomes.append(BuildOutcome(target.final, target.runs, target.status,
                                                time.perf_counter() - build.started, target.dataset.fingerprint.is_sample,
                                                target.outputs, target.claims, target.chapter.id))
 
 
 def each_target(build: Build) -> None:
-    """:data:`TARGET_STAGES` for every target, then its swap; a failing target keeps its previous output."""
+    """:data:`TARGET_STAGES` for every target, then its swap (or, unchanged, its previous output kept);
+    a failing target keeps its previous output."""
     for target in build.targets:
         try:
             for step in TARGET_STAGES:
                 step(build, target)
+                if target.kept:
+                    break
         except LecturegenError as exc:
             target.stage.__exit__(*sys.exc_info())  # this folder keeps its previous output
             build.outcome.failures.append((target.final, exc))
             continue
-        swap(build, target)
+        (keep if target.kept else swap)(build, target)
 
 
 BUILD_STAGES: tuple[Callable[[Build], None], ...] = (validate, resolve_data, stage, train, each_target)

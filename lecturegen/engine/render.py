@@ -7,11 +7,16 @@ speaker notes of the slide (shown in the handout as commentary, hidden on the sl
 from __future__ import annotations
 
 import functools
+import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import re
+import sys
+
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markdown_it import MarkdownIt
@@ -29,6 +34,7 @@ from lecturegen.engine.contenterrors import message as author_message
 from lecturegen.engine.cjk import cjk_emphasis
 from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
+from lecturegen.engine.store import CacheStore
 from lecturegen.errors import ChapterError
 from lecturegen.registry import package_templates_dir
 from lecturegen.messages import say
@@ -154,19 +160,74 @@ class InTreeLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+_COMPILED_IN: ContextVar[CacheStore | None] = ContextVar("lecturegen_templates_compiled_in", default=None)
+
+
+@contextmanager
+def templates_compiled_in(store: CacheStore | None) -> Iterator[None]:
+    """Templates rendered inside keep their compiled code in ``store`` (area ``templates``), so the next
+    build loads it instead of compiling again: a rebuild after a prose edit compiles only the content
+    file, after a layout edit only that layout."""
+    token = _COMPILED_IN.set(store)
+    try:
+        yield
+    finally:
+        _COMPILED_IN.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def compiler_id() -> str:
+    """What the compiled code of a template depends on besides its source: Jinja's and Python's
+    versions, the environment's settings (this module) and the every-branch transformation (branches.py)."""
+    from lecturegen.engine import branches
+
+    h = hashlib.sha256(f"{jinja2.__version__} {sys.version}".encode())
+    for module in (__file__, branches.__file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:16]
+
+
+class StoreBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's bytecode cache kept in the build's cache folder through :class:`CacheStore`, so every
+    entry carries its MAC (compiled code is run: an edited entry is refused and compiled again).
+    Jinja checks each entry against the template's source (checksum) and its own version."""
+
+    AREA = "templates"
+
+    def __init__(self, store: CacheStore) -> None:
+        self.store = store
+
+    def _name(self, bucket: jinja2.bccache.Bucket) -> str:
+        return f"{compiler_id()}-{bucket.key}"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.store.get(self.AREA, self._name(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            self.store.put(self.AREA, self._name(bucket), bucket.bytecode_to_string())
+        except OSError:  # a cache that cannot be written costs a compile next time, nothing more
+            pass
+
+
 def _environment(search_path: Sequence[Path]) -> jinja2.Environment:
-    return _cached_environment(tuple(str(p) for p in search_path))
+    store = _COMPILED_IN.get()
+    return _cached_environment(tuple(str(p) for p in search_path), str(store.root) if store else None)
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
+def _cached_environment(search_path: tuple[str, ...], cache_root: str | None = None) -> jinja2.Environment:
     """One environment per search path in a process, so a template is compiled once, not once per
-    rendering (Jinja recompiles a template whose file changed: ``lecturegen serve`` sees edits)."""
+    rendering (Jinja recompiles a template whose file changed: ``lecturegen serve`` sees edits); with
+    ``cache_root``, compiled templates are also kept there for the next process."""
     env = BoundedSandbox(  # templates are text: no attribute access to Python's internals
         loader=InTreeLoader(list(search_path)),
         autoescape=True,
         undefined=AuthorUndefined,  # a missing field is said in the author's terms, with the fields there are
         keep_trailing_newline=True,
+        bytecode_cache=StoreBytecodeCache(CacheStore(Path(cache_root))) if cache_root else None,
     )
     env.filters.update(FILTERS)
     return env

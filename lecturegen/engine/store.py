@@ -26,7 +26,9 @@ from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
-AREAS = ("runs", "figures", "fonts", "math", "pdf", "api")  # api: how the installed Keras treats old arguments
+AREAS = ("runs", "figures", "fonts", "math", "pdf", "api", "outputs", "templates")
+"""api: how the installed Keras treats old arguments; outputs: what each output folder was built from
+(:mod:`lecturegen.engine.unchanged`); templates: compiled page templates (:mod:`lecturegen.engine.render`)."""
 SECRET = ".secret"
 MAC = ".mac"
 

@@ -96,6 +96,11 @@ def _refuse_foreign(final: Path) -> None:
         raise LecturegenError(say("output.not_ours", final=final, reason=reason))
 
 
+class KeepPrevious(Exception):  # noqa: N818  (not an error: a signal)
+    """Thrown into :func:`staged_output` to end it without a swap: the previous output stays as it is
+    (a build whose inputs did not change, :mod:`lecturegen.engine.unchanged`)."""
+
+
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 

@@ -29,7 +29,7 @@ from typing import Callable
 
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.serve.app import LiveState, make_app
-from lecturegen.serve.warm import WarmWorker, WorkerGone
+from lecturegen.serve.warm import WARMING_WAIT_S, WarmWorker, WorkerGone
 from lecturegen import messages
 from lecturegen.messages import say
 
@@ -87,7 +87,8 @@ class Rebuilder:
 
     With :meth:`start_warm`, the children are forked by a warm worker (:mod:`lecturegen.serve.warm`)
     that has already imported TensorFlow and read the data, so a model edit starts training at
-    once; until it is ready (or if it dies), the server forks them itself, as before."""
+    once. A build asked for while it still warms up waits for it (up to ``WARMING_WAIT_S``); if it
+    dies or its warm-up takes longer, the server forks the build itself, as before."""
 
     def __init__(self, make_opts: Callable, state: LiveState) -> None:
         self.make_opts, self.state = make_opts, state
@@ -98,6 +99,7 @@ class Rebuilder:
         self.warm_up: Callable[[], None] | None = None  # what a (re)started worker runs first
         self.close_in_worker: tuple[socket.socket, ...] = ()
         self.by_worker = False  # whether the running child is the worker's
+        self.warming_wait_s = WARMING_WAIT_S  # how long a build waits for a worker still warming up
 
     def start_warm(self, warm_up: Callable[[], None], close: tuple[socket.socket, ...] = ()) -> None:
         """Fork the warm worker (it warms up in the background; builds use it once it is ready)."""
@@ -156,7 +158,7 @@ class Rebuilder:
         request = {"said": sorted(self.said), "version": self.state.version}
         self.by_worker = False
         restart = self.warm is not None and not self.warm.alive()
-        if self.warm is not None and self.warm.ready():
+        if self.warm is not None and not restart and self.warm.wait_ready(self.warming_wait_s):
             try:
                 pid = self.warm.fork_build(w, request)
                 os.close(w)
@@ -318,6 +320,7 @@ def serve(opts, port: int = 8000, open_browser: bool = False, make_opts: Callabl
     builder = threading.Thread(target=messages.carried(_rebuild_loop), args=(rebuilder, stop), name="lecturegen-build", daemon=True)
     watcher.start()
     builder.start()
+    sock.listen(128)  # before the address is said: a browser that opens it at once waits for the server, never refused
     print(say("serve.serving", url=url, n_paths=len(paths)), flush=True)  # stdout: a script reads it
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()

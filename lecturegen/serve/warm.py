@@ -26,9 +26,14 @@ import os
 import select
 import signal
 import socket
+import time
 from typing import Callable
 
 REPLY_S = 30.0  # the worker answers at once unless the machine is swamped
+WARMING_WAIT_S = 20.0
+"""A save while the worker still warms up waits this long for it: a child forked by the server would
+import TensorFlow and read the data again, competing with the worker for the same cores, so it would
+be slower than waiting for the import already under way (a warm-up stuck longer: the server forks)."""
 
 
 class WorkerGone(Exception):
@@ -68,6 +73,16 @@ class WarmWorker:
         if not self.is_ready and self.alive() and select.select([self.sock], [], [], 0)[0]:
             self.is_ready = self.sock.recv(64) == b"ready"
         return self.is_ready and self.alive()
+
+    def wait_ready(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the worker to finish its warm-up; whether it is ready."""
+        deadline = time.monotonic() + seconds
+        while not self.ready() and self.alive():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            select.select([self.sock], [], [], min(left, 0.5))
+        return self.ready()
 
     def alive(self) -> bool:
         try:

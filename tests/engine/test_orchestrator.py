@@ -58,7 +58,7 @@ def _build(opts: BuildOptions, factory: Factory, langs=("ko", "en"), log: io.Str
 def test_the_stages_are_named_in_order():
     assert [s.__name__ for s in orchestrator.BUILD_STAGES] == ["validate", "resolve_data", "stage", "train", "each_target"]
     assert [s.__name__ for s in orchestrator.TARGET_STAGES] == [
-        "claims", "figures", "render", "notebook", "report", "write_pages_and_assets"]
+        "claims", "unchanged_output", "figures", "render", "notebook", "report", "write_pages_and_assets"]
 
 
 def test_a_build_trains_what_the_cache_lacks_once_for_every_language_then_reuses_it(course):
