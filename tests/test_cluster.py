@@ -32,7 +32,7 @@ def _layers(run: dict) -> list[tuple]:
     """The model summary without layer names (Keras numbers them per process, by what it built before)."""
     return [(row["type"], row["output_shape"], row["params"]) for row in run["summary"]["layers"]]
 
-# a chapter whose run lasts long enough to kill its worker mid-task: 2 epochs of batch 4
+# a chapter whose run lasts long enough to kill its worker mid-task (2 epochs of batch 4), a cheap one, a GPU one
 SLOW_MODULE = '''"""A slow one-experiment chapter for the cluster tests."""
 from lecturegen.chapter import chapter, experiment
 
@@ -43,6 +43,15 @@ def slow():
 
     model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256, activation="relu"),
                               keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@experiment(title={"ko": "작은 모델", "en": "Small model"}, epochs=1, batch_size=64, labels="int")
+def small():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -229,7 +238,7 @@ def test_a_local_cluster_prints_its_dashboard_on_localhost(tmp_path):
     """`--executor dask` without a scheduler starts a LocalCluster whose dashboard (bokeh, in the
     [cluster] extra) listens on 127.0.0.1 only; the build says where."""
     pytest.importorskip("bokeh")
-    env = slow_chapter(tmp_path / "chapters", chapter_id="fast")
+    env = slow_chapter(tmp_path / "chapters", "[small]", chapter_id="fast")  # one cheap run: the dashboard is the point
     result = run_cli("build", "fast", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
                      "--cache-dir", str(tmp_path / "cache"), "--executor", "dask", "--workers", "1", env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
