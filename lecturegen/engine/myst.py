@@ -442,9 +442,11 @@ def is_file(arg: str) -> bool:
     return "." in arg or "/" in arg
 
 
-def directive_files(md: MarkdownIt, text: str) -> list[str]:
-    """The files ``{figure}`` directives show (copied next to the pages like ``![..](file)``)."""
-    return [t.meta["arg"] for t in md.parse(text, {"prepass": True})
+def directive_files(md: MarkdownIt, text: str, tokens: list[Token] | None = None) -> list[str]:
+    """The files ``{figure}`` directives show (copied next to the pages like ``![..](file)``);
+    ``tokens``: ``md.parse(text, {"prepass": True})`` when the caller has it already."""
+    tokens = md.parse(text, {"prepass": True}) if tokens is None else tokens
+    return [t.meta["arg"] for t in tokens
             if t.type == "container_directive_open" and t.meta.get("name") == "figure" and is_file(t.meta["arg"])]
 
 

@@ -197,17 +197,18 @@ class StoreBytecodeCache(jinja2.BytecodeCache):
     def __init__(self, store: CacheStore) -> None:
         self.store = store
 
-    def _name(self, bucket: jinja2.bccache.Bucket) -> str:
-        return f"{compiler_id()}-{bucket.key}"
+    # one entry per template (Jinja's key: its name and file), overwritten when it changes, so the
+    # folder does not grow with every edit; the entry starts with compiler_id(), checked on loading
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = self.store.get(self.AREA, self._name(bucket))
-        if data is not None:
-            bucket.bytecode_from_string(data)
+        data = self.store.get(self.AREA, bucket.key)
+        head = compiler_id().encode("ascii") + b"\n"
+        if data is not None and data.startswith(head):
+            bucket.bytecode_from_string(data[len(head):])
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            self.store.put(self.AREA, self._name(bucket), bucket.bytecode_to_string())
+            self.store.put(self.AREA, bucket.key, compiler_id().encode("ascii") + b"\n" + bucket.bytecode_to_string())
         except OSError:  # a cache that cannot be written costs a compile next time, nothing more
             pass
 

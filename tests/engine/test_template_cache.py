@@ -51,6 +51,7 @@ def test_a_second_process_loads_the_compiled_template_and_an_edit_compiles_again
     page.write_text("{% if x > 1 %}larger {{ x * 3 }}{% endif %}\n", encoding="utf-8")
     _fresh_process()
     assert _page(tmp_path / "t", store) == "larger 6\n" and compiles == ["page.html.j2"] * 2
+    assert len([p for p in (tmp_path / "cache" / "templates").iterdir() if not p.name.endswith(".mac")]) == 1
     _fresh_process()
     assert _page(tmp_path / "t", None) == "larger 6\n" and len(compiles) == 3  # outside a build: no cache
 
@@ -86,3 +87,6 @@ def test_the_every_branch_check_is_kept_too(tmp_path, compiles):
     content.write_text("{% if x > 1 %}{{ x }}{% else %}{{ y + 1 }}{% endif %}\n", encoding="utf-8")
     _fresh_process()
     assert "6" in check() and compiles == ["ko.md"]
+    # one entry per file, overwritten by an edit: the cache folder does not grow with every edit
+    names = sorted(p.name for p in (tmp_path / "cache" / "templates").iterdir() if not p.name.endswith(".mac"))
+    assert len(names) == 1 and names[0].startswith("branches-"), names

@@ -148,3 +148,14 @@ def test_the_build_date_moves_only_when_something_changed(course, monkeypatch):
     assert rendered == ["mini"]
     report = json.loads((course.out / "mini" / "report.json").read_text(encoding="utf-8"))
     assert report["provenance"]["build_date"].startswith("2027-01-15")
+
+
+def test_a_kept_output_says_the_warnings_its_rendering_gave(course, monkeypatch):
+    content = course.chapters_dirs[0] / "mini" / "ko.md"
+    content.write_text(content.read_text(encoding="utf-8") + "\n:::{sidebar}\n옆에 둘 글\n:::\n", encoding="utf-8")
+    _build(course)
+    _build(course)
+    rendered = _pages_rendered(monkeypatch)
+    log = io.StringIO()
+    _build(course, log)
+    assert rendered == [] and "unknown directive {sidebar}" in log.getvalue()  # said again, nothing rendered
