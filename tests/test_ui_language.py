@@ -163,6 +163,9 @@ def test_two_builds_in_one_process_interleaved_each_speak_their_own_language(tmp
     from lecturegen.engine.progress import LineReporter
 
     monkeypatch.delenv(messages.UI_ENV, raising=False)
+    # one build date for both: the Korean build ends after the English one, maybe in the next minute,
+    # and the pages show the minute they were built (this test once failed on 08:07 against 08:08)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764892800")
     folder = tmp_path / "chapters"
     (folder / "mini").mkdir(parents=True)
     (folder / "mini.py").write_text(SOURCE, encoding="utf-8")
