@@ -161,6 +161,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def test_the_scheduler_check_refuses_a_closed_port_only():
+    """A port nobody listens on fails the build at once (Dask itself would retry for CONNECT_TIMEOUT);
+    a listening one, and an address that is not plain TCP, are left to Dask."""
+    from lecturegen.engine.executors.cluster import _refused
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        listening = sock.getsockname()[1]
+        assert _refused(f"tcp://127.0.0.1:{listening}") is None and _refused(f"127.0.0.1:{listening}") is None
+    assert isinstance(_refused(f"tcp://127.0.0.1:{listening}"), ConnectionRefusedError)  # closed now
+    assert _refused(f"tls://127.0.0.1:{listening}") is None and _refused("inproc://127.0.0.1/1/2") is None
+
+
 def test_unreachable_scheduler_is_one_line_and_keeps_the_previous_output(tmp_path):
     env = slow_chapter(tmp_path / "chapters")
     previous = tmp_path / "out" / "slow"
