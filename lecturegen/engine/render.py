@@ -133,9 +133,35 @@ MAX_TEXT = 1 << 20  # characters or items a content expression may make with * (
 
 class BoundedSandbox(SandboxedEnvironment):
     """Jinja's sandbox (no attribute access to Python's internals; ``range`` at most 100,000 items),
-    and no ``*`` or ``**`` whose result would exhaust memory: ``'x' * 10**10``, ``9 ** 9 ** 9``."""
+    and no ``*`` or ``**`` whose result would exhaust memory: ``'x' * 10**10``, ``9 ** 9 ** 9``.
+
+    The syntax tree of the templates it compiled last is kept until the every-branch check takes it
+    (:meth:`parsed`), so a content file edited is parsed once for the page and the check."""
 
     intercepted_binops = frozenset(["*", "**"])
+    KEEP_TREES = 4
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._trees: dict[tuple[str, str | None, str | None], jinja2.nodes.Template] = {}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if len(self._trees) >= self.KEEP_TREES:
+            self._trees.pop(next(iter(self._trees), None), None)
+        self._trees[(source, name, filename)] = tree  # compiling does not change it (tests/test_branches.py)
+        return tree
+
+    def parsed(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        """The tree of ``source`` for the caller alone (it may rewrite it): the one compiling it for a
+        page left, else parsed now (a syntax error is raised as Jinja raises it)."""
+        tree = self._trees.pop((source, name, filename), None)  # taken once, also with two builds in threads
+        if tree is not None:
+            return tree
+        try:  # as Environment.parse, without keeping the tree
+            return super()._parse(source, name, filename)
+        except jinja2.TemplateSyntaxError:
+            self.handle_exception(source=source)
 
     def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
         if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
