@@ -343,19 +343,25 @@ def render(build: Build, target: Target) -> None:
 
 
 def _render(build: Build, target: Target) -> None:
-    from lecturegen.engine import apiprobe, maths
+    from lecturegen.engine import maths, prepared
     from lecturegen.engine.media import copy_local_files, local_files
-    from lecturegen.engine.render import document, render_markdown, render_pages, requests_in, split_slides
+    from lecturegen.engine.render import check_branches, render_content, render_pages, split_slides
 
     ctx = target.context
-    formulas, api_requests = requests_in(ctx)
-    ctx = target.context = replace(ctx, formulas=maths.typeset_all(formulas, build.store),
-                                   extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, build.store)})
+    last = prepared.recalled(ctx, build.store)  # what it asked for last time, when all of it is cached
+    content = render_content(last[0] if last else ctx)
+    if last and prepared.same(last[1], content.requests):  # asked for nothing new: this rendering is final
+        ctx = last[0]
+    else:  # it asked for formulas or probes it was not given: prepare them, render again
+        ctx = prepared.prepare(ctx, content.requests, build.store)
+        content = render_content(ctx)
+        prepared.remember(ctx, content.requests, build.store)
+    target.context = ctx
     maths.write_formulas(ctx.formulas, target.staged)
-    target.text = render_markdown(ctx)
+    check_branches(ctx)
+    target.text, doc = content.text, content.doc
     target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md"),
                                         target.staged)
-    doc = document(ctx, target.text)
     target.notices = list(doc.notices)
     for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
         build.reporter.warn(notice)

@@ -309,19 +309,33 @@ def check_branches(ctx: RenderContext) -> None:
                        lambda exc: _template_error(exc, path, names=list(namespace)))
 
 
-def formulas_in(ctx: RenderContext) -> list[str]:
-    """The formulas the content file typesets with ``math(...)``, found by rendering it once
-    (before the formulas exist), so they are drawn before the real rendering, like figures."""
-    return requests_in(ctx)[0]
+@dataclass(frozen=True)
+class Content:
+    """The content file rendered for the pages with the formulas and probes of its context."""
+
+    text: str
+    doc: myst.Document  # what its MyST defines and uses (:func:`document`)
+    formulas: list[str]  # what it asked the build to prepare: formulas (``math(...)``, ``$...$``)...
+    probes: list[tuple[str, dict]]  # ...and the old optimizer calls ``api_changes(...)`` shows
+
+    @property
+    def requests(self) -> tuple[list[str], list[tuple[str, dict]]]:
+        return self.formulas, self.probes
+
+
+def render_content(ctx: RenderContext) -> Content:
+    """The content file filled for the pages (not checked in every branch: :func:`check_branches`).
+    Rendered before its formulas and probes exist, it tells what to prepare for the real rendering."""
+    helpers = Helpers(ctx)
+    text = _render(helpers)
+    doc = document(ctx, text)  # $...$ maths, and references to labels or citations that do not exist
+    return Content(text, doc, list(dict.fromkeys([*helpers.formulas_used, *doc.texs])), helpers.api_used)
 
 
 def requests_in(ctx: RenderContext) -> tuple[list[str], list[tuple[str, dict]]]:
     """What the content asks the build to prepare before the real rendering: its formulas, and the
     old optimizer calls ``api_changes(...)`` shows (answered from ``ctx.extra["api_probes"]``)."""
-    helpers = Helpers(ctx)
-    text = _render(helpers)
-    doc = document(ctx, text)  # $...$ maths, and references to labels or citations that do not exist
-    return list(dict.fromkeys([*helpers.formulas_used, *doc.texs])), helpers.api_used
+    return render_content(ctx).requests
 
 
 def document(ctx: RenderContext, text: str) -> myst.Document:

@@ -26,9 +26,10 @@ from lecturegen.messages import say
 
 log = logging.getLogger(__name__)
 
-AREAS = ("runs", "figures", "fonts", "math", "pdf", "api", "outputs", "templates")
+AREAS = ("runs", "figures", "fonts", "math", "pdf", "api", "outputs", "templates", "requests")
 """api: how the installed Keras treats old arguments; outputs: what each output folder was built from
-(:mod:`lecturegen.engine.unchanged`); templates: compiled page templates (:mod:`lecturegen.engine.render`)."""
+(:mod:`lecturegen.engine.unchanged`); templates: compiled page templates (:mod:`lecturegen.engine.render`);
+requests: the formulas and probes each content file asked for last (:mod:`lecturegen.engine.prepared`)."""
 SECRET = ".secret"
 MAC = ".mac"
 
