@@ -369,14 +369,13 @@ def _render(build: Build, target: Target) -> None:
 
 
 def notebook(build: Build, target: Target) -> None:
-    import nbformat.v4
-
+    from lecturegen.engine import ipynb
     from lecturegen.engine.notebook import build_notebook
     from lecturegen.engine.render import templates_compiled_in
 
     with templates_compiled_in(build.store):
-        nb = build_notebook(target.context, target.staged, folder=target.final.name)
-    target.files[f"{target.chapter.id}.ipynb"] = nbformat.v4.writes(nb)  # build_notebook checked it: not again
+        nb = build_notebook(target.context, target.staged, folder=target.final.name, store=build.store)
+    target.files[f"{target.chapter.id}.ipynb"] = ipynb.writes(nb)  # build_notebook checked it: not again
 
 
 def report(build: Build, target: Target) -> None:
