@@ -360,8 +360,8 @@ def _render(build: Build, target: Target) -> None:
     maths.write_formulas(ctx.formulas, target.staged)
     check_branches(ctx)
     target.text, doc = content.text, content.doc
-    target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md"),
-                                        target.staged)
+    target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md",
+                                                    doc.tokens), target.staged)
     target.notices = list(doc.notices)
     for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
         build.reporter.warn(notice)

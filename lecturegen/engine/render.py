@@ -418,26 +418,54 @@ def _blocks(md: MarkdownIt, text: str) -> list:
 
 def slide_parts(text: str) -> list[tuple[str, int, str, int]]:
     """(body, its first line, notes, their first line) per slide; lines count from 0 in ``text``."""
+    return [part[:4] for part in _slide_parts(text)]
+
+
+ODD_BREAKS = re.compile("[\v\f\x1c-\x1e\x85\u2028\u2029]")
+"""Line breaks of Python's ``splitlines`` that are not markdown-it's: with one of them in a text, the
+parser's line numbers are not the indices of its ``splitlines``."""
+
+
+def _is_break(token) -> bool:  # type: ignore[no-untyped-def]
+    return token.type == "hr" and token.level == 0 and token.map and token.markup.startswith("-")
+
+
+def _slide_parts(text: str) -> list[tuple[str, int, str, int, list | None]]:
+    """:func:`slide_parts`, each with the block tokens of its slide (their lines counted in ``text``;
+    None when the text has a line break markdown-it does not count). The text is parsed once: a
+    slide's blocks are those between its breaks (a ``---`` at the top level ends every block before
+    it, so they are what parsing the slide alone gives)."""
     md = markdown()
     lines = text.splitlines(keepends=True)
-    breaks = [t.map for t in _blocks(md, text) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
+    tokens = _blocks(md, text)
+    groups: list[list] = [[]]
+    for t in tokens:
+        if _is_break(t):
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    breaks = [t.map for t in tokens if _is_break(t)]
     bounds, start = [], 0
     for first, last in breaks:
         bounds.append((start, first))
         start = last
     bounds.append((start, len(lines)))
+    whole = not ODD_BREAKS.search(text)
     chunks = []
-    for first, last in bounds:
+    for (first, last), own in zip(bounds, groups):
         chunk = "".join(lines[first:last])
         if not chunk.strip():
             continue
-        tokens = _blocks(md, chunk)
-        at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i)), None)
+        offset = first
+        if not whole:  # the parser's lines are not these: parse the slide alone
+            own, offset = _blocks(md, chunk), 0
+        at = next((own[i].map[0] - offset for i in range(len(own)) if _is_notes(own, i)), None)
+        kept = own if whole else None
         if at is None:
-            chunks.append((chunk, first, "", first))
+            chunks.append((chunk, first, "", first, kept))
             continue
         chunk_lines = chunk.splitlines(keepends=True)
-        chunks.append(("".join(chunk_lines[:at]), first, "".join(chunk_lines[at + 1:]), first + at + 1))
+        chunks.append(("".join(chunk_lines[:at]), first, "".join(chunk_lines[at + 1:]), first + at + 1, kept))
     return chunks
 
 
@@ -448,12 +476,16 @@ def split_slides(text: str, doc: myst.Document | None = None) -> list[Slide]:
     md = markdown()
     doc = doc or myst.analyse(md, text, myst.Document())
     slides = []
-    for i, (body, line0, notes, notes0) in enumerate(slide_parts(text)):
+    for i, (body, line0, notes, notes0, tokens) in enumerate(_slide_parts(text)):
         body, private = split_instructor(body)
         notes, private_notes = split_instructor(notes)
         private = (private + "\n\n" + private_notes).strip()
-        heading = next((tokens[j + 1].content for tokens in [_blocks(md, body)] for j, t in enumerate(tokens)
-                        if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
+        if tokens is None:  # (a text with line breaks markdown-it does not count) the body parsed alone
+            tokens, end = _blocks(md, body), len(body.splitlines()) + 1
+        else:  # the slide's blocks in the students' part of its body (before Note: and Instructor:)
+            end = line0 + len(body.splitlines())
+        heading = next((tokens[j + 1].content for j, t in enumerate(tokens)
+                        if t.type == "heading_open" and t.tag in ("h1", "h2", "h3") and t.map and t.map[0] < end), "")
         slides.append(Slide(
             title=heading.strip(),
             body=Markup(myst.render(md, body, doc, line0, part=3 * i)),
