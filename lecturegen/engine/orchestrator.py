@@ -336,9 +336,10 @@ def figures(build: Build, target: Target) -> None:
 
 def render(build: Build, target: Target) -> None:
     """Formulas and old-API probes prepared (a dry run finds them), then the pages rendered."""
+    from lecturegen.engine.highlighted import kept_in
     from lecturegen.engine.render import templates_compiled_in
 
-    with templates_compiled_in(build.store):
+    with templates_compiled_in(build.store), kept_in(build.store, target.chapter.content_dir / f"{target.lang}.md"):
         _render(build, target)
 
 

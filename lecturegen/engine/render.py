@@ -32,6 +32,7 @@ from lecturegen.engine import myst
 from lecturegen.engine.contenterrors import AuthorUndefined, tag_line
 from lecturegen.engine.contenterrors import message as author_message
 from lecturegen.engine.cjk import cjk_emphasis
+from lecturegen.engine.highlighted import highlighted
 from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.engine.store import CacheStore
@@ -109,7 +110,7 @@ def _fence(self, tokens, idx, options, env) -> str:
     rule would wrap it in a second ``<pre><code>``, which the slides' fitting and styles do not expect."""
     token = tokens[idx]
     lang, _, attrs = unescapeAll(token.info).strip().partition(" ")
-    return _highlight(token.content, lang, attrs)
+    return highlighted(token.content, lang, attrs, _highlight)
 
 
 def markdown() -> MarkdownIt:
