@@ -6,6 +6,7 @@ subprocess (`python -m lecturegen`), so its workers know nothing of the test pro
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import os
@@ -23,7 +24,9 @@ from lecturegen.engine.writer import write_marker
 from helpers import (PAIR_CHAPTERS, cli_env, error_lines, run_cli, seed_numbers, start_cli, tree_digest, wait_for_line,
                      write_chapter)
 
-distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install 'lecturegen[cluster]')")
+if importlib.util.find_spec("distributed") is None:  # imported by the cluster fixture only: a test run's
+    # processes that run none of its tests do not pay the import (about 0.3 CPU s each)
+    pytest.skip("Dask distributed is not installed (pip install 'lecturegen[cluster]')", allow_module_level=True)
 
 METRICS = ("history", "test_loss", "test_accuracy", "epochs", "train_size", "test_size", "optimizer")
 
@@ -77,6 +80,8 @@ def slow_chapter(folder: Path, experiments: str = "[slow]", chapter_id: str = "s
 @pytest.fixture(scope="module")
 def cluster():
     """A LocalCluster with 2 worker processes (one thread each, TensorFlow on one CPU thread)."""
+    import distributed
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   env={"LECTUREGEN_TF_THREADS": "1", "PYTHONPATH": cli_env()["PYTHONPATH"]}) as lc:
         with distributed.Client(lc) as client:
