@@ -4,7 +4,7 @@ A :class:`Drawer` starts when a build starts training. It draws into the figure 
 it can already compute: at once those that need no result (drawn from formulas or code) and those
 whose runs came from the cache, then, each time an experiment finishes training, those that the
 results so far complete; and, when no figure waits, it typesets the formulas the content files write
-literally (``math("...")``). The figures stage then takes them from the cache: a figure's cache key
+literally (``math("...")``) and cuts the Korean font's common subset. The figures stage then takes them from the cache: a figure's cache key
 holds the data it draws, so a figure drawn early is the one that stage would draw, and one drawn
 from results that later changed is simply not used.
 
@@ -121,9 +121,15 @@ class _Work:
                 except ChapterError:  # said by the render stage
                     continue
 
+    def font(self) -> None:
+        """Cut the Korean font's common subset: the one pages need when they use no rarer character."""
+        from lecturegen.engine.fonts import font_css
+
+        font_css("", self.store)
+
     def run(self, parent: int | None = None) -> int:
         pending = self.todo()
-        chores = [self.formulas]
+        chores = [self.formulas, self.font]
         while True:
             go_on, changed = self.take(block=not pending and not chores, parent=parent)
             if not go_on:

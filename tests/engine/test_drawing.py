@@ -137,3 +137,20 @@ def test_the_formulas_a_content_file_writes_are_typeset_while_the_runs_train(tmp
 
     monkeypatch.setattr(maths, "render_svg", no_drawing)
     assert b"<svg" in maths.typeset("x^2", tmp_path / "cache").svg  # from the cache
+
+
+def test_the_font_subset_cut_while_the_runs_train_is_the_one_the_pages_take(tmp_path, monkeypatch):
+    from lecturegen.engine import fonts
+
+    chapter = SimpleNamespace(id="chf", figures=[])
+    drawer = drawing.Drawer([(chapter, "ko", False)], tmp_path / "cache")
+    drawer.start()
+    wait_for(lambda: list((tmp_path / "cache" / "fonts").glob("*.css")))
+    drawer.finish()
+
+    def no_cutting(*args):
+        raise AssertionError("cut again")
+
+    monkeypatch.setattr(fonts, "_subset", no_cutting)
+    page = "<p>학습률 η를 0.1로 바꾸면 (1/4)⁵, W₁x + b₁, ⌈n/32⌉번 업데이트합니다 → 정확도 ≈ 94.00 %</p>\n"
+    assert fonts.font_css(page, tmp_path / "cache").startswith("@font-face")
