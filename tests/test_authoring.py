@@ -29,6 +29,52 @@ def test_slides_split_on_thematic_breaks_not_inside_code():
     assert chunks[1][0].strip().startswith("# Two") and "~~~\n---\n~~~" in chunks[1][0]
 
 
+def _each_slide_alone(text: str) -> list[tuple[str, int, str, int, str]]:
+    """The slides, their notes and titles as parsing each slide on its own finds them (the oracle for
+    the build's one parse of the whole text)."""
+    from lecturegen.engine.render import _blocks, _is_notes, markdown, split_instructor
+
+    md, lines = markdown(), text.splitlines(keepends=True)
+    breaks = [t.map for t in _blocks(md, text) if t.type == "hr" and t.level == 0 and t.markup.startswith("-")]
+    bounds, start, out = [], 0, []
+    for first, last in breaks:
+        bounds.append((start, first))
+        start = last
+    bounds.append((start, len(lines)))
+    for first, last in bounds:
+        chunk = "".join(lines[first:last])
+        if not chunk.strip():
+            continue
+        tokens = _blocks(md, chunk)
+        at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i)), None)
+        chunk_lines = chunk.splitlines(keepends=True)
+        body, notes = (chunk, "") if at is None else ("".join(chunk_lines[:at]), "".join(chunk_lines[at + 1:]))
+        student = split_instructor(body)[0]
+        title = next((toks[j + 1].content for toks in [_blocks(md, student)] for j, t in enumerate(toks)
+                      if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
+        out.append((body, first, notes, first if at is None else first + at + 1, title.strip()))
+    return out
+
+
+SLIDE_TEXTS = {
+    "notes and code": "# One\n\n```python\nx = 1\n---\nNote:\ny = 2\n```\n\nNote:\nsay this\n\n---\n\n# Two\n",
+    "setext and lists": "Title\n=====\n\n- a\n- b\n\n---\nSub\n---\n\ntext\n\n---\n\n> ## quoted\n\nNote:\n## not a title\n",
+    "instructor part": "## 질문\n\n무엇일까요?\n\nInstructor:\n## 답\n\n정답\n\nNote:\n말할 것\n\n---\n\n:::{note}\n# 안쪽\n:::\n",
+    "no title, empty slides": "just text\n\n---\n\n---\n\n   \n\n---\n\n### three\n",
+    "odd line breaks": "# A\u2028B\n\ntext\x0cmore\n\nNote:\nnotes\n\n---\n\n# C\n",
+}
+
+
+@pytest.mark.parametrize("case", list(SLIDE_TEXTS))
+def test_one_parse_of_the_text_finds_what_parsing_each_slide_alone_finds(case):
+    from lecturegen.engine.render import slide_parts, split_slides
+
+    text = SLIDE_TEXTS[case]
+    alone = _each_slide_alone(text)
+    assert slide_parts(text) == [part[:4] for part in alone]
+    assert [s.title for s in split_slides(text)] == [part[4] for part in alone]
+
+
 def test_unknown_run_lists_the_known_ones():
     runs = Named({"baseline": 1, "deeper": 2}, "run", "ch7")
     with pytest.raises(ChapterError, match=r"no run 'baslin' in chapter ch7; known: baseline, deeper"):
@@ -62,6 +108,24 @@ def test_local_files_found_missing_and_escaping(tmp_path):
     path = _content(tmp_path, "# a\n![비밀](link.png)\n")
     with pytest.raises(ChapterError, match="leads outside the chapter's folder"):
         local_files(path.read_text(), path)
+
+
+def test_local_files_from_the_myst_reading_are_those_found_alone(tmp_path):
+    """The build hands local_files the tokens the MyST reading parsed (no second parse of the text):
+    the same files, in the same order, as parsing the text on its own."""
+    from lecturegen.engine import myst
+    from lecturegen.engine.render import markdown
+
+    (tmp_path / "ch7").mkdir()
+    for name in ("a.png", "b.png", "c.csv", "d.png"):
+        (tmp_path / "ch7" / name).write_bytes(PNG)
+    text = ("# a\n\n![그림](a.png) [표](c.csv)[^1]\n\n:::{figure} b.png\n:name: fig-b\n그림 b\n:::\n\n---\n\n"
+            "- ![목록 안](d.png)\n\n[^1]: 각주 [링크](a.png)\n")
+    path = _content(tmp_path, text)
+    doc = myst.analyse(markdown(), text, myst.Document(source=path))
+    alone = local_files(text, path)
+    assert [str(f.target) for f in alone] == ["a.png", "c.csv", "d.png", "b.png"]
+    assert local_files(text, path, doc.tokens) == alone
 
 
 def _cli(capsys, *args: str) -> tuple[int, str]:

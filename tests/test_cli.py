@@ -90,3 +90,16 @@ def test_quiet_means_the_same_after_any_command(capsys, tmp_path):
     code = main(["publish", "--out", str(tmp_path / "none"), "--site", str(tmp_path / "site"), "-q"])
     err = capsys.readouterr().err
     assert code != 0 and "No such option" not in err and err.count("\n") == 1  # the real one-line error
+
+
+def test_the_command_line_loads_the_snippet_checker_only_for_check():
+    """Every command imports lecturegen.cli; the checker (its sandbox, workers, rules) loads when
+    ``check`` runs, so a build does not pay for it (a re-render is about a second)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, lecturegen.cli\n"
+            "print(sorted(m for m in sys.modules if m.startswith('lecturegen.check.') and m != 'lecturegen.check.cli'"
+            " and m != 'lecturegen.check.limits'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

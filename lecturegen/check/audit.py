@@ -20,6 +20,7 @@ from typing import Any
 
 from lecturegen.check.client import Workers, keras_datasets
 from lecturegen.check.extract import CheckInputError, Snippet, collect_snippets
+from lecturegen.check.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lecturegen.check.rules import match_message, parse_quietly, static_hits
 from lecturegen import messages
 from lecturegen.messages import say
@@ -28,10 +29,6 @@ __all__ = ["CheckInputError", "CheckResult", "Snippet", "check_snippets", "colle
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 60.0
-# Address space, not RSS: TF 2.21 + Keras 3 fitting a tiny model peaks at 1.9 GiB VmPeak
-# (RSS 0.75 GiB) with MALLOC_ARENA_MAX=2 (set by the sandbox), 2.9 GiB without it.
-DEFAULT_MEMORY_MB = 4096
 STARTUP_GRACE = 10.0  # wall-clock deadline per job = timeout * cells + grace
 
 

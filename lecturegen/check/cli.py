@@ -8,14 +8,16 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lecturegen.terminal import plain
 from lecturegen.messages import help_key, say
-from lecturegen.check.audit import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, CheckInputError, CheckResult,
-                              check_snippets, collect_snippets)
+from lecturegen.check.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    from lecturegen.check.audit import CheckResult
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +137,8 @@ def register(app: typer.Typer, command_class: type | None = None) -> None:
         if fix and diff:
             typer.echo(say("check.fix_and_diff"), err=True)
             raise typer.Exit(code=2)
+        from lecturegen.check.audit import CheckInputError, check_snippets, collect_snippets  # only when it runs
+
         try:
             snippets = collect_snippets(paths)
             if fix or diff:

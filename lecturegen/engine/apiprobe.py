@@ -107,6 +107,12 @@ def _cached(key: str, store: CacheStore | None) -> dict[str, dict[str, Any]] | N
     return None
 
 
+def cached_all(requests: list[tuple[str, dict[str, Any]]], store: CacheStore | None) -> dict[str, dict[str, dict[str, Any]]] | None:
+    """As :func:`probe_all`, from the cache alone: None when one of them was never probed."""
+    found = {key: _cached(key, store) for key in {request_key(cls, args): None for cls, args in requests}}
+    return None if any(result is None for result in found.values()) else found  # type: ignore[return-value]
+
+
 def probe_all(requests: list[tuple[str, dict[str, Any]]], store: CacheStore | None) -> dict[str, dict[str, dict[str, Any]]]:
     """Every request a content file made (``api_changes(...)``), by :func:`request_key`: what rendering
     reads. Requests not cached are probed together (:func:`_run`)."""

@@ -119,7 +119,8 @@ def every_branch_template(env: jinja2.Environment, path: Path) -> jinja2.Templat
     if key not in _COMPILED:
         code = _stored_code(env, key[1:])
         if code is None:
-            tree = EveryBranch().visit(env.parse(source, path.name, str(path)))
+            parsed = getattr(env, "parsed", env.parse)  # the page's parse of the same text, when there is one
+            tree = EveryBranch().visit(parsed(source, path.name, str(path)))
             code = env.compile(tree, path.name, str(path))
             _store_code(env, key[1:], code)
         if len(_COMPILED) >= 32:

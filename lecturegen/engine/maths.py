@@ -110,6 +110,18 @@ def literal_formulas(source: str) -> list[str]:
         and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)))
 
 
+def cached_all(texs: Iterable[str], cache: CacheStore | Path) -> dict[str, Formula] | None:
+    """As :func:`typeset_all`, from the cache alone: None when one of them was never typeset."""
+    store, found = CacheStore.of(cache), {}
+    for tex in dict.fromkeys(texs):
+        key = math_key(tex)
+        svg = store.get("math", f"{key}.svg")
+        if svg is None:
+            return None
+        found[tex] = Formula(tex, f"{MATH_DIR}/{key}.svg", height_em(svg), svg)
+    return found
+
+
 def typeset_all(texs: Iterable[str], cache: CacheStore | Path) -> dict[str, Formula]:
     """Every formula a content file uses, typeset before the pages render (like figures)."""
     return {tex: typeset(tex, cache) for tex in dict.fromkeys(texs)}

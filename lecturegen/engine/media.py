@@ -28,14 +28,16 @@ class LocalFile:
     target: PurePosixPath  # relative to the output folder
 
 
-def _references(markdown_text: str) -> list[tuple[str, str]]:
-    """(kind, src) of every Markdown image and link, in order."""
+def _references(markdown_text: str, tokens: list | None = None) -> list[tuple[str, str]]:
+    """(kind, src) of every Markdown image and link, in order; ``tokens``: the text's, parsed already
+    (``myst.Document.tokens``)."""
     from lecturegen.engine.myst import directive_files
     from lecturegen.engine.render import markdown
 
     md = markdown()
     found = []
-    tokens = md.parse(markdown_text, {"prepass": True})  # parsed once for both
+    if tokens is None:
+        tokens = md.parse(markdown_text, {"prepass": True})  # parsed once for both
     for token in tokens:
         for child in token.children or ():
             if child.type == "image":
@@ -63,11 +65,12 @@ def _fail(content: Path, reference: str, problem: str) -> ChapterError:
     return ChapterError(f"{where}: {problem}")
 
 
-def local_files(markdown_text: str, content: Path) -> list[LocalFile]:
-    """The files next to ``content`` (a ko.md/en.md) that its rendered Markdown refers to."""
+def local_files(markdown_text: str, content: Path, tokens: list | None = None) -> list[LocalFile]:
+    """The files next to ``content`` (a ko.md/en.md) that its rendered Markdown refers to; ``tokens``:
+    the text's as the MyST reading parsed it (``myst.Document.tokens``), else it is parsed here."""
     folder = content.parent.resolve()
     files: dict[PurePosixPath, LocalFile] = {}
-    for kind, src in _references(markdown_text):
+    for kind, src in _references(markdown_text, tokens):
         parts = urlsplit(src)
         if parts.scheme or parts.netloc or not parts.path:
             continue  # https:, mailto:, data:, //host, #fragment

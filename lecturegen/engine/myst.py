@@ -139,6 +139,7 @@ class Document:
     citations: list[str] = field(default_factory=list)
     texs: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list, repr=False)  # the whole text's, as :func:`analyse` read it
 
     @property
     def words(self) -> dict[str, Any]:
@@ -387,7 +388,7 @@ def analyse(md: MarkdownIt, text: str, doc: Document) -> Document:
     """Read the whole text once: numbers and labels, footnotes, citations, formulas, warnings.
     Raises ChapterError for a reference to a label or citation key that does not exist."""
     env = {"myst": doc, "prepass": True}
-    tokens = md.parse(text, env)
+    tokens = doc.tokens = md.parse(text, env)
     counters = dict.fromkeys(NUMBERED, 0)
     pending_target: str | None = None
     checks: list[tuple[str, str]] = []

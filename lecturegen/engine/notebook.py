@@ -17,16 +17,14 @@ import re
 from html import escape
 from pathlib import Path
 
-import nbformat
-from nbformat.notebooknode import NotebookNode
-from nbformat.v4 import nbformat as NBFORMAT
-from nbformat.v4 import nbformat_minor as NBFORMAT_MINOR
-
 from lecturegen import messages
 from lecturegen.config import colab_link
 from lecturegen.engine.cjk import portable_emphasis
 from lecturegen.engine.context import Helpers, RenderContext
+from lecturegen.engine.ipynb import NBFORMAT, NBFORMAT_MINOR, Node
+from lecturegen.engine.ipynb import validate as validate_notebook
 from lecturegen.engine.data import source_for
+from lecturegen.engine.store import CacheStore
 from lecturegen.core.results import SeededResult
 from lecturegen.core.chapter import function_source
 
@@ -37,18 +35,18 @@ SLIDE_BREAK = re.compile(r"^---\s*$", re.MULTILINE)
 
 # The notebook's parts made as nbformat.v4's new_output/new_code_cell/new_markdown_cell/new_notebook
 # make them, without checking each part against the schema as it is made: build_notebook checks the
-# whole notebook once (nbformat.validate, which checks every cell and output in it), where the
-# constructors checked about 200 parts one by one (a tenth of the notebook's time).
+# whole notebook once against nbformat's schema (engine/ipynb.py, which checks every cell and output
+# in it), where the constructors checked about 200 parts one by one (a tenth of the notebook's time).
 
 
-def new_output(output_type: str, data: dict | None = None, **kwargs) -> NotebookNode:
-    output = NotebookNode(output_type=output_type)
+def new_output(output_type: str, data: dict | None = None, **kwargs) -> Node:
+    output = Node(output_type=output_type)
     if output_type == "stream":
         output.name = "stdout"
         output.text = ""
     elif output_type == "display_data":
-        output.metadata = NotebookNode()
-        output.data = NotebookNode()
+        output.metadata = Node()
+        output.data = Node()
     else:  # the notebook shows printed text and figures only
         raise ValueError(output_type)
     output.update(kwargs)
@@ -57,21 +55,21 @@ def new_output(output_type: str, data: dict | None = None, **kwargs) -> Notebook
     return output
 
 
-def new_code_cell(source: str = "", **kwargs) -> NotebookNode:
-    cell = NotebookNode(id="", cell_type="code", metadata=NotebookNode(), execution_count=None, source=source,
+def new_code_cell(source: str = "", **kwargs) -> Node:
+    cell = Node(id="", cell_type="code", metadata=Node(), execution_count=None, source=source,
                         outputs=[])
     cell.update(kwargs)
     return cell
 
 
-def new_markdown_cell(source: str = "", **kwargs) -> NotebookNode:
-    cell = NotebookNode(id="", cell_type="markdown", source=source, metadata=NotebookNode())
+def new_markdown_cell(source: str = "", **kwargs) -> Node:
+    cell = Node(id="", cell_type="markdown", source=source, metadata=Node())
     cell.update(kwargs)
     return cell
 
 
-def new_notebook(**kwargs) -> NotebookNode:
-    nb = NotebookNode(nbformat=NBFORMAT, nbformat_minor=NBFORMAT_MINOR, metadata=NotebookNode(), cells=[])
+def new_notebook(**kwargs) -> Node:
+    nb = Node(nbformat=NBFORMAT, nbformat_minor=NBFORMAT_MINOR, metadata=Node(), cells=[])
     nb.update(kwargs)
     return nb
 
@@ -351,9 +349,10 @@ def _lecture_cells(ctx: RenderContext, markdown_text: str, done: set[str], folde
 
 
 def build_notebook(ctx: RenderContext, figures_from: Path | None = None, notebook_name: str = "",
-                   folder: str = "") -> nbformat.NotebookNode:
+                   folder: str = "", store: CacheStore | None = None) -> Node:
     """``figures_from``: the output folder this build wrote its figures to (embedded as outputs and
-    attachments; without it the notebook carries no images)."""
+    attachments; without it the notebook carries no images); ``store``: where the schema's compiled
+    check is kept (:mod:`lecturegen.engine.ipynb`)."""
     from lecturegen.engine import myst
     from lecturegen.engine.render import document, markdown, render_markdown, student_text
 
@@ -385,5 +384,5 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
         "language_info": {"name": "python"},
         "lecturegen": {**ctx.provenance, "sample_data": ctx.dataset.is_sample},
     })
-    nbformat.validate(nb)
+    validate_notebook(nb, store)
     return nb

@@ -330,26 +330,33 @@ def figures(build: Build, target: Target) -> None:
 
 def render(build: Build, target: Target) -> None:
     """Formulas and old-API probes prepared (a dry run finds them), then the pages rendered."""
+    from lecturegen.engine.highlighted import kept_in
     from lecturegen.engine.render import templates_compiled_in
 
-    with templates_compiled_in(build.store):
+    with templates_compiled_in(build.store), kept_in(build.store, target.chapter.content_dir / f"{target.lang}.md"):
         _render(build, target)
 
 
 def _render(build: Build, target: Target) -> None:
-    from lecturegen.engine import apiprobe, maths
+    from lecturegen.engine import maths, prepared
     from lecturegen.engine.media import copy_local_files, local_files
-    from lecturegen.engine.render import document, render_markdown, render_pages, requests_in, split_slides
+    from lecturegen.engine.render import check_branches, render_content, render_pages, split_slides
 
     ctx = target.context
-    formulas, api_requests = requests_in(ctx)
-    ctx = target.context = replace(ctx, formulas=maths.typeset_all(formulas, build.store),
-                                   extra={**ctx.extra, "api_probes": apiprobe.probe_all(api_requests, build.store)})
+    last = prepared.recalled(ctx, build.store)  # what it asked for last time, when all of it is cached
+    content = render_content(last[0] if last else ctx)
+    if last and prepared.same(last[1], content.requests):  # asked for nothing new: this rendering is final
+        ctx = last[0]
+    else:  # it asked for formulas or probes it was not given: prepare them, render again
+        ctx = prepared.prepare(ctx, content.requests, build.store)
+        content = render_content(ctx)
+        prepared.remember(ctx, content.requests, build.store)
+    target.context = ctx
     maths.write_formulas(ctx.formulas, target.staged)
-    target.text = render_markdown(ctx)
-    target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md"),
-                                        target.staged)
-    doc = document(ctx, target.text)
+    check_branches(ctx)
+    target.text, doc = content.text, content.doc
+    target.own_files = copy_local_files(local_files(target.text, target.chapter.content_dir / f"{target.lang}.md",
+                                                    doc.tokens), target.staged)
     target.notices = list(doc.notices)
     for notice in doc.notices:  # MyST the renderer does not know: said with the file and line, not shown as syntax
         build.reporter.warn(notice)
@@ -357,14 +364,13 @@ def _render(build: Build, target: Target) -> None:
 
 
 def notebook(build: Build, target: Target) -> None:
-    import nbformat.v4
-
+    from lecturegen.engine import ipynb
     from lecturegen.engine.notebook import build_notebook
     from lecturegen.engine.render import templates_compiled_in
 
     with templates_compiled_in(build.store):
-        nb = build_notebook(target.context, target.staged, folder=target.final.name)
-    target.files[f"{target.chapter.id}.ipynb"] = nbformat.v4.writes(nb)  # build_notebook checked it: not again
+        nb = build_notebook(target.context, target.staged, folder=target.final.name, store=build.store)
+    target.files[f"{target.chapter.id}.ipynb"] = ipynb.writes(nb)  # build_notebook checked it: not again
 
 
 def report(build: Build, target: Target) -> None:

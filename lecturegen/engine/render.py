@@ -32,6 +32,7 @@ from lecturegen.engine import myst
 from lecturegen.engine.contenterrors import AuthorUndefined, tag_line
 from lecturegen.engine.contenterrors import message as author_message
 from lecturegen.engine.cjk import cjk_emphasis
+from lecturegen.engine.highlighted import highlighted
 from lecturegen.engine.unbroken import unbroken_values
 from lecturegen.engine.context import FILTERS, Helpers, RenderContext
 from lecturegen.engine.store import CacheStore
@@ -109,7 +110,7 @@ def _fence(self, tokens, idx, options, env) -> str:
     rule would wrap it in a second ``<pre><code>``, which the slides' fitting and styles do not expect."""
     token = tokens[idx]
     lang, _, attrs = unescapeAll(token.info).strip().partition(" ")
-    return _highlight(token.content, lang, attrs)
+    return highlighted(token.content, lang, attrs, _highlight)
 
 
 def markdown() -> MarkdownIt:
@@ -133,9 +134,35 @@ MAX_TEXT = 1 << 20  # characters or items a content expression may make with * (
 
 class BoundedSandbox(SandboxedEnvironment):
     """Jinja's sandbox (no attribute access to Python's internals; ``range`` at most 100,000 items),
-    and no ``*`` or ``**`` whose result would exhaust memory: ``'x' * 10**10``, ``9 ** 9 ** 9``."""
+    and no ``*`` or ``**`` whose result would exhaust memory: ``'x' * 10**10``, ``9 ** 9 ** 9``.
+
+    The syntax tree of the templates it compiled last is kept until the every-branch check takes it
+    (:meth:`parsed`), so a content file edited is parsed once for the page and the check."""
 
     intercepted_binops = frozenset(["*", "**"])
+    KEEP_TREES = 4
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._trees: dict[tuple[str, str | None, str | None], jinja2.nodes.Template] = {}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if len(self._trees) >= self.KEEP_TREES:
+            self._trees.pop(next(iter(self._trees), None), None)
+        self._trees[(source, name, filename)] = tree  # compiling does not change it (tests/test_branches.py)
+        return tree
+
+    def parsed(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        """The tree of ``source`` for the caller alone (it may rewrite it): the one compiling it for a
+        page left, else parsed now (a syntax error is raised as Jinja raises it)."""
+        tree = self._trees.pop((source, name, filename), None)  # taken once, also with two builds in threads
+        if tree is not None:
+            return tree
+        try:  # as Environment.parse, without keeping the tree
+            return super()._parse(source, name, filename)
+        except jinja2.TemplateSyntaxError:
+            self.handle_exception(source=source)
 
     def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
         if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
@@ -283,19 +310,33 @@ def check_branches(ctx: RenderContext) -> None:
                        lambda exc: _template_error(exc, path, names=list(namespace)))
 
 
-def formulas_in(ctx: RenderContext) -> list[str]:
-    """The formulas the content file typesets with ``math(...)``, found by rendering it once
-    (before the formulas exist), so they are drawn before the real rendering, like figures."""
-    return requests_in(ctx)[0]
+@dataclass(frozen=True)
+class Content:
+    """The content file rendered for the pages with the formulas and probes of its context."""
+
+    text: str
+    doc: myst.Document  # what its MyST defines and uses (:func:`document`)
+    formulas: list[str]  # what it asked the build to prepare: formulas (``math(...)``, ``$...$``)...
+    probes: list[tuple[str, dict]]  # ...and the old optimizer calls ``api_changes(...)`` shows
+
+    @property
+    def requests(self) -> tuple[list[str], list[tuple[str, dict]]]:
+        return self.formulas, self.probes
+
+
+def render_content(ctx: RenderContext) -> Content:
+    """The content file filled for the pages (not checked in every branch: :func:`check_branches`).
+    Rendered before its formulas and probes exist, it tells what to prepare for the real rendering."""
+    helpers = Helpers(ctx)
+    text = _render(helpers)
+    doc = document(ctx, text)  # $...$ maths, and references to labels or citations that do not exist
+    return Content(text, doc, list(dict.fromkeys([*helpers.formulas_used, *doc.texs])), helpers.api_used)
 
 
 def requests_in(ctx: RenderContext) -> tuple[list[str], list[tuple[str, dict]]]:
     """What the content asks the build to prepare before the real rendering: its formulas, and the
     old optimizer calls ``api_changes(...)`` shows (answered from ``ctx.extra["api_probes"]``)."""
-    helpers = Helpers(ctx)
-    text = _render(helpers)
-    doc = document(ctx, text)  # $...$ maths, and references to labels or citations that do not exist
-    return list(dict.fromkeys([*helpers.formulas_used, *doc.texs])), helpers.api_used
+    return render_content(ctx).requests
 
 
 def document(ctx: RenderContext, text: str) -> myst.Document:
@@ -378,26 +419,54 @@ def _blocks(md: MarkdownIt, text: str) -> list:
 
 def slide_parts(text: str) -> list[tuple[str, int, str, int]]:
     """(body, its first line, notes, their first line) per slide; lines count from 0 in ``text``."""
+    return [part[:4] for part in _slide_parts(text)]
+
+
+ODD_BREAKS = re.compile("[\v\f\x1c-\x1e\x85\u2028\u2029]")
+"""Line breaks of Python's ``splitlines`` that are not markdown-it's: with one of them in a text, the
+parser's line numbers are not the indices of its ``splitlines``."""
+
+
+def _is_break(token) -> bool:  # type: ignore[no-untyped-def]
+    return token.type == "hr" and token.level == 0 and token.map and token.markup.startswith("-")
+
+
+def _slide_parts(text: str) -> list[tuple[str, int, str, int, list | None]]:
+    """:func:`slide_parts`, each with the block tokens of its slide (their lines counted in ``text``;
+    None when the text has a line break markdown-it does not count). The text is parsed once: a
+    slide's blocks are those between its breaks (a ``---`` at the top level ends every block before
+    it, so they are what parsing the slide alone gives)."""
     md = markdown()
     lines = text.splitlines(keepends=True)
-    breaks = [t.map for t in _blocks(md, text) if t.type == "hr" and t.level == 0 and t.map and t.markup.startswith("-")]
+    tokens = _blocks(md, text)
+    groups: list[list] = [[]]
+    for t in tokens:
+        if _is_break(t):
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    breaks = [t.map for t in tokens if _is_break(t)]
     bounds, start = [], 0
     for first, last in breaks:
         bounds.append((start, first))
         start = last
     bounds.append((start, len(lines)))
+    whole = not ODD_BREAKS.search(text)
     chunks = []
-    for first, last in bounds:
+    for (first, last), own in zip(bounds, groups):
         chunk = "".join(lines[first:last])
         if not chunk.strip():
             continue
-        tokens = _blocks(md, chunk)
-        at = next((tokens[i].map[0] for i in range(len(tokens)) if _is_notes(tokens, i)), None)
+        offset = first
+        if not whole:  # the parser's lines are not these: parse the slide alone
+            own, offset = _blocks(md, chunk), 0
+        at = next((own[i].map[0] - offset for i in range(len(own)) if _is_notes(own, i)), None)
+        kept = own if whole else None
         if at is None:
-            chunks.append((chunk, first, "", first))
+            chunks.append((chunk, first, "", first, kept))
             continue
         chunk_lines = chunk.splitlines(keepends=True)
-        chunks.append(("".join(chunk_lines[:at]), first, "".join(chunk_lines[at + 1:]), first + at + 1))
+        chunks.append(("".join(chunk_lines[:at]), first, "".join(chunk_lines[at + 1:]), first + at + 1, kept))
     return chunks
 
 
@@ -408,12 +477,16 @@ def split_slides(text: str, doc: myst.Document | None = None) -> list[Slide]:
     md = markdown()
     doc = doc or myst.analyse(md, text, myst.Document())
     slides = []
-    for i, (body, line0, notes, notes0) in enumerate(slide_parts(text)):
+    for i, (body, line0, notes, notes0, tokens) in enumerate(_slide_parts(text)):
         body, private = split_instructor(body)
         notes, private_notes = split_instructor(notes)
         private = (private + "\n\n" + private_notes).strip()
-        heading = next((tokens[j + 1].content for tokens in [_blocks(md, body)] for j, t in enumerate(tokens)
-                        if t.type == "heading_open" and t.tag in ("h1", "h2", "h3")), "")
+        if tokens is None:  # (a text with line breaks markdown-it does not count) the body parsed alone
+            tokens, end = _blocks(md, body), len(body.splitlines()) + 1
+        else:  # the slide's blocks in the students' part of its body (before Note: and Instructor:)
+            end = line0 + len(body.splitlines())
+        heading = next((tokens[j + 1].content for j, t in enumerate(tokens)
+                        if t.type == "heading_open" and t.tag in ("h1", "h2", "h3") and t.map and t.map[0] < end), "")
         slides.append(Slide(
             title=heading.strip(),
             body=Markup(myst.render(md, body, doc, line0, part=3 * i)),

@@ -90,3 +90,30 @@ def test_the_every_branch_check_is_kept_too(tmp_path, compiles):
     # one entry per file, overwritten by an edit: the cache folder does not grow with every edit
     names = sorted(p.name for p in (tmp_path / "cache" / "templates").iterdir() if not p.name.endswith(".mac"))
     assert len(names) == 1 and names[0].startswith("branches-"), names
+
+
+def test_the_page_and_the_every_branch_check_share_one_parse(tmp_path, compiles, monkeypatch):
+    """An edited content file is parsed once: the page's compile leaves its tree for the every-branch
+    check (which rewrites it); without a page compile before it, the check parses on its own."""
+    parses: list[str] = []
+    real = jinja2.Environment._parse
+
+    def counting(self, source, name, filename):
+        parses.append(name)
+        return real(self, source, name, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_parse", counting)
+    (tmp_path / "c").mkdir()
+    content = tmp_path / "c" / "ko.md"
+    content.write_text("{% if x > 1 %}{{ x }}{% else %}{{ y + 1 }}{% endif %}\n", encoding="utf-8")
+    env = render._environment([tmp_path / "c"])
+    assert env.get_template("ko.md").render(x=2, y=5) == "2\n"
+    assert branches.every_branch_template(env, content).render(x=2, y=5) == "26\n"  # both branches ran
+    assert parses == ["ko.md"] and compiles == ["ko.md", "ko.md"]
+    assert env.get_template("ko.md").render(x=0, y=5) == "6\n"  # the page's code is its own, not rewritten
+    content.write_text("{% if x > 1 %}{{ x }}{% else %}{{ y + 2 }}{% endif %}\n", encoding="utf-8")
+    assert branches.every_branch_template(env, content).render(x=2, y=5) == "27\n"
+    assert parses == ["ko.md", "ko.md"]
+    content.write_text("{% if x > 1 %}{{ x }}{% else %}{{ y + 3 }}{% endif %}\n", encoding="utf-8")
+    assert branches.every_branch_template(env, content).render(x=2, y=5) == "28\n"  # its own parse was not kept
+    assert env.get_template("ko.md").render(x=0, y=5) == "8\n"
