@@ -27,6 +27,7 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import nodes
+from jinja2.compiler import generate
 from jinja2.visitor import NodeTransformer
 
 from lecturegen.engine.context import Helpers
@@ -121,12 +122,22 @@ def every_branch_template(env: jinja2.Environment, path: Path) -> jinja2.Templat
         if code is None:
             parsed = getattr(env, "parsed", env.parse)  # the page's parse of the same text, when there is one
             tree = EveryBranch().visit(parsed(source, path.name, str(path)))
-            code = env.compile(tree, path.name, str(path))
+            code = _compile(env, tree, path, source)
             _store_code(env, key[1:], code)
         if len(_COMPILED) >= 32:
             _COMPILED.pop(next(iter(_COMPILED)))
         _COMPILED[key] = env.template_class.from_code(env, code, env.make_globals(None))
     return _COMPILED[key]
+
+
+def _compile(env: jinja2.Environment, tree: nodes.Template, path: Path, source: str):
+    """``env.compile(tree)`` without Jinja's optimizer: the output is thrown away, so folding its
+    constants (a third of this compile) buys nothing; errors are raised as ``env.compile`` raises them."""
+    try:
+        python = generate(tree, env, path.name, str(path), optimized=False)
+    except jinja2.TemplateSyntaxError:
+        env.handle_exception(source=source)
+    return env._compile(python, str(path))
 
 
 def _stored(env: jinja2.Environment, path: str):

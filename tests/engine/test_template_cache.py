@@ -25,6 +25,13 @@ def compiles(monkeypatch):
         return real(self, source, name, filename, defer_init)
 
     monkeypatch.setattr(jinja2.Environment, "_generate", counting)
+    real_generate = branches.generate  # the every-branch code is generated without Jinja's optimizer
+
+    def counting_generate(tree, env, name, filename, **kwargs):
+        seen.append(name)
+        return real_generate(tree, env, name, filename, **kwargs)
+
+    monkeypatch.setattr(branches, "generate", counting_generate)
     yield seen
     render._cached_environment.cache_clear()
     branches._COMPILED.clear()
