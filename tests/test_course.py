@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import TINY_CONTENT, TINY_MODULE, cli, run_cli, tree_digest, write_chapter
+from helpers import TINY_CONTENT, TINY_MODULE, cli, tree_digest, write_chapter
 
 FOLDERS = ("tiny", "tiny-en", "tinyb", "tinyb-en")
 
@@ -28,7 +28,7 @@ def test_course_build_trains_each_run_once_and_swaps_each_folder(tmp_path):
     env = _two_chapters(tmp_path / "chapters")
     common = ("--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
               "--cache-dir", str(tmp_path / "cache"), "--quiet", "--lang", "ko", "--lang", "en")
-    first = run_cli("build", "tiny", "tinyb", *common, env=env)
+    first = cli("build", "tiny", "tinyb", *common, env=env, timeout=600)  # in this process: no cold TensorFlow import
     assert first.returncode == 0, first.stderr[-2000:]
     assert "built 4 of 4 folders" in first.stdout and "trained 2 runs, cached 0" in first.stdout
     assert first.stdout.count("test accuracy") == 2  # each chapter's results once, not per language
@@ -37,7 +37,7 @@ def test_course_build_trains_each_run_once_and_swaps_each_folder(tmp_path):
     assert len([p for p in (tmp_path / "cache" / "runs").rglob("*.json") if not p.name.startswith("latest")]) == 2
     before = tree_digest(tmp_path / "out" / "tinyb")
 
-    strict = run_cli("build", "tiny", "tinyb", *common, "--strict", env=env)
+    strict = cli("build", "tiny", "tinyb", *common, "--strict", env=env, timeout=600)
     assert strict.returncode == 1
     assert "built 2 of 4 folders" in strict.stdout and "trained 0 runs, cached 2" in strict.stdout
     assert f"error: {tmp_path / 'out' / 'tinyb'}: 1 claim(s) of tinyb do not hold (never)" in strict.stderr
@@ -83,11 +83,11 @@ def test_course_languages_drive_build_unless_lang_is_given(tmp_path):
     (tmp_path / "chapters" / "tinyb" / "en.md").unlink()  # tinyb is only in Korean
     (tmp_path / "lecturegen.toml").write_text('[course]\nlanguages = ["ko", "en"]\n', encoding="utf-8")
     common = ("--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"))
-    result = run_cli("build", "tiny", "tinyb", *common, env=env, cwd=tmp_path)
+    result = cli("build", "tiny", "tinyb", *common, env=env, cwd=tmp_path, timeout=600)  # in this process (see above)
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["tiny", "tiny-en", "tinyb"]
     assert "warning: tinyb is not written in en (it is in ko): built without it" in result.stderr
-    asked = run_cli("build", "tiny", "--lang", "en", *common[:-4], "--out", str(tmp_path / "only"),
-                    "--cache-dir", str(tmp_path / "cache"), env=env, cwd=tmp_path)
+    asked = cli("build", "tiny", "--lang", "en", *common[:-4], "--out", str(tmp_path / "only"),
+                "--cache-dir", str(tmp_path / "cache"), env=env, cwd=tmp_path, timeout=600)
     assert asked.returncode == 0, asked.stderr[-2000:]
     assert [p.name for p in (tmp_path / "only").iterdir() if not p.name.startswith(".")] == ["tiny-en"]

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import report_data
+from helpers import cli, report_data
 
 from lecturegen.cli import main
 from lecturegen.diffpages import page_text
@@ -165,16 +165,19 @@ def test_a_real_edit_of_epochs_and_code_shows_both_reasons(tmp_path):
     content = course / "chapters" / "ch7" / "ko.md"
     content.write_text(content.read_text() + '\n---\n# 드롭아웃\n\n{{ code("dropout") }}\n\n'
                        '{% if runs.dropout.test_accuracy > 2 %}{{ runs.dropout.test_accuracy | pct }}{% else %}-{% endif %}\n')
-    build = [*env_cmd, "-q", "build", "ch7", "--chapters-dir", "chapters", "--profile", "quick", "--data", "sample",
+    # the builds and the diff run in this process (helpers.cli: the command line, its own stdout and stderr):
+    # one TensorFlow import for the worker, not a cold one per build
+    build = ["-q", "build", "ch7", "--chapters-dir", "chapters", "--profile", "quick", "--data", "sample",
              "--cache-dir", str(tmp_path / "cache")]
-    subprocess.run([*build, "--out", "out1"], cwd=course, env=env, check=True, capture_output=True)
+    first = cli(*build, "--out", "out1", cwd=course, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
     edited = source.replace("Dropout(0.3)", "Dropout(0.5)")
     at = edited.index("def dropout")
     cut = edited.rindex("epochs=3", 0, at)
     module.write_text(edited[:cut] + "epochs=1" + edited[cut + len("epochs=3"):])
-    subprocess.run([*build, "--out", "out2"], cwd=course, env=env, check=True, capture_output=True)
-    diff = subprocess.run([*env_cmd, "diff", "out1/ch7", "out2/ch7", "--tolerance", "100"], cwd=course, env=env,
-                          capture_output=True, text=True)
+    second = cli(*build, "--out", "out2", cwd=course, env=env, timeout=600)
+    assert second.returncode == 0, second.stderr
+    diff = cli("diff", "out1/ch7", "out2/ch7", "--tolerance", "100", cwd=course, env=env)
     assert diff.returncode == 0, diff.stderr
     why = next(line for line in diff.stdout.splitlines() if line.strip().startswith("dropout ("))
     assert "code of dropout changed" in why and "epochs 3 -> 1" in why, diff.stdout
@@ -186,7 +189,7 @@ def test_a_real_edit_of_epochs_and_code_shows_both_reasons(tmp_path):
     # a typo in the branch this build does not take (accuracy > 2 never holds) fails the build, output kept
     before = (course / "out2" / "ch7" / "slides.html").read_bytes()
     content.write_text(content.read_text().replace("runs.dropout.test_accuracy | pct", "runs.dropout.test_acuracy | pct"))
-    failed = subprocess.run([*build, "--out", "out2"], cwd=course, env=env, capture_output=True, text=True)
+    failed = cli(*build, "--out", "out2", cwd=course, env=env, timeout=600)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     errors = [line for line in failed.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "ko.md line" in errors[0] and "test_acuracy" in errors[0], failed.stderr

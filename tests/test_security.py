@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import cli, cli_env, error_lines, report_data, run_cli, write_chapter, write_idx
+from helpers import cli, cli_env, error_lines, report_data, write_chapter, write_idx
 from lecturegen import registry
 from lecturegen.errors import ChapterError, LecturegenError
 
@@ -47,8 +47,8 @@ def evil_build(request, tmp_path_factory):
                         layer=f'keras.layers.Dense(10, activation="softmax", name={EVIL_LAYER!r}),')
     env["LECTUREGEN_SECRET_FOR_TESTS"] = SECRET
     data = _tiny_data(tmp, request.param)
-    proc = run_cli("build", "tiny", "--profile", "quick", "--data", str(data), "--out", str(tmp / "out"),
-                   "--cache-dir", str(tmp / "cache"), "--quiet", env=env, cwd=tmp)
+    proc = cli("build", "tiny", "--profile", "quick", "--data", str(data), "--out", str(tmp / "out"),
+               "--cache-dir", str(tmp / "cache"), "--quiet", env=env, cwd=tmp, timeout=600)  # in this process: no cold TensorFlow import
     assert proc.returncode == 0, proc.stderr
     return tmp / "out" / "tiny", env, tmp
 

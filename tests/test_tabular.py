@@ -25,11 +25,6 @@ def course(tmp_path):
     return tmp_path / "chapters"
 
 
-def _build(course: Path, tmp_path: Path, *more: str):
-    return run_cli("build", "growth", "--chapters-dir", str(course), "--profile", "quick", "--out", str(tmp_path / "out"),
-                   "--cache-dir", str(tmp_path / "cache"), *more, timeout=120)
-
-
 def _set_row(course: Path, row: int, text: str) -> None:
     """Replace line ``row`` (1 = the header) of plants.csv."""
     lines = (course / "plants.csv").read_text().splitlines()
@@ -56,7 +51,7 @@ BAD_FILES = [
 def test_a_bad_csv_fails_in_one_line_naming_file_row_and_column(course, tmp_path, spoil, expected):
     spoil(course)
     # in this process (an escaping exception, a traceback, fails the test; TensorFlow is refused in
-    # the fast tier): the same command line as _build without a Python start per bad file
+    # the fast tier): no Python start per bad file
     proc = cli("build", "growth", "--chapters-dir", str(course), "--profile", "quick", "--out", str(tmp_path / "out"),
                "--cache-dir", str(tmp_path / "cache"))
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
@@ -161,15 +156,17 @@ def test_diff_judges_each_metric_with_its_direction(tmp_path):
 
 @pytest.mark.slow
 def test_the_csv_chapter_and_ch6_build_and_report_their_metrics(course, tmp_path):
-    proc = _build(course, tmp_path)
+    # in this process (helpers.cli): TensorFlow imported once for the worker, not cold for each build
+    proc = cli("build", "growth", "--chapters-dir", str(course), "--profile", "quick", "--out", str(tmp_path / "out"),
+               "--cache-dir", str(tmp_path / "cache"), timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "out" / "growth-en" / "report.json").read_text())
     assert report["schema"] == 2 and report["task"] == "regression"
     assert [m["name"] for m in report["metrics"]] == ["mae", "mse"]
     assert report["runs"]["linear"]["metrics"]["mae"] > 0
     assert (tmp_path / "out" / "growth-en" / "figures" / "curves_linear.svg").is_file()
-    proc = run_cli("build", "ch6", "--lang", "ko", "--lang", "en", "--profile", "quick", "--out", str(tmp_path / "out"),
-                   "--cache-dir", str(tmp_path / "cache"), timeout=600)  # one process: each run trains once for both
+    proc = cli("build", "ch6", "--lang", "ko", "--lang", "en", "--profile", "quick", "--out", str(tmp_path / "out"),
+               "--cache-dir", str(tmp_path / "cache"), timeout=600)  # one build: each run trains once for both
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "ch6-en" / "slides.html").is_file()
     folder = tmp_path / "out" / "ch6"
