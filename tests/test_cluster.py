@@ -6,6 +6,7 @@ subprocess (`python -m lecturegen`), so its workers know nothing of the test pro
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import os
@@ -23,7 +24,9 @@ from lecturegen.engine.writer import write_marker
 from helpers import (PAIR_CHAPTERS, cli_env, error_lines, run_cli, seed_numbers, start_cli, tree_digest, wait_for_line,
                      write_chapter)
 
-distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install 'lecturegen[cluster]')")
+if importlib.util.find_spec("distributed") is None:  # imported by the cluster fixture only: a test run's
+    # processes that run none of its tests do not pay the import (about 0.3 CPU s each)
+    pytest.skip("Dask distributed is not installed (pip install 'lecturegen[cluster]')", allow_module_level=True)
 
 METRICS = ("history", "test_loss", "test_accuracy", "epochs", "train_size", "test_size", "optimizer")
 
@@ -77,6 +80,8 @@ def slow_chapter(folder: Path, experiments: str = "[slow]", chapter_id: str = "s
 @pytest.fixture(scope="module")
 def cluster():
     """A LocalCluster with 2 worker processes (one thread each, TensorFlow on one CPU thread)."""
+    import distributed
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   env={"LECTUREGEN_TF_THREADS": "1", "PYTHONPATH": cli_env()["PYTHONPATH"]}) as lc:
         with distributed.Client(lc) as client:
@@ -159,6 +164,20 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_the_scheduler_check_refuses_a_closed_port_only():
+    """A port nobody listens on fails the build at once (Dask itself would retry for CONNECT_TIMEOUT);
+    a listening one, and an address that is not plain TCP, are left to Dask."""
+    from lecturegen.engine.executors.cluster import _refused
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        listening = sock.getsockname()[1]
+        assert _refused(f"tcp://127.0.0.1:{listening}") is None and _refused(f"127.0.0.1:{listening}") is None
+    assert isinstance(_refused(f"tcp://127.0.0.1:{listening}"), ConnectionRefusedError)  # closed now
+    assert _refused(f"tls://127.0.0.1:{listening}") is None and _refused("inproc://127.0.0.1/1/2") is None
 
 
 def test_unreachable_scheduler_is_one_line_and_keeps_the_previous_output(tmp_path):

@@ -163,7 +163,9 @@ def curve_figures(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
     specs = []
     main = chapter.group()
     for exp in main:
-        run = runs[exp.name]
+        run = runs.get(exp.name)
+        if run is None:  # not trained yet (figures drawn while the runs train: engine/drawing.py)
+            continue
         alt = {lang: f"{exp.title[lang]}: {WORDS[lang]['accuracy']} / {WORDS[lang]['loss']}"
                for lang in exp.title if lang in WORDS}
         inputs = {"history": run.history, "title": display_names(exp), "sample": is_sample}
@@ -390,7 +392,7 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
     figures_dir.mkdir(parents=True, exist_ok=True)
     store = CacheStore.of(cache)
     rendered = []
-    for spec in specs:
+    for spec in reversed(specs):  # last first: the drawer (engine/drawing.py) may still draw from the first on
         name = f"{_figure_key(spec, lang)}.svg"
         svg = store.get("figures", name)  # checksummed: a damaged SVG is drawn again, never copied
         if svg is None:
@@ -404,72 +406,4 @@ def render_figures(specs: list[FigureSpec], lang: str, out_dir: Path, cache: Cac
             raise ChapterError(say("chapter.figure_without_alt", name=spec.name, lang=lang))
         rendered.append(RenderedFigure(spec.name, f"figures/{spec.name}.svg", spec.alt[lang], min_font_pt(svg),
                                        spec.snippet))
-    return rendered
-
-
-def independent_specs(chapter, is_sample: bool) -> list[FigureSpec]:
-    """The chapter's figures that need no training result (drawn from formulas or code): what its figure
-    sets give without any run. A set that needs runs gives nothing or fails here; both are skipped."""
-    specs = []
-    for figure_set in chapter.figures:
-        if not callable(figure_set):  # the library's sets draw results
-            continue
-        try:
-            specs += figure_set(chapter, {}, is_sample)
-        except Exception:  # needs results: drawn after training, by the figures stage
-            continue
-    return specs
-
-
-def predraw(targets: list[tuple], cache: CacheStore | Path, stop) -> int:
-    """Draw into the figure cache what it lacks of the figures that need no results, for each
-    (chapter, language, is_sample) of ``targets``, until ``stop`` is set; the figures stage then finds
-    them there. Returns how many were drawn. Run in a thread while the build trains (the runs leave
-    the interpreter most of the time), so that less is drawn after training."""
-    store = CacheStore.of(cache)
-    drawn = 0
-    for chapter, lang, is_sample in targets:
-        for spec in independent_specs(chapter, is_sample):
-            if stop.is_set():
-                return drawn
-            name = f"{_figure_key(spec, lang)}.svg"
-            if store.get("figures", name) is not None:
-                continue
-            buffer = io.BytesIO()
-            try:
-                _draw_svg(spec, lang, buffer)
-            except Exception:  # drawn again, and its error said, by the figures stage
-                log.debug("predrawing %s failed", spec.name, exc_info=True)
-                continue
-            store.put("figures", name, buffer.getvalue())
-            drawn += 1
-    return drawn
-
-
-class Predrawing:
-    """:func:`predraw` in a thread of its own, started when the build starts training: ``start``,
-    then ``finish`` (waits for it; ``abandon=True``: stops it after the figure in hand)."""
-
-    def __init__(self, targets: list[tuple], cache: CacheStore | Path) -> None:
-        import threading
-
-        self.targets, self.cache = targets, cache
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="predraw figures", daemon=True)
-        self.drawn = 0
-
-    def _run(self) -> None:
-        try:
-            self.drawn = predraw(self.targets, self.cache, self.stop)
-        except Exception:  # never the build's failure: the figures stage draws what is missing
-            log.debug("predrawing figures failed", exc_info=True)
-
-    def start(self) -> None:
-        if not self.thread.is_alive() and self.thread.ident is None:
-            self.thread.start()
-
-    def finish(self, abandon: bool = False) -> None:
-        if abandon:
-            self.stop.set()
-        if self.thread.ident is not None:
-            self.thread.join()
+    return rendered[::-1]

@@ -43,9 +43,12 @@ def _ks_x_1001_syllables() -> set[str]:
 
 
 # Characters every subset holds, so that editing the prose almost never needs a new subset (which
-# costs a second or two): printable ASCII, Latin-1, punctuation, arrows, maths, Hangul jamo and
-# syllables. Characters the font lacks are skipped by the subsetter.
-BASE_RANGES = ((0x20, 0x7F), (0xA0, 0x100), (0x2010, 0x2060), (0x2190, 0x2200), (0x2200, 0x2300), (0x3131, 0x318F))
+# costs a second or two), and a build can cut it before its pages exist (engine/drawing.py): tab and
+# line ends, printable ASCII, Latin-1, Greek (η, σ), punctuation, super- and subscripts (xⁿ, W₁),
+# arrows, maths, technical signs (⌈ ⌉), Hangul jamo and syllables. Characters the font lacks are
+# skipped by the subsetter.
+BASE_RANGES = ((0x09, 0x0B), (0x0D, 0x0E), (0x20, 0x7F), (0xA0, 0x100), (0x370, 0x400), (0x2010, 0x2060),
+               (0x2070, 0x20A0), (0x2190, 0x2200), (0x2200, 0x2300), (0x2300, 0x2400), (0x3131, 0x318F))
 
 
 def base_chars() -> set[str]:

@@ -94,6 +94,22 @@ def typeset(tex: str, cache: CacheStore | Path) -> Formula:
     return Formula(tex, f"{MATH_DIR}/{key}.svg", height_em(svg), svg)
 
 
+def literal_formulas(source: str) -> list[str]:
+    """The formulas a content file writes as literal ``math("...")`` calls, found in its Jinja syntax
+    tree without rendering it (so before any result exists): what the build can typeset early."""
+    import jinja2
+    from jinja2 import nodes
+
+    try:
+        tree = jinja2.Environment().parse(source)
+    except jinja2.TemplateSyntaxError:  # the render stage says what is wrong
+        return []
+    return list(dict.fromkeys(
+        call.args[0].value for call in tree.find_all(nodes.Call)
+        if isinstance(call.node, nodes.Name) and call.node.name == "math" and call.args
+        and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)))
+
+
 def cached_all(texs: Iterable[str], cache: CacheStore | Path) -> dict[str, Formula] | None:
     """As :func:`typeset_all`, from the cache alone: None when one of them was never typeset."""
     store, found = CacheStore.of(cache), {}

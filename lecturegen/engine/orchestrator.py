@@ -37,7 +37,8 @@ from lecturegen.core.results import RunResult
 from lecturegen.engine import data, unchanged
 from lecturegen.engine.cache import ResultCache
 from lecturegen.engine.executors import Executor, check_options, make_executor
-from lecturegen.engine.figures import Predrawing, chapter_figures, render_figures
+from lecturegen.engine.drawing import Drawer
+from lecturegen.engine.figures import chapter_figures, render_figures
 from lecturegen.engine.options import MAX_JOBS, MAX_SEED, MAX_SEEDS, BuildOptions, output_dir, seed_list
 from lecturegen.engine.progress import Reporter
 from lecturegen.engine.runs import train_chapters
@@ -126,6 +127,7 @@ class Build:
     store: CacheStore | None = None  # data
     folders: ExitStack = field(default_factory=ExitStack)  # stage: every target's lock and staging folder
     results: dict[str, tuple[dict[str, RunResult], dict[str, RunStatus]]] = field(default_factory=dict)  # train
+    drawer: Drawer | None = None  # train: draws figures from the training on, until the targets' figures are drawn
     outcome: CourseOutcome = field(default_factory=CourseOutcome)
 
     @property
@@ -244,26 +246,18 @@ def train(build: Build) -> None:
             build.reporter.warn(say("data.sample_in_use", name=fp.name))
         build.reporter.info(say("data.line", name=fp.name, sizes=data_sizes(fp, build.profile)))
     opts = build.opts
-    # the figures that need no results are drawn while the runs train (only when something trains)
-    predrawing = Predrawing([(t.chapter, t.lang, t.dataset.fingerprint.is_sample) for t in build.targets], build.store)
-    make = build.executor or (lambda: make_executor(opts.executor_options(), build.reporter))
-
-    def executor() -> Executor:
-        runner = make()
-        predrawing.start()
-        return runner
-
-    finished = False
-    try:
-        with tensorflow_log(build.store.root, show=terminal.state.verbose):
-            for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
-                chapters = [c for c in build.chapters if data.source_for(c).identity() == key]
-                build.results.update(train_chapters(
-                    chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
-                    opts.force, build.reporter, executor))
-        finished = True
-    finally:
-        predrawing.finish(abandon=not finished)
+    # figures are drawn while the runs train, as their results come (only when something trains), and
+    # on while the figures stage draws the rest; a failed or interrupted build stops the drawer at once
+    drawer = build.drawer = Drawer([(t.chapter, t.lang, t.dataset.fingerprint.is_sample) for t in build.targets],
+                                   build.store)
+    build.folders.callback(drawer.finish, abandon=True)
+    executor = build.executor or (lambda: make_executor(opts.executor_options(), build.reporter))
+    with tensorflow_log(build.store.root, show=terminal.state.verbose):
+        for key, dataset in build.datasets.items():  # the chapters of each data source, by one executor each
+            chapters = [c for c in build.chapters if data.source_for(c).identity() == key]
+            build.results.update(train_chapters(
+                chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
+                opts.force, build.reporter, executor, drawer.results))
     for target in build.targets:
         target.runs, target.status = build.results[target.chapter.id]
 
@@ -439,6 +433,8 @@ def each_target(build: Build) -> None:
             build.outcome.failures.append((target.final, exc))
             continue
         (keep if target.kept else swap)(build, target)
+    if build.drawer is not None:  # it stops after the figure in hand (drawn meanwhile, as the pages rendered)
+        build.drawer.finish()
 
 
 BUILD_STAGES: tuple[Callable[[Build], None], ...] = (validate, resolve_data, stage, train, each_target)

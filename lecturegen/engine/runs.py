@@ -64,6 +64,13 @@ def plan(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: lis
     return done, todo
 
 
+def _finished_experiments(chapter: Chapter, seeds: list[int], done: Done) -> dict[str, RunResult]:
+    """The chapter's experiments whose every seed has its result (the mean over seeds)."""
+    return {exp.name: aggregate([done[chapter.id, exp.name, seed][0] for seed in seeds_of(exp, seeds)])
+            for exp in chapter.experiments
+            if all((chapter.id, exp.name, seed) in done for seed in seeds_of(exp, seeds))}
+
+
 def _assemble(chapter: Chapter, seeds: list[int], done: Done) -> ChapterRuns:
     runs: dict[str, RunResult] = {}
     status: dict[str, RunStatus] = {}
@@ -83,13 +90,21 @@ def _assemble(chapter: Chapter, seeds: list[int], done: Done) -> ChapterRuns:
 
 
 def train_chapters(chapters: list[Chapter], dataset: Dataset, profile: Profile, seeds: list[int], cache: ResultCache,
-                   force: bool, reporter: Reporter,
-                   executor: Callable[[], Executor]) -> dict[str, ChapterRuns]:
+                   force: bool, reporter: Reporter, executor: Callable[[], Executor],
+                   so_far: Callable[[str, dict[str, RunResult]], None] | None = None) -> dict[str, ChapterRuns]:
     """Each chapter's results: from the cache when its key matches, else trained by ``executor()``,
-    which is created only when something must train (a cached rebuild starts no cluster)."""
+    which is created only when something must train (a cached rebuild starts no cluster).
+    ``so_far(chapter id, results)`` hears, when something trains, each chapter's finished
+    experiments: the cached ones before the data is read, then again each time one finishes."""
     done, todo = plan(chapters, dataset, profile, seeds, cache, force, reporter)
     if todo:
         by_key = {spec.key: (spec, parts, reasons) for spec, parts, reasons in todo}
+        by_id = {chapter.id: chapter for chapter in chapters}
+
+        def tell(chapter_ids) -> None:
+            for chapter_id in dict.fromkeys(chapter_ids):
+                if so_far is not None:
+                    so_far(chapter_id, _finished_experiments(by_id[chapter_id], seeds, done))
 
         def finished(item: Finished) -> None:
             spec, parts, reasons = by_key[item.spec.key]
@@ -100,7 +115,9 @@ def train_chapters(chapters: list[Chapter], dataset: Dataset, profile: Profile, 
             for other, _, _ in todo:
                 if other.key == spec.key:
                     done[other.chapter_id, other.experiment.name, other.seed] = item.result, state
+            tell(other.chapter_id for other, _, _ in todo if other.key == spec.key)
 
+        tell(by_id)  # the cached results first, before the data is read
         if dataset.fingerprint.source != "keras":
             dataset.arrays  # read and checked now: bad data fails in a second, before TensorFlow is imported
         runner = executor()

@@ -94,11 +94,15 @@ def _own_modules(package: Path) -> dict[str, str]:
     """sha256 of the source of every loaded module that is neither lecturegen's nor an installed library's."""
     libraries, own = _library_roots(), str(package) + os.sep
     found = {}
+    real_dirs: dict[str, str] = {}  # a few hundred folders for thousands of modules (TensorFlow's)
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
         if not file or not file.endswith(".py"):
             continue
-        real = os.path.realpath(file)
+        folder, name = os.path.split(file)
+        if folder not in real_dirs:
+            real_dirs[folder] = os.path.realpath(folder)
+        real = os.path.realpath(file) if os.path.islink(file) else os.path.join(real_dirs[folder], name)
         if real.startswith(libraries) or real.startswith(own) or real in found:
             continue
         try:

@@ -35,6 +35,7 @@ from lecturegen.messages import say
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = "5s"  # an unreachable scheduler fails the build quickly, before anything trains
+PROBE_TIMEOUT = 2.0  # seconds the TCP check of a scheduler address waits before leaving it to Dask
 RETRIES = 2  # an unexpected exception in a task (not a chapter's own error) is retried this often
 RESUBMITS = 3  # a run whose dataset copy was lost with a dying worker is submitted again at most this often
 THREADS_ENV = "LECTUREGEN_TF_THREADS"  # CPU threads TensorFlow may use in a worker process
@@ -67,6 +68,24 @@ def scheduler_address_problem(address: str) -> str | None:
             or parts.query or parts.fragment or (parts.scheme != "inproc" and port is None):
         return say("cluster.not_an_address")
     return None
+
+
+def _refused(address: str) -> ConnectionRefusedError | None:
+    """The refusal of a TCP scheduler address whose port nobody listens on, else None (reachable, or
+    not plain TCP, or no answer at all: Dask then tries and times out itself). One TCP connect,
+    closed at once: a refused port fails the build now instead of after CONNECT_TIMEOUT."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp":
+        return None
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=PROBE_TIMEOUT):
+            return None
+    except ConnectionRefusedError as exc:
+        return exc
+    except OSError:
+        return None
 
 
 def _import_distributed():
@@ -309,6 +328,10 @@ class DaskExecutor:
             if problem:  # before Dask: a Client that fails to parse stalls 10 s and prints a traceback on exit
                 raise ClusterError(say("cluster.cannot_reach_scheduler", scheduler=scheduler[:200],
                                        detail=problem))
+            refused = _refused(scheduler)
+            if refused is not None:  # nothing listens there: Dask would retry until CONNECT_TIMEOUT
+                raise ClusterError(say("cluster.cannot_reach_scheduler", scheduler=scheduler,
+                                       detail=_first_line(refused)))
             try:
                 client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as exc:

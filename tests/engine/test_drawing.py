@@ -1,0 +1,156 @@
+"""Figures are drawn while the runs train (engine/drawing.py): those that need no result at once, the
+others as their results come; the figures stage then takes them from the cache."""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from lecturegen.core.plugins import FigureSpec
+from lecturegen.engine import drawing, figures
+
+
+def draw_line(fig, inputs, lang):
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], inputs["y"])
+    ax.set_title(lang)
+
+
+def draw_forever(fig, inputs, lang):
+    open(inputs["marker"], "w").close()
+    while True:
+        time.sleep(0.01)
+
+
+def formula_figures(chapter, runs, is_sample):  # drawn from a formula: the same whatever trained
+    return [FigureSpec("formula", {"en": "a line", "ko": "선"}, draw_line, {"y": [0, 1, 4]}, size=(3, 2))]
+
+
+def result_figures(chapter, runs, is_sample):  # needs results
+    return [FigureSpec("result", {"en": "a result", "ko": "결과"}, draw_line, {"y": [runs["a"].test_accuracy] * 3})]
+
+
+CHAPTER = SimpleNamespace(id="chx", figures=["curves", formula_figures, result_figures])
+
+
+def wait_for(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def no_drawing(*args):
+    raise AssertionError("drawn again after training")
+
+
+def test_only_the_figures_that_need_no_results_are_drawn_before_any_result():
+    assert [s.name for s in drawing.independent_specs(CHAPTER, False)] == ["formula"]
+    assert [s.name for s in drawing.available_specs(CHAPTER, {"a": SimpleNamespace(test_accuracy=0.5)}, False)] == [
+        "formula", "result"]
+
+
+@pytest.mark.parametrize("mode", ["process", "thread"])
+def test_figures_drawn_early_are_taken_from_the_cache_by_the_figures_stage(tmp_path, monkeypatch, mode):
+    if mode == "thread":  # TensorFlow already in the process: a thread, never a fork
+        monkeypatch.setitem(sys.modules, "tensorflow", SimpleNamespace())
+    drawer = drawing.Drawer([(CHAPTER, "en", False), (CHAPTER, "ko", False)], tmp_path / "cache")
+    drawer.start()
+    assert (drawer.process is not None) == (mode == "process") and (drawer.thread is not None) == (mode == "thread")
+    drawer.results("chx", {"a": SimpleNamespace(test_accuracy=0.5)})  # an experiment finished
+    drawer.results("other", {})  # another chapter's results: nothing of this one's
+    wait_for(lambda: len(list((tmp_path / "cache" / "figures").glob("*.svg"))) == 4)
+    drawer.finish()
+    assert drawer.drawn == 4  # two figures, two languages
+
+    monkeypatch.setattr(figures, "_draw_svg", no_drawing)
+    specs = formula_figures(CHAPTER, {}, False) + result_figures(CHAPTER, {"a": SimpleNamespace(test_accuracy=0.5)}, False)
+    done = figures.render_figures(specs, "ko", tmp_path / "out", tmp_path / "cache")
+    assert [f.name for f in done] == ["formula", "result"]  # in the specs' order
+    assert (tmp_path / "out" / "figures" / "result.svg").read_bytes().count(b"<svg") == 1
+
+
+def test_a_figure_from_results_that_changed_is_drawn_again(tmp_path, monkeypatch):
+    drawer = drawing.Drawer([(CHAPTER, "en", False)], tmp_path / "cache")
+    drawer.start()
+    drawer.results("chx", {"a": SimpleNamespace(test_accuracy=0.25)})
+    drawer.finish()
+    drawn = []
+    monkeypatch.setattr(figures, "_draw_svg", lambda spec, lang, target: (drawn.append(spec.name), target.write(b"<svg/>")))
+    specs = result_figures(CHAPTER, {"a": SimpleNamespace(test_accuracy=0.5)}, False)
+    figures.render_figures(specs, "en", tmp_path / "out", tmp_path / "cache")
+    assert drawn == ["result"]
+
+
+def test_an_abandoned_drawer_stops_at_once_and_leaves_no_half_written_entry(tmp_path):
+    marker = tmp_path / "drawing"
+
+    def endless(chapter, runs, is_sample):
+        return [FigureSpec("endless", {"en": "x"}, draw_forever, {"marker": str(marker)})]
+
+    chapter = SimpleNamespace(id="chz", figures=[endless])
+    drawer = drawing.Drawer([(chapter, "en", False)], tmp_path / "cache")
+    drawer.start()
+    wait_for(marker.exists)
+    started = time.monotonic()
+    drawer.finish(abandon=True)
+    assert time.monotonic() - started < 10
+    assert drawer.process is None
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.name != ".secret"]
+    drawer.finish()  # finishing twice, or without a start, is harmless
+    drawing.Drawer([], tmp_path).finish()
+
+
+def test_a_drawer_with_nothing_to_draw_starts_nothing(tmp_path):
+    drawer = drawing.Drawer([], tmp_path / "cache")
+    drawer.start()
+    drawer.results("chx", {})
+    assert not drawer.started
+    drawer.finish()
+
+
+@pytest.mark.parametrize("broken", [ValueError("no"), KeyError("a")])
+def test_a_figure_set_that_fails_without_results_is_left_to_the_figures_stage(broken):
+    def failing(chapter, runs, is_sample):
+        raise broken
+
+    chapter = SimpleNamespace(id="chy", figures=[failing, formula_figures])
+    assert [s.name for s in drawing.independent_specs(chapter, False)] == ["formula"]
+
+
+def test_the_formulas_a_content_file_writes_are_typeset_while_the_runs_train(tmp_path, monkeypatch):
+    from lecturegen.engine import maths
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "en.md").write_text('# Loss\n{{ math("\\\\frac{1}{n}", "1/n") }} and {{ math(name) }}\n'
+                                   '{% if runs %}{{ math("x^2") }}{% endif %}\n', encoding="utf-8")
+    assert maths.literal_formulas((content / "en.md").read_text()) == ["\\frac{1}{n}", "x^2"]
+    chapter = SimpleNamespace(id="chm", figures=[], content_dir=content)
+    drawer = drawing.Drawer([(chapter, "en", False), (chapter, "ko", False)], tmp_path / "cache")  # no ko.md
+    drawer.start()
+    wait_for(lambda: len(list((tmp_path / "cache" / "math").glob("*.svg"))) == 2)
+    drawer.finish()
+
+    monkeypatch.setattr(maths, "render_svg", no_drawing)
+    assert b"<svg" in maths.typeset("x^2", tmp_path / "cache").svg  # from the cache
+
+
+def test_the_font_subset_cut_while_the_runs_train_is_the_one_the_pages_take(tmp_path, monkeypatch):
+    from lecturegen.engine import fonts
+
+    chapter = SimpleNamespace(id="chf", figures=[])
+    drawer = drawing.Drawer([(chapter, "ko", False)], tmp_path / "cache")
+    drawer.start()
+    wait_for(lambda: list((tmp_path / "cache" / "fonts").glob("*.css")))
+    drawer.finish()
+
+    def no_cutting(*args):
+        raise AssertionError("cut again")
+
+    monkeypatch.setattr(fonts, "_subset", no_cutting)
+    page = "<p>학습률 η를 0.1로 바꾸면 (1/4)⁵, W₁x + b₁, ⌈n/32⌉번 업데이트합니다 → 정확도 ≈ 94.00 %</p>\n"
+    assert fonts.font_css(page, tmp_path / "cache").startswith("@font-face")
