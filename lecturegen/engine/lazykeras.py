@@ -1,14 +1,15 @@
-"""Keras' scikit-learn wrappers loaded on first use, not with TensorFlow.
+"""Keras' scikit-learn wrappers and image-plotting helpers loaded on first use, not with TensorFlow.
 
-``import tensorflow`` imports Keras, whose package imports ``keras.wrappers``, which imports all of
-scikit-learn when it is installed (lecturegen installs it for its offline data sets): about 1 CPU
-second of every TensorFlow import here (4.5-5.4 against 5.5-6.2 CPU s, measured in one run), paid by
-every build that trains and every process that checks code, for wrappers that a lecture rarely uses.
+``import tensorflow`` imports Keras, whose package imports ``keras.wrappers`` (which imports all of
+scikit-learn when it is installed: lecturegen installs it for its offline data sets) and
+``keras.visualization`` (which imports ``matplotlib.pyplot``). Together about 1.4 CPU seconds of
+every TensorFlow import here (measured in one run: sklearn 0.85 s; pyplot 0.3-0.5 s), paid by every
+build that trains and every process that checks code, for helpers a lecture's training never uses.
 
-:func:`defer_wrappers` puts a stand-in module for ``keras.wrappers`` in place before TensorFlow is
-imported. The first time anything is looked up on it (``keras.wrappers.SKLearnClassifier``, or
-``from keras.wrappers import ...``), the real module is imported, with scikit-learn, and answers:
-code that uses the wrappers gets exactly what it would have got.
+:func:`defer_wrappers` puts stand-in modules for those packages in place before TensorFlow is
+imported. The first time anything is looked up on one (``keras.wrappers.SKLearnClassifier``,
+``from keras.visualization import plot_image_gallery``), the real module is imported, with
+scikit-learn or matplotlib, and answers: code that uses them gets exactly what it would have got.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ import importlib.util
 import sys
 import types
 
-NAME = "keras.wrappers"
+DEFERRED = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
+"""The packages Keras imports eagerly that pull in scikit-learn or matplotlib."""
 
 
 class _Deferred(types.ModuleType):
-    """``keras.wrappers`` until something is looked up on it; then the real module answers."""
+    """A package until something is looked up on it; then the real package answers."""
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__"):  # the import system's questions (__path__, __file__, ...): no import
+        if attr.startswith("__"):  # the import system's questions (__loader__, ...): no import
             raise AttributeError(attr)
         return getattr(_real(self), attr)
 
@@ -35,29 +37,39 @@ class _Deferred(types.ModuleType):
 
 
 def _real(stand_in: types.ModuleType) -> types.ModuleType:
-    if sys.modules.get(NAME) is stand_in:
-        del sys.modules[NAME]  # import the real module in its place
-    return importlib.import_module(NAME)
+    name = stand_in.__name__
+    if sys.modules.get(name) is stand_in:
+        del sys.modules[name]  # import the real package in its place
+    return importlib.import_module(name)
+
+
+def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    """Where ``name`` is, found without importing it or its parents."""
+    parts = name.split(".")
+    spec = importlib.util.find_spec(parts[0])  # a top-level package is found, not imported
+    for depth in range(2, len(parts) + 1):
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), spec.submodule_search_locations)
+    return spec
 
 
 def defer_wrappers() -> bool:
-    """Put the stand-in in place, unless Keras or scikit-learn is already imported (then there is
-    nothing to save) or Keras is not where the stand-in can name it. True when it is in place."""
-    if "keras" in sys.modules or "sklearn" in sys.modules or NAME in sys.modules:
+    """Put the stand-ins in place, unless Keras is already imported (then there is nothing to save) or
+    they are not where this Keras keeps them. True when they are in place."""
+    if "keras" in sys.modules or any(name in sys.modules for name in DEFERRED):
         return False
     try:
-        keras_spec = importlib.util.find_spec("keras")  # finds the package without importing it
-        if keras_spec is None or not keras_spec.submodule_search_locations:
-            return False
-        spec = importlib.machinery.PathFinder.find_spec(NAME, keras_spec.submodule_search_locations)
+        specs = [_spec(name) for name in DEFERRED]
     except (ImportError, ValueError):
         return False
-    if spec is None:
+    if any(spec is None for spec in specs):
         return False
-    stand_in = _Deferred(NAME)
-    stand_in.__spec__ = spec
-    stand_in.__file__ = spec.origin
-    stand_in.__package__ = NAME
-    stand_in.__path__ = list(spec.submodule_search_locations or [])
-    sys.modules[NAME] = stand_in
+    for name, spec in zip(DEFERRED, specs):
+        stand_in = _Deferred(name)
+        stand_in.__spec__ = spec
+        stand_in.__file__ = spec.origin
+        stand_in.__package__ = name
+        stand_in.__path__ = list(spec.submodule_search_locations or [])
+        sys.modules[name] = stand_in
     return True
