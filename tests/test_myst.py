@@ -209,6 +209,27 @@ def test_notebook_markdown(bib):
     assert ":::" not in nb and "{numref}" not in nb and "{cite" not in nb and "[^why]" not in nb
 
 
+NOTEBOOK_TEXTS = {
+    "the MyST sample": TEXT,
+    "footnotes across slides, targets, comments": ("(sec-a)=\n# A\n\nsee[^n] and $x$\n\n% a comment\n\n---\n\n"
+                                                   "## B\n\nagain[^n] {ref}`sec-a`\n\n+++\n\n[^n]: the note\n"),
+    "a --- in a code block (each part parsed alone)": "# A\n\n```\nx\n---\ny[^n]\n```\n\n---\n\nz[^n]\n\n[^n]: note\n",
+    "a --- under text (a heading, each part parsed alone)": "Title\n---\n\ntext[^n]\n\n---\n\nmore\n\n[^n]: note\n",
+    "breaks with spaces and blank lines": "a[^n]\n\n---   \n\n\nb\n\n---\n\n:::{note}\nc\n:::\n\n[^n]: note\n",
+    "a carriage return": "a[^n]\r\n\r\n---\r\n\r\nb\r\n\r\n[^n]: note\r\n",
+}
+
+
+@pytest.mark.parametrize("case", list(NOTEBOOK_TEXTS))
+def test_the_notebook_markdown_from_the_whole_parse_is_that_of_each_part_parsed(case, bib):
+    """The build hands for_notebook the tokens the MyST reading parsed: the same Markdown as parsing
+    each part on its own (which it still does where a split is not the parser's break)."""
+    text = NOTEBOOK_TEXTS[case]
+    alone = myst.for_notebook(markdown(), text, doc_for(text, "ko", bib))
+    doc = doc_for(text, "ko", bib)
+    assert myst.for_notebook(markdown(), text, doc, doc.tokens) == alone
+
+
 def test_existing_content_renders_as_before():
     text = "# A\n\nPlain **text**, $5 and $10, a `code` span.\n\n| a |\n|---|\n| 1 |\n\n```python\nx = 1  # {numref}`no`\n```\n"
     doc, slides = pages(text)

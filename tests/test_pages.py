@@ -126,6 +126,8 @@ NBSP = "\u00a0"
     ("차이는 39.20 %p입니다", f"39.20{NBSP}%p"),
     ("1.2500 ± 0.3536 and 12 ms", f"1.2500{NBSP}±{NBSP}0.3536 and 12{NBSP}ms"),
     ("3 seeds and 2 steps stay as they are", "3 seeds and 2 steps stay as they are"),
+    ("an epoch makes ⌈N / B⌉ updates", f"makes ⌈N{NBSP}/{NBSP}B⌉ updates"),
+    ("에포크 × ⌈데이터 수 / 배치 크기⌉", f"⌈데이터{NBSP}수{NBSP}/{NBSP}배치{NBSP}크기⌉"),
 ])
 def test_numbers_keep_their_unit_and_spread(source: str, wanted: str) -> None:
     assert wanted in markdown().render(source)

@@ -48,6 +48,10 @@ NICE = 10
 TensorFlow import, the last run training alone, the pages rendering), and the runs train at full speed."""
 
 POLL_S = 1.0
+
+FINISH_WAIT_S = 5.0
+"""How long the build waits for the figure in hand when it no longer needs the drawer (a process forked
+while another thread held a lock it then needs could wait for ever: it is stopped)."""
 """How often an idle drawing process checks that the build that started it is still there."""
 
 
@@ -200,18 +204,18 @@ class Drawer:
             self.inbox.put((chapter_id, dict(runs)))
 
     def finish(self, abandon: bool = False) -> None:
-        """Stop after the figure in hand and wait for that (``abandon``: a failed or interrupted build,
-        the drawing process is stopped at once). Finishing twice, or without a start, does nothing."""
+        """Stop after the figure in hand, waiting for it at most :data:`FINISH_WAIT_S` (``abandon``: a
+        failed or interrupted build; the drawing process is stopped at once). Whatever it has not
+        drawn, the figures stage draws. Finishing twice, or without a start, does nothing."""
         self.closed = True
         if self.process is not None:
-            if abandon:
-                self.process.terminate()
-            else:
+            if not abandon:
                 self.inbox.put(STOP)
-            self.process.join(timeout=None if abandon else 120)
-            if self.process.is_alive():  # a figure that does not end: the figures stage draws it
-                self.process.terminate()
-                self.process.join()
+                self.process.join(timeout=FINISH_WAIT_S)
+            for stop in (self.process.terminate, self.process.kill):  # terminate: a half-written entry is removed
+                if self.process.is_alive():
+                    stop()
+                    self.process.join(timeout=FINISH_WAIT_S)
             self.inbox.cancel_join_thread()  # results the process did not read are not needed
             self.inbox.close()
             self.process = None

@@ -682,15 +682,18 @@ def bibliography_html(doc: Document) -> list[str]:
 # ---------------------------------------------------------------- the notebook
 
 
-def for_notebook(md: MarkdownIt, text: str, doc: Document) -> str:
+def for_notebook(md: MarkdownIt, text: str, doc: Document, tokens: list[Token] | None = None) -> str:
     """The same Markdown as Jupyter shows it: admonitions as quotes, figures with numbered
     captions, roles as text and links, footnotes at the end of their slide's part, a
-    references section; ``$`` maths stays (Jupyter typesets it)."""
+    references section; ``$`` maths stays (Jupyter typesets it). ``tokens``: ``text`` as
+    :func:`analyse` parsed it (``doc.tokens`` of ``analyse(md, text, doc)``), so each part need not
+    be parsed again."""
     counters = dict.fromkeys(NUMBERED, 0)
     parts = re.split(r"(^---\s*$)", text, flags=re.MULTILINE)
+    own = iter(_part_tokens(text, parts, tokens) or [])
     out = []
     for part in parts:
-        out.append(part if re.fullmatch(r"---\s*", part) else _notebook_part(md, part, doc, counters))
+        out.append(part if re.fullmatch(r"---\s*", part) else _notebook_part(md, part, doc, counters, next(own, None)))
     refs = bibliography_markdown(doc)
     return "".join(out) + (f"\n\n---\n\n{refs}\n" if refs else "")
 
@@ -703,14 +706,45 @@ def bibliography_markdown(doc: Document) -> str:
     return f"## {doc.words['references']}\n\n" + "\n".join(lines)
 
 
-def _notebook_part(md: MarkdownIt, text: str, doc: Document, counters: dict[str, int]) -> str:
-    env = {"myst": doc, "prepass": True, "footnotes": {"refs": {":" + label: -1 for label in doc.footnotes}, "list": {}}}
-    tokens = md.parse(text, env)
+def _part_tokens(text: str, parts: list[str], tokens: list[Token] | None) -> list[tuple[list[Token], int]] | None:
+    """The tokens of each part :func:`for_notebook` splits ``text`` into (with the part's first line in
+    ``text``), taken from the whole text's ``tokens``: exactly what parsing the part alone gives when
+    every split is a thematic break of the parser's at the top level (it ends every block before it).
+    None when one is not (a ``---`` in a code block or under a heading's text: each part is parsed
+    alone, as it always was), or when a carriage return makes the parser's lines differ from ``\\n``'s."""
+    if tokens is None or "\r" in text:
+        return None
+    breaks, starts, line = set(), [], 0
+    for part in parts:
+        if re.fullmatch(r"---\s*", part):
+            breaks.add(line)
+        else:
+            starts.append(line)
+        line += part.count("\n")
+    groups: list[list[Token]] = [[]]
+    for tok in tokens:
+        if tok.type == "hr" and tok.level == 0 and tok.map and tok.map[0] in breaks:
+            groups.append([])
+        else:
+            groups[-1].append(tok)
+    if len(groups) != len(starts) or len(groups) != len(breaks) + 1:
+        return None
+    return list(zip(groups, starts))
+
+
+def _notebook_part(md: MarkdownIt, text: str, doc: Document, counters: dict[str, int],
+                   parsed: tuple[list[Token], int] | None = None) -> str:
+    """``parsed``: the part's tokens from the whole text's parse, and the line the part starts at there."""
+    if parsed is None:
+        env = {"myst": doc, "prepass": True, "footnotes": {"refs": {":" + label: -1 for label in doc.footnotes}, "list": {}}}
+        tokens, offset = md.parse(text, env), 0
+    else:
+        tokens, offset = parsed
     lines = text.split("\n")
     code = set()
     for tok in tokens:
         if tok.type in ("fence", "code_block") and tok.map:
-            code.update(range(*tok.map))
+            code.update(range(tok.map[0] - offset, tok.map[1] - offset))
     edits: list[tuple[int, int, list[str]]] = []
     used: list[str] = []
     for i, tok in enumerate(tokens):
@@ -718,7 +752,7 @@ def _notebook_part(md: MarkdownIt, text: str, doc: Document, counters: dict[str,
             used += [c.meta["label"] for c in tok.children or [] if c.type == "footnote_ref"]
         if not tok.map:
             continue
-        first, last = tok.map
+        first, last = tok.map[0] - offset, tok.map[1] - offset
         if tok.type in ("container_directive_open", "container_other_open"):
             end = last if "body" in tok.meta else last + 1  # a colon fence's map ends before its closing line
             if tok.type == "container_other_open":

@@ -369,7 +369,8 @@ def build_notebook(ctx: RenderContext, figures_from: Path | None = None, noteboo
     text = student_text(render_markdown(ctx, notebook=True))  # never the instructor-only parts
     cells += _setup_cells(ctx, t, h, _setup_shown(text))
     done: set[str] = set()
-    text = myst.for_notebook(markdown(), text, document(ctx, text))  # MyST as Jupyter's Markdown shows it
+    doc = document(ctx, text)
+    text = myst.for_notebook(markdown(), text, doc, doc.tokens)  # MyST as Jupyter's Markdown shows it
     cells += _lecture_cells(ctx, text, done, figures_from, h)
     missing = [e for e in ctx.chapter.experiments if e.name not in done]
     if missing:

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from lecturegen.engine.context import RenderContext
     from lecturegen.engine.figures import RenderedFigure
 
-# The stages that make pages (Jinja, markdown-it, Pygments, nbformat, fontTools) import them when they
+# The stages that make pages (Jinja, markdown-it, Pygments, fastjsonschema, fontTools) import them when they
 # run: a rebuild whose output is unchanged (engine/unchanged.py) never loads them.
 
 log = logging.getLogger(__name__)

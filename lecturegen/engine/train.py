@@ -67,8 +67,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def import_tensorflow():
-    """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise."""
+    """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise
+    (and Keras' scikit-learn wrappers only when used: :mod:`lecturegen.engine.lazykeras`)."""
+    from lecturegen.engine.lazykeras import defer_wrappers
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    defer_wrappers()
     import tensorflow as tf
     from tensorflow import keras
 

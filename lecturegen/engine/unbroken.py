@@ -1,6 +1,7 @@
 """Values that never break across lines in rendered Markdown: a number and its unit ('97 %를',
-'0.2 s') and a mean with its spread ('85.85 % ± 0.07') are joined with no-break spaces, in prose and
-table cells alike (the ``pct``/``fixed``/``seconds`` formats already write them so)."""
+'0.2 s'), a mean with its spread ('85.85 % ± 0.07') and a rounded-up quotient ('⌈N / B⌉') are
+joined with no-break spaces, in prose and table cells alike (the ``pct``/``fixed``/``seconds``
+formats already write them so)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from markdown_it.common.utils import escapeHtml
 
 _UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:%p|%|s|ms|초|px|pt|GB|MB)(?![A-Za-z]))")
 _PLUS_MINUS = re.compile(r"(?<=[\d%]) ?± ?(?=\d)")
+_CEILING = re.compile(r"⌈[^⌈⌉\n]{1,60}⌉")
 
 
 def keep_values(text: str) -> str:
-    """'97 %를', '0.2 s', '85.85 % ± 0.07' with no-break spaces: a value and its unit stay on one line."""
+    """'97 %를', '0.2 s', '85.85 % ± 0.07', '⌈N / B⌉' with no-break spaces: a value and its unit stay on one line."""
+    text = _CEILING.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
     return _PLUS_MINUS.sub("\u00a0±\u00a0", _UNIT_SPACE.sub("\u00a0", text))
 
 

@@ -154,3 +154,18 @@ def test_the_font_subset_cut_while_the_runs_train_is_the_one_the_pages_take(tmp_
     monkeypatch.setattr(fonts, "_subset", no_cutting)
     page = "<p>학습률 η를 0.1로 바꾸면 (1/4)⁵, W₁x + b₁, ⌈n/32⌉번 업데이트합니다 → 정확도 ≈ 94.00 %</p>\n"
     assert fonts.font_css(page, tmp_path / "cache").startswith("@font-face")
+
+
+def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it(tmp_path, monkeypatch):
+    marker = tmp_path / "drawing"
+
+    def endless(chapter, runs, is_sample):
+        return [FigureSpec("endless", {"en": "x"}, draw_forever, {"marker": str(marker)})]
+
+    monkeypatch.setattr(drawing, "FINISH_WAIT_S", 0.5)
+    drawer = drawing.Drawer([(SimpleNamespace(id="chz", figures=[endless]), "en", False)], tmp_path / "cache")
+    drawer.start()
+    wait_for(marker.exists)
+    started = time.monotonic()
+    drawer.finish()
+    assert time.monotonic() - started < 5 and drawer.process is None

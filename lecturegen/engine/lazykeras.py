@@ -1,0 +1,75 @@
+"""Keras' scikit-learn wrappers and image-plotting helpers loaded on first use, not with TensorFlow.
+
+``import tensorflow`` imports Keras, whose package imports ``keras.wrappers`` (which imports all of
+scikit-learn when it is installed: lecturegen installs it for its offline data sets) and
+``keras.visualization`` (which imports ``matplotlib.pyplot``). Together about 1.4 CPU seconds of
+every TensorFlow import here (measured in one run: sklearn 0.85 s; pyplot 0.3-0.5 s), paid by every
+build that trains and every process that checks code, for helpers a lecture's training never uses.
+
+:func:`defer_wrappers` puts stand-in modules for those packages in place before TensorFlow is
+imported. The first time anything is looked up on one (``keras.wrappers.SKLearnClassifier``,
+``from keras.visualization import plot_image_gallery``), the real module is imported, with
+scikit-learn or matplotlib, and answers: code that uses them gets exactly what it would have got.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.util
+import sys
+import types
+
+DEFERRED = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
+"""The packages Keras imports eagerly that pull in scikit-learn or matplotlib."""
+
+
+class _Deferred(types.ModuleType):
+    """A package until something is looked up on it; then the real package answers."""
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):  # the import system's questions (__loader__, ...): no import
+            raise AttributeError(attr)
+        return getattr(_real(self), attr)
+
+    def __dir__(self):
+        return dir(_real(self))
+
+
+def _real(stand_in: types.ModuleType) -> types.ModuleType:
+    name = stand_in.__name__
+    if sys.modules.get(name) is stand_in:
+        del sys.modules[name]  # import the real package in its place
+    return importlib.import_module(name)
+
+
+def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    """Where ``name`` is, found without importing it or its parents."""
+    parts = name.split(".")
+    spec = importlib.util.find_spec(parts[0])  # a top-level package is found, not imported
+    for depth in range(2, len(parts) + 1):
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), spec.submodule_search_locations)
+    return spec
+
+
+def defer_wrappers() -> bool:
+    """Put the stand-ins in place, unless Keras is already imported (then there is nothing to save) or
+    they are not where this Keras keeps them. True when they are in place."""
+    if "keras" in sys.modules or any(name in sys.modules for name in DEFERRED):
+        return False
+    try:
+        specs = [_spec(name) for name in DEFERRED]
+    except (ImportError, ValueError):
+        return False
+    if any(spec is None for spec in specs):
+        return False
+    for name, spec in zip(DEFERRED, specs):
+        stand_in = _Deferred(name)
+        stand_in.__spec__ = spec
+        stand_in.__file__ = spec.origin
+        stand_in.__package__ = name
+        stand_in.__path__ = list(spec.submodule_search_locations or [])
+        sys.modules[name] = stand_in
+    return True
