@@ -65,7 +65,7 @@ def available_specs(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
             continue
         try:
             specs += builder(chapter, runs, is_sample)
-        except Exception:  # needs results not there yet (or is broken: the figures stage says so)
+        except Exception:  # noqa: BLE001, S112 - needs results not there yet (or is broken: the figures stage says so)
             continue
     return specs
 
@@ -242,6 +242,6 @@ def _in_process(targets: list[Target], store: CacheStore, inbox, count, parent: 
     work = _Work(targets, store, inbox)
     try:
         work.run(parent)
-    except BaseException:  # noqa: BLE001 - nothing may escape: the figures stage draws what is missing
+    except BaseException:  # noqa: BLE001, S110 - nothing may escape: the figures stage draws what is missing
         pass
     count.value = work.drawn
