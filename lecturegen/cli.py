@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from lecturegen.interrupts import keep_lost_interrupts
 from lecturegen import messages
 from lecturegen import registry
 from lecturegen import terminal
@@ -508,6 +509,7 @@ class _SaidFormat(logging.Formatter):
 
 
 def _main(argv: list[str] | None, found: CourseConfig | LecturegenError) -> int:
+    keep_lost_interrupts()  # a Ctrl-C that lands in a weak-reference callback still stops the command
     handler = logging.StreamHandler()
     handler.setFormatter(_SaidFormat())
     logging.basicConfig(level=logging.WARNING, handlers=[handler])  # only the first command's call counts

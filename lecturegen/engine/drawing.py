@@ -203,6 +203,13 @@ class Drawer:
         if self.started:
             self.inbox.put((chapter_id, dict(runs)))
 
+    def trained(self) -> None:
+        """Training is over. A drawing process goes on while the figures stage draws from the other end;
+        a drawing thread stops now (after the figure in hand): matplotlib is not safe to use from two
+        threads at once, and the figures stage draws in the build's own thread."""
+        if self.thread is not None:
+            self.finish()
+
     def finish(self, abandon: bool = False) -> None:
         """Stop after the figure in hand, waiting for it at most :data:`FINISH_WAIT_S` (``abandon``: a
         failed or interrupted build; the drawing process is stopped at once). Whatever it has not
@@ -238,6 +245,9 @@ def _in_process(targets: list[Target], store: CacheStore, inbox, count, parent: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped: a cache entry half written is removed
     os.nice(NICE)
+    from lecturegen.engine import matplotlock
+
+    matplotlock.LOCK = threading.RLock()  # held by no one here (a thread of the build may have held it at the fork)
     logging.disable(logging.CRITICAL)
     work = _Work(targets, store, inbox)
     try:

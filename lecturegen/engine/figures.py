@@ -253,6 +253,13 @@ def _figure_key(spec: FigureSpec, lang: str) -> str:
 
 
 def _draw_svg(spec: FigureSpec, lang: str, target) -> None:
+    from lecturegen.engine.matplotlock import LOCK
+
+    with LOCK:  # one drawing at a time in a process: matplotlib is not thread-safe
+        _draw_svg_unlocked(spec, lang, target)
+
+
+def _draw_svg_unlocked(spec: FigureSpec, lang: str, target) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

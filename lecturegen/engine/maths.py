@@ -42,10 +42,12 @@ def render_svg(tex: str) -> bytes:
     from matplotlib import mathtext
     from matplotlib.font_manager import FontProperties
 
+    from lecturegen.engine.matplotlock import LOCK
+
     buffer = io.BytesIO()
     rc = {"svg.fonttype": "path", "mathtext.fontset": "cm", "svg.hashsalt": "lecturegen-math",
           "savefig.transparent": True}
-    with matplotlib.rc_context(rc):
+    with LOCK, matplotlib.rc_context(rc):  # one at a time in a process: matplotlib is not thread-safe
         prop = FontProperties(size=FONT_SIZE)
         mathtext.math_to_image(f"${tex}$", buffer, prop=prop, format="svg")
         depth = mathtext.MathTextParser("path").parse(f"${tex}$", dpi=72, prop=prop).depth

@@ -46,6 +46,7 @@ from lecturegen.engine.store import CacheStore, default_cache_dir
 from lecturegen.engine.tflog import tensorflow_log
 from lecturegen.engine.writer import KeepPrevious, disk_full_is_an_error, staged_output
 from lecturegen.errors import ClaimError, LecturegenError, UsageError
+from lecturegen.interrupts import raise_if_interrupted
 from lecturegen.messages import say
 from lecturegen.report import Provenance, Report, ReportError, RunStatus, build_report
 from lecturegen.versions import tool_versions
@@ -258,6 +259,7 @@ def train(build: Build) -> None:
             build.results.update(train_chapters(
                 chapters, dataset, build.profile, seed_list(opts.seed, opts.seeds), ResultCache(build.store),
                 opts.force, build.reporter, executor, drawer.results))
+    drawer.trained()
     for target in build.targets:
         target.runs, target.status = build.results[target.chapter.id]
 
@@ -425,6 +427,7 @@ def each_target(build: Build) -> None:
     for target in build.targets:
         try:
             for step in TARGET_STAGES:
+                raise_if_interrupted()
                 step(build, target)
                 if target.kept:
                     break
@@ -452,6 +455,7 @@ def build_course(opts: BuildOptions, chapter_ids: list[str], langs: list[str | N
     build = Build(opts, chapter_ids, langs, reporter, optional_langs, executor)
     with build.folders:  # an error or Ctrl-C in any stage unwinds every staged folder: previous outputs stay
         for step in BUILD_STAGES:
+            raise_if_interrupted()
             step(build)
     states = [st for _, status in build.results.values() for s in status.values()
               for st in (s.per_seed or [{"status": s.status}])]

@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Protocol
 
+from lecturegen.interrupts import raise_if_interrupted
 from lecturegen.core.formats import fixed, pct
 from lecturegen.messages import say
 from lecturegen.terminal import spaces
@@ -47,7 +48,9 @@ def clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 def forward_events(events, reporter: Reporter, timeout: float) -> None:
     """Hand the events waiting in ``events`` (tuples ``(method, *args)`` from workers) to ``reporter``,
-    waiting up to ``timeout`` seconds for the first one."""
+    waiting up to ``timeout`` seconds for the first one. A Ctrl-C Python dropped is raised here
+    (:mod:`lecturegen.interrupts`): every executor waits for its runs in this loop."""
+    raise_if_interrupted()
     try:
         event = events.get(timeout=timeout)
     except queue.Empty:

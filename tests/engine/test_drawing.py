@@ -169,3 +169,28 @@ def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it
     started = time.monotonic()
     drawer.finish()
     assert time.monotonic() - started < 5 and drawer.process is None
+
+
+def test_formulas_typeset_from_two_threads_at_once_all_succeed():
+    """A drawing thread and the build's own thread may typeset at the same time; matplotlib's parser is
+    shared, so they take turns (engine/matplotlock.py): before, one of them was refused at random."""
+    import threading
+
+    from lecturegen.engine import maths
+
+    texs = [f"x^{{{i}}} + \\frac{{{i}}}{{n}} = \\sum_{{k=1}}^{{{i}}} k" for i in range(16)]
+    errors: list[Exception] = []
+
+    def work(part):
+        for tex in part:
+            try:
+                maths.render_svg(tex)
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(texs[i::2],)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
