@@ -28,8 +28,19 @@ def test_the_most_expensive_run_starts_first():
     assert expected_cost(single, PROFILES["quick"], 60_000) < expected_cost(single, PROFILES["full"], 60_000)
 
 
+def test_one_run_more_than_the_lanes_trains_with_them_unless_jobs_was_given():
+    from lecturegen.engine.executors import ExecutorOptions, make_executor
+    from lecturegen.engine.schedule import lanes_for
+
+    assert [lanes_for(n, 2) for n in (1, 2, 3, 4, 20)] == [2, 2, 3, 2, 2]
+    reporter = make_reporter(silent=True)
+    assert make_executor(ExecutorOptions("local", None), reporter).jobs_given is False
+    assert make_executor(ExecutorOptions("local", 2), reporter).jobs_given is True
+
+
 @pytest.mark.slow
-def test_threads_train_exactly_what_a_sequential_build_trains():
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_threads_train_exactly_what_a_sequential_build_trains(jobs):
     from lecturegen.engine.parallel import train_in_threads
     from lecturegen.engine.train import train
 
@@ -38,7 +49,7 @@ def test_threads_train_exactly_what_a_sequential_build_trains():
     exps = [ch4.CHAPTER.experiment(name) for name in ("quickstart", "single_sample", "opt_adam")]
     sequential = {exp.name: train(exp, dataset, TINY, 3, make_reporter(silent=True)) for exp in exps}
     together = {}
-    train_in_threads(exps, dataset, TINY, 3, 2, make_reporter(silent=True), lambda exp, result: together.setdefault(exp.name, result))
+    train_in_threads(exps, dataset, TINY, 3, jobs, make_reporter(silent=True), lambda exp, result: together.setdefault(exp.name, result))
     assert sorted(together) == sorted(sequential)
     for name, result in sequential.items():
         for key in COMPARED:

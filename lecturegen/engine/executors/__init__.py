@@ -124,4 +124,5 @@ def make_executor(opts: ExecutorOptions, reporter: Reporter) -> Executor:
     from lecturegen.engine.executors.local import LocalExecutor
     from lecturegen.engine.schedule import default_jobs
 
-    return LocalExecutor(opts.jobs or default_jobs(), opts.data_spec, opts.chapters_dirs, opts.processes)
+    return LocalExecutor(opts.jobs or default_jobs(), opts.data_spec, opts.chapters_dirs, opts.processes,
+                         jobs_given=opts.jobs is not None)
