@@ -6,7 +6,7 @@ scikit-learn when it is installed: lecturegen installs it for its offline data s
 every TensorFlow import here (measured in one run: sklearn 0.85 s; pyplot 0.3-0.5 s), paid by every
 build that trains and every process that checks code, for helpers a lecture's training never uses.
 
-:func:`defer_wrappers` puts stand-in modules for those packages in place before TensorFlow is
+:func:`defer_optional_helpers` puts stand-in modules for those packages in place before TensorFlow is
 imported. The first time anything is looked up on one (``keras.wrappers.SKLearnClassifier``,
 ``from keras.visualization import plot_image_gallery``), the real module is imported, with
 scikit-learn or matplotlib, and answers: code that uses them gets exactly what it would have got.
@@ -54,7 +54,7 @@ def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
     return spec
 
 
-def defer_wrappers() -> bool:
+def defer_optional_helpers() -> bool:
     """Put the stand-ins in place, unless Keras is already imported (then there is nothing to save) or
     they are not where this Keras keeps them. True when they are in place."""
     if "keras" in sys.modules or any(name in sys.modules for name in DEFERRED):

@@ -69,10 +69,10 @@ def _first_line(exc: BaseException) -> str:
 def import_tensorflow():
     """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise
     (and Keras' scikit-learn wrappers only when used: :mod:`lecturegen.engine.lazykeras`)."""
-    from lecturegen.engine.lazykeras import defer_wrappers
+    from lecturegen.engine.lazykeras import defer_optional_helpers
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    defer_wrappers()
+    defer_optional_helpers()
     import tensorflow as tf
     from tensorflow import keras
 
