@@ -28,11 +28,11 @@ def test_the_most_expensive_run_starts_first():
     assert expected_cost(single, PROFILES["quick"], 60_000) < expected_cost(single, PROFILES["full"], 60_000)
 
 
-def test_one_run_more_than_the_lanes_trains_with_them_unless_jobs_was_given():
+def test_one_run_more_than_the_default_trains_at_once_unless_jobs_was_given():
     from lecturegen.engine.executors import ExecutorOptions, make_executor
     from lecturegen.engine.schedule import lanes_for
 
-    assert [lanes_for(n, 2) for n in (1, 2, 3, 4, 20)] == [2, 2, 3, 2, 2]
+    assert [lanes_for(n, 2) for n in (1, 2, 3, 4, 20)] == [1, 2, 3, 3, 3]
     reporter = make_reporter(silent=True)
     assert make_executor(ExecutorOptions("local", None), reporter).jobs_given is False
     assert make_executor(ExecutorOptions("local", 2), reporter).jobs_given is True

@@ -39,9 +39,9 @@ def default_jobs() -> int:
 
 
 def lanes_for(runs: int, jobs: int) -> int:
-    """How many of ``runs`` train at once when ``--jobs`` was not given (``jobs``: the default). One run
-    more than the lanes trains with the others at once: in lanes, the last one would train alone at the
-    end while a core waits (ch4's section 1, three runs on two cores: 34.2 / 33.8 s in two lanes,
-    29.7 / 31.6 s all at once; a whole chapter of 20 runs stays in two lanes, where three at once
-    measured 4 % slower)."""
-    return runs if runs == jobs + 1 else jobs
+    """How many of ``runs`` train at once when ``--jobs`` was not given (``jobs``: the default): one more
+    than the default. Two runs in threads of one TensorFlow leave a core idle a quarter of the time
+    (their small operations wait on each other); a third keeps both cores busy. Measured on 2 cores:
+    the whole ch4 (20 runs) 121.4-125.8 s in two lanes, 110.3-119.9 s in three; section 1 (three runs)
+    34.2 / 33.8 s in two lanes, 29.7 / 31.6 s all at once (bench/RESULTS.md)."""
+    return min(runs, jobs + 1)
