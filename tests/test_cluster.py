@@ -166,18 +166,91 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_scheduler_check_refuses_a_closed_port_only():
-    """A port nobody listens on fails the build at once (Dask itself would retry for CONNECT_TIMEOUT);
-    a listening one, and an address that is not plain TCP, are left to Dask."""
-    from lecturegen.engine.executors.cluster import _refused
+class _Port:
+    """A listening TCP port on localhost whose server, on each connection, does ``answer``: write a byte
+    (as a Dask scheduler writes its handshake at once), say nothing, or close."""
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1)
-        listening = sock.getsockname()[1]
-        assert _refused(f"tcp://127.0.0.1:{listening}") is None and _refused(f"127.0.0.1:{listening}") is None
-    assert isinstance(_refused(f"tcp://127.0.0.1:{listening}"), ConnectionRefusedError)  # closed now
-    assert _refused(f"tls://127.0.0.1:{listening}") is None and _refused("inproc://127.0.0.1/1/2") is None
+    def __init__(self, answer: str) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.answer, self.held = answer, []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.answer == "close":
+                conn.close()
+                continue
+            if self.answer == "speak":
+                conn.sendall(b"\x01")
+            self.held.append(conn)  # open, silent from here on
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() and stops listening
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_the_scheduler_check_refuses_a_closed_port_and_a_port_that_never_speaks(monkeypatch):
+    """A port nobody listens on fails the build at once (Dask itself would retry for CONNECT_TIMEOUT); a
+    port that accepts but never sends the handshake a Dask scheduler sends at once fails after
+    HANDSHAKE_TIMEOUT (Dask's Client would wait for it forever), one that closes at once too; a port
+    that speaks, and an address that is not plain TCP, are left to Dask."""
+    from lecturegen.engine.executors import cluster
+    from lecturegen.engine.executors.cluster import _unusable
+
+    monkeypatch.setattr(cluster, "HANDSHAKE_TIMEOUT", 0.3)
+    speaking, silent, closing = _Port("speak"), _Port("silent"), _Port("close")
+    try:
+        assert _unusable(f"tcp://127.0.0.1:{speaking.port}") is None and _unusable(f"127.0.0.1:{speaking.port}") is None
+        started = time.monotonic()
+        assert "sent nothing in 0.3 s" in _unusable(f"tcp://127.0.0.1:{silent.port}")
+        assert time.monotonic() - started < 5
+        assert "closed it without a Dask handshake" in _unusable(f"tcp://127.0.0.1:{closing.port}")
+        assert _unusable(f"tls://127.0.0.1:{silent.port}") is None and _unusable("inproc://127.0.0.1/1/2") is None
+    finally:
+        for port in (speaking, silent, closing):
+            port.close()
+    assert "Connection refused" in _unusable(f"tcp://127.0.0.1:{speaking.port}")  # closed now
+
+
+def test_a_port_that_accepts_and_never_answers_fails_the_build_in_one_line(tmp_path, monkeypatch):
+    """The old hang: a --scheduler port that accepts TCP and never answers (Dask's Client waited for its
+    handshake without a limit). The build now stops with one line and keeps the previous output."""
+    from helpers import cli
+    from lecturegen.engine.executors import cluster
+
+    monkeypatch.setattr(cluster, "HANDSHAKE_TIMEOUT", 0.5, raising=False)  # raising: the test also runs on code without it
+    env = slow_chapter(tmp_path / "chapters")
+    previous = tmp_path / "out" / "slow"
+    previous.mkdir(parents=True)
+    (previous / "slides.html").write_text("previous build")
+    write_marker(previous)
+    before = tree_digest(previous)
+    silent = _Port("silent")
+    try:
+        address = f"tcp://127.0.0.1:{silent.port}"
+        result = cli("build", "slow", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
+                     "--cache-dir", str(tmp_path / "cache"), "--quiet", "--executor", "dask", "--scheduler", address,
+                     env=env, timeout=30)
+    finally:
+        silent.close()
+    assert result.returncode == 1
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: cannot reach the Dask scheduler at {address} (the port accepted the connection but sent nothing "
+        "in 0.5 s, where a Dask scheduler answers at once); start it with 'dask scheduler' and workers with "
+        "'dask worker ADDRESS', or fix --scheduler"), result.stderr
+    assert tree_digest(previous) == before and not list((tmp_path / "out").glob(".slow.tmp-*"))
 
 
 def test_unreachable_scheduler_is_one_line_and_keeps_the_previous_output(tmp_path):

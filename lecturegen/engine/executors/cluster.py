@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = "5s"  # an unreachable scheduler fails the build quickly, before anything trains
 PROBE_TIMEOUT = 2.0  # seconds the TCP check of a scheduler address waits before leaving it to Dask
+HANDSHAKE_TIMEOUT = 5.0  # seconds a port that accepted may take to send a Dask scheduler's handshake
 RETRIES = 2  # an unexpected exception in a task (not a chapter's own error) is retried this often
 RESUBMITS = 3  # a run whose dataset copy was lost with a dying worker is submitted again at most this often
 THREADS_ENV = "LECTUREGEN_TF_THREADS"  # CPU threads TensorFlow may use in a worker process
@@ -70,22 +71,34 @@ def scheduler_address_problem(address: str) -> str | None:
     return None
 
 
-def _refused(address: str) -> ConnectionRefusedError | None:
-    """The refusal of a TCP scheduler address whose port nobody listens on, else None (reachable, or
-    not plain TCP, or no answer at all: Dask then tries and times out itself). One TCP connect,
-    closed at once: a refused port fails the build now instead of after CONNECT_TIMEOUT."""
+def _unusable(address: str) -> str | None:
+    """Why a TCP scheduler address cannot be a Dask scheduler, as one line, or None (it may be one, or it is not plain
+    TCP, or it did not answer the connect at all: Dask then tries and times out itself).
+
+    One TCP connect, closed at once. A refused port fails the build now instead of after CONNECT_TIMEOUT.
+    A port that accepts must speak first: a Dask scheduler writes its handshake as soon as it accepts, and
+    Dask's own ``Client`` waits for that handshake without a time limit, so a server that accepts and
+    never answers (another program on the port, a stopped scheduler) would hang the build."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme != "tcp":
         return None
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=PROBE_TIMEOUT):
-            return None
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=PROBE_TIMEOUT)
     except ConnectionRefusedError as exc:
-        return exc
+        return _first_line(exc)
     except OSError:
         return None
+    with sock:
+        sock.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            first = sock.recv(1)
+        except TimeoutError:
+            return say("cluster.silent_scheduler", seconds=f"{HANDSHAKE_TIMEOUT:g}")
+        except OSError as exc:
+            return _first_line(exc)
+    return None if first else say("cluster.closed_by_scheduler")
 
 
 def _import_distributed():
@@ -328,10 +341,9 @@ class DaskExecutor:
             if problem:  # before Dask: a Client that fails to parse stalls 10 s and prints a traceback on exit
                 raise ClusterError(say("cluster.cannot_reach_scheduler", scheduler=scheduler[:200],
                                        detail=problem))
-            refused = _refused(scheduler)
-            if refused is not None:  # nothing listens there: Dask would retry until CONNECT_TIMEOUT
-                raise ClusterError(say("cluster.cannot_reach_scheduler", scheduler=scheduler,
-                                       detail=_first_line(refused)))
+            unusable = _unusable(scheduler)
+            if unusable is not None:  # nothing listens there, or something that is not a scheduler
+                raise ClusterError(say("cluster.cannot_reach_scheduler", scheduler=scheduler, detail=unusable))
             try:
                 client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
