@@ -72,8 +72,8 @@ def scheduler_address_problem(address: str) -> str | None:
 
 
 def _unusable(address: str) -> str | None:
-    """Why a TCP scheduler address cannot be a Dask scheduler, as one line, or None (it may be one, or it is not plain
-    TCP, or it did not answer the connect at all: Dask then tries and times out itself).
+    """Why a TCP scheduler address cannot be a Dask scheduler, as one line, or None (it may be one, or
+    it is not plain TCP, or it did not answer the connect at all: Dask then tries and times out itself).
 
     One TCP connect, closed at once. A refused port fails the build now instead of after CONNECT_TIMEOUT.
     A port that accepts must speak first: a Dask scheduler writes its handshake as soon as it accepts, and
