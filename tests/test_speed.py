@@ -126,3 +126,42 @@ def test_runs_reusing_a_traced_model_give_what_fresh_models_give():
         fresh = train.train(ch4.CHAPTER.experiment(name), dataset, PROFILES["quick"], seed, Quiet())
         for field in ("history", "test_loss", "test_accuracy", "summary", "optimizer", "epochs", "batch_size"):
             assert getattr(again, field) == getattr(fresh, field), (name, seed, field)
+
+
+@pytest.mark.slow
+def test_kinds_prepared_ahead_and_at_once_are_the_ones_a_run_prepares_itself():
+    """The images of later runs are prepared ahead in a thread, and two kinds at once (one lock per kind):
+    each kind is made once, and equals, to the bit, what preparing it alone gives."""
+    import threading
+    import time
+
+    import numpy as np
+
+    from lecturegen.core.chapter import PROFILES
+    from lecturegen.engine import train
+
+    dataset = resolve("sample")
+    profile = PROFILES["quick"]
+    flat, images = ch4.CHAPTER.experiment("relu"), ch4.CHAPTER.experiment("quickstart")
+    assert (flat.inputs, flat.labels) != (images.inputs, images.labels)
+    shared = train.SharedData()
+    made = {}
+    threads = [threading.Thread(target=lambda e=e, i=i: made.setdefault(i, shared.prepared(dataset, e, profile)))
+               for i, e in enumerate((flat, images, flat))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert made[0] is made[2] and made[0] is not made[1]  # one copy per kind, shared by the runs that take it
+
+    ahead = train.SharedData()
+    ahead.prepare_ahead(dataset, [images, flat], profile)
+    deadline = time.monotonic() + 60
+    while len(ahead._made) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(ahead._made) == 2  # both kinds made by the thread, before any run asked
+    for exp, alone in ((flat, made[0]), (images, made[1])):
+        got = ahead.prepared(dataset, exp, profile)
+        assert got is ahead.prepared(dataset, exp, profile)
+        for a, b in zip(got, alone):
+            assert a.dtype == b.dtype and np.array_equal(a.numpy(), b.numpy())

@@ -166,6 +166,7 @@ def train_in_threads(experiments: list[Experiment], dataset: Dataset, profile: P
     finished: queue_module.Queue = queue_module.Queue()
     cancel = threading.Event()
     todo = longest_first(experiments, profile, dataset.fingerprint.train_size)
+    shared.prepare_ahead(dataset, todo[jobs:], profile)  # the first runs prepare theirs
     running: dict[str, threading.Thread] = {}
 
     def run(exp: Experiment) -> None:
