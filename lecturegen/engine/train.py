@@ -267,6 +267,9 @@ class SharedData:
         starts later finds its images made (a first preparation of full Fashion-MNIST is 0.8-1.1 CPU s of
         new memory, which would otherwise hold back a run's start while the others train). A failure is
         left to the run that needs the kind, which reports it as its own."""
+        if not experiments:  # every run starts at once and prepares its own
+            return
+
         def ahead() -> None:
             for exp in experiments:
                 try:
