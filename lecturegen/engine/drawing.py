@@ -48,11 +48,14 @@ NICE = 10
 TensorFlow import, the last run training alone, the pages rendering), and the runs train at full speed."""
 
 POLL_S = 1.0
+"""How often an idle drawing process checks that the build that started it is still there."""
 
 FINISH_WAIT_S = 5.0
 """How long the build waits for the figure in hand when it no longer needs the drawer (a process forked
 while another thread held a lock it then needs could wait for ever: it is stopped)."""
-"""How often an idle drawing process checks that the build that started it is still there."""
+
+STOPPED = threading.Event()
+"""Set in the drawing process when the build stops it (SIGTERM)."""
 
 
 def available_specs(chapter, runs: dict, is_sample: bool) -> list[FigureSpec]:
@@ -136,7 +139,7 @@ class _Work:
         chores = [self.formulas, self.font]
         while True:
             go_on, changed = self.take(block=not pending and not chores, parent=parent)
-            if not go_on:
+            if not go_on or STOPPED.is_set():
                 return self.drawn
             if changed:
                 pending = self.todo()
@@ -240,10 +243,19 @@ class Drawer:
         self._drawn = work.drawn
 
 
+def _stopped(*_) -> None:
+    """SIGTERM in the drawing process: leave at once (a cache entry half written is removed on the way
+    out). When the signal lands inside a weak-reference callback or a ``__del__``, Python drops the
+    exit; :data:`STOPPED` then ends the loop after the figure in hand."""
+    STOPPED.set()
+    sys.exit(0)
+
+
 def _in_process(targets: list[Target], store: CacheStore, inbox, count, parent: int) -> None:
     """The drawing process: silent (the build speaks for it), deaf to Ctrl-C (the build stops it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped: a cache entry half written is removed
+    signal.signal(signal.SIGTERM, _stopped)
+    sys.unraisablehook = lambda _: None  # silent: no "Exception ignored" printout on the build's terminal
     os.nice(NICE)
     from lecturegen.engine import matplotlock
 

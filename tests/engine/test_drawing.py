@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -169,6 +170,44 @@ def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it
     started = time.monotonic()
     drawer.finish()
     assert time.monotonic() - started < 5 and drawer.process is None
+
+
+def test_a_drawer_stopped_inside_a_weak_reference_callback_stops_silently(tmp_path, monkeypatch, capfd):
+    """SIGTERM that lands in a weak-reference callback: Python drops the exit it raises there and prints
+    "Exception ignored" on the build's terminal (seen once in CI after Ctrl-C). The drawing process
+    says nothing and stops after the figure in hand."""
+    marker = tmp_path / "in-callback"
+
+    def draw_after_a_callback(fig, inputs, lang):
+        class Freed:
+            pass
+
+        def callback(_):
+            open(inputs["marker"], "w").close()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # the stop lands here
+                time.sleep(0.01)
+
+        freed = Freed()
+        ref = weakref.ref(freed, callback)
+        del freed  # the callback runs now
+        draw_line(fig, {"y": [0, 1, 2]}, lang)
+        return ref
+
+    def in_callback(chapter, runs, is_sample):
+        return [FigureSpec("cb", {"en": "x"}, draw_after_a_callback, {"marker": str(marker)}),
+                FigureSpec("after", {"en": "y"}, draw_forever, {"marker": str(tmp_path / "after")})]
+
+    monkeypatch.setattr(drawing, "FINISH_WAIT_S", 30.0)  # without the fix: the wait, then SIGKILL
+    drawer = drawing.Drawer([(SimpleNamespace(id="chw", figures=[in_callback]), "en", False)], tmp_path / "cache")
+    drawer.start()
+    process = drawer.process
+    wait_for(marker.exists)
+    started = time.monotonic()
+    drawer.finish(abandon=True)
+    assert time.monotonic() - started < 15
+    assert process.exitcode == 0 and not (tmp_path / "after").exists()  # left by itself, no figure after
+    assert "Exception ignored" not in capfd.readouterr().err
 
 
 def test_formulas_typeset_from_two_threads_at_once_all_succeed():
