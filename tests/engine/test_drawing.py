@@ -44,6 +44,14 @@ def wait_for(condition, seconds=60.0):
         time.sleep(0.02)
 
 
+@pytest.fixture
+def in_a_process(monkeypatch):
+    """The drawer as a build starts it before TensorFlow is imported: a process (only a process can be
+    stopped in the middle of a figure). Another test may have imported TensorFlow into this worker; the
+    drawing never touches it."""
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+
+
 def no_drawing(*args):
     raise AssertionError("drawn again after training")
 
@@ -58,6 +66,8 @@ def test_only_the_figures_that_need_no_results_are_drawn_before_any_result():
 def test_figures_drawn_early_are_taken_from_the_cache_by_the_figures_stage(tmp_path, monkeypatch, mode):
     if mode == "thread":  # TensorFlow already in the process: a thread, never a fork
         monkeypatch.setitem(sys.modules, "tensorflow", SimpleNamespace())
+    else:
+        monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
     drawer = drawing.Drawer([(CHAPTER, "en", False), (CHAPTER, "ko", False)], tmp_path / "cache")
     drawer.start()
     assert (drawer.process is not None) == (mode == "process") and (drawer.thread is not None) == (mode == "thread")
@@ -86,7 +96,7 @@ def test_a_figure_from_results_that_changed_is_drawn_again(tmp_path, monkeypatch
     assert drawn == ["result"]
 
 
-def test_an_abandoned_drawer_stops_at_once_and_leaves_no_half_written_entry(tmp_path):
+def test_an_abandoned_drawer_stops_at_once_and_leaves_no_half_written_entry(tmp_path, in_a_process):
     marker = tmp_path / "drawing"
 
     def endless(chapter, runs, is_sample):
@@ -95,6 +105,7 @@ def test_an_abandoned_drawer_stops_at_once_and_leaves_no_half_written_entry(tmp_
     chapter = SimpleNamespace(id="chz", figures=[endless])
     drawer = drawing.Drawer([(chapter, "en", False)], tmp_path / "cache")
     drawer.start()
+    assert drawer.process is not None
     wait_for(marker.exists)
     started = time.monotonic()
     drawer.finish(abandon=True)
@@ -157,7 +168,7 @@ def test_the_font_subset_cut_while_the_runs_train_is_the_one_the_pages_take(tmp_
     assert fonts.font_css(page, tmp_path / "cache").startswith("@font-face")
 
 
-def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it(tmp_path, monkeypatch):
+def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it(tmp_path, in_a_process, monkeypatch):
     marker = tmp_path / "drawing"
 
     def endless(chapter, runs, is_sample):
@@ -166,13 +177,14 @@ def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it
     monkeypatch.setattr(drawing, "FINISH_WAIT_S", 0.5)
     drawer = drawing.Drawer([(SimpleNamespace(id="chz", figures=[endless]), "en", False)], tmp_path / "cache")
     drawer.start()
+    assert drawer.process is not None
     wait_for(marker.exists)
     started = time.monotonic()
     drawer.finish()
     assert time.monotonic() - started < 5 and drawer.process is None
 
 
-def test_a_drawer_stopped_inside_a_weak_reference_callback_stops_silently(tmp_path, monkeypatch, capfd):
+def test_a_drawer_stopped_inside_a_weak_reference_callback_stops_silently(tmp_path, in_a_process, monkeypatch, capfd):
     """SIGTERM that lands in a weak-reference callback: Python drops the exit it raises there and prints
     "Exception ignored" on the build's terminal (seen once in CI after Ctrl-C). The drawing process
     says nothing and stops after the figure in hand."""
