@@ -9,7 +9,8 @@ CPU time (user + sys of the process) and the wall time, and the cores in use (CP
 
     python bench/lanes.py --setting 2,2 --setting 3,2 --setting 3,3 --repeat 3
 
-``--setting N,P``: N runs at once, P threads in TensorFlow's inter-op pool (one thread per operation).
+``--setting N,P[,I]``: N runs at once, P threads in TensorFlow's inter-op pool, I threads per operation
+(TensorFlow's intra-op pool; 1 when not given, as lecturegen sets it for three runs on two cores).
 Settings alternate within each repeat, so they share the machine's state.
 """
 
@@ -34,7 +35,7 @@ def _idx(path):
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
 
 
-def child(runs: int, inter: int, epochs: int) -> None:
+def child(runs: int, inter: int, epochs: int, intra: int = 1) -> None:
     import resource
     import threading
 
@@ -48,7 +49,7 @@ def child(runs: int, inter: int, epochs: int) -> None:
     import tensorflow as tf
     from tensorflow import keras
 
-    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
     tf.config.threading.set_inter_op_parallelism_threads(inter)
     data = (tf.constant(x), tf.constant(np.eye(10, dtype="float32")[y]))
     test = (tf.constant(xt), tf.constant(np.eye(10, dtype="float32")[yt]))
@@ -82,20 +83,20 @@ def child(runs: int, inter: int, epochs: int) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu0
     steps = runs * epochs * (len(x) // 32)
-    print(f"{runs} runs at once, {inter} inter-op threads: per step {cpu / steps * 1e3:.3f} ms CPU, "
+    print(f"{runs} runs at once, {inter} inter-op threads, {intra} per operation: per step {cpu / steps * 1e3:.3f} ms CPU, "
           f"{wall / steps * 1e3:.3f} ms wall; {cpu / wall:.2f} cores in use ({wall:.1f} s)", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--setting", action="append", help="N,P: N runs at once, P inter-op threads")
+    parser.add_argument("--setting", action="append", help="N,P[,I]: N runs at once, P inter-op threads, I threads per operation (default 1)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        runs, inter = map(int, args.child.split(","))
-        child(runs, inter, args.epochs)
+        runs, inter, *intra = map(int, args.child.split(","))
+        child(runs, inter, args.epochs, *intra)
         return
     settings = args.setting or ["2,2", "3,2"]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)

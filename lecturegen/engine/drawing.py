@@ -104,8 +104,8 @@ class _Work:
             try:
                 message = self.inbox.get(block=block, timeout=POLL_S if block else None)
             except queue.Empty:
-                if block and parent is not None and os.getppid() != parent:
-                    return False, changed  # the build is gone
+                if block and (STOPPED.is_set() or parent is not None and os.getppid() != parent):
+                    return False, changed  # stopped, or the build is gone
                 if block:
                     continue
                 return True, changed
