@@ -165,3 +165,37 @@ def test_kinds_prepared_ahead_and_at_once_are_the_ones_a_run_prepares_itself():
         assert got is ahead.prepared(dataset, exp, profile)
         for a, b in zip(got, alone):
             assert a.dtype == b.dtype and np.array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["relu", "quickstart"])
+def test_the_untrained_numbers_taken_from_the_trained_model_are_those_of_the_model_built_again(name):
+    """A run with ``predictions`` computes the untrained model's test loss, accuracy and first output on
+    its own trained model with the starting weights put back (its traced functions serve again): the same,
+    to the bit, as the model built again from the run's seed gives; and the trained weights are back for
+    the predictions after it (their accuracy is the run's test accuracy)."""
+    import numpy as np
+
+    from lecturegen.core.chapter import PROFILES
+    from lecturegen.engine import train
+
+    class Quiet:
+        def __getattr__(self, attr):
+            return lambda *args, **kwargs: None
+
+    dataset, profile, seed = resolve("sample"), PROFILES["quick"], 3
+    exp = ch4.CHAPTER.experiment(name)
+    result = train.train(exp, dataset, profile, seed, Quiet(), shared=train.SharedData())
+    got = result.predictions
+
+    _, keras = train.import_tensorflow()
+    data = train.SharedData().prepared(dataset, exp, profile)
+    again = train._build_model(exp, seed, keras)
+    loss, accuracy = again.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
+    first = again.predict(data.x_test[:1], verbose=0)[0]
+    assert got["initial_test_loss"] == float(loss) and got["initial_test_accuracy"] == float(accuracy)
+    assert got["first"]["initial_probabilities"] == [round(float(p), 4) for p in first]
+
+    true = np.asarray(data.y_test)
+    true = true.argmax(axis=1) if true.ndim == 2 else true
+    assert abs(float(np.mean(np.asarray(got["predicted"]) == true)) - result.test_accuracy) < 1e-6

@@ -349,6 +349,9 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     batch_size = exp.batch_size_for(len(data.x_train))
     tf.config.experimental.enable_op_determinism()
     model = _build_model(exp, seed, keras)
+    # the untrained model's numbers come from this model with its starting weights put back after training
+    # (the functions Keras traced for it serve again): reading the weights draws nothing from the generators
+    starting_weights = model.get_weights() if exp.predictions else None
     epoch_times: list[float] = []
     reporter.start_run(exp.name, epochs)
     started = time.perf_counter()
@@ -376,9 +379,6 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
     if cancel is not None and cancel.is_set():
         raise Cancelled(exp.name)
     wall = time.perf_counter() - started
-    # the untrained model: built again from the same seed, after training, so that looking at it draws
-    # nothing from the generators the training run uses (the run stays what the notebook's plain code gives)
-    initial = _untrained(_build_model(exp, seed, keras), data) if exp.predictions else None
     history = {k: [float(v) for v in values] for k, values in history.items()}
     if not all(math.isfinite(v) for values in history.values() for v in values) or not math.isfinite(test_loss):
         raise TrainingError(
@@ -401,7 +401,7 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
         device=device_name(tf),
         optimizer=_optimizer_config(model),
         loss=str(getattr(model.loss, "__name__", model.loss)),
-        predictions=_predictions(model, data, initial, dataset, exp.name) if initial is not None else None,
+        predictions=_predictions(model, data, starting_weights, dataset, exp.name) if exp.predictions else None,
         metrics=measured,
         outputs=outputs,
     )
@@ -414,21 +414,34 @@ def train(exp: Experiment, dataset: Dataset, profile: Profile, seed: int, report
 EXAMPLES = 8  # correct and wrong test images kept with a run's predictions, each
 
 
-def _untrained(model, data) -> dict:
-    """The model before its first update: test loss and accuracy, and its output for the first test image."""
-    loss, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
-    first = model.predict(data.x_test[:1], verbose=0)[0]
+def _untrained(model, data, starting_weights: list) -> dict:
+    """The model before its first update: test loss and accuracy, and its output for the first test image.
+
+    Computed on the trained ``model`` with ``starting_weights`` put back for the time of it, so the
+    functions Keras traced for it serve again: the loss and accuracy through the validation's (1,000
+    images per step, as many steps per call as in training), the first image through a first prediction
+    of one step per call. The numbers are those of the same model built again from the run's seed, to the
+    bit (``tests/test_speed.py``), about 0.4 s sooner. Then ``model`` has its trained weights again and
+    makes one prediction step per call (see :func:`_predictions`)."""
+    trained = model.get_weights()
+    model.set_weights(starting_weights)
+    try:
+        loss, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
+        model.steps_per_execution = 1  # Keras' predict returns only the first call's batches with more steps per call
+        first = model.predict(data.x_test[:1], verbose=0)[0]
+    finally:
+        model.set_weights(trained)
     return {"test_loss": float(loss), "test_accuracy": float(accuracy),
             "probabilities": [round(float(p), 4) for p in first]}
 
 
-def _predictions(model, data, initial: dict, dataset: Dataset, name: str) -> dict:
+def _predictions(model, data, starting_weights: list, dataset: Dataset, name: str) -> dict:
     """What looking inside a trained model needs, as plain data (see ``experiment(predictions=True)``):
     each test image's predicted class, the untrained model's test loss and accuracy, and the first
     correct and the first wrong test images with their pixels (0-255) and predicted probabilities."""
     import numpy as np
 
-    model.steps_per_execution = 1  # Keras' predict returns only the first call's batches with more steps per call
+    initial = _untrained(model, data, starting_weights)
     probs = np.asarray(model.predict(data.x_test, batch_size=1000, verbose=0), dtype="float64")
     if len(probs) != len(data.x_test):
         raise TrainingError(say("training.predictions_incomplete", name=name, got=len(probs), images=len(data.x_test)))
