@@ -441,7 +441,7 @@ def _predictions(model, data, starting_weights: list, dataset: Dataset, name: st
     correct and the first wrong test images with their pixels (0-255) and predicted probabilities."""
     import numpy as np
 
-    initial = _untrained(model, data, starting_weights)
+    initial = _untrained(model, data, starting_weights)  # leaves one step per call, which this predict needs
     probs = np.asarray(model.predict(data.x_test, batch_size=1000, verbose=0), dtype="float64")
     if len(probs) != len(data.x_test):
         raise TrainingError(say("training.predictions_incomplete", name=name, got=len(probs), images=len(data.x_test)))
