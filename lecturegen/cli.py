@@ -311,6 +311,12 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
+class InstallerChoice(str, Enum):  # lecturegen.installer.CHOICES
+    auto = "auto"
+    uv = "uv"
+    pip = "pip"
+
+
 @app.command(cls=SaidCommand, help=help_key("help.command.diff"))
 def diff(
     old: Annotated[Path, typer.Argument(help=help_key("help.diff.old"))],
@@ -369,6 +375,7 @@ def preview_upgrade(
     chapters_dir: ChaptersDirs = None,
     tolerance: Annotated[float, typer.Option(min=0, help=help_key("help.option.tolerance"))] = 1.0,
     output_format: Annotated[DiffFormat, typer.Option("--format", help=help_key("help.option.format"))] = DiffFormat.text,
+    installer: Annotated[InstallerChoice, typer.Option(help=help_key("help.preview_upgrade.installer"))] = InstallerChoice.auto,
 ) -> None:
     """Build the course with other library versions in a separate environment and explain the difference."""
     from lecturegen.engine import default_cache_dir
@@ -380,7 +387,7 @@ def preview_upgrade(
                          pick(cache_dir, course.build.cache_dir, None) or default_cache_dir(),
                          chapters=tuple(chapters or ()), legacy=tuple(legacy or ()), data=data,
                          chapters_dirs=tuple(chapters_dir or ()), tolerance=tolerance,
-                         tell=lambda line: _echo(terminal.plain(line), err=True))
+                         tell=lambda line: _echo(terminal.plain(line), err=True), installer=installer.value)
     except LecturegenError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:

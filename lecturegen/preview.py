@@ -1,16 +1,17 @@
 """`lecturegen preview-upgrade tensorflow==X [keras==Y ...]`: the course built with other library versions.
 
 The candidate versions go into a separate virtual environment, never into the user's: a fresh
-``python -m venv`` (no system site packages, no user site, no PYTHONPATH), with lecturegen installed
-into it from the same source (a checkout) or the same release, and the candidate requirements
-pinned on the same ``pip install`` so that pip resolves them together. The environment lives in the
-cache folder, one per set of requirements, and is reused by the next preview of the same versions.
+virtual environment of this Python (no system site packages, no user site, no PYTHONPATH), with
+lecturegen installed into it from the same source (a checkout) or the same release, and the candidate
+requirements pinned on the same install command so that they are resolved together. uv makes and fills
+it, following pip's settings, or pip does (:mod:`lecturegen.installer` chooses). The environment lives
+in the cache folder, one per set of requirements, and is reused by the next preview of the same versions.
 
 There lecturegen builds the chapters of the current build (the same profile, data, seeds and
 languages), into the environment's own output folder, with the same cache folder: data, figures and
 formulas are shared; training results are keyed by the library versions, so the candidate trains its
 own and a second preview of the same versions trains nothing. Then ``check`` runs on the current
-build's notebooks (the code students run) and any legacy folders given, in both environments, and
+build's notebooks (the code students run) and any legacy folders given, in both environments at once, and
 each chapter's build is compared with the current one by :mod:`lecturegen.diff`: numbers that moved
 and why, claims flipped, pages and figures that change, snippets that break.
 """
@@ -24,12 +25,14 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from lecturegen.diff import DiffResult, explained_diff
 from lecturegen.errors import LecturegenError, UsageError
+from lecturegen.installer import Installer, choose
 from lecturegen import messages
 from lecturegen.messages import say
 from lecturegen.report import ReportError
@@ -91,10 +94,6 @@ def venv_python(env_dir: Path) -> Path:
     return env_dir / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-PIP_PROGRESS = re.compile(r"^(Collecting|Downloading|Using cached|Building|Installing collected|Successfully installed|"
-                          r"Requirement already satisfied: (tensorflow|keras|numpy|lecturegen)\b|Attempting uninstall)")
-
-
 def _stream(command: list[str], env: dict[str, str], tell: Callable[[str], None], show: Callable[[str], bool],
             cwd: Path | None = None) -> tuple[int, list[str]]:
     """Run ``command``, telling each line ``show`` accepts as it comes; the exit code and the last lines."""
@@ -111,30 +110,32 @@ def _stream(command: list[str], env: dict[str, str], tell: Callable[[str], None]
     return process.wait(), tail
 
 
-def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str], None]) -> Path:
+def make_environment(env_dir: Path, requirements: list[str], tell: Callable[[str], None],
+                     installer: Installer) -> Path:
     """A fresh virtual environment with lecturegen and the candidate requirements; reused when it exists."""
     python = venv_python(env_dir)
-    env = isolated_env()
+    env = {**isolated_env(), **installer.env}
     reused = python.is_file()
     if not reused:
         tell(say("preview.creating_venv", path=env_dir / "venv"))
         env_dir.mkdir(parents=True, exist_ok=True)
-        code, tail = _stream([sys.executable, "-m", "venv", str(env_dir / "venv")], env, tell, lambda _: True)
+        code, tail = _stream(installer.venv(env_dir / "venv"), env, tell, lambda _: True)
         if code != 0 or not python.is_file():
             raise PreviewError(say("preview.venv_failed", path=env_dir / "venv", detail=(tail or ["?"])[-1]))
     else:
         tell(say("preview.reusing_venv", path=env_dir / "venv"))
-    tell(say("preview.installing", requirements=" ".join(requirements)))
-    command = [str(python), "-m", "pip", "install", "--progress-bar", "off", project_source(), *requirements]
-    code, tail = _stream(command, env, lambda line: tell("  " + line.lstrip()), lambda line: bool(PIP_PROGRESS.match(line)))
-    if code == 0 and reused:  # the same version number from a checkout: pip keeps the old copy unless told
-        code, tail = _stream([str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", "--progress-bar",
-                              "off", project_source()], env, lambda line: tell("  " + line.lstrip()),
-                             lambda line: bool(PIP_PROGRESS.match(line)))
-    if code != 0:
-        last = next((line for line in reversed(tail) if line.startswith("ERROR")), tail[-1] if tail else "?")
-        error = UsageError if "No matching distribution" in last else PreviewError  # a version that does not exist: bad input
-        raise error(say("preview.install_failed", requirements=" ".join(requirements), detail=last))
+    tell(say("preview.installing", requirements=" ".join(requirements), installer=installer.name))
+    if installer.why_pip:
+        tell("  " + installer.why_pip)
+    for key in installer.not_followed:
+        tell("  " + say("preview.uv_not_following", key=key))
+    for command in installer.install(python, project_source(), requirements, reused):
+        code, tail = _stream(command, env, lambda line: tell("  " + line.lstrip()), lambda line: installer.shows(line.lstrip()))
+        if code != 0:
+            detail, missing = installer.failure(tail)
+            error = UsageError if missing else PreviewError  # a version that does not exist: bad input
+            raise error(say("preview.install_failed", requirements=" ".join(requirements), detail=detail,
+                            installer=installer.name))
     return python
 
 
@@ -230,7 +231,7 @@ def _check(python: Path, paths: list[Path], env: dict[str, str],
 
 def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tuple[str, ...] = (),
             legacy: tuple[Path, ...] = (), data: str | None = None, chapters_dirs: tuple[Path, ...] = (),
-            tolerance: float = 1.0, tell: Callable[[str], None] = print) -> Preview:
+            tolerance: float = 1.0, tell: Callable[[str], None] = print, installer: str = "auto") -> Preview:
     requirements = parse_requirements(requirements)
     for path in legacy:
         if not path.exists():
@@ -239,7 +240,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     env_dir = environment_dir(cache_dir, requirements)
     result = Preview(requirements, env_dir)
     started = time.monotonic()
-    python = make_environment(env_dir, requirements, tell)
+    python = make_environment(env_dir, requirements, tell, choose(installer))
     result.versions = installed_versions(python)
     result.seconds["install"] = round(time.monotonic() - started, 1)
     tell(say("preview.installed", versions=", ".join(f"{k} {v}" for k, v in result.versions.items()),
@@ -265,8 +266,10 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
     if paths:
         tell(say("preview.checking", n=len(paths)))
         started = time.monotonic()
-        now = _check(Path(sys.executable), paths, dict(os.environ), tell)  # the user's environment as it is
-        then = _check(python, paths, isolated_env(), tell)
+        with ThreadPoolExecutor(2) as pool:  # two processes, one per environment, at once
+            now_f = pool.submit(_check, Path(sys.executable), paths, dict(os.environ), tell)  # the user's as it is
+            then_f = pool.submit(_check, python, paths, isolated_env(), tell)
+            now, then = now_f.result(), then_f.result()
         result.seconds["check"] = round(time.monotonic() - started, 1)
         result.checked = len(then)
         for key, r in then.items():

@@ -72,17 +72,19 @@ def _installed() -> dict[str, str]:
 
 @pytest.mark.slow
 def test_a_real_preview_in_a_fresh_environment_leaves_the_users_untouched(tmp_path):
-    """A real preview with a cheap candidate, the installed TensorFlow: pip fills a fresh venv (from its
-    cache), the build there reuses every cached result (the same versions), the diff finds nothing,
-    the exit code is diff's, and the user's packages are exactly what they were. (pip picks the newest
-    NumPy and Keras that fit: when they are newer than the installed ones, the build retrains.)"""
+    """A real preview with a cheap candidate, the installed TensorFlow: uv (the default installer, with
+    this machine's pip settings carried over) fills a fresh venv (from its cache), the build there
+    reuses every cached result (the same versions), the two checks agree, the diff finds nothing, the
+    exit code is diff's, and the user's packages are exactly what they were. (uv picks the newest NumPy
+    and Keras that fit: when they are newer than the installed ones, the build retrains.)"""
     from importlib.metadata import version
 
     root = Path(__file__).resolve().parents[1]
-    # PIP_NO_COMPILE: pip (which reads it, as the preview keeps pip's own settings) does not byte-compile
-    # the 10,500 modules TensorFlow and its dependencies install (about 25 CPU s here);
-    # the venv's Python compiles the few it imports. The venv, pip and the install are the real ones.
-    env = {**os.environ, "PYTHONPATH": str(root), "LECTUREGEN_OFFLINE": "1", "NO_COLOR": "1", "PIP_NO_COMPILE": "1"}
+    # uv installs without byte-compiling (as pip did here with PIP_NO_COMPILE): the venv's Python compiles
+    # what it imports on first use and keeps it, as on a user's machine; this machine's
+    # PYTHONDONTWRITEBYTECODE would make every process there compile TensorFlow's modules again
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+           "PYTHONPATH": str(root), "LECTUREGEN_OFFLINE": "1", "NO_COLOR": "1"}
     course = tmp_path / "course"
     course.mkdir()
     lg = [sys.executable, "-m", "lecturegen"]
@@ -98,7 +100,8 @@ def test_a_real_preview_in_a_fresh_environment_leaves_the_users_untouched(tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr
     assert _installed() == before
     assert "preview: creating a separate virtual environment" in done.stderr
-    assert "Successfully installed" in done.stderr  # pip's progress, shown while it installs
+    assert "there (uv)" in done.stderr
+    assert "Installed " in done.stderr and "+ lecturegen==" in done.stderr  # uv's progress, shown while it installs
     assert "built " in done.stderr
     assert "every test accuracy within 1 points" in done.stdout
     assert "check: " in done.stdout and ", 0 break" in done.stdout
@@ -106,3 +109,65 @@ def test_a_real_preview_in_a_fresh_environment_leaves_the_users_untouched(tmp_pa
     probe = subprocess.run([str(venv / "bin" / "python"), "-P", "-c", "import lecturegen; print(lecturegen.__file__)"],
                            capture_output=True, text=True, env={"PATH": os.environ["PATH"]}, cwd=root)
     assert str(venv) in probe.stdout  # its own copy of lecturegen, not the checkout through PYTHONPATH
+
+
+def test_uv_follows_pips_settings_and_anything_it_cannot_follow_means_pip(monkeypatch):
+    from lecturegen import installer
+
+    settings = [("index-url", "https://mirror.example/simple"), ("extra-index-url", "file:///a file:///b"),
+                ("find-links", "/opt/wheels"), ("constraint", "/etc/c.txt"), ("cert", "/etc/ca.pem"),
+                ("no-index", "false"), ("default-timeout", "180"), ("disable-pip-version-check", "1")]
+    flags, env, unknown = installer.carried_over(settings)
+    assert flags == ["--index-url", "https://mirror.example/simple", "--extra-index-url", "file:///a",
+                     "--extra-index-url", "file:///b", "--find-links", "/opt/wheels", "--constraint", "/etc/c.txt"]
+    assert env == {"SSL_CERT_FILE": "/etc/ca.pem"} and unknown == []
+    assert installer.carried_over([("no-index", "true"), ("proxy", "http://p:3128")]) == (["--no-index"], {}, ["proxy"])
+
+    monkeypatch.setattr(installer, "uv_binary", lambda: "/bin/uv")
+    monkeypatch.setattr(installer, "pip_settings", lambda: settings)
+    chosen = installer.choose("auto")
+    assert chosen.name == "uv" and "--find-links" in chosen.flags and chosen.env == {"SSL_CERT_FILE": "/etc/ca.pem"}
+    command = chosen.install(Path("/v/bin/python"), "/src", ["tensorflow==2.20.0"], reused=False)
+    assert command == [["/bin/uv", "pip", "install", "--no-config", "--no-progress", "--python", "/v/bin/python",
+                        *chosen.flags, "--reinstall-package", "lecturegen", "/src", "tensorflow==2.20.0"]]
+    assert chosen.venv(Path("/v"))[:5] == ["/bin/uv", "venv", "--quiet", "--no-config", "--seed"]
+
+    monkeypatch.setattr(installer, "pip_settings", lambda: [*settings, ("proxy", "http://p:3128")])
+    pip = installer.choose("auto")
+    assert pip.name == "pip" and "'proxy'" in pip.why_pip
+    assert installer.choose("uv").not_followed == ["proxy"]  # asked for by hand: uv, and the preview says what it leaves aside
+    assert pip.venv(Path("/v")) == [sys.executable, "-m", "venv", "/v"]
+    assert [c[3:5] for c in pip.install(Path("/v/bin/python"), "/src", ["keras==3.11.3"], reused=True)] == [
+        ["install", "--progress-bar"], ["install", "--no-deps"]]  # a reused environment gets lecturegen again
+
+    monkeypatch.setattr(installer, "uv_binary", lambda: None)
+    assert "uv is not installed" in installer.choose("auto").why_pip
+    with pytest.raises(UsageError, match="--installer uv"):
+        installer.choose("uv")
+
+
+def test_the_line_that_says_why_an_install_failed():
+    from lecturegen.installer import Installer
+
+    uv_tail = ["Using Python 3.11.7 environment at: v", "error: No solution found when resolving dependencies",
+               "  cause: Because there is no version of tensorflow==9.9 and you require tensorflow==9.9, we can "
+               "conclude that your requirements are unsatisfiable."]
+    detail, missing = Installer.failure([line.strip() for line in uv_tail])
+    assert missing and detail.startswith("error: No solution found") and "no version of tensorflow==9.9" in detail
+    pip_tail = ["Collecting tensorflow==9.9", "ERROR: Could not find a version that satisfies the requirement tensorflow==9.9",
+                "ERROR: No matching distribution found for tensorflow==9.9"]
+    assert Installer.failure(pip_tail) == (" ".join(pip_tail[1:]), True)
+    assert Installer.failure(["Killed"]) == ("Killed", False)
+    assert Installer("uv").shows("Installed 95 packages in 3.1s") and Installer("uv").shows("+ keras==3.11.3")
+    assert not Installer("uv").shows("+ zopfli==0.4.3") and Installer("pip").shows("Successfully installed keras-3.11.3")
+
+
+def test_pip_settings_are_read_as_pip_config_list_shows_them(monkeypatch):
+    from lecturegen import installer
+
+    shown = (":env:.find-links='/opt/wheels'\nglobal.cert='/etc/ssl/certs/ca.crt'\nglobal.find-links='/elsewhere'\n"
+             "install.extra-index-url='file:///a file:///b'\nglobal.extra-index-url='file:///c'\nfreeze.exclude='x'\n")
+    monkeypatch.setattr(installer.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=shown, stderr=""))
+    assert installer.pip_settings() == [("find-links", "/opt/wheels"), ("cert", "/etc/ssl/certs/ca.crt"),
+                                        ("extra-index-url", "file:///a file:///b")]  # PIP_* > [install] > [global]
