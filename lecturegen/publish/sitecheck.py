@@ -6,6 +6,7 @@ the site holds nothing else: no file that did not come from the build, no link, 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -51,18 +52,31 @@ class Ref:
     url: str
 
 
-def _parse(path: Path):
-    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
-    tree = parser.parse(path.read_bytes(), transport_encoding="utf-8")
-    return tree, parser.errors
+SCANNED: dict[bytes, tuple[list[str], list]] = {}
+"""What :func:`_scan` found in a file, by the SHA-256 of its bytes: publish checks the site twice
+(before the PDFs and at the end), and between the two only the index page and the PDFs change."""
+
+SCANNED_MAX = 4096  # distinct files remembered by one process
 
 
-def raw_refs(path: Path) -> list[Ref]:
-    """Every URL an HTML page or a style sheet refers to, as written."""
-    if path.suffix == ".css":
-        return [Ref(path, url) for url in css_refs(path.read_text(encoding="utf-8", errors="replace"))]
-    tree, _ = _parse(path)
-    refs: list[Ref] = []
+def _scan(path: Path) -> tuple[list[str], list]:
+    """The URLs an HTML page or SVG file refers to, as written, and the page's html5lib errors: one
+    parse per distinct content."""
+    data = path.read_bytes()
+    key = hashlib.sha256(data).digest()
+    found = SCANNED.get(key)
+    if found is None:
+        parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
+        tree = parser.parse(data, transport_encoding="utf-8")
+        found = (_tree_urls(tree), parser.errors)
+        if len(SCANNED) >= SCANNED_MAX:
+            SCANNED.clear()
+        SCANNED[key] = found
+    return found
+
+
+def _tree_urls(tree) -> list[str]:
+    urls: list[str] = []
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
@@ -70,21 +84,28 @@ def raw_refs(path: Path) -> list[Ref]:
             if not value:
                 continue
             name = attr.lower() if isinstance(attr, str) else str(attr)
-            urls: list[str] = []
+            found: list[str] = []
             if name in URL_ATTRS:
-                urls = [value.strip()]
+                found = [value.strip()]
             elif name in SRCSET_ATTRS:
-                urls = _srcset(value)
+                found = _srcset(value)
             elif name in LIST_ATTRS:
-                urls = value.split()
+                found = value.split()
             if name == "content" and (element.get("http-equiv") or "").lower() == "refresh":
-                urls = _refresh(value)
+                found = _refresh(value)
             if "url(" in value.lower() or "image-set(" in value.lower():  # style=, and SVG fill=/filter=/mask=
-                urls += css_refs(value)
-            refs.extend(Ref(path, u) for u in urls)
+                found += css_refs(value)
+            urls.extend(found)
         if element.tag.rsplit("}", 1)[-1] == "style" and element.text:
-            refs.extend(Ref(path, url) for url in css_refs(element.text))
-    return refs
+            urls.extend(css_refs(element.text))
+    return urls
+
+
+def raw_refs(path: Path) -> list[Ref]:
+    """Every URL an HTML page or a style sheet refers to, as written."""
+    if path.suffix == ".css":
+        return [Ref(path, url) for url in css_refs(path.read_text(encoding="utf-8", errors="replace"))]
+    return [Ref(path, url) for url in _scan(path)[0]]
 
 
 def is_external(url: str) -> bool:
@@ -132,7 +153,7 @@ def check_site(root: Path, expected: set[str] | None = None) -> list[str]:
     for path in files:
         name = path.relative_to(root).as_posix()
         if path.suffix == ".html":  # an .svg is read for its references only
-            _, errors = _parse(path)
+            errors = _scan(path)[1]
             for (line, col), code, data in errors[:5]:
                 problems.append(f"{name}:{line}:{col}: HTML parse error {code} {data or ''}".rstrip())
         for ref in raw_refs(path):
