@@ -16,7 +16,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from lecturegen.errors import LecturegenError
 from lecturegen.messages import say
@@ -141,14 +141,20 @@ def page_records(folder: str, page: Path, language: str) -> list[Record]:
     return [Record(f"{folder}/{page.name}", " ".join(parser.title.split()), _text(parser.words), language)]
 
 
-class _NoPollPause:
-    """``asyncio`` as Pagefind's service module sees it while lecturegen indexes, but for ``sleep``.
+READ_LIMIT = 2 ** 30
+"""The largest answer of the Pagefind binary read at once: the index's files all come in one answer."""
 
-    The package's reader of the binary's answers (``PagefindService._wait_for_responses``, pagefind
-    1.5) sleeps 0.1 s before it reads each answer, so every record cost 0.1 s of waiting: 14.5 s of a
-    15 s index for the 144 slides and pages of ch4 in two languages, with the binary idle. The read
-    that follows the sleep waits for the answer by itself, so a sleep of 0 (a yield to the event
-    loop) keeps the reader as it is, without the pause."""
+
+class _PagefindAsyncio:
+    """``asyncio`` as Pagefind's service module sees it while lecturegen indexes, but for two calls.
+
+    - ``sleep``: the package's reader of the binary's answers (``PagefindService._wait_for_responses``,
+      pagefind 1.5) sleeps 0.1 s before it reads each one, so every record cost 0.1 s of waiting:
+      14.5 s of a 15 s index for the 144 slides and pages of ch4 in two languages, the binary idle.
+      The read that follows waits for the answer by itself, so a sleep of 0 (a yield to the event
+      loop) keeps the reader as it is, without the pause.
+    - ``create_subprocess_exec``: the binary's answers are read with a larger limit (the package's is
+      2 MiB), since the index's files come back in one answer (below)."""
 
     def __getattr__(self, name: str):
         return getattr(asyncio, name)
@@ -157,25 +163,55 @@ class _NoPollPause:
     async def sleep(delay: float, result=None):
         return await asyncio.sleep(0, result)
 
+    @staticmethod
+    async def create_subprocess_exec(*args, **kwargs):
+        kwargs["limit"] = max(kwargs.get("limit") or 0, READ_LIMIT)
+        return await asyncio.create_subprocess_exec(*args, **kwargs)
 
-async def _write(records: list[Record], bundle: Path) -> None:
+
+class _Indexed(Exception):
+    """Leaves the index's context without its own write (an exception inside it skips the write)."""
+
+
+async def _index_files(records: list[Record]) -> list[dict]:
+    """The files of the index of ``records``, in memory: their paths, relative to the bundle, and bytes.
+
+    Lecturegen writes them itself. The binary's own write (``write_files``) answers before its files
+    are on disk (its last writes are still under way), and leaving the context stops the binary at
+    once: under load a file came out empty. The package's 0.1 s pause before each answer used to hide it."""
     from pagefind.index import IndexConfig, PagefindIndex
 
-    # one index for every language: the site's search box finds Korean and English pages alike. Leaving
-    # the context writes the files, to output_path (else to ./pagefind of the working folder)
-    async with PagefindIndex(config=IndexConfig(force_language="ko", output_path=str(bundle))) as index:
-        for record in records:
-            await index.add_custom_record(url=record.url, content=record.text, language="ko",
-                                          meta={"title": record.title})
+    files: list[dict] = []
+    try:
+        # one index for every language: the site's search box finds Korean and English pages alike
+        async with PagefindIndex(config=IndexConfig(force_language="ko")) as index:
+            for record in records:
+                await index.add_custom_record(url=record.url, content=record.text, language="ko",
+                                              meta={"title": record.title})
+            files = await index.get_files()
+            raise _Indexed
+    except _Indexed:
+        pass
+    return files
 
 
-def _without_poll_pause() -> None:
-    """Pagefind's service module reads ``asyncio`` through :class:`_NoPollPause` (once per process;
+def _through_lecturegens_asyncio() -> None:
+    """Pagefind's service module reads ``asyncio`` through :class:`_PagefindAsyncio` (once per process;
     a later pagefind without that module global is left as it is)."""
     from pagefind import service
 
     if getattr(service, "asyncio", None) is asyncio:
-        service.asyncio = _NoPollPause()
+        service.asyncio = _PagefindAsyncio()
+
+
+def _write_files(files: list[dict], bundle: Path) -> None:
+    for item in files:
+        relative = PurePosixPath(item["path"])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(f"Pagefind named a file outside its folder: {item['path']}")
+        target = bundle.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item["content"])
 
 
 def write_search_index(site: Path, pages: list[tuple[str, Path, str]]) -> list[str]:
@@ -187,8 +223,8 @@ def write_search_index(site: Path, pages: list[tuple[str, Path, str]]) -> list[s
 
     def index() -> None:  # in a thread of its own: the caller may already run an event loop (a test's browser)
         try:
-            _without_poll_pause()
-            asyncio.run(_write(records, bundle))
+            _through_lecturegens_asyncio()
+            _write_files(asyncio.run(_index_files(records)), bundle)
         except BaseException as exc:  # handed to the caller below
             failure.append(exc)
 
