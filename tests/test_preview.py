@@ -171,3 +171,19 @@ def test_pip_settings_are_read_as_pip_config_list_shows_them(monkeypatch):
                         lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=shown, stderr=""))
     assert installer.pip_settings() == [("find-links", "/opt/wheels"), ("cert", "/etc/ssl/certs/ca.crt"),
                                         ("extra-index-url", "file:///a file:///b")]  # PIP_* > [install] > [global]
+
+
+def test_installer_uv_without_uv_is_one_line_and_makes_nothing(tmp_path, capsys, monkeypatch):
+    from lecturegen import installer
+
+    (tmp_path / "out" / "ch4").mkdir(parents=True)
+    data = report_data({"a": {}}, chapter_id="ch4", lang="ko", seeds=[0])
+    data["dataset"] = {"source": "sample", "name": "MNIST sample"}
+    (tmp_path / "out" / "ch4" / "report.json").write_text(json.dumps(data))
+    monkeypatch.setattr(installer, "uv_binary", lambda: None)
+    args = ["preview-upgrade", "tensorflow==2.20.0", "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c")]
+    assert main([*args, "--installer", "uv"]) == 2
+    assert "pip install uv" in _one_error_line(capsys)
+    assert not (tmp_path / "c" / "preview").exists()
+    assert main([*args, "--installer", "npm"]) == 2  # not a choice: the usual one-line usage error
+    assert "npm" in capsys.readouterr().err
