@@ -18,6 +18,7 @@ and why, claims flipped, pages and figures that change, snippets that break.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -33,7 +34,7 @@ from typing import Any, Callable
 from lecturegen.diff import DiffResult, explained_diff
 from lecturegen.errors import LecturegenError, UsageError
 from lecturegen.installer import Installer, choose
-from lecturegen import messages
+from lecturegen import clock, messages
 from lecturegen.messages import say
 from lecturegen.report import ReportError
 
@@ -162,6 +163,7 @@ class CurrentBuild:
     profile: str
     data: str
     seeds: int
+    build_date: str | None = None  # as its pages show it (clock.STAMP)
 
 
 def current_builds(out: Path, chapters: tuple[str, ...], data: str | None) -> list[CurrentBuild]:
@@ -180,7 +182,7 @@ def current_builds(out: Path, chapters: tuple[str, ...], data: str | None) -> li
             continue
         guess = source if source in ("sample", "keras") else "auto"
         found.append(CurrentBuild(report_file.parent, chapter, lang, report.get("profile", "full"), data or guess,
-                                  len(seeds) if isinstance(seeds, list) else 1))
+                                  len(seeds) if isinstance(seeds, list) else 1, prov.get("build_date")))
     if not found:
         raise UsageError(say("preview.no_current_build", out=out, chapters=" ".join(chapters) or "--all"))
     settings = {(b.profile, b.data, b.seeds) for b in found}
@@ -210,6 +212,22 @@ class Preview:
                 "failed": self.failed, "build_failed": self.failed_builds, "diffs": [d.to_dict() for d in self.diffs],
                 "check": {"snippets": self.checked, "break": self.breaks, "mended": self.mends},
                 "seconds": self.seconds}
+
+
+def build_env(builds: list[CurrentBuild]) -> dict[str, str]:
+    """The candidate build's environment: dated as the current build (``SOURCE_DATE_EPOCH``), when its
+    chapters share one date and you set none, so that the pages differ only where the versions change
+    them and not in the date they were made (the preview's pages stay in the cache folder)."""
+    env = isolated_env()
+    dates = {b.build_date for b in builds}
+    if clock.ENV in env or len(dates) != 1:
+        return env
+    try:
+        when = dt.datetime.strptime(dates.pop() or "", clock.STAMP).replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return env
+    env[clock.ENV] = str(int(when.timestamp()))
+    return env
 
 
 def _check(python: Path, paths: list[Path], env: dict[str, str],
@@ -256,7 +274,7 @@ def preview(requirements: list[str], out: Path, cache_dir: Path, *, chapters: tu
                *(a for d in chapters_dirs for a in ("--chapters-dir", str(d.resolve())))]
     tell(say("preview.building", chapters=" ".join(ids), versions=" ".join(requirements)))
     started = time.monotonic()
-    code, tail = _stream(command, isolated_env(), lambda line: tell("  " + line), lambda _: True)
+    code, tail = _stream(command, build_env(builds), lambda line: tell("  " + line), lambda _: True)
     result.seconds["build"] = round(time.monotonic() - started, 1)
     if code != 0:
         result.failed_builds = tail[-5:]

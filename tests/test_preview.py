@@ -104,6 +104,7 @@ def test_a_real_preview_in_a_fresh_environment_leaves_the_users_untouched(tmp_pa
     assert "Installed " in done.stderr and "+ lecturegen==" in done.stderr  # uv's progress, shown while it installs
     assert "built " in done.stderr
     assert "every test accuracy within 1 points" in done.stdout
+    assert "what students read" not in done.stdout  # dated as the current build: no page differs
     assert "check: " in done.stdout and ", 0 break" in done.stdout
     venv = next((tmp_path / "cache" / "preview").glob("tensorflow-*")) / "venv"
     probe = subprocess.run([str(venv / "bin" / "python"), "-P", "-c", "import lecturegen; print(lecturegen.__file__)"],
@@ -187,3 +188,17 @@ def test_installer_uv_without_uv_is_one_line_and_makes_nothing(tmp_path, capsys,
     assert not (tmp_path / "c" / "preview").exists()
     assert main([*args, "--installer", "npm"]) == 2  # not a choice: the usual one-line usage error
     assert "npm" in capsys.readouterr().err
+
+
+def test_the_candidate_build_is_dated_as_the_current_one(tmp_path, monkeypatch):
+    from lecturegen.preview import CurrentBuild, build_env
+
+    def built(date):
+        return CurrentBuild(tmp_path, "ch4", "ko", "quick", "sample", 1, date)
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert build_env([built("2026-12-05 15:10 UTC"), built("2026-12-05 15:10 UTC")])["SOURCE_DATE_EPOCH"] == "1796483400"
+    assert "SOURCE_DATE_EPOCH" not in build_env([built("2026-12-05 15:10 UTC"), built("2026-12-05 15:11 UTC")])
+    assert "SOURCE_DATE_EPOCH" not in build_env([built(None)]) and "SOURCE_DATE_EPOCH" not in build_env([built("soon")])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert build_env([built("2026-12-05 15:10 UTC")])["SOURCE_DATE_EPOCH"] == "0"  # yours wins
