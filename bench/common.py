@@ -106,6 +106,22 @@ def run_timed(cmd: list[str], env: dict[str, str], timeout: float, cwd: Path | N
     return Timed(seconds, peak, out, err, proc.returncode)
 
 
+def run_cpu(code: Path, args: list[str], cwd: Path) -> tuple[float, float, int, str]:
+    """``python -P -m lecturegen ARGS`` with the lecturegen in ``code``: wall seconds, CPU seconds (user +
+    sys of the whole process tree, from ``wait4``), exit code and standard output."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-P", "-m", "lecturegen", *args], env=env_for(code), stdout=out,
+                                stderr=subprocess.DEVNULL, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    return seconds, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status), text
+
+
 def check(result: Timed, what: str) -> Timed:
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])

@@ -10,30 +10,19 @@ own caches stay, as on a user's machine after the first preview). Prints wall an
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from importlib.metadata import version
 from pathlib import Path
 
-from common import base_parser, env_for, machine_line
+from common import base_parser, machine_line, run_cpu
 
 
 def run(code: Path, args: list[str], cwd: Path) -> tuple[float, float, str]:
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-P", "-m", "lecturegen", *args], env=env_for(code), stdout=out,
-                                stderr=subprocess.DEVNULL, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        out.seek(0)
-        text = out.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"lecturegen {' '.join(args[:2])} failed:\n{text[-3000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, text
+    seconds, cpu, exit_code, out = run_cpu(code, args, cwd)
+    if exit_code not in (0, 1):  # preview-upgrade exits 1 when something moved: still a measurement
+        raise SystemExit(f"lecturegen {' '.join(args[:2])} failed:\n{out[-3000:]}")
+    return seconds, cpu, out
 
 
 def main() -> None:

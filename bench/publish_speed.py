@@ -11,30 +11,21 @@ lecturegen in DIR publishes the same build, alternating in the same run, and the
 from __future__ import annotations
 
 import filecmp
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import base_parser, env_for, machine_line
+from common import base_parser, machine_line, run_cpu
 
 
 def run(code: Path, args: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of ``python -m lecturegen ARGS`` with the lecturegen in ``code``."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-P", "-m", "lecturegen", *args], env=env_for(code), stdout=out,
-                                stderr=subprocess.STDOUT, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            out.seek(0)
-            sys.stderr.write(out.read().decode(errors="replace")[-3000:])
-            raise SystemExit(f"lecturegen {' '.join(args[:1])} ({code}) failed")
-    return seconds, usage.ru_utime + usage.ru_stime
+    seconds, cpu, code_, out = run_cpu(code, args, cwd)
+    if code_ != 0:
+        sys.stderr.write(out[-3000:])
+        raise SystemExit(f"lecturegen {args[0]} ({code}) failed")
+    return seconds, cpu
 
 
 def same_tree(a: Path, b: Path) -> bool:
