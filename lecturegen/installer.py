@@ -29,9 +29,9 @@ UV_FLAGS = {"index-url": "--index-url", "extra-index-url": "--extra-index-url", 
 
 IGNORED = {"default-timeout", "timeout", "retries", "disable-pip-version-check", "progress-bar", "no-compile",
            "compile", "root-user-action", "quiet", "verbose", "cache-dir", "no-cache-dir", "no-warn-script-location",
-           "break-system-packages", "no-input", "exists-action", "no-color", "user", "prefer-binary"}
+           "break-system-packages", "no-input", "exists-action", "no-color", "user"}
 """pip settings that do not change what gets installed into a fresh environment (uv has its own
-timeouts, cache and progress; uv always prefers wheels)."""
+timeouts, cache and progress)."""
 
 SECTIONS = ("global", "install", ":env:")
 """``pip config list`` sections that apply to ``pip install``, from the weakest: a ``PIP_*`` variable
