@@ -11,6 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -109,8 +110,6 @@ def run_timed(cmd: list[str], env: dict[str, str], timeout: float, cwd: Path | N
 def run_cpu(code: Path, args: list[str], cwd: Path) -> tuple[float, float, int, str]:
     """``python -P -m lecturegen ARGS`` with the lecturegen in ``code``: wall seconds, CPU seconds (user +
     sys of the whole process tree, from ``wait4``), exit code and standard output."""
-    import tempfile
-
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-P", "-m", "lecturegen", *args], env=env_for(code), stdout=out,

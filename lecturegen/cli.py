@@ -311,7 +311,7 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
-class InstallerChoice(str, Enum):  # lecturegen.installer.CHOICES
+class InstallerChoice(str, Enum):  # what lecturegen.installer.choose takes
     auto = "auto"
     uv = "uv"
     pip = "pip"

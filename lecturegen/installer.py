@@ -21,8 +21,6 @@ from pathlib import Path
 from lecturegen.errors import UsageError
 from lecturegen.messages import say
 
-CHOICES = ("auto", "uv", "pip")
-
 UV_FLAGS = {"index-url": "--index-url", "extra-index-url": "--extra-index-url", "find-links": "--find-links",
             "constraint": "--constraint", "trusted-host": "--allow-insecure-host"}
 """pip settings (their values split on white space) and the uv flag that says the same."""
