@@ -85,7 +85,8 @@ STAGE_OF = {"quick_build": "quick", "cache_dir": "quick", "built_both": "both", 
 STAGE_NEEDS = {"quick": {"quick"}, "both": {"quick", "both"}, "site": {"quick", "both", "site"},
                "seeds": {"quick", "seeds"}, "pair": {"pair"}}
 # module fixtures that build or start something costly: their module's tests run in one xdist worker
-MODULE_FIXTURES = {"cluster", "evil_build", "ch5_build", "audit", "decks", "served", "cached_runs"}
+MODULE_FIXTURES = {"cluster", "evil_build", "ch5_build", "audit", "decks", "served", "cached_runs",
+                   "sequential_runs"}
 PREBUILD = pytest.StashKey[subprocess.Popen]()
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import os
 import signal
 import socket
@@ -325,13 +324,5 @@ def test_ctrl_c_cancels_the_submitted_tasks(cluster, tmp_path):
     assert not out.joinpath("slow").exists() and not list(out.glob(".slow.tmp-*"))
 
 
-@pytest.mark.slow
-def test_a_local_cluster_prints_its_dashboard_on_localhost(tmp_path):
-    """`--executor dask` without a scheduler starts a LocalCluster whose dashboard (bokeh, in the
-    [cluster] extra) listens on 127.0.0.1 only; the build says where."""
-    pytest.importorskip("bokeh")
-    env = slow_chapter(tmp_path / "chapters", "[small]", chapter_id="fast")  # one cheap run: the dashboard is the point
-    result = run_cli("build", "fast", "--profile", "quick", "--data", "sample", "--out", str(tmp_path / "out"),
-                     "--cache-dir", str(tmp_path / "cache"), "--executor", "dask", "--workers", "1", env=env, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert re.search(r"^dask: dashboard at http://127\.0\.0\.1:\d+/status$", result.stderr, re.MULTILINE), result.stderr[-3000:]
+# A build without --scheduler starts a LocalCluster whose dashboard listens on 127.0.0.1 and says where:
+# checked on the one such build of the suite, test_ui_language.py's Korean course on Dask workers.

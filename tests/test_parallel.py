@@ -38,16 +38,27 @@ def test_one_run_more_than_the_default_trains_at_once_unless_jobs_was_given():
     assert make_executor(ExecutorOptions("local", 2), reporter).jobs_given is True
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("jobs", [2, 3])
-def test_threads_train_exactly_what_a_sequential_build_trains(jobs):
-    from lecturegen.engine.parallel import train_in_threads
+# dropout (quickstart), batch 1 (single_sample, many steps per call), Adam (opt_adam)
+THREE = ("quickstart", "single_sample", "opt_adam")
+
+
+@pytest.fixture(scope="module")
+def sequential_runs() -> dict:
+    """The three runs trained one after the other, as a sequential build trains them (once for the module)."""
     from lecturegen.engine.train import train
 
     dataset = resolve("sample")
-    # dropout (quickstart), batch 1 (single_sample, many steps per call), Adam (opt_adam)
-    exps = [ch4.CHAPTER.experiment(name) for name in ("quickstart", "single_sample", "opt_adam")]
-    sequential = {exp.name: train(exp, dataset, TINY, 3, make_reporter(silent=True)) for exp in exps}
+    return {name: train(ch4.CHAPTER.experiment(name), dataset, TINY, 3, make_reporter(silent=True)) for name in THREE}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_threads_train_exactly_what_a_sequential_build_trains(sequential_runs, jobs):
+    from lecturegen.engine.parallel import train_in_threads
+
+    dataset = resolve("sample")
+    exps = [ch4.CHAPTER.experiment(name) for name in THREE]
+    sequential = sequential_runs
     together = {}
     train_in_threads(exps, dataset, TINY, 3, jobs, make_reporter(silent=True), lambda exp, result: together.setdefault(exp.name, result))
     assert sorted(together) == sorted(sequential)

@@ -5,6 +5,7 @@ at the same time in two threads, each speak their own."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import multiprocessing
@@ -237,6 +238,10 @@ def test_workers_say_their_lines_in_the_language_of_the_course_file(where, tmp_p
     trained = [line for line in result.stderr.splitlines() if " 학습 완료 " in line]
     assert len(trained) == 2, result.stderr
     assert all("테스트 정확도" in line and "test accuracy" not in line for line in trained), trained
+    if "dask" in where and importlib.util.find_spec("bokeh"):
+        # no --scheduler: the build started a LocalCluster, whose dashboard (bokeh, in the [cluster] extra)
+        # listens on 127.0.0.1 only; the build says where (this build is the suite's only such cluster)
+        assert re.search(r"^dask: 대시보드 http://127\.0\.0\.1:\d+/status$", result.stderr, re.MULTILINE), result.stderr
 
 
 _MINI = '''from lecturegen.chapter import chapter, experiment

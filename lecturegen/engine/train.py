@@ -66,15 +66,21 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
+_IMPORTING = threading.Lock()  # runs in threads may ask at once; one imports
+
+
 def import_tensorflow():
     """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise
-    (and Keras' scikit-learn wrappers only when used: :mod:`lecturegen.engine.lazykeras`)."""
-    from lecturegen.engine.lazykeras import defer_optional_helpers
+    (Keras' scikit-learn wrappers only when used, and without the pandas and IPython support that
+    training never uses: :mod:`lecturegen.engine.lazykeras`)."""
+    from lecturegen.engine.lazykeras import defer_optional_helpers, without_unused_packages
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    defer_optional_helpers()
-    import tensorflow as tf
-    from tensorflow import keras
+    with _IMPORTING:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        defer_optional_helpers()
+        with without_unused_packages():
+            import tensorflow as tf
+            from tensorflow import keras
 
     return tf, keras
 

@@ -9,19 +9,22 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.slow  # imports TensorFlow (in a fresh interpreter)
 
 PROBE = """
 import json, sys
 from lecturegen.engine.train import import_tensorflow
 tf, keras = import_tensorflow()
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+hidden = {name: name in sys.modules for name in ("pandas", "IPython")}
+import pandas
+frame = pandas.DataFrame({"a": [1]})  # imported as usual once TensorFlow is in
 before = "sklearn" in sys.modules
 pyplot_before = "matplotlib.pyplot" in sys.modules
 from keras.wrappers import SKLearnRegressor
 from keras.visualization import plot_image_gallery
 import sklearn.base
-print(json.dumps({"sklearn_with_tensorflow": before, "pyplot_with_tensorflow": pyplot_before,
+print(json.dumps({"hidden_with_tensorflow": hidden, "pandas_after": type(frame).__module__,
+                  "sklearn_with_tensorflow": before, "pyplot_with_tensorflow": pyplot_before,
                   "gallery": plot_image_gallery.__module__, "pyplot_after": "matplotlib.pyplot" in sys.modules,
                   "classifier": issubclass(keras.wrappers.SKLearnClassifier, sklearn.base.ClassifierMixin),
                   "regressor": issubclass(SKLearnRegressor, sklearn.base.RegressorMixin),
@@ -29,9 +32,39 @@ print(json.dumps({"sklearn_with_tensorflow": before, "pyplot_with_tensorflow": p
 """
 
 
+@pytest.mark.slow
 def test_tensorflow_comes_without_scikit_learn_or_pyplot_and_keras_helpers_load_them_when_used():
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=600, check=True)
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got == {"sklearn_with_tensorflow": False, "pyplot_with_tensorflow": False, "classifier": True,
+    assert got == {"hidden_with_tensorflow": {"pandas": False, "IPython": False},
+                   "pandas_after": "pandas", "sklearn_with_tensorflow": False, "pyplot_with_tensorflow": False, "classifier": True,
                    "regressor": True, "gallery": "keras.src.visualization.plot_image_gallery", "pyplot_after": True,
                    "module": "keras.src.wrappers.sklearn_wrapper"}
+
+
+def test_unused_packages_look_absent_only_while_tensorflow_is_imported(tmp_path, monkeypatch):
+    """Inside: ``import`` of a hidden package raises ImportError (what Keras catches); afterwards it imports
+    as usual; a package imported before, and everything once Keras is in, are left alone (no TensorFlow)."""
+    from lecturegen.engine import lazykeras
+
+    for name in ("lg_hidden_a", "lg_hidden_b"):
+        (tmp_path / f"{name}.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(lazykeras, "UNUSED_BY_TRAINING", ("lg_hidden_a", "lg_hidden_b"))
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
+    import lg_hidden_b  # noqa: F401 - imported before: stays
+
+    with lazykeras.without_unused_packages():
+        with pytest.raises(ImportError):
+            import lg_hidden_a  # noqa: F401
+        import lg_hidden_b as again
+        assert again.VALUE == 1
+    import lg_hidden_a
+
+    assert lg_hidden_a.VALUE == 1
+    monkeypatch.delitem(sys.modules, "lg_hidden_a")
+    monkeypatch.setitem(sys.modules, "keras", object())  # Keras already imported: nothing to save, nothing hidden
+    with lazykeras.without_unused_packages():
+        import lg_hidden_a  # noqa: F811
+    for name in ("lg_hidden_a", "lg_hidden_b"):
+        sys.modules.pop(name, None)
