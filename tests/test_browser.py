@@ -45,7 +45,7 @@ def visit(browser, published_site):
     """A fresh browser context watched for errors and stray requests; checked after the test."""
     # offline: the network is cut (file:// and data: still load). Not context.route(): with a route
     # installed, Playwright stalls the speaker-view popup's style sheet (an about:blank window).
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, offline=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, offline=True)  # a classroom projector
     watch = Watch(published_site.as_uri() + "/")
     watch.attach(context)
     yield context, watch

@@ -7,7 +7,9 @@ or cut off, any text (figure text included, from each figure's recorded smallest
 MIN_PX on screen, a Korean word broken across two lines (tests/classroom_check.js); Markdown that
 did not render, tool jargon or untranslated English in Korean student text, the build's speed
 settings in student code (tests/student_text_check.js); a helper used before the slide that shows
-it, a model compared before the slide that introduces it. Screenshots of every slide go to tests/artifacts/classroom/.
+it, a model compared before the slide that introduces it. Screenshots of every slide of the decks given by
+LECTUREGEN_CLASSROOM_OUT go to tests/artifacts/classroom/ (the sample's, every fragment shown, are saved by
+test_browser.py's walk at the same 1280 x 720).
 
 By default the decks are the quick sample build of conftest.py. Set LECTUREGEN_CLASSROOM_OUT to a
 ``lecturegen build --out`` folder holding ch4 and ch4-en (e.g. a Fashion-MNIST build:
@@ -31,7 +33,7 @@ from test_browser import FONT_LOADED
 MIN_PX = 18  # the smallest text a class can read from the back of the room, at 1280 x 720
 CHECK_JS = (Path(__file__).with_name("classroom_check.js")).read_text(encoding="utf-8")
 STUDENT_JS = (Path(__file__).with_name("student_text_check.js")).read_text(encoding="utf-8")
-SHOTS = ARTIFACTS / "classroom"
+SHOTS = ARTIFACTS / "classroom"  # for the decks of LECTUREGEN_CLASSROOM_OUT
 INSTRUCTOR_MARKERS = ("instructor-only", "instructor-notes", "data-claim", "강사용", "not for students",
                       "do not teach them as fact", "사실로 가르치지 마세요", "Instructor notes")
 
@@ -62,7 +64,6 @@ def test_every_slide_fits_and_reads_at_1280x720(browser, decks, folder):
     page.wait_for_function("window.Reveal && Reveal.isReady()")
     page.wait_for_function(FONT_LOADED)
     page.evaluate("Reveal.configure({ transition: 'none' })")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     slides: list[dict] = []
     total = page.evaluate("Reveal.getTotalSlides()")
@@ -72,7 +73,9 @@ def test_every_slide_fits_and_reads_at_1280x720(browser, decks, folder):
         page.wait_for_function("i => Reveal.getIndices().h === i && Reveal.getCurrentSlide().dataset.lgFitted === '1'",
                                arg=index)
         title = page.evaluate("Reveal.getCurrentSlide().dataset.title || ''")
-        page.screenshot(path=str(SHOTS / f"{folder}-{index + 1:02d}-{_slug(title)}.png"))
+        if os.environ.get("LECTUREGEN_CLASSROOM_OUT"):
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{folder}-{index + 1:02d}-{_slug(title)}.png"))
         found = page.evaluate(CHECK_JS, {"minPx": MIN_PX})
         read = page.evaluate(STUDENT_JS, {})
         problems += [f"{folder} slide {index + 1} ({title}): {p}" for p in found + read["problems"]]
