@@ -148,11 +148,17 @@ def test_every_measured_value_reaches_the_pages(runs, lang):
 
 
 @pytest.mark.slow
-def test_the_api_probe_asks_the_installed_keras():
-    """The probe behind that table, for real: a child process imports TensorFlow and calls Adam."""
-    from lecturegen.engine.apiprobe import probe
+def test_the_api_probe_asks_the_installed_keras(monkeypatch):
+    """The probe behind that table, for real: a child process imports TensorFlow and calls Adam (the
+    child even when this process has imported TensorFlow already, and nothing answered from memory)."""
+    import sys
+    from types import SimpleNamespace
 
-    rows = probe("Adam", ADAM_CALL)
+    from lecturegen.engine import apiprobe
+
+    monkeypatch.setattr(apiprobe, "sys", SimpleNamespace(modules={}, executable=sys.executable))
+    monkeypatch.setattr(apiprobe, "_SEEN", {})
+    rows = apiprobe.probe("Adam", ADAM_CALL)
     assert set(rows) == set(ADAM_CALL)
     assert rows["beta_1"]["in_signature"] and rows["beta_1"]["accepted"] and rows["beta_1"]["default"] == "0.9"
     assert not rows["lr"]["in_signature"]  # renamed learning_rate long ago
