@@ -15,12 +15,14 @@ scikit-learn or matplotlib, and answers: code that uses them gets exactly what i
 pandas (to take data frames in ``fit``) and IPython (to show a weights file's HTML in a notebook) and
 keeps what it found. A build hands ``fit`` NumPy arrays and shows nothing in a notebook, so it imports
 TensorFlow with both hidden: about 0.45 of its 3 CPU seconds (measured here, both: 3.0 -> 2.55 s).
-They are hidden only while TensorFlow is imported; chapter code that imports pandas afterwards gets it.
+They are hidden only from Keras' and TensorFlow's own imports, and only while TensorFlow is imported:
+chapter code (or a thread) that imports pandas gets it.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
@@ -85,22 +87,40 @@ def defer_optional_helpers() -> bool:
 
 UNUSED_BY_TRAINING = ("pandas", "IPython")
 """What Keras imports when it can, for data frames in ``fit`` and HTML in a notebook: a build uses neither."""
+HIDDEN_FROM = ("keras", "tensorflow")
+"""The packages whose own imports of :data:`UNUSED_BY_TRAINING` find nothing while TensorFlow is imported."""
+_IMPORT_MACHINERY = ("importlib._bootstrap", "importlib._bootstrap_external", "importlib")
+
+
+class _HiddenFromKeras(importlib.abc.MetaPathFinder):
+    """Answers "not installed" when a module of :data:`HIDDEN_FROM` imports a package of
+    :data:`UNUSED_BY_TRAINING`; any other importer (another thread, a chapter module) is left to the
+    usual finders."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in UNUSED_BY_TRAINING:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_globals.get("__name__") in _IMPORT_MACHINERY:
+            frame = frame.f_back
+        importer = frame.f_globals.get("__name__", "") if frame is not None else ""
+        if importer.partition(".")[0] in HIDDEN_FROM:
+            raise ModuleNotFoundError(f"No module named {name!r} (not needed to train)", name=name)
+        return None
 
 
 @contextmanager
 def without_unused_packages() -> Iterator[None]:
     """While TensorFlow is imported in a process that trains: the packages of :data:`UNUSED_BY_TRAINING`
-    look absent to Keras (``import pandas`` raises ImportError), unless something imported them first.
-    Afterwards they can be imported as usual. Nothing is hidden once Keras is imported."""
+    look absent to Keras and TensorFlow (their ``import pandas`` raises ImportError, which they catch),
+    unless something imported them first. Only their imports: a chapter module or another thread that
+    imports pandas meanwhile gets it. Nothing is hidden once Keras is imported, or after this block."""
     if "keras" in sys.modules:
         yield
         return
-    hidden = [name for name in UNUSED_BY_TRAINING if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # the import system's "not installed"
+    finder = _HiddenFromKeras()
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
-        for name in hidden:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
+        sys.meta_path.remove(finder)
