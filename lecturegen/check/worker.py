@@ -1,7 +1,8 @@
 """The ``lecturegen check`` worker: import the heavy libraries once, fork a confined child per job.
 
 Started by ``audit.Worker`` as ``python -P worker.py`` with a scrubbed environment; loads
-``sandbox.py`` and ``runner.py`` by path (standard library only, so no snippet can shadow them).
+``sandbox.py``, ``runner.py`` and, before TensorFlow, ``lecturegen/lazykeras.py`` by path (standard
+library only, so no snippet can shadow them).
 Three levels of processes, all trusted code until the last step:
 
 * the worker (W) imports the heavy libraries the snippets import (``client.PRELOAD_ROOTS``:
@@ -48,8 +49,8 @@ STDERR_TAIL = 4000
 NAMESPACES = True  # from the hello message: False runs without namespaces (the fallback path)
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_lecturegen_check_{name}", os.path.join(HERE, f"{name}.py"))
+def _load(name: str, folder: str = HERE) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_lecturegen_check_{name}", os.path.join(folder, f"{name}.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -230,6 +231,10 @@ def _reply(obj: dict[str, Any]) -> None:
 
 
 def _preload(names: list[str]) -> list[str]:
+    if any(name.partition(".")[0] in ("tensorflow", "keras") for name in names):
+        # Keras' scikit-learn wrappers and plotting helpers load when a snippet uses them, not with
+        # TensorFlow (1.2 of its 4.3 CPU s here); standard library only, like sandbox and runner
+        _load("lazykeras", os.path.dirname(HERE)).defer_optional_helpers()
     loaded = []
     for name in names:
         try:

@@ -72,8 +72,8 @@ _IMPORTING = threading.Lock()  # runs in threads may ask at once; one imports
 def import_tensorflow():
     """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise
     (Keras' scikit-learn wrappers only when used, and without the pandas and IPython support that
-    training never uses: :mod:`lecturegen.engine.lazykeras`)."""
-    from lecturegen.engine.lazykeras import defer_optional_helpers, without_unused_packages
+    training never uses: :mod:`lecturegen.lazykeras`)."""
+    from lecturegen.lazykeras import defer_optional_helpers, without_unused_packages
 
     with _IMPORTING:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

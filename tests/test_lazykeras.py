@@ -46,7 +46,7 @@ def test_unused_packages_look_absent_only_to_keras_and_only_while_tensorflow_is_
     """Inside: Keras' own ``import`` of a hidden package raises ImportError (which it catches); the same
     package imported by anyone else (a chapter module, another thread) loads; afterwards, and once Keras
     is imported, nothing is hidden (no TensorFlow: stand-in modules on a temporary path)."""
-    from lecturegen.engine import lazykeras
+    from lecturegen import lazykeras
 
     for name in ("lg_hidden_a", "lg_hidden_b"):
         (tmp_path / f"{name}.py").write_text("VALUE = 1\n")
@@ -83,3 +83,28 @@ def test_unused_packages_look_absent_only_to_keras_and_only_while_tensorflow_is_
     finally:
         for name in [n for n in sys.modules if n.startswith(("lg_hidden_", "lg_fake_keras_"))]:
             del sys.modules[name]
+
+
+WRAPPER_SNIPPET = """import sys
+import keras
+
+# (scikit-learn itself is preloaded: this snippet imports it)
+assert "matplotlib.pyplot" not in sys.modules, "pyplot came with Keras"
+assert "keras.src.wrappers.sklearn_wrapper" not in sys.modules, "the wrappers came with Keras"
+from keras.wrappers import SKLearnClassifier
+import sklearn.base
+
+assert issubclass(SKLearnClassifier, sklearn.base.ClassifierMixin)
+"""
+
+
+@pytest.mark.slow
+def test_check_workers_import_keras_without_its_helpers_and_a_snippet_still_uses_them(tmp_path):
+    """`check` preloads TensorFlow in its worker the lazy way; a snippet using Keras' scikit-learn wrapper
+    gets the real one, inside the sandbox."""
+    from test_check import invoke
+
+    (tmp_path / "wrappers.py").write_text(WRAPPER_SNIPPET, encoding="utf-8")
+    result = invoke(tmp_path / "wrappers.py", "--json", "--timeout", "120")
+    records = json.loads(result.stdout)
+    assert [(r["verdict"], r["error_type"]) for r in records] == [("ok", None)], records
