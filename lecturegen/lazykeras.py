@@ -14,7 +14,7 @@ scikit-learn or matplotlib, and answers: code that uses them gets exactly what i
 :func:`without_unused_packages` goes one step further for the processes that train: Keras looks for
 pandas (to take data frames in ``fit``) and IPython (to show a weights file's HTML in a notebook) and
 keeps what it found. A build hands ``fit`` NumPy arrays and shows nothing in a notebook, so it imports
-TensorFlow with both hidden: about 0.45 of its 3 CPU seconds (measured here, both: 3.0 -> 2.55 s).
+TensorFlow with both hidden: 3.06 -> 2.62 s here (`bench/tf_import.py`).
 They are hidden only from Keras' and TensorFlow's own imports, and only while TensorFlow is imported:
 chapter code (or a thread) that imports pandas gets it.
 """
