@@ -64,10 +64,15 @@ def pytest_configure(config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(helpers.NO_TENSORFLOW), os.environ.get("PYTHONPATH")]))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
     """Every test that trains (through a shared build fixture) carries the slow mark, so that
     `pytest -m "not slow"` trains nothing. The tests that read a shared build run last (they wait for
-    it, the others need not), and tests sharing an expensive module fixture get one xdist group."""
+    it, the others need not), and tests sharing an expensive module fixture get one xdist group.
+
+    First of the hooks (tryfirst): pytest-xdist reads the groups in its own hook of this name, in each
+    worker, and a group marked after that is silently ignored: the module fixture is then made once in
+    every worker that runs one of the module's tests (as the cluster was, twice a run, until this)."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if TRAINING_FIXTURES & names:
