@@ -31,10 +31,15 @@ class _Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        """No line per request: the pages' requests come from the server thread, also between tests,
+        where pytest does not capture them."""
+
+
 @pytest.fixture(scope="module")
 def served(published_site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(published_site))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(published_site))
     server = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
