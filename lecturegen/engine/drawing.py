@@ -82,8 +82,9 @@ class _Work:
     """The drawing loop, the same in a process and in a thread: messages come from ``inbox``
     (``(chapter id, results so far)`` or :data:`STOP`)."""
 
-    def __init__(self, targets: list[Target], store: CacheStore, inbox) -> None:
+    def __init__(self, targets: list[Target], store: CacheStore, inbox, count=None) -> None:
         self.targets, self.store, self.inbox = targets, store, inbox
+        self.count = count  # in a process: the build's shared counter, kept up to date figure by figure
         self.runs: dict[str, dict] = {}
         self.tried: set[str] = set()
         self.drawn = 0
@@ -159,6 +160,8 @@ class _Work:
                 continue
             self.store.put("figures", name, buffer.getvalue())
             self.drawn += 1
+            if self.count is not None:  # said at once: a process stopped later (in a chore, say) drew it all the same
+                self.count.value = self.drawn
 
 
 class Drawer:
@@ -261,9 +264,8 @@ def _in_process(targets: list[Target], store: CacheStore, inbox, count, parent: 
 
     matplotlock.LOCK = threading.RLock()  # held by no one here (a thread of the build may have held it at the fork)
     logging.disable(logging.CRITICAL)
-    work = _Work(targets, store, inbox)
+    work = _Work(targets, store, inbox, count)
     try:
         work.run(parent)
     except BaseException:  # noqa: BLE001, S110 - nothing may escape: the figures stage draws what is missing
         pass
-    count.value = work.drawn

@@ -184,6 +184,29 @@ def test_a_drawer_stuck_in_a_figure_is_stopped_when_the_build_no_longer_needs_it
     assert time.monotonic() - started < 5 and drawer.process is None
 
 
+def test_figures_drawn_before_the_process_is_killed_are_counted(tmp_path, in_a_process, monkeypatch):
+    """A drawing process killed in a chore after its figures (a slow font subset on a loaded machine: it
+    outlived the wait for it once, in a full test run) has still drawn them: the count says so."""
+    import signal
+
+    def stuck_chore(self):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # only SIGKILL ends it, as when a stop lands where Python drops it
+        open(self.store.root / "in-chore", "w").close()
+        time.sleep(60)
+
+    monkeypatch.setattr(drawing._Work, "font", stuck_chore)
+    monkeypatch.setattr(drawing, "FINISH_WAIT_S", 0.5)
+    drawer = drawing.Drawer([(CHAPTER, "en", False), (CHAPTER, "ko", False)], tmp_path / "cache")
+    drawer.start()
+    assert drawer.process is not None
+    drawer.results("chx", {"a": SimpleNamespace(test_accuracy=0.5)})
+    wait_for((tmp_path / "cache" / "in-chore").exists)  # the chores come after the figures waiting
+    started = time.monotonic()
+    drawer.finish()
+    assert time.monotonic() - started < 5 and drawer.process is None
+    assert len(list((tmp_path / "cache" / "figures").glob("*.svg"))) == drawer.drawn == 4
+
+
 def test_a_drawer_stopped_inside_a_weak_reference_callback_stops_silently(tmp_path, in_a_process, monkeypatch, capfd):
     """SIGTERM that lands in a weak-reference callback: Python drops the exit it raises there and prints
     "Exception ignored" on the build's terminal (seen once in CI after Ctrl-C). The drawing process
