@@ -206,11 +206,10 @@ def test_handout_pdf_never_ends_a_page_on_a_heading_figure_or_formula(published_
     a table or code, never a heading left without its content or a figure/formula cut from what follows."""
     import weasyprint
 
-    from lecturegen.publish.pdf import keep_korean_words
+    from lecturegen.publish.pdf import printed_html
 
     page = published_site / folder / "handout.html"
-    doc = weasyprint.HTML(string=keep_korean_words(page.read_text(encoding="utf-8")), base_url=str(page),
-                          media_type="print").render()
+    doc = weasyprint.HTML(string=printed_html(page), base_url=str(page), media_type="print").render()
     orphans = []
     for number, pdf_page in enumerate(doc.pages[:-1], 1):
         last = None

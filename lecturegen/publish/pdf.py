@@ -187,6 +187,11 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def printed_html(page: Path) -> str:
+    """The handout page as WeasyPrint prints it: Korean words kept whole, code sized to fit."""
+    return fit_code(keep_korean_words(page.read_text(encoding="utf-8")))
+
+
 def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheStore | Path) -> bool:
     """Print ``page`` to ``target``; returns True when it came from the cache."""
     weasyprint = _weasyprint()
@@ -202,8 +207,7 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheSto
     wlog.addHandler(collect)
     propagate, wlog.propagate = wlog.propagate, False  # its CSS notes are not the user's business
     try:
-        html = fit_code(keep_korean_words(page.read_text(encoding="utf-8")))
-        weasyprint.HTML(string=html, base_url=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
+        weasyprint.HTML(string=printed_html(page), base_url=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
     finally:
         wlog.removeHandler(collect)
         wlog.propagate = propagate
