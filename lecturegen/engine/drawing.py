@@ -198,7 +198,9 @@ class Drawer:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
-        self.inbox, self._count = context.Queue(), context.Value("i", 0)
+        # the count without a lock: one process writes it, and a process killed holding a lock would leave
+        # the build waiting for ever when it reads the count
+        self.inbox, self._count = context.Queue(), context.Value("i", 0, lock=False)
         self.process = context.Process(target=_in_process, name="lecturegen: draw figures", daemon=True,
                                        args=(self.targets, self.store, self.inbox, self._count, os.getpid()))
         self.process.start()
