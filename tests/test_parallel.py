@@ -58,11 +58,10 @@ def test_threads_train_exactly_what_a_sequential_build_trains(sequential_runs, j
 
     dataset = resolve("sample")
     exps = [ch4.CHAPTER.experiment(name) for name in THREE]
-    sequential = sequential_runs
     together = {}
     train_in_threads(exps, dataset, TINY, 3, jobs, make_reporter(silent=True), lambda exp, result: together.setdefault(exp.name, result))
-    assert sorted(together) == sorted(sequential)
-    for name, result in sequential.items():
+    assert sorted(together) == sorted(sequential_runs)
+    for name, result in sequential_runs.items():
         for key in COMPARED:
             assert getattr(together[name], key) == getattr(result, key), (name, key)
     # every model's layers are named as in a fresh notebook, whatever trained before it

@@ -207,7 +207,8 @@ def write_handout_pdf(page: Path, target: Path, site_root: Path, cache: CacheSto
     wlog.addHandler(collect)
     propagate, wlog.propagate = wlog.propagate, False  # its CSS notes are not the user's business
     try:
-        weasyprint.HTML(string=printed_html(page), base_url=str(page), url_fetcher=fetcher, media_type="print").write_pdf(str(target))
+        document = weasyprint.HTML(string=printed_html(page), base_url=str(page), url_fetcher=fetcher, media_type="print")
+        document.write_pdf(str(target))
     finally:
         wlog.removeHandler(collect)
         wlog.propagate = propagate
