@@ -81,6 +81,9 @@ def import_tensorflow():
         with without_unused_packages():
             import tensorflow as tf
             from tensorflow import keras
+        from lecturegen.engine.tfdata import without_autotune_thread
+
+        without_autotune_thread(tf)
 
     return tf, keras
 
