@@ -114,10 +114,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
                           env=env or cli_env(), timeout=timeout, cwd=cwd)
 
 
+# A terminal starts a command with Ctrl-C (SIGINT) and SIGQUIT at their defaults. A test run started in the
+# background by a script (``(pytest ... &)``: a non-interactive shell starts such commands with both ignored)
+# hands them on ignored to every child, and Python leaves an ignored SIGINT ignored: the build would never see
+# the test's Ctrl-C. The launcher puts both back, then becomes the command (exec: same pid).
+AS_FROM_A_TERMINAL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+
+
 def start_cli(*args: str, env: dict[str, str] | None = None):
     """`python -m lecturegen ...` running in the background; its lines collected as they come: stderr's
     and stdout's together in ``lines``, stdout's also in ``out_lines``."""
-    proc = subprocess.Popen([sys.executable, "-m", "lecturegen", *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", AS_FROM_A_TERMINAL, "-m", "lecturegen", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env or cli_env())
     proc.lines = []  # type: ignore[attr-defined]
     proc.out_lines = []  # type: ignore[attr-defined]
