@@ -34,15 +34,13 @@ def test_accelerated_fit_agrees_with_plain_fit():
 
     patched = ArrayDataAdapter.get_tf_dataset
     assert patched is not patched.__wrapped__  # the build's datasets run without tf.data's autotuning thread
-    ArrayDataAdapter.get_tf_dataset = patched.__wrapped__  # plain Keras for the plain fit
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ArrayDataAdapter, "get_tf_dataset", patched.__wrapped__)  # plain Keras for the plain fit
         keras.utils.set_random_seed(0)
         model = exp.build()
         plain = model.fit(data.x_train, data.y_train, batch_size=32, epochs=2,
                           validation_data=(data.x_test, data.y_test), verbose=0).history
         plain_loss, plain_accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)
-    finally:
-        ArrayDataAdapter.get_tf_dataset = patched
     adapter = ArrayDataAdapter(data.x_train, y=data.y_train, batch_size=32, shuffle=True)
     assert adapter.get_tf_dataset().options().autotune.enabled is False
 
