@@ -72,7 +72,9 @@ _IMPORTING = threading.Lock()  # runs in threads may ask at once; one imports
 def import_tensorflow():
     """TensorFlow and its Keras, imported with TensorFlow's C++ log quiet unless asked otherwise
     (Keras' scikit-learn wrappers only when used, and without the pandas and IPython support that
-    training never uses: :mod:`lecturegen.lazykeras`)."""
+    training never uses: :mod:`lecturegen.lazykeras`), and the process set up for training: Keras' array
+    datasets without tf.data's tuning thread (:mod:`~lecturegen.engine.tfdata`), NumPy's arrays without
+    huge pages (:mod:`~lecturegen.engine.hugepages`)."""
     from lecturegen.lazykeras import defer_optional_helpers, without_unused_packages
 
     with _IMPORTING:
@@ -81,9 +83,11 @@ def import_tensorflow():
         with without_unused_packages():
             import tensorflow as tf
             from tensorflow import keras
+        from lecturegen.engine.hugepages import numpy_without_huge_pages
         from lecturegen.engine.tfdata import without_autotune_thread
 
         without_autotune_thread(tf)
+        numpy_without_huge_pages()
 
     return tf, keras
 
