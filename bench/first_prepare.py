@@ -21,8 +21,8 @@ from pathlib import Path
 
 from common import FASHION, base_parser, env_for, machine_line
 
-def child_code() -> str:
-    return r'''
+# what each fresh process runs (argv[1]: the data folder); prints its figures as one JSON line
+CHILD = r'''
 import json, resource, sys, threading, time
 from lecturegen.chapters import ch4
 from lecturegen.engine.data import resolve
@@ -73,7 +73,7 @@ def main() -> None:
             env = env_for(args.code, **settings[name])
             if not settings[name]:
                 env.pop("NUMPY_MADVISE_HUGEPAGE", None)
-            done = subprocess.run([sys.executable, "-P", "-c", child_code(), str(args.data)], env=env,
+            done = subprocess.run([sys.executable, "-P", "-c", CHILD, str(args.data)], env=env,
                                   capture_output=True, text=True, timeout=600)
             if done.returncode != 0:
                 sys.exit(f"the measuring process failed:\n{done.stderr[-2000:]}")
